@@ -1,0 +1,69 @@
+// Development commands, run by scripts/bootstrap.mjs on the project's Node once set-up is done.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../src/stack/paths.ts';
+import { buildTools, stackDown, stackEnv, stackEnvLines, stackUp } from '../src/stack/stack.ts';
+
+const say = (line: string): void => console.error(`[rollguard] ${line}`);
+
+/** Runs a project binary from node_modules/.bin; returns whether it succeeded. */
+function step(title: string, bin: string, args: string[]): boolean {
+  say(title);
+  const started = Date.now();
+  const result = spawnSync(join(repoRoot, 'node_modules', '.bin', bin), args, {
+    stdio: 'inherit',
+    cwd: repoRoot,
+    env: { ...process.env, ...stackEnv },
+  });
+  const ok = result.status === 0;
+  say(`${title}: ${ok ? 'passed' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)}s)`);
+  return ok;
+}
+
+async function test(args: string[]): Promise<number> {
+  await stackUp(say);
+  const checks = [
+    step('lint', 'eslint', ['--max-warnings', '0', '.']),
+    step('type-check', 'tsc', ['--noEmit', '-p', '.']),
+    step('tests', 'vitest', ['run', ...args]),
+  ];
+  if (process.env.CI) await stackDown({}, say);
+  else say('the local stack stays up for the next run; `npm run stack:down` stops it');
+  return checks.every(Boolean) ? 0 : 1;
+}
+
+async function demo(): Promise<number> {
+  await stackUp(say);
+  console.log(`
+The local stack is up:
+  Temporal         ${stackEnv.TEMPORAL_ADDRESS} (namespace ${stackEnv.TEMPORAL_NAMESPACE})
+  Temporal Web UI  ${stackEnv.TEMPORAL_UI_URL}
+  Prometheus       ${stackEnv.PROMETHEUS_URL}
+  Kubernetes       KUBECONFIG=${stackEnv.KUBECONFIG}
+
+Use it from a shell with:  eval "$(npm run --silent stack:env)"
+Stop it with:              npm run stack:down`);
+  return 0;
+}
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  tools: async () => (await buildTools(say), 0),
+  'stack:up': async () => (await stackUp(say), 0),
+  'stack:down': async (args) => (await stackDown({ purge: args.includes('--purge') }, say), 0),
+  'stack:env': async () => (console.log(stackEnvLines()), 0),
+  test,
+  demo,
+};
+
+const [name = '', ...rest] = process.argv.slice(2);
+const command = commands[name];
+if (!command) {
+  say(`unknown command "${name}"; one of: ${Object.keys(commands).join(', ')}`);
+  process.exit(2);
+}
+try {
+  process.exitCode = await command(rest);
+} catch (err) {
+  say(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}

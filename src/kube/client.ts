@@ -1,0 +1,29 @@
+import * as k8s from '@kubernetes/client-node';
+
+/**
+ * The one way rollguard reaches Kubernetes: the kubeconfig and context as kubectl would find them
+ * (KUBECONFIG, ~/.kube/config, or the in-cluster service account), or an explicit file.
+ */
+export interface KubeClients {
+  config: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  objects: k8s.KubernetesObjectApi;
+}
+
+export function loadKubeConfig({ file, context }: { file?: string; context?: string } = {}): k8s.KubeConfig {
+  const config = new k8s.KubeConfig();
+  if (file) config.loadFromFile(file);
+  else config.loadFromDefault();
+  if (context) config.setCurrentContext(context);
+  return config;
+}
+
+export function kubeClients(config: k8s.KubeConfig): KubeClients {
+  return {
+    config,
+    core: config.makeApiClient(k8s.CoreV1Api),
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    objects: k8s.KubernetesObjectApi.makeApiClient(config),
+  };
+}

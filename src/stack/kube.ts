@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { dataDir, repoRoot } from './paths.ts';
+import { host, ports } from './ports.ts';
+import { waitFor } from './process.ts';
+import { ensureTool, tools } from './tools.ts';
+
+const run = promisify(execFile);
+
+export const clusterName = 'rollguard';
+export const kubeconfigPath = join(dataDir, 'kubeconfig');
+const kwokWorkdir = join(dataDir, 'kwok');
+const clusterDir = join(kwokWorkdir, 'clusters', clusterName);
+const stagesDir = join(repoRoot, 'src', 'stack', 'kwok-stages');
+
+/** How long a pod of a healthy image takes to become Ready, unless its annotation says otherwise. */
+const podReadyDelayMs = Number(process.env.ROLLGUARD_POD_READY_DELAY_MS ?? 1000);
+export const nodeCount = 3;
+
+interface Binaries {
+  kwokctl: string;
+  kubectl: string;
+}
+
+async function binaries(): Promise<Binaries & { config: Record<string, string> }> {
+  const kube = join(await ensureTool('kubernetes'), 'bin');
+  const kwok = join(await ensureTool('kwok'), 'bin');
+  const etcd = join(await ensureTool('etcd'), 'bin');
+  return {
+    kwokctl: join(kwok, 'kwokctl'),
+    kubectl: join(kube, 'kubectl'),
+    config: {
+      etcdBinary: join(etcd, 'etcd'),
+      kubeApiserverBinary: join(kube, 'kube-apiserver'),
+      kubeControllerManagerBinary: join(kube, 'kube-controller-manager'),
+      kubeSchedulerBinary: join(kube, 'kube-scheduler'),
+      kubectlBinary: join(kube, 'kubectl'),
+      kwokControllerBinary: join(kwok, 'kwok'),
+    },
+  };
+}
+
+/** kwokctl's configuration: our pinned binaries, loopback only, and the stages pods go through. */
+async function clusterConfig(binaryPaths: Record<string, string>): Promise<string> {
+  const options = {
+    runtime: 'binary',
+    kubeVersion: tools.kubernetes.version,
+    kubeApiserverPort: ports.kubeApiserver,
+    bindAddress: host,
+    disableQPSLimits: true,
+    ...binaryPaths,
+  };
+  const header = [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokctlConfiguration',
+    'options:',
+    ...Object.entries(options).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`),
+  ].join('\n');
+  const stageFiles = (await readdir(stagesDir)).filter((file) => file.endsWith('.yaml')).sort();
+  const stages = await Promise.all(stageFiles.map((file) => readFile(join(stagesDir, file), 'utf8')));
+  const body = stages.map((stage) => stage.replaceAll('${POD_READY_DELAY_MS}', String(podReadyDelayMs)));
+  return [header, ...body].join('\n---\n');
+}
+
+const kwokEnv = (): NodeJS.ProcessEnv => ({ ...process.env, KWOK_WORKDIR: kwokWorkdir });
+
+async function kwokctl(bin: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(bin, ['--name', clusterName, ...args], { env: kwokEnv(), maxBuffer: 1 << 24 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`kwokctl ${args.join(' ')} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
+  }
+}
+
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const { kubectl: bin } = await binaries();
+  const child = run(bin, ['--kubeconfig', kubeconfigPath, ...args], { maxBuffer: 1 << 24 });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  const { stdout } = await child;
+  return stdout;
+}
+
+const apiserverReady = async (): Promise<boolean> =>
+  (await kubectl(['get', '--raw', '/readyz'])).trim() === 'ok';
+
+/**
+ * A kwok cluster: a real kube-apiserver, kube-controller-manager and kube-scheduler over etcd, with
+ * fake nodes whose pods kwok moves through their lifecycle. Created once, then stopped and started.
+ */
+export async function startKube(log = console.error): Promise<void> {
+  const bins = await binaries();
+  if (existsSync(kubeconfigPath) && (await apiserverReady().catch(() => false))) return;
+  await mkdir(kwokWorkdir, { recursive: true });
+  if (existsSync(join(clusterDir, 'kwok.yaml'))) {
+    log('starting the kwok cluster');
+    await kwokctl(bins.kwokctl, ['start', 'cluster', '--timeout', '2m', '--wait', '2m']);
+  } else {
+    log('creating the kwok cluster');
+    const configFile = join(dataDir, 'kwokctl.yaml');
+    await writeFile(configFile, await clusterConfig(bins.config));
+    await kwokctl(bins.kwokctl, [
+      'create', 'cluster', '--config', configFile, '--kubeconfig', kubeconfigPath, '--timeout', '3m', '--wait', '2m',
+    ]);
+    await kwokctl(bins.kwokctl, ['scale', 'node', '--replicas', String(nodeCount)]);
+  }
+  await waitFor('the kube-apiserver', apiserverReady, { timeoutMs: 120_000, hint: `see ${clusterDir}/logs` });
+  await waitFor(`${nodeCount} Ready nodes`, async () => {
+    const out = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
+    return out.split(' ').filter((s) => s === 'True').length >= nodeCount;
+  }, { timeoutMs: 120_000 });
+}
+
+export async function stopKube(): Promise<boolean> {
+  if (!existsSync(join(clusterDir, 'kwok.yaml'))) return false;
+  const bins = await binaries();
+  await kwokctl(bins.kwokctl, ['stop', 'cluster']);
+  return true;
+}
+
+/** Removes the cluster and its etcd data, so the next start creates it anew. */
+export async function deleteKube(): Promise<void> {
+  if (!existsSync(join(clusterDir, 'kwok.yaml'))) return;
+  const bins = await binaries();
+  await kwokctl(bins.kwokctl, ['delete', 'cluster', '--kubeconfig', kubeconfigPath]);
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { logsDir, pidsDir } from './paths.ts';
+
+/**
+ * A server of the local stack that we start ourselves and track by its recorded pid, so that
+ * `stack:down` stops exactly what `stack:up` started and nothing else.
+ */
+export interface Daemon {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+const pidFile = (name: string): string => join(pidsDir, `${name}.pid`);
+export const logFile = (name: string): string => join(logsDir, `${name}.log`);
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid recorded for a daemon, when that process is still running. */
+export function runningPid(name: string): number | undefined {
+  const file = pidFile(name);
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** Starts a daemon detached from this process (it outlives `stack:up`), logging to .data/logs. */
+export async function startDaemon(daemon: Daemon): Promise<number> {
+  await mkdir(logsDir, { recursive: true });
+  await mkdir(pidsDir, { recursive: true });
+  const log = openSync(logFile(daemon.name), 'a');
+  try {
+    const child = spawn(daemon.command, daemon.args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, ...daemon.env },
+    });
+    const pid = await new Promise<number>((resolvePid, reject) => {
+      child.once('error', (err) => reject(new Error(`cannot start ${daemon.name}: ${err.message}`, { cause: err })));
+      child.once('spawn', () => resolvePid(child.pid as number));
+    });
+    child.unref();
+    await writeFile(pidFile(daemon.name), `${pid}\n`);
+    return pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Stops a daemon by its recorded pid: SIGTERM, then SIGKILL if it has not exited in time. */
+export async function stopDaemon(name: string, graceMs = 10_000): Promise<boolean> {
+  const pid = runningPid(name);
+  await rm(pidFile(name), { force: true });
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await delay(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  return true;
+}
+
+export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` naming what was awaited. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  { timeoutMs = 60_000, intervalMs = 250, hint = '' } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await delay(intervalMs);
+  }
+  const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${reason}${hint ? `; ${hint}` : ''}`);
+}
+
+/** True when an HTTP GET of `url` answers with a 2xx status. */
+export async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.body?.cancel();
+  return res.ok;
+}

@@ -1,0 +1,50 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dataDir } from './paths.ts';
+import { host, ports } from './ports.ts';
+import { httpOk, logFile, runningPid, startDaemon, stopDaemon, waitFor } from './process.ts';
+
+const name = 'prometheus';
+export const prometheusUrl = `http://${host}:${ports.prometheus}`;
+const dir = join(dataDir, 'prometheus');
+
+/**
+ * Where scrape targets are added: every `*.json` file here is a Prometheus file_sd target list
+ * (`[{"targets": ["127.0.0.1:9400"], "labels": {...}}]`), picked up within a couple of seconds.
+ */
+export const prometheusTargetsDir = join(dir, 'targets');
+
+const config = `# Written by rollguard's local stack; edits are overwritten at the next stack:up.
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ['${host}:${ports.prometheus}']
+  - job_name: targets
+    file_sd_configs:
+      - files: ['${prometheusTargetsDir}/*.json']
+        refresh_interval: 1s
+`;
+
+const ready = (): Promise<boolean> => httpOk(`${prometheusUrl}/-/ready`);
+
+/** Debian's Prometheus on a loopback port, scraping itself and whatever the targets folder lists. */
+export async function startPrometheus(): Promise<void> {
+  if (runningPid(name) !== undefined && (await ready().catch(() => false))) return;
+  await stopDaemon(name);
+  await mkdir(prometheusTargetsDir, { recursive: true });
+  await writeFile(join(dir, 'prometheus.yml'), config);
+  const args = [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=${host}:${ports.prometheus}`,
+    '--web.enable-lifecycle',
+    '--log.level=warn',
+  ];
+  await startDaemon({ name, command: 'prometheus', args });
+  await waitFor('Prometheus', ready, { timeoutMs: 60_000, hint: `see ${logFile(name)}` });
+}
+
+export const stopPrometheus = (): Promise<boolean> => stopDaemon(name);

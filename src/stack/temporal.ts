@@ -1,0 +1,38 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { searchAttributes, searchAttributeSpec } from '../temporal/search-attributes.ts';
+import { dataDir } from './paths.ts';
+import { host, ports } from './ports.ts';
+import { httpOk, logFile, runningPid, startDaemon, stopDaemon, waitFor } from './process.ts';
+import { toolPath } from './tools.ts';
+
+const name = 'temporal';
+export const temporalAddress = `${host}:${ports.temporal}`;
+export const temporalUiUrl = `http://${host}:${ports.temporalUi}`;
+
+/** The UI's API proxies to the frontend, so a 200 here means both the UI and the server answer. */
+const ready = (): Promise<boolean> => httpOk(`${temporalUiUrl}/api/v1/namespaces/default`);
+
+/**
+ * The Temporal dev server: one process with the frontend, history in a SQLite file that survives a
+ * restart, the Web UI, and the search attributes Release workflows set.
+ */
+export async function startTemporal(): Promise<void> {
+  if (runningPid(name) !== undefined && (await ready().catch(() => false))) return;
+  await stopDaemon(name);
+  const dir = join(dataDir, 'temporal');
+  await mkdir(dir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--ip', host,
+    '--port', String(ports.temporal),
+    '--ui-port', String(ports.temporalUi),
+    '--db-filename', join(dir, 'temporal.db'),
+    '--log-level', 'warn',
+    ...searchAttributes.flatMap((key) => ['--search-attribute', searchAttributeSpec(key)]),
+  ];
+  await startDaemon({ name, command: await toolPath('temporal', 'temporal'), args });
+  await waitFor('the Temporal dev server', ready, { timeoutMs: 90_000, hint: `see ${logFile(name)}` });
+}
+
+export const stopTemporal = (): Promise<boolean> => stopDaemon(name);
