@@ -5,6 +5,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cacheDir, repoRoot } from './paths.ts';
+import { delay, isAlive } from './process.ts';
 
 /** A binary of the local stack, built from a pinned Go module under tools/<module>. */
 interface Tool {
@@ -83,7 +84,14 @@ export async function ensureTool(name: ToolName, log = console.error): Promise<s
   const tool: Tool = tools[name];
   const dir = await toolDir(tool);
   if (existsSync(join(dir, 'complete'))) return dir;
+  return await withBuildLock(dir, log, async () => {
+    if (existsSync(join(dir, 'complete'))) return dir; // built by whoever held the lock
+    await build(name, tool, dir, log);
+    return dir;
+  });
+}
 
+async function build(name: ToolName, tool: Tool, dir: string, log: (line: string) => void): Promise<void> {
   const started = Date.now();
   log(`building ${name} ${tool.version} from tools/${tool.module} (first time on this machine; cached in ${dir})`);
   const staging = `${dir}.partial-${process.pid}`;
@@ -97,7 +105,37 @@ export async function ensureTool(name: ToolName, log = console.error): Promise<s
   await mkdir(join(dir, '..'), { recursive: true });
   await rename(staging, dir);
   log(`built ${name} in ${Math.round((Date.now() - started) / 1000)}s`);
-  return dir;
+}
+
+/**
+ * One build of a tool at a time on a machine (a test run and `npm run stack:up` may ask at once):
+ * a lock folder holding the builder's pid; a lock whose builder died is taken over.
+ */
+async function withBuildLock<T>(dir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  const lock = `${dir}.lock`;
+  await mkdir(join(dir, '..'), { recursive: true });
+  let waiting = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      const owner = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+      if (owner && !isAlive(owner)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!waiting) log(`waiting for another build of ${dir} (pid ${owner || 'unknown'})`);
+      waiting = true;
+      await delay(1000);
+    }
+  }
+  try {
+    await writeFile(join(lock, 'pid'), String(process.pid));
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /** Runs `go build -v`, turning its package list into a progress line every few seconds. */
