@@ -1,0 +1,46 @@
+/**
+ * The condition types and reasons a Release carries in status.conditions, named once so the
+ * workflow, the CLI and the tests agree on them.
+ */
+export const ConditionType = {
+  /** The current revision is rolled out and passed its health checks. */
+  Ready: 'Ready',
+  /** A revision is being rolled out or analysed. */
+  Progressing: 'Progressing',
+  /** The last rollout was undone: the stable revision runs again. */
+  RolledBack: 'RolledBack',
+  /** The spec cannot be rolled out; the message names the field and why. */
+  InvalidSpec: 'InvalidSpec',
+  /** Rollouts are paused (spec.paused or a pause signal). */
+  Paused: 'Paused',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
+export type ConditionStatus = (typeof ConditionStatus)[keyof typeof ConditionStatus];
+
+export const ConditionReason = {
+  // Progressing
+  RolloutStarted: 'RolloutStarted',
+  AnalysisRunning: 'AnalysisRunning',
+  RolloutComplete: 'RolloutComplete',
+  Superseded: 'Superseded',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  // Ready
+  HealthChecksPassed: 'HealthChecksPassed',
+  HealthChecksFailed: 'HealthChecksFailed',
+  ReadinessDeadlineExceeded: 'ReadinessDeadlineExceeded',
+  // RolledBack
+  AutomaticRollback: 'AutomaticRollback',
+  RollbackRequested: 'RollbackRequested',
+  RollbackFailed: 'RollbackFailed',
+  NoStableRevision: 'NoStableRevision',
+  // InvalidSpec
+  SpecInvalid: 'SpecInvalid',
+  SpecValid: 'SpecValid',
+  // Paused
+  PausedBySpec: 'PausedBySpec',
+  PausedBySignal: 'PausedBySignal',
+  Resumed: 'Resumed',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { analysisSchema, healthChecksSchema, rollbackPolicySchema } from './health-checks.ts';
+import { deploymentTemplateSchema } from './template.ts';
+
+/** What the user declares: the workload to roll out, how to judge it, and what to do when it is unhealthy. */
+export const releaseSpecSchema = z
+  .object({
+    template: deploymentTemplateSchema,
+    healthChecks: healthChecksSchema,
+    analysis: analysisSchema,
+    rollback: rollbackPolicySchema,
+    revisionHistoryLimit: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .meta({ description: 'How many past revisions are kept to roll back to (default 10).' }),
+    paused: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'While true, a new spec is recorded but not rolled out (default false).' }),
+  })
+  .meta({ description: 'The desired state of the Release.' });
+
+export type ReleaseSpec = z.infer<typeof releaseSpecSchema>;
+/** A spec as a user writes it: every field with a default may be left out. */
+export type ReleaseSpecInput = z.input<typeof releaseSpecSchema>;
