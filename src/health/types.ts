@@ -1,0 +1,117 @@
+/**
+ * The health gates' vocabulary: plain data only, so workflow code can import it and every value crosses
+ * the Temporal payload boundary as JSON. The workflow maps a Release's health spec onto these inputs.
+ */
+
+/** What one check concluded. Inconclusive: it could not be measured (no data, Prometheus unreachable). */
+export type Outcome = 'Pass' | 'Fail' | 'Inconclusive';
+
+export type CheckKind = 'http' | 'prometheus' | 'readiness';
+
+/** One check's result, as status, Events, the status query and the CLI show it. */
+export interface CheckResult {
+  name: string;
+  kind: CheckKind;
+  outcome: Outcome;
+  /** The measured figure: PromQL sample, failing HTTP targets, ready pods; absent when nothing was measured. */
+  value?: number;
+  weight: number;
+  /** A sentence a person can act on. */
+  reason: string;
+  /** Failing rounds in a row when the result was taken (checks with a failure threshold). */
+  consecutiveFailures?: number;
+}
+
+/** Inclusive range of HTTP status codes a probe accepts. */
+export interface StatusRange {
+  min: number;
+  max: number;
+}
+
+/** A body match: a substring, or the source of a regular expression. */
+export type BodyMatch = { contains: string } | { regex: string };
+
+/**
+ * Which targets of a multi-target (per-pod) check must pass in a round. `all` (the default) because
+ * every pod runs the new revision and one broken pod already serves broken traffic; retries absorb blips.
+ */
+export type TargetQuorum = 'all' | 'majority';
+
+export interface HttpCheck {
+  name: string;
+  /** Absolute URLs; a per-pod check is resolved to one URL per pod by the caller (see targets.ts). */
+  urls: string[];
+  timeoutMs?: number;
+  /** Attempts after the first one, with exponential backoff and jitter. */
+  retries?: number;
+  expectedStatus?: StatusRange;
+  body?: BodyMatch;
+  quorum?: TargetQuorum;
+  /** Failing rounds in a row before the check counts as failing. */
+  failureThreshold?: number;
+  weight: number;
+}
+
+export type NoDataOutcome = Outcome;
+
+export interface PrometheusCheck {
+  name: string;
+  /** Base URL of the Prometheus server, e.g. http://prometheus:9090. */
+  address: string;
+  /** An instant-vector or scalar PromQL expression. */
+  query: string;
+  min?: number;
+  max?: number;
+  /** What an empty result means; default Inconclusive. */
+  noData?: NoDataOutcome;
+  timeoutMs?: number;
+  failureThreshold?: number;
+  weight: number;
+}
+
+export const httpDefaults = {
+  timeoutMs: 2_000,
+  retries: 2,
+  expectedStatus: { min: 200, max: 399 },
+  quorum: 'all',
+  failureThreshold: 1,
+} as const satisfies Partial<HttpCheck>;
+
+export const prometheusDefaults = {
+  noData: 'Inconclusive',
+  timeoutMs: 5_000,
+  failureThreshold: 1,
+} as const satisfies Partial<PrometheusCheck>;
+
+/** What a provider may use while measuring: cancellation of the surrounding activity. */
+export interface MeasureContext {
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider for one kind of check (argo-rollouts style): it measures once and reports one round's
+ * result; failure thresholds across rounds and the verdict are decided elsewhere.
+ */
+export interface HealthGate<Spec> {
+  readonly kind: CheckKind;
+  measure(spec: Spec, ctx: MeasureContext): Promise<CheckResult>;
+}
+
+/** Input of the analysis activity: every check is measured every interval across the window. */
+export interface AnalysisInput {
+  windowMs: number;
+  intervalMs: number;
+  http?: HttpCheck[];
+  prometheus?: PrometheusCheck[];
+  /** Readiness is observed by the caller (the rollout wait) and passed in as a finished result. */
+  readiness?: CheckResult;
+  /** When set, the analysis ends early once the failing weight reaches it: no point watching a lost cause. */
+  stopAtFailingWeight?: number;
+}
+
+export interface AnalysisResult {
+  checks: CheckResult[];
+  rounds: number;
+  /** True when the analysis ended before its window because the failing weight was already reached. */
+  stoppedEarly: boolean;
+}

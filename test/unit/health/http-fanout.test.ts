@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpGate } from '../../../activities/health/http.ts';
+import { ProbeTargets } from './probe-targets.ts';
+
+const targets = new ProbeTargets();
+beforeAll(() => targets.start());
+afterAll(() => targets.stop());
+
+describe('probing many pods with a concurrency bound (§5: 200 hosts, 20 at once)', () => {
+  it('never has more than 20 probes in flight and takes about ceil(200/20) probe latencies', async () => {
+    const latencyMs = 50;
+    const pods = Array.from({ length: 200 }, (_, i) => targets.url(`slow/${latencyMs}/pod-${i}`));
+    const gate = createHttpGate({ concurrency: 20 });
+
+    const started = performance.now();
+    const result = await gate.measure({ name: 'healthz', urls: pods, weight: 5 }, {});
+    const elapsed = performance.now() - started;
+
+    expect(result).toMatchObject({ outcome: 'Pass', value: 0 });
+    expect(targets.peakInFlight).toBe(20);
+    const ideal = Math.ceil(200 / 20) * latencyMs;
+    expect(elapsed).toBeGreaterThanOrEqual(ideal);
+    expect(elapsed).toBeLessThan(2.5 * ideal);
+  });
+});
