@@ -8,6 +8,9 @@ export interface KubeClients {
   config: k8s.KubeConfig;
   core: k8s.CoreV1Api;
   apps: k8s.AppsV1Api;
+  custom: k8s.CustomObjectsApi;
+  events: k8s.EventsV1Api;
+  coordination: k8s.CoordinationV1Api;
   objects: k8s.KubernetesObjectApi;
 }
 
@@ -24,6 +27,9 @@ export function kubeClients(config: k8s.KubeConfig): KubeClients {
     config,
     core: config.makeApiClient(k8s.CoreV1Api),
     apps: config.makeApiClient(k8s.AppsV1Api),
+    custom: config.makeApiClient(k8s.CustomObjectsApi),
+    events: config.makeApiClient(k8s.EventsV1Api),
+    coordination: config.makeApiClient(k8s.CoordinationV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(config),
   };
 }

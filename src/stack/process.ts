@@ -76,7 +76,7 @@ export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 60_000, intervalMs = 250, hint = '' } = {},
+  { timeoutMs = 60_000, intervalMs = 250, hint = '' as string | (() => string) } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -89,7 +89,8 @@ export async function waitFor(
     await delay(intervalMs);
   }
   const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${reason}${hint ? `; ${hint}` : ''}`);
+  const extra = typeof hint === 'function' ? hint() : hint;
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${reason}${extra ? `; ${extra}` : ''}`);
 }
 
 /** True when an HTTP GET of `url` answers with a 2xx status. */

@@ -1,0 +1,94 @@
+import { parseDuration, type ReleaseSpec, type Verdict as StatusVerdict } from '../api/index.ts';
+import type { CheckKind as StatusCheckKind } from '../api/index.ts';
+import { targetUrls } from '../health/targets.ts';
+import type { AnalysisInput, CheckKind, CheckResult } from '../health/types.ts';
+import type { Verdict } from '../health/verdict.ts';
+
+/**
+ * Maps a Release's health spec onto the health gates' input. Pure, so the workflow can call it: the
+ * pod IPs of the revision (for per-pod HTTP checks) and the operator's default Prometheus address come
+ * from the caller.
+ */
+export function analysisInput(
+  spec: ReleaseSpec,
+  { podIps, defaultPrometheus, readiness }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult },
+): AnalysisInput {
+  const { http, prometheus } = spec.healthChecks;
+  const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
+  return {
+    windowMs: parseDuration(spec.analysis.window),
+    intervalMs: intervals.length ? Math.min(...intervals) : parseDuration(spec.analysis.window),
+    readiness,
+    stopAtFailingWeight: spec.analysis.failureWeight,
+    http: http.map((check) => ({
+      name: check.name,
+      urls: check.url ? [check.url] : targetUrls({ port: portNumber(spec, check.port), path: check.path ?? '/' }, podIps),
+      timeoutMs: parseDuration(check.timeout),
+      retries: check.retries,
+      expectedStatus: check.expectStatus,
+      ...(check.bodyContains ? { body: { contains: check.bodyContains } } : {}),
+      failureThreshold: check.failureThreshold,
+      weight: check.weight,
+    })),
+    prometheus: prometheus.map((check) => ({
+      name: check.name,
+      address: check.address ?? defaultPrometheus ?? '',
+      query: check.query,
+      ...(check.min !== undefined ? { min: check.min } : {}),
+      ...(check.max !== undefined ? { max: check.max } : {}),
+      noData: check.noData,
+      failureThreshold: check.failureThreshold,
+      weight: check.weight,
+    })),
+  };
+}
+
+/** What of the spec the API server cannot check and the workflow must refuse: a person can act on each line. */
+export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { defaultPrometheus?: string }): string[] {
+  const problems: string[] = [];
+  spec.healthChecks.prometheus.forEach((check, i) => {
+    if (!check.address && !defaultPrometheus) {
+      problems.push(
+        `spec.healthChecks.prometheus[${i}].address: check "${check.name}" has no address and rollguard has no default Prometheus (set ROLLGUARD_PROMETHEUS_URL or the address)`,
+      );
+    }
+  });
+  spec.healthChecks.http.forEach((check, i) => {
+    if (check.port !== undefined && Number.isNaN(portNumber(spec, check.port))) {
+      problems.push(`spec.healthChecks.http[${i}].port: no container of the pod template declares a port named "${check.port}"`);
+    }
+  });
+  return problems;
+}
+
+/** A named port resolves through the containers' declared ports; NaN when no container declares it. */
+function portNumber(spec: ReleaseSpec, port: number | string | undefined): number {
+  if (typeof port === 'number') return port;
+  for (const container of spec.template.template.spec.containers) {
+    const ports = (container as { ports?: { name?: string; containerPort: number }[] }).ports ?? [];
+    const found = ports.find((p) => p.name === port);
+    if (found) return found.containerPort;
+  }
+  return Number.NaN;
+}
+
+const statusKinds: Record<CheckKind, StatusCheckKind> = { readiness: 'Readiness', http: 'HTTP', prometheus: 'Prometheus' };
+
+/** The verdict as the Release's status records it. */
+export function statusVerdict(verdict: Verdict, revision: number, time: Date): StatusVerdict {
+  return {
+    time: time.toISOString(),
+    revision,
+    healthy: verdict.healthy,
+    failingWeight: verdict.failingWeight,
+    threshold: Math.max(1, verdict.threshold),
+    checks: verdict.checks.map((check) => ({
+      name: check.name,
+      kind: statusKinds[check.kind],
+      outcome: check.outcome,
+      ...(check.value !== undefined && Number.isFinite(check.value) ? { value: check.value } : {}),
+      weight: Math.min(100, Math.max(0, Math.round(check.weight))),
+      reason: check.reason.slice(0, 1024),
+    })),
+  };
+}

@@ -1,0 +1,125 @@
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/api/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { type ReleaseRef, releaseWorkflowId, taskQueue } from '../../src/release/ref.ts';
+import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
+import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
+import { installCrd } from './crd.ts';
+import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
+
+let bundle: Promise<{ code: string }> | undefined;
+/** One workflow bundle per test process: webpack takes seconds. */
+export const workflowBundle = (): Promise<{ code: string }> =>
+  (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/**
+ * A namespace of the local cluster with the Release CRD, a Temporal client and a rollguard worker:
+ * what each workflow test needs. `apply` does what the controller does for a Release change.
+ */
+export class ReleaseHarness {
+  readonly clients = kube();
+  namespace = '';
+  client!: Client;
+  private connection!: Connection;
+  private worker!: Worker;
+  private running!: Promise<void>;
+  private refs: ReleaseRef[] = [];
+
+  async start(prefix: string): Promise<void> {
+    Runtime.install({ logger: { ...quietLogger, log() {} } as never });
+    await installCrd(this.clients.config);
+    this.namespace = await createNamespace(this.clients, prefix);
+    this.connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
+    this.client = new Client({ connection: this.connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
+    this.worker = await createReleaseWorker({
+      connection: await NativeConnection.connect({ address: stackEnv.TEMPORAL_ADDRESS }),
+      namespace: stackEnv.TEMPORAL_NAMESPACE,
+      kube: this.clients,
+      log: createLogger({ test: prefix }, { level: 'warn' }),
+      defaultPrometheus: stackEnv.PROMETHEUS_URL,
+      workflowBundle: await workflowBundle(),
+    });
+    this.running = this.worker.run();
+  }
+
+  async stop(): Promise<void> {
+    // Terminated rather than deleted: a test's workflows must not outlive it and meet a later test's code.
+    await Promise.all(this.refs.map((ref) => this.handle(ref).terminate('test finished').catch(() => undefined)));
+    this.worker?.shutdown();
+    await this.running?.catch(() => undefined);
+    await this.connection?.close();
+    await deleteNamespace(this.clients, this.namespace);
+  }
+
+  private target(name: string) {
+    return { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace: this.namespace, name };
+  }
+
+  async read(name: string): Promise<Release> {
+    const parsed = parseRelease(await this.clients.custom.getNamespacedCustomObject(this.target(name)));
+    if (!parsed.ok) throw parsed.error;
+    return parsed.release;
+  }
+
+  /** Creates or replaces a Release, then signals its workflow as the controller would. */
+  async apply(release: ReleaseInput & { metadata: { name: string } }): Promise<Release> {
+    const name = release.metadata.name;
+    const body = { ...release, metadata: { ...release.metadata, namespace: this.namespace } } as KubernetesObject;
+    const existing = await this.read(name).catch(() => undefined);
+    if (existing) {
+      body.metadata = { ...body.metadata, resourceVersion: existing.metadata.resourceVersion };
+      await this.clients.custom.replaceNamespacedCustomObject({ ...this.target(name), body });
+    } else {
+      await this.clients.custom.createNamespacedCustomObject({ ...this.target(name), body });
+    }
+    const stored = await this.read(name);
+    const ref = this.ref(stored);
+    if (!this.refs.some((r) => r.uid === ref.uid)) this.refs.push(ref);
+    await this.client.workflow.signalWithStart('releaseWorkflow', {
+      workflowId: releaseWorkflowId(ref),
+      taskQueue,
+      args: [{ ref }],
+      signal: specSignal,
+      signalArgs: [{ generation: stored.metadata.generation ?? 1, spec: stored.spec }],
+    });
+    return stored;
+  }
+
+  ref(release: Release): ReleaseRef {
+    return { namespace: this.namespace, name: release.metadata.name, uid: release.metadata.uid ?? '' };
+  }
+
+  handle(ref: ReleaseRef): WorkflowHandle {
+    return this.client.workflow.getHandle(releaseWorkflowId(ref));
+  }
+
+  async snapshot(name: string): Promise<ReleaseSnapshot> {
+    return await this.handle(this.ref(await this.read(name))).query(statusQuery);
+  }
+
+  /** Polls the Release's status until its phase (and, optionally, more) is as expected. */
+  async waitForStatus(name: string, phase: ReleasePhase, more: (r: Release) => boolean = () => true, timeoutMs = 60_000): Promise<Release> {
+    let last: Release | undefined;
+    await waitFor(`${name} to be ${phase}`, async () => {
+      last = await this.read(name);
+      return last.status?.phase === phase && more(last);
+    }, { timeoutMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` });
+    return last as Release;
+  }
+
+  deployment(name: string): Promise<V1Deployment> {
+    return this.clients.apps.readNamespacedDeployment({ name, namespace: this.namespace });
+  }
+
+  /** Images of the Ready pods of a Release's Deployment. */
+  async readyImages(app: string): Promise<string[]> {
+    const pods = await this.clients.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `app=${app}` });
+    return pods.items
+      .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .map((p) => p.spec?.containers[0]?.image ?? '');
+  }
+}

@@ -1,0 +1,2 @@
+// The workflows a rollguard worker runs (its workflowsPath).
+export { releaseWorkflow } from './release.ts';

@@ -1,0 +1,140 @@
+import {
+  allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
+  upsertMemo, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import { releaseName, releaseNamespace, releasePhase } from '../src/temporal/search-attributes.ts';
+import { ReleaseState } from '../src/release/state.ts';
+import { releaseWorkflowId } from '../src/release/ref.ts';
+import { applyCarriedSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { recover } from './recover.ts';
+import {
+  deleteSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, resumeSignal, rollbackSignal,
+  rollbackUpdate, type RollbackOutcome, type RollbackRequest, type SpecMessage, specSignal, statusQuery,
+} from './messages.ts';
+import { setPaused } from './pause.ts';
+
+interface QueuedRollback {
+  request: RollbackRequest;
+  outcome?: RollbackOutcome | { refused: string };
+}
+
+/**
+ * One Release, for as long as it exists: it waits for messages and runs one piece of work at a
+ * time, a rollout of the newest spec or a rollback. A newer spec or a rollback request cancels the
+ * work in flight. The steps themselves live in ./rollout.ts; the state and its decisions in
+ * src/release/state.ts.
+ */
+export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void> {
+  const state = input.carried ? new ReleaseState(input.carried) : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
+  let pendingSpec: SpecMessage | undefined = input.pendingSpec;
+  let specToRollOut = false;
+  let deleted = false;
+  const rollbacks: QueuedRollback[] = [];
+  let inFlight: CancellationScope | undefined;
+
+  const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0);
+
+  setHandler(statusQuery, () => state.snapshot());
+  setHandler(specSignal, (message) => {
+    if (message.generation <= newestGeneration()) return; // already seen: a redelivery or an older event
+    pendingSpec = message;
+    inFlight?.cancel();
+  });
+  setHandler(deleteSignal, () => {
+    deleted = true;
+    inFlight?.cancel();
+  });
+  setHandler(pauseSignal, () => void setPaused(state, true));
+  setHandler(resumeSignal, () => void setPaused(state, false));
+  setHandler(rollbackSignal, (request) => {
+    rollbacks.push({ request: { ...request, trigger: request.trigger ?? 'Signal' } });
+    inFlight?.cancel();
+  });
+  setHandler(
+    rollbackUpdate,
+    async (request) => {
+      const queued: QueuedRollback = { request: { ...request, trigger: request.trigger ?? 'Update' } };
+      rollbacks.push(queued);
+      inFlight?.cancel();
+      await condition(() => queued.outcome !== undefined);
+      const outcome = queued.outcome as RollbackOutcome | { refused: string };
+      if ('refused' in outcome) throw new Error(outcome.refused);
+      return outcome;
+    },
+    {
+      // Refused here, a bad request never enters the history.
+      validator: (request) => {
+        const target = state.rollbackTarget(request.toRevision);
+        if ('refused' in target) throw new Error(target.refused);
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: releaseName, value: input.ref.name },
+    { key: releaseNamespace, value: input.ref.namespace },
+    { key: releasePhase, value: state.data.phase },
+  ]);
+  if (!input.carried) await recover(state, input);
+
+  /** Runs one piece of work so that a newer message can cancel it; true when it ran to the end. */
+  async function interruptible(work: () => Promise<void>): Promise<boolean> {
+    try {
+      await CancellationScope.cancellable(async () => {
+        inFlight = CancellationScope.current();
+        await work();
+      });
+      return true;
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      return false;
+    } finally {
+      inFlight = undefined;
+    }
+  }
+
+  for (;;) {
+    await condition(
+      () => deleted || rollbacks.length > 0 || pendingSpec !== undefined || (specToRollOut && !state.paused) || workflowInfo().continueAsNewSuggested,
+    );
+    if (deleted) break;
+
+    if (pendingSpec) {
+      const message = pendingSpec;
+      pendingSpec = undefined;
+      upsertMemo({ generation: message.generation } satisfies ReleaseMemo);
+      specToRollOut = await applyCarriedSpec(state, message);
+      continue;
+    }
+    const rollback = rollbacks.shift();
+    if (rollback) {
+      let outcome: QueuedRollback['outcome'];
+      await interruptible(async () => {
+        outcome = await rollBack(state, rollback.request);
+      });
+      rollback.outcome = outcome ?? { refused: 'the rollback was interrupted by a newer request' };
+      continue;
+    }
+    if (specToRollOut && !state.paused) {
+      specToRollOut = false;
+      const rollout: Rollout = { revision: undefined };
+      const finished = await interruptible(() => rollOut(state, rollout));
+      if (!finished) await CancellationScope.nonCancellable(() => supersede(state, rollout));
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof releaseWorkflow>({
+        ref: input.ref,
+        carried: state.data,
+        ...(pendingSpec ? { pendingSpec } : {}),
+      });
+    }
+  }
+  log.info('release deleted: workflow ends', { release: `${input.ref.namespace}/${input.ref.name}` });
+}
+
+async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
+  if (rollout.revision !== undefined) state.markRevision(rollout.revision, 'Superseded');
+  log.info('rollout superseded', { revision: rollout.revision });
+}
