@@ -27,8 +27,8 @@ function run(command, args, options = {}) {
   if (result.status !== 0) fail(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }
 
-/** Debian packages the local stack runs (command → package). */
-const debianPackages = { prometheus: 'prometheus' };
+/** Debian packages the stack and the tests run (command → package); chromium drives the Temporal UI test. */
+const debianPackages = { prometheus: 'prometheus', chromium: 'chromium' };
 
 function ensureDebianPackages() {
   const missing = Object.entries(debianPackages).filter(([command]) => !onPath(command));
