@@ -5,7 +5,8 @@ import {
 import { releaseName, releaseNamespace, releasePhase } from '../src/temporal/search-attributes.ts';
 import { ReleaseState } from '../src/release/state.ts';
 import { releaseWorkflowId } from '../src/release/ref.ts';
-import { applyCarriedSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { applyCarriedSpec, refuseRollback, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { readRollbackRequest, readSpecMessage } from '../src/release/requests.ts';
 import { recover } from './recover.ts';
 import {
   deleteSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, resumeSignal, rollbackSignal,
@@ -35,7 +36,9 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0);
 
   setHandler(statusQuery, () => state.snapshot());
-  setHandler(specSignal, (message) => {
+  setHandler(specSignal, (raw) => {
+    const message = readSpecMessage(raw);
+    if ('invalid' in message) return void log.warn('spec message ignored', { reason: message.invalid });
     if (message.generation <= newestGeneration()) return; // already seen: a redelivery or an older event
     pendingSpec = message;
     inFlight?.cancel();
@@ -46,13 +49,19 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   });
   setHandler(pauseSignal, () => void setPaused(state, true));
   setHandler(resumeSignal, () => void setPaused(state, false));
-  setHandler(rollbackSignal, (request) => {
+  setHandler(rollbackSignal, (raw) => {
+    const request = readRollbackRequest(raw);
+    if ('invalid' in request) {
+      rollbacks.push({ request: {}, outcome: { refused: request.invalid } });
+      return;
+    }
     rollbacks.push({ request: { ...request, trigger: request.trigger ?? 'Signal' } });
     inFlight?.cancel();
   });
   setHandler(
     rollbackUpdate,
-    async (request) => {
+    async (raw) => {
+      const request = readRollbackRequest(raw) as RollbackRequest; // the validator refused anything else
       const queued: QueuedRollback = { request: { ...request, trigger: request.trigger ?? 'Update' } };
       rollbacks.push(queued);
       inFlight?.cancel();
@@ -63,7 +72,9 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     },
     {
       // Refused here, a bad request never enters the history.
-      validator: (request) => {
+      validator: (raw) => {
+        const request = readRollbackRequest(raw);
+        if ('invalid' in request) throw new Error(request.invalid);
         const target = state.rollbackTarget(request.toRevision);
         if ('refused' in target) throw new Error(target.refused);
       },
@@ -107,6 +118,10 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       continue;
     }
     const rollback = rollbacks.shift();
+    if (rollback?.outcome) {
+      await refuseRollback(state, (rollback.outcome as { refused: string }).refused);
+      continue;
+    }
     if (rollback) {
       let outcome: QueuedRollback['outcome'];
       await interruptible(async () => {

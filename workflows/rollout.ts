@@ -1,4 +1,4 @@
-import { upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { log, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { ConditionReason as Reason, ConditionType as Type, parseDuration } from '../src/api/index.ts';
 import { decideVerdict } from '../src/health/verdict.ts';
 import { readinessResult } from '../src/health/readiness.ts';
@@ -134,7 +134,7 @@ function clearRolledBack(state: ReleaseState): void {
 export async function rollBack(state: ReleaseState, request: RollbackRequest): Promise<RollbackOutcome | { refused: string }> {
   const target = state.rollbackTarget(request.toRevision);
   if ('refused' in target) {
-    await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: 'RollbackRefused', message: target.refused, action: 'Rollback' } });
+    await refuseRollback(state, target.refused);
     return target;
   }
   const id = rollbackId();
@@ -142,6 +142,12 @@ export async function rollBack(state: ReleaseState, request: RollbackRequest): P
   const reason = request.reason ?? `requested by ${request.trigger ?? 'Signal'}`;
   await rollBackTo(state, target.to, { id, reason, trigger: request.trigger ?? 'Signal' });
   return { rollbackId: id, ...(from !== undefined ? { from } : {}), to: target.to, phase: state.data.phase };
+}
+
+/** A rollback signal that cannot be carried out: said where people look (an Event, the log). */
+export async function refuseRollback(state: ReleaseState, reason: string): Promise<void> {
+  log.warn('rollback refused', { reason });
+  await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: 'RollbackRefused', message: `rollback refused: ${reason}`, action: 'Rollback' } });
 }
 
 /** Re-applies a kept revision and awaits it: the compensation of a failed rollout, or a requested rollback. */
