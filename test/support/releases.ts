@@ -1,4 +1,10 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { toolPath } from '../../src/stack/tools.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/stack/paths.ts';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/api/index.ts';
@@ -8,6 +14,10 @@ import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
 import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
+
+const run = promisify(execFile);
+
+export const historiesDir = join(repoRoot, 'test', 'fixtures', 'histories');
 
 let bundle: Promise<{ code: string }> | undefined;
 /** One workflow bundle per test process: webpack takes seconds. */
@@ -47,12 +57,29 @@ export class ReleaseHarness {
   }
 
   async stop(): Promise<void> {
+    if (process.env.ROLLGUARD_RECORD_HISTORIES) await this.recordHistories();
     // Terminated rather than deleted: a test's workflows must not outlive it and meet a later test's code.
     await Promise.all(this.refs.map((ref) => this.handle(ref).terminate('test finished').catch(() => undefined)));
     this.worker?.shutdown();
     await this.running?.catch(() => undefined);
     await this.connection?.close();
     await deleteNamespace(this.clients, this.namespace);
+  }
+
+  /**
+   * Saves each workflow's history under test/fixtures/histories/, where the replay test checks that
+   * the current workflow code still replays them: a change that would break running workflows fails.
+   */
+  private async recordHistories(): Promise<void> {
+    await mkdir(historiesDir, { recursive: true });
+    for (const ref of this.refs) {
+      // The Temporal CLI writes the JSON form that historyFromJSON reads back.
+      const { stdout } = await run(await toolPath('temporal', 'temporal'), [
+        'workflow', 'show', '--address', stackEnv.TEMPORAL_ADDRESS, '--workflow-id', releaseWorkflowId(ref), '--output', 'json',
+      ], { maxBuffer: 1 << 26 });
+      const file = join(historiesDir, `${this.namespace.replace(/-[0-9a-f]{6}$/, '')}-${ref.name}.json`);
+      await writeFile(file, stdout);
+    }
   }
 
   private target(name: string) {
