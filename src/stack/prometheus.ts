@@ -32,7 +32,9 @@ const ready = (): Promise<boolean> => httpOk(`${prometheusUrl}/-/ready`);
 
 /** Debian's Prometheus on a loopback port, scraping itself and whatever the targets folder lists. */
 export async function startPrometheus(): Promise<void> {
-  if (runningPid(name) !== undefined && (await ready().catch(() => false))) return;
+  const answering = await ready().catch(() => false);
+  if (answering && runningPid(name) !== undefined) return;
+  if (answering) throw new Error(`something else already answers where the stack's Prometheus goes; stop it or move the stack with ROLLGUARD_PROMETHEUS_PORT`);
   await stopDaemon(name);
   await mkdir(prometheusTargetsDir, { recursive: true });
   await writeFile(join(dir, 'prometheus.yml'), config);

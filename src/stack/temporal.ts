@@ -18,7 +18,9 @@ const ready = (): Promise<boolean> => httpOk(`${temporalUiUrl}/api/v1/namespaces
  * restart, the Web UI, and the search attributes Release workflows set.
  */
 export async function startTemporal(): Promise<void> {
-  if (runningPid(name) !== undefined && (await ready().catch(() => false))) return;
+  const answering = await ready().catch(() => false);
+  if (answering && runningPid(name) !== undefined) return;
+  if (answering) throw new Error(`something else already answers where the stack's Temporal goes; stop it or move the stack with ROLLGUARD_TEMPORAL_PORT / ROLLGUARD_TEMPORAL_UI_PORT`);
   await stopDaemon(name);
   const dir = join(dataDir, 'temporal');
   await mkdir(dir, { recursive: true });
