@@ -12,18 +12,15 @@ import { stackEnv, waitFor } from '../support/stack.ts';
 const exporter = new TestExporter(`health-${randomBytes(3).toString('hex')}`);
 const series = (pod: string): string => `app_errors_total{exporter="${exporter.job}",pod="${pod}"}`;
 const errorRate = (pod: string): string => `rate(${series(pod)}[5s])`;
-let rising: NodeJS.Timeout | undefined;
-
 beforeAll(async () => {
   exporter.values.set('app_errors_total{pod="steady"}', 7);
-  exporter.values.set('app_errors_total{pod="rising"}', 0);
-  await exporter.start();
   // 20 errors a second, as a broken revision would produce them.
-  rising = setInterval(() => exporter.values.set('app_errors_total{pod="rising"}', (exporter.values.get('app_errors_total{pod="rising"}') ?? 0) + 5), 250);
+  const started = Date.now();
+  exporter.values.set('app_errors_total{pod="rising"}', () => Math.floor(((Date.now() - started) / 1000) * 20));
+  await exporter.start();
   await waitFor('two scrapes of both counters', async () => (await promQuery(stackEnv.PROMETHEUS_URL, `count_over_time(${series('steady')}[1m])`) ?? 0) >= 2, { timeoutMs: 60_000 });
 });
 afterAll(async () => {
-  clearInterval(rising);
   await exporter.stop();
 });
 

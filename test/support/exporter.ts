@@ -9,7 +9,8 @@ import { prometheusTargetsDir } from '../../src/stack/prometheus.ts';
  * Prometheus (a file_sd file), so PromQL checks run against real scraped data.
  */
 export class TestExporter {
-  readonly values = new Map<string, number>();
+  /** Metric (with labels) → its value, or a function computing it at each scrape. */
+  readonly values = new Map<string, number | (() => number)>();
   private server: Server | undefined;
   private targetFile: string | undefined;
 
@@ -26,7 +27,7 @@ export class TestExporter {
   async start(): Promise<void> {
     this.server = createServer((_req, res) => {
       res.setHeader('content-type', 'text/plain; version=0.0.4');
-      res.end([...this.values].map(([metric, value]) => `${metric} ${value}\n`).join(''));
+      res.end([...this.values].map(([metric, value]) => `${metric} ${typeof value === 'function' ? value() : value}\n`).join(''));
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.targetFile = join(prometheusTargetsDir, `${this.job}.json`);

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestExporter } from '../support/exporter.ts';
+import { ReleaseHarness } from '../support/releases.ts';
+import { appRelease } from '../support/release-specs.ts';
+
+const h = new ReleaseHarness();
+const exporter = new TestExporter(`health-${randomBytes(3).toString('hex')}`);
+beforeAll(async () => {
+  await exporter.start();
+  await h.start('health');
+}, 120_000);
+afterAll(async () => {
+  await h.stop();
+  await exporter.stop();
+});
+
+describe('a Prometheus health gate', () => {
+  it('fails on a rising error rate and the Release is rolled back to the stable revision', async () => {
+    let errors = 0;
+    let perScrape = 0;
+    exporter.values.set('app_errors_total', () => (errors += perScrape));
+    const prometheus = [{
+      name: 'error-rate', query: `sum(rate(app_errors_total{exporter="${exporter.job}"}[5s]))`, max: 0.5,
+      interval: '1s', failureThreshold: 2, noData: 'Fail' as const,
+    }];
+    await h.apply(appRelease('api', { image: 'example/api:v1', window: '4s', prometheus }));
+    const v1 = await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1, 90_000);
+    expect(v1.status?.lastVerdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({ kind: 'Prometheus', outcome: 'Pass', weight: 4 });
+
+    perScrape = 10; // v2 starts failing requests: ten errors a second
+    await h.apply(appRelease('api', { image: 'example/api:v2', window: '20s', prometheus }));
+    const failed = await h.waitForStatus('api', 'Failed', (r) => r.status?.lastRollback?.trigger === 'Automatic', 90_000);
+    expect(failed.status).toMatchObject({ currentRevision: 1, stableRevision: 1, lastRollback: { fromRevision: 2, toRevision: 1 } });
+    const verdict = failed.status?.lastVerdict;
+    expect(verdict).toMatchObject({ revision: 2, healthy: false, threshold: 3 });
+    expect(verdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({ outcome: 'Fail', weight: 4 });
+    expect(verdict?.failingWeight).toBeGreaterThanOrEqual(4);
+    perScrape = 0;
+  });
+});
+
+describe('an HTTP health gate', () => {
+  let server: Server;
+  let healthy = true;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      res.statusCode = healthy ? 200 : 503;
+      res.end(healthy ? 'ok' : 'overloaded');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('that keeps failing rolls the Release back, and the verdict names the check and why', async () => {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
+    const http = [{ name: 'healthz', url, interval: '500ms', timeout: '400ms', retries: 1, failureThreshold: 2 }];
+    await h.apply(appRelease('web', { image: 'example/web:v1', window: '2s', http }));
+    await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+
+    healthy = false;
+    await h.apply(appRelease('web', { image: 'example/web:v2', window: '10s', http }));
+    const failed = await h.waitForStatus('web', 'Failed', (r) => r.status?.lastRollback !== undefined);
+    expect(failed.status?.currentRevision).toBe(1);
+    const check = failed.status?.lastVerdict?.checks.find((c) => c.name === 'healthz');
+    expect(check).toMatchObject({ kind: 'HTTP', outcome: 'Fail', weight: 5 });
+    expect(check?.reason).toContain('503');
+    expect(await h.readyImages('web')).toEqual(Array(3).fill('example/web:v1'));
+  });
+});
