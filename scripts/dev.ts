@@ -1,6 +1,6 @@
 // Development commands, run by scripts/bootstrap.mjs on the project's Node once set-up is done.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { repoRoot } from '../src/stack/paths.ts';
 import { buildTools, stackDown, stackEnv, stackEnvLines, stackUp } from '../src/stack/stack.ts';
 
@@ -13,7 +13,8 @@ function step(title: string, bin: string, args: string[]): boolean {
   const result = spawnSync(join(repoRoot, 'node_modules', '.bin', bin), args, {
     stdio: 'inherit',
     cwd: repoRoot,
-    env: { ...process.env, ...stackEnv },
+    // The project's Node first, also when bootstrap.mjs was run without npm.
+    env: { ...process.env, ...stackEnv, PATH: `${join(repoRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}` },
   });
   const ok = result.status === 0;
   say(`${title}: ${ok ? 'passed' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)}s)`);

@@ -10,6 +10,8 @@ const name = 'temporal';
 export const temporalAddress = `${host}:${ports.temporal}`;
 export const temporalUiUrl = `http://${host}:${ports.temporalUi}`;
 
+export const suggestContinueAsNewAt = Number(process.env.ROLLGUARD_TEMPORAL_SUGGEST_CONTINUE_AS_NEW ?? 400);
+
 /** The UI's API proxies to the frontend, so a 200 here means both the UI and the server answer. */
 const ready = (): Promise<boolean> => httpOk(`${temporalUiUrl}/api/v1/namespaces/default`);
 
@@ -31,6 +33,8 @@ export async function startTemporal(): Promise<void> {
     '--ui-port', String(ports.temporalUi),
     '--db-filename', join(dir, 'temporal.db'),
     '--log-level', 'warn',
+    // Low, so a test reaches it with a few rollouts and continue-as-new is exercised (the default is 4096).
+    '--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
     ...searchAttributes.flatMap((key) => ['--search-attribute', searchAttributeSpec(key)]),
   ];
   await startDaemon({ name, command: await toolPath('temporal', 'temporal'), args });
