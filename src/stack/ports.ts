@@ -11,9 +11,12 @@ function port(variable: string, fallback: number): number {
 
 export const host = '127.0.0.1';
 
+/** The ports the stack uses unless told otherwise (docker-compose.yml publishes the same). */
+export const defaultPorts = { temporal: 7233, temporalUi: 8233, prometheus: 9090, kubeApiserver: 6443 };
+
 export const ports = {
-  temporal: port('ROLLGUARD_TEMPORAL_PORT', 7233),
-  temporalUi: port('ROLLGUARD_TEMPORAL_UI_PORT', 8233),
-  prometheus: port('ROLLGUARD_PROMETHEUS_PORT', 9090),
-  kubeApiserver: port('ROLLGUARD_KUBE_APISERVER_PORT', 6443),
+  temporal: port('ROLLGUARD_TEMPORAL_PORT', defaultPorts.temporal),
+  temporalUi: port('ROLLGUARD_TEMPORAL_UI_PORT', defaultPorts.temporalUi),
+  prometheus: port('ROLLGUARD_PROMETHEUS_PORT', defaultPorts.prometheus),
+  kubeApiserver: port('ROLLGUARD_KUBE_APISERVER_PORT', defaultPorts.kubeApiserver),
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/stack/paths.ts';
-import { ports } from '../../src/stack/ports.ts';
+import { defaultPorts as ports } from '../../src/stack/ports.ts';
 import { searchAttributes, searchAttributeSpec } from '../../src/temporal/search-attributes.ts';
 
 interface Service {
