@@ -12,14 +12,14 @@ describe('a long-lived Release workflow', () => {
   it('continues as new when the server suggests it, carrying its state', { timeout: 300_000 }, async () => {
     // The stack's Temporal suggests continue-as-new at a low history length (src/stack/temporal.ts).
     let version = 0;
-    let release = await h.apply(appRelease('long', { image: 'example/long:v0', window: '1s' }));
+    const release = await h.apply(appRelease('long', { image: 'example/long:v0', window: '1s' }));
     const handle = h.handle(h.ref(release));
     const first = (await handle.describe()).runId;
     while ((await handle.describe()).runId === first) {
       expect(version, `no continue-as-new after ${version} rollouts (threshold ${suggestContinueAsNewAt} events)`).toBeLessThan(20);
       await h.waitForStatus('long', 'Ready', (r) => r.status?.observedGeneration === version + 1);
       version++;
-      release = await h.apply(appRelease('long', { image: `example/long:v${version}`, window: '1s' }));
+      await h.apply(appRelease('long', { image: `example/long:v${version}`, window: '1s' }));
     }
     await h.waitForStatus('long', 'Ready', (r) => r.status?.observedGeneration === version + 1);
 

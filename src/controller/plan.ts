@@ -1,0 +1,72 @@
+import type { Release } from '../api/index.ts';
+import { cleanupFinalizer, type ReleaseRef } from '../release/ref.ts';
+import type { ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../../workflows/messages.ts';
+import { readRollbackAnnotation } from './rollback-annotation.ts';
+
+/**
+ * The controller's whole decision: which cluster state becomes which message to the Release's
+ * workflow. It decides nothing about rollouts; the workflow does.
+ */
+export type Work =
+  | { kind: 'addFinalizer' }
+  | { kind: 'spec'; message: SpecMessage; recovered: NonNullable<ReleaseWorkflowInput['recovered']> }
+  | { kind: 'rollback'; request: RollbackRequest; annotation: string }
+  | { kind: 'refuseRollback'; why: string; annotation: string }
+  /** Send `delete` to a running workflow, wait for it to close, then let the Release go. */
+  | { kind: 'delete'; removeFinalizer: boolean };
+
+/** The metadata the controller acts on, readable even from a Release that fails validation. */
+export interface ReleaseMeta extends ReleaseRef {
+  resourceVersion?: string;
+  finalizers: string[];
+  annotations: Record<string, string>;
+  deleting: boolean;
+}
+
+export type Observation =
+  /** The Release has a deletionTimestamp. */
+  | { state: 'deleting'; meta: ReleaseMeta }
+  /** The Release left the cluster (its finalizer was removed by us, or by hand). */
+  | { state: 'gone'; ref: ReleaseRef }
+  /** The Release does not match the schema: nothing can be sent until it is fixed. */
+  | { state: 'invalid'; meta: ReleaseMeta }
+  /** `delivered`: the newest generation the Release's running workflow was sent, 0 when none runs. */
+  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number };
+
+type Table = { [S in Observation['state']]: (observation: Extract<Observation, { state: S }>) => Work[] };
+
+export const hasFinalizer = (meta: Pick<ReleaseMeta, 'finalizers'>): boolean => meta.finalizers.includes(cleanupFinalizer);
+
+const table: Table = {
+  deleting: ({ meta }) => (hasFinalizer(meta) ? [{ kind: 'delete', removeFinalizer: true }] : []),
+  gone: () => [{ kind: 'delete', removeFinalizer: false }],
+  invalid: () => [],
+  // In this order: the finalizer before any workflow exists, so deletion always waits for it;
+  // the spec before a rollback, so a rollback never starts a workflow that has no spec.
+  live: (observation) => [...finalizerWork(observation), ...specWork(observation), ...rollbackWork(observation)],
+};
+
+export function planRelease(observation: Observation): Work[] {
+  return (table[observation.state] as (o: Observation) => Work[])(observation);
+}
+
+const finalizerWork = ({ meta }: { meta: ReleaseMeta }): Work[] => (hasFinalizer(meta) ? [] : [{ kind: 'addFinalizer' }]);
+
+function specWork({ release, delivered }: { release: Release; delivered: number }): Work[] {
+  const generation = release.metadata.generation ?? 1;
+  if (generation <= delivered) return [];
+  const { currentRevision, stableRevision } = release.status ?? {};
+  const recovered = {
+    ...(currentRevision !== undefined ? { currentRevision } : {}),
+    ...(stableRevision !== undefined ? { stableRevision } : {}),
+  };
+  return [{ kind: 'spec', message: { generation, spec: release.spec }, recovered }];
+}
+
+function rollbackWork({ release }: { release: Release }): Work[] {
+  const annotation = readRollbackAnnotation(release.metadata.annotations);
+  if (!annotation) return [];
+  return annotation.valid
+    ? [{ kind: 'rollback', request: annotation.request, annotation: annotation.value }]
+    : [{ kind: 'refuseRollback', why: annotation.why, annotation: annotation.value }];
+}

@@ -1,0 +1,159 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { parseRelease } from '../api/index.ts';
+import type { Logger } from '../log.ts';
+import { cleanupFinalizer, describeRef, type ReleaseRef } from '../release/ref.ts';
+import type { DeliveryLedger } from './ledger.ts';
+import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';
+import type { ReleasePatches } from './release-patches.ts';
+import type { ReleaseWorkflows } from './release-workflows.ts';
+
+export interface ReconcileDeps {
+  workflows: ReleaseWorkflows;
+  patches: ReleasePatches;
+  ledger: DeliveryLedger;
+  log: Logger;
+  /** How long deletion waits for the workflow to close before trying again later. */
+  deletionWaitMs: number;
+  abort: AbortSignal;
+}
+
+/** The metadata of a Release object from the watch; undefined when it lacks a name, namespace or uid. */
+export function releaseMeta(object: KubernetesObject | undefined): ReleaseMeta | undefined {
+  const m = object?.metadata;
+  if (!m?.name || !m.namespace || !m.uid) return undefined;
+  return {
+    namespace: m.namespace,
+    name: m.name,
+    uid: m.uid,
+    ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
+    finalizers: m.finalizers ?? [],
+    annotations: m.annotations ?? {},
+    deleting: Boolean(m.deletionTimestamp),
+  };
+}
+
+const refOf = ({ namespace, name, uid }: ReleaseRef): ReleaseRef => ({ namespace, name, uid });
+
+/** Turns the Release's current state into the messages and patches it calls for, and performs them. */
+export async function reconcileRelease(object: KubernetesObject, deps: ReconcileDeps): Promise<void> {
+  const meta = releaseMeta(object);
+  if (!meta) return;
+  await perform(await observe(object, meta, deps), meta, deps);
+}
+
+/** The Release left the cluster: make sure its workflow, if still running, is told. */
+export async function reconcileGone(ref: ReleaseRef, deps: ReconcileDeps): Promise<void> {
+  await perform({ state: 'gone', ref }, { ...ref, finalizers: [], annotations: {}, deleting: true }, deps);
+}
+
+async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: ReconcileDeps): Promise<Observation> {
+  const { ledger, log } = deps;
+  if (meta.deleting) return { state: 'deleting', meta };
+  const parsed = parseRelease(object);
+  if (!parsed.ok) {
+    log.warn('release is invalid: no message is sent to its workflow until it is fixed', {
+      release: describeRef(meta),
+      error: parsed.error.message,
+      issues: parsed.error.issues,
+    });
+    return { state: 'invalid', meta };
+  }
+  const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, parsed.release.metadata.generation ?? 1, deps));
+  return { state: 'live', meta, release: parsed.release, delivered };
+}
+
+/**
+ * What the workflow has seen, when this controller does not know (it just started, took over, or is
+ * resyncing): its memo, and only when that lags behind the Release, the spec signals in its history.
+ */
+async function askWorkflow(meta: ReleaseMeta, generation: number, { workflows, ledger }: ReconcileDeps): Promise<number> {
+  const workflow = await workflows.describe(refOf(meta));
+  if (workflow.state !== 'Running') return ledger.observeWorkflow(meta.uid, { running: false });
+  const seen = ledger.observeWorkflow(meta.uid, { running: true, ...(workflow.generation !== undefined ? { memoGeneration: workflow.generation } : {}) });
+  if (seen >= generation) return seen;
+  return ledger.observeWorkflow(meta.uid, { running: true, memoGeneration: await workflows.specInHistory(refOf(meta), workflow.runId) });
+}
+
+async function perform(observation: Observation, meta: ReleaseMeta, deps: ReconcileDeps): Promise<void> {
+  let current: ReleaseMeta | undefined = meta;
+  for (const work of planRelease(observation)) {
+    if (!current) return;
+    try {
+      current = await (performers[work.kind] as Performer<Work>)(work, current, deps);
+    } catch (err) {
+      // Whatever failed, the workflow may have closed meanwhile: ask it again on the retry.
+      deps.ledger.unverify(meta.uid);
+      throw new Error(`${describeRef(meta)}: ${work.kind} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+type Performer<W extends Work> = (work: W, meta: ReleaseMeta, deps: ReconcileDeps) => Promise<ReleaseMeta | undefined>;
+type Performers = { [K in Work['kind']]: Performer<Extract<Work, { kind: K }>> };
+
+const performers: Performers = {
+  async addFinalizer(_work, meta, { patches, log }) {
+    const patched = releaseMeta(await patches.addFinalizer(meta));
+    log.info('finalizer added', { release: describeRef(meta), finalizer: cleanupFinalizer });
+    return patched;
+  },
+
+  async spec({ message, recovered }, meta, { workflows, ledger, log }) {
+    await workflows.sendSpec(refOf(meta), message, recovered);
+    ledger.recordDelivered(meta.uid, message.generation);
+    log.info('spec sent', { release: describeRef(meta), generation: message.generation, recovered });
+    return meta;
+  },
+
+  async rollback({ request, annotation }, meta, { workflows, patches, ledger, log }) {
+    if (!ledger.rollbackSent(meta.uid, annotation)) {
+      await workflows.sendRollback(refOf(meta), request);
+      ledger.recordRollbackSent(meta.uid, annotation);
+      log.info('rollback sent', { release: describeRef(meta), ...request });
+    }
+    const patched = releaseMeta(await patches.removeRollbackAnnotation(meta, annotation));
+    ledger.clearRollback(meta.uid);
+    return patched;
+  },
+
+  async refuseRollback({ why, annotation }, meta, { patches, log }) {
+    log.warn('rollback annotation refused', { release: describeRef(meta), reason: why });
+    await patches.warn(meta, { reason: 'InvalidRollbackRequest', action: 'Rollback', note: why });
+    return releaseMeta(await patches.removeRollbackAnnotation(meta, annotation));
+  },
+
+  /**
+   * Deletion never blocks the controller: each attempt waits at most deletionWaitMs for the workflow to
+   * close, then fails and stays pending, retried with backoff. A workflow already closed or missing
+   * lets the Release go at once. While Temporal is unreachable the finalizer stays: removing it would
+   * leave a running workflow that nothing can tell to stop. Removing the finalizer by hand overrides.
+   */
+  async delete({ removeFinalizer }, meta, deps) {
+    const { workflows, patches, ledger, log } = deps;
+    const ref = refOf(meta);
+    const workflow = await workflows.describe(ref);
+    if (workflow.state === 'Running') {
+      if (!ledger.deleteSignalled(meta.uid, workflow.runId)) {
+        await workflows.sendDelete(ref).catch((err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err; // closed meanwhile: nothing to tell
+        });
+        ledger.recordDeleteSignalled(meta.uid, workflow.runId);
+        log.info('delete sent', { release: describeRef(meta) });
+      }
+      // A Release already gone has no finalizer to hold; its workflow cleans up on its own time.
+      if (removeFinalizer && !(await workflows.awaitClosed(ref, deps.deletionWaitMs, deps.abort))) {
+        throw new Error(
+          `its workflow is still running ${deps.deletionWaitMs / 1000}s after the delete signal; the finalizer stays until ` +
+            `it closes (to delete the Release without its cleanup, remove the ${cleanupFinalizer} finalizer by hand)`,
+        );
+      }
+    }
+    if (removeFinalizer) {
+      await patches.removeFinalizer(meta);
+      log.info('finalizer removed', { release: describeRef(meta), workflow: workflow.state });
+    }
+    ledger.forget(meta.uid);
+    return undefined;
+  },
+};

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { PatchStrategy, setHeaderOptions, V1MicroTime, type KubernetesObject } from '@kubernetes/client-node';
+import { releaseResource } from '../api/index.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { isNotFound } from '../kube/errors.ts';
+import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../release/ref.ts';
+import { apiMessage } from './api-message.ts';
+import type { ReleaseMeta } from './plan.ts';
+
+/** The few writes the controller makes to a Release: its finalizer, the rollback annotation, a Warning Event. */
+export interface ReleasePatches {
+  /** Each returns the Release as patched (undefined once it is gone), so the next write carries its resourceVersion. */
+  addFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
+  removeFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
+  /** Removes the rollback annotation only if it still says `value`: a newer request is never lost. */
+  removeRollbackAnnotation(meta: ReleaseMeta, value: string): Promise<KubernetesObject | undefined>;
+  warn(meta: ReleaseMeta, event: { reason: string; action: string; note: string }): Promise<void>;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const pointer = (...keys: string[]): string => keys.map((k) => `/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+
+// Named as kubectl and client-go name Events: the object's name, a dot, a unique hex suffix. (A
+// generateName of "web." is refused: a name prefix may not end with a dot.)
+const eventName = (name: string): string => `${name.slice(0, 230)}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`;
+
+export function releasePatches(kube: KubeClients, reportingInstance: string): ReleasePatches {
+  async function patch(meta: ReleaseMeta, body: unknown, contentType: typeof mergePatch): Promise<KubernetesObject | undefined> {
+    const { group, version, plural } = releaseResource;
+    try {
+      return (await kube.custom.patchNamespacedCustomObject(
+        { group, version, plural, namespace: meta.namespace, name: meta.name, body },
+        contentType,
+      )) as KubernetesObject;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw new Error(`the API server refused the patch: ${apiMessage(err)}`, { cause: err });
+    }
+  }
+
+  // Every write is conditional, so a finalizer or annotation someone else wrote meanwhile is never
+  // overwritten: the API server refuses it (409, or 422 for a failed test) and the work is retried on
+  // the newer object. Adding the finalizer checks the whole object's resourceVersion (a new Release is
+  // rarely written by others); removals test only the field they change, so the workflow's status
+  // writes during a rollback or a deletion do not make them fail.
+  return {
+    addFinalizer: (meta) =>
+      patch(meta, { metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] } }, mergePatch),
+    removeFinalizer: (meta) =>
+      patch(
+        meta,
+        [
+          { op: 'test', path: '/metadata/finalizers', value: meta.finalizers },
+          { op: 'replace', path: '/metadata/finalizers', value: meta.finalizers.filter((f) => f !== cleanupFinalizer) },
+        ],
+        jsonPatch,
+      ),
+    removeRollbackAnnotation: (meta, value) =>
+      patch(
+        meta,
+        [
+          { op: 'test', path: pointer('metadata', 'annotations', rollbackAnnotation), value },
+          { op: 'remove', path: pointer('metadata', 'annotations', rollbackAnnotation) },
+          ...(rollbackReasonAnnotation in meta.annotations ? [{ op: 'remove', path: pointer('metadata', 'annotations', rollbackReasonAnnotation) }] : []),
+        ],
+        jsonPatch,
+      ),
+    async warn(meta, { reason, action, note }) {
+      const regarding = { apiVersion: releaseResource.apiVersion, kind: releaseResource.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid };
+      const body = {
+        metadata: { name: eventName(meta.name), namespace: meta.namespace },
+        eventTime: new V1MicroTime(),
+        reportingController: 'rollguard.dev/controller',
+        reportingInstance,
+        action,
+        reason,
+        note: note.slice(0, 1024),
+        type: 'Warning',
+        regarding,
+      };
+      await kube.events.createNamespacedEvent({ namespace: meta.namespace, body }).catch((err: unknown) => {
+        throw new Error(`cannot record the ${reason} Event: ${apiMessage(err)}`, { cause: err });
+      });
+    },
+  };
+}

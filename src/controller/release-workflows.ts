@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
+import { releaseWorkflowId, taskQueue as defaultTaskQueue, type ReleaseRef } from '../release/ref.ts';
+import {
+  deleteSignal,
+  rollbackSignal,
+  specSignal,
+  type ReleaseMemo,
+  type ReleaseWorkflowInput,
+  type RollbackRequest,
+  type SpecMessage,
+} from '../../workflows/messages.ts';
+
+/** The workflow type the worker registers (workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
+export const releaseWorkflowType = 'releaseWorkflow';
+
+export type WorkflowState = { state: 'Running'; runId: string; generation?: number } | { state: 'Closed' | 'Missing' };
+
+/** Every call the controller makes to Temporal: one message per kind, each bounded by a deadline. */
+export interface ReleaseWorkflows {
+  describe(ref: ReleaseRef): Promise<WorkflowState>;
+  /** Signal-with-start: starts the workflow when it is missing or closed, so a spec is never lost. */
+  /**
+   * The newest spec generation signalled to this run, from its history: what a workflow has been sent
+   * but has not yet recorded in its memo (its worker is down or behind).
+   */
+  specInHistory(ref: ReleaseRef, runId: string): Promise<number>;
+  sendSpec(ref: ReleaseRef, message: SpecMessage, recovered: ReleaseWorkflowInput['recovered']): Promise<void>;
+  sendRollback(ref: ReleaseRef, request: RollbackRequest): Promise<void>;
+  sendDelete(ref: ReleaseRef): Promise<void>;
+  /** Polls until the workflow closes; false when it is still running after `timeoutMs`. */
+  awaitClosed(ref: ReleaseRef, timeoutMs: number, abort: AbortSignal): Promise<boolean>;
+}
+
+export function releaseWorkflows(client: Client, { rpcTimeoutMs = 10_000, pollMs = 1000, taskQueue = defaultTaskQueue } = {}): ReleaseWorkflows {
+  // Without a deadline a call to an unreachable Temporal would hold the Release's pending work forever.
+  const bounded = <T>(what: string, ref: ReleaseRef, call: () => Promise<T>): Promise<T> =>
+    client.withDeadline(Date.now() + rpcTimeoutMs, call).catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw err;
+      throw new Error(`cannot ${what} workflow ${releaseWorkflowId(ref)}: ${(err as Error).message}`, { cause: err });
+    });
+  const handle = (ref: ReleaseRef) => client.workflow.getHandle(releaseWorkflowId(ref));
+
+  async function describe(ref: ReleaseRef): Promise<WorkflowState> {
+    try {
+      const description = await bounded('describe', ref, () => handle(ref).describe());
+      if (description.status.name !== 'RUNNING') return { state: 'Closed' };
+      const memo = description.memo as Partial<ReleaseMemo> | undefined;
+      const generation = typeof memo?.generation === 'number' ? memo.generation : undefined;
+      return { state: 'Running', runId: description.runId, ...(generation !== undefined ? { generation } : {}) };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { state: 'Missing' };
+      throw err;
+    }
+  }
+
+  return {
+    describe,
+    async specInHistory(ref, runId) {
+      const history = await bounded('read the history of', ref, () => client.workflow.getHandle(releaseWorkflowId(ref), runId).fetchHistory());
+      let newest = 0;
+      for (const event of history.events ?? []) {
+        const signal = event.workflowExecutionSignaledEventAttributes;
+        const payload = signal?.signalName === specSignal.name ? signal.input?.payloads?.[0] : undefined;
+        if (!payload) continue;
+        const { generation } = defaultPayloadConverter.fromPayload<Partial<SpecMessage>>(payload);
+        if (typeof generation === 'number') newest = Math.max(newest, generation);
+      }
+      return newest;
+    },
+    async sendSpec(ref, message, recovered) {
+      const input: ReleaseWorkflowInput = { ref, ...(recovered ? { recovered } : {}) };
+      // No memo is set here: the memo is the workflow's own record of what it accepted.
+      await bounded('signal-with-start', ref, () =>
+        client.workflow.signalWithStart(releaseWorkflowType, {
+          workflowId: releaseWorkflowId(ref),
+          taskQueue,
+          args: [input],
+          signal: specSignal,
+          signalArgs: [message],
+        }),
+      );
+    },
+    async sendRollback(ref, request) {
+      await bounded('signal rollback to', ref, () => handle(ref).signal(rollbackSignal, request));
+    },
+    async sendDelete(ref) {
+      await bounded('signal delete to', ref, () => handle(ref).signal(deleteSignal));
+    },
+    async awaitClosed(ref, timeoutMs, abort) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if ((await describe(ref)).state !== 'Running') return true;
+        if (Date.now() + pollMs > deadline) return false;
+        await sleep(pollMs, undefined, { signal: abort });
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningController } from '../../src/controller/index.ts';
+import { cleanupFinalizer, rollbackAnnotation } from '../../src/release/ref.ts';
+import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
+import { waitFor } from '../support/stack.ts';
+import { signalsOf, specGenerations, terminateQuietly, workflowStatus } from '../support/temporal.ts';
+
+let h: ControllerHarness;
+let controller: RunningController;
+
+beforeAll(async () => {
+  h = await controllerHarness('deletion');
+  controller = await h.startController();
+  await h.untilLeader(controller);
+});
+afterAll(() => h?.cleanup());
+
+/** A Release the controller has taken on: finalizer added and its workflow started. */
+async function adopted(name: string): Promise<{ release: StoredRelease; workflowId: string }> {
+  const release = await h.create(name);
+  const workflowId = h.workflowId(release);
+  await waitFor(`${name}'s workflow to get its spec`, async () => (await specGenerations(h.client, workflowId)).length > 0);
+  return { release, workflowId };
+}
+
+const gone = (name: string) => waitFor(`${name} to disappear`, async () => (await h.get(name)) === undefined, { timeoutMs: 30_000 });
+
+describe('deleting a Release', () => {
+  it('tells its workflow, holds the Release until the workflow has closed, then lets it go', async () => {
+    const { workflowId } = await adopted('doomed');
+    await h.remove('doomed');
+    await waitFor('the delete signal', async () => (await signalsOf(h.client, workflowId)).some((s) => s.name === 'delete'));
+    // Until the workflow has closed, the finalizer holds the Release. No worker runs in this test, so
+    // terminating stands in for the workflow finishing its cleanup (a worker of another test run that
+    // polls the same task queue may have completed it already).
+    const doomed = await h.get('doomed'); // read before the workflow's status: a workflow running now was running then
+    if ((await workflowStatus(h.client, workflowId))?.status === 'RUNNING') expect(doomed?.metadata.finalizers).toContain(cleanupFinalizer);
+    await terminateQuietly(h.client, workflowId);
+    await gone('doomed');
+    expect((await signalsOf(h.client, workflowId)).filter((s) => s.name === 'delete')).toHaveLength(1);
+  });
+
+  it('is not held up by a workflow that has already closed', async () => {
+    const { workflowId } = await adopted('closed');
+    await terminateQuietly(h.client, workflowId);
+    await h.remove('closed');
+    await gone('closed');
+    expect((await signalsOf(h.client, workflowId)).map((s) => s.name)).toEqual(['spec']);
+  });
+
+  it('is not held up when the workflow never existed', async () => {
+    // Made while no controller runs, with the finalizer already on: a Release whose workflow is missing.
+    await controller.stop();
+    const release = await h.create('never-started', (r) => (r.metadata = { ...r.metadata, finalizers: [cleanupFinalizer] }));
+    await h.remove('never-started');
+    controller = await h.startController();
+    await gone('never-started');
+    expect(await workflowStatus(h.client, h.workflowId(release))).toBeUndefined();
+  });
+});
+
+describe('self-healing', () => {
+  it('a Release whose workflow was terminated gets a new run at the next resync, recovering its revisions; others get nothing', async () => {
+    await h.untilLeader(controller);
+    const healed = await adopted('healed');
+    const steady = await adopted('steady');
+    await h.patchStatus('healed', { phase: 'Ready', currentRevision: 3, stableRevision: 2 });
+    const before = await workflowStatus(h.client, healed.workflowId);
+    await terminateQuietly(h.client, healed.workflowId);
+
+    controller.resync();
+    await waitFor('a new run of the terminated workflow', async () => {
+      const now = await workflowStatus(h.client, healed.workflowId);
+      return now?.status === 'RUNNING' && now.runId !== before?.runId;
+    });
+    const history = await h.client.workflow.getHandle(healed.workflowId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(defaultPayloadConverter.fromPayload(input ?? {})).toMatchObject({ recovered: { currentRevision: 3, stableRevision: 2 } });
+    expect(await specGenerations(h.client, healed.workflowId)).toEqual([1]);
+
+    // A rollback request marks the point by which the resync has handled `steady` too.
+    await h.patch('steady', { metadata: { annotations: { [rollbackAnnotation]: 'previous' } } });
+    await waitFor('the rollback signal', async () => (await signalsOf(h.client, steady.workflowId)).some((s) => s.name === 'rollback'));
+    expect((await signalsOf(h.client, steady.workflowId)).map((s) => s.name)).toEqual(['spec', 'rollback']);
+  });
+});

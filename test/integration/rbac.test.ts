@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseResource } from '../../src/api/index.ts';
+import { leaseName } from '../../src/controller/lease.ts';
+import { cleanupFinalizer, rollbackAnnotation } from '../../src/release/ref.ts';
+import { controllerHarness, type ControllerHarness } from '../support/controller.ts';
+import { waitFor } from '../support/stack.ts';
+import { specGenerations } from '../support/temporal.ts';
+
+const rbacFile = new URL('../../deploy/rbac/rbac.yaml', import.meta.url);
+const serviceAccount = { name: 'rollguard', namespace: 'rollguard-system' };
+
+let h: ControllerHarness;
+let asRollguard: KubeConfig;
+
+/** Server-side applies deploy/rbac as a user would `kubectl apply -f deploy/rbac/`. */
+async function applyRbac(): Promise<void> {
+  const documents = parseAllDocuments(await readFile(rbacFile, 'utf8')).map((d) => d.toJS() as KubernetesObject);
+  for (const object of documents) {
+    await h.admin.objects.patch(object, undefined, undefined, 'rollguard-tests', true, PatchStrategy.ServerSideApply);
+  }
+}
+
+/** A kubeconfig for the rollguard ServiceAccount: the stack's server and CA, and a token from the TokenRequest API. */
+async function serviceAccountConfig(): Promise<KubeConfig> {
+  const { status } = await h.admin.core.createNamespacedServiceAccountToken({
+    ...serviceAccount,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const cluster = h.admin.config.getCurrentCluster();
+  if (!cluster || !status?.token) throw new Error('the stack has no current cluster, or the TokenRequest returned no token');
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ ...cluster, name: 'stack' }],
+    users: [{ name: 'rollguard', token: status.token }],
+    contexts: [{ name: 'rollguard', cluster: 'stack', user: 'rollguard' }],
+    currentContext: 'rollguard',
+  });
+  return config;
+}
+
+beforeAll(async () => {
+  h = await controllerHarness('rbac');
+  await applyRbac();
+  asRollguard = await serviceAccountConfig();
+});
+afterAll(() => h?.cleanup());
+
+describe('the rollguard ServiceAccount (deploy/rbac)', () => {
+  it('is enough for the controller: finalizer, workflow, rollback annotation, Warning Event, Lease', async () => {
+    const controller = await h.startController({ kubeConfig: asRollguard, leaseNamespace: serviceAccount.namespace });
+    await waitFor('the controller to hold its Lease in rollguard-system', async () => controller.isLeader(), {
+      timeoutMs: 30_000,
+      hint: `is another rollguard controller holding ${serviceAccount.namespace}/${leaseName}?`,
+    });
+
+    const release = await h.create('web');
+    await waitFor('the finalizer', async () => (await h.get('web'))?.metadata.finalizers?.includes(cleanupFinalizer));
+    await waitFor('the spec signal', async () => (await specGenerations(h.client, h.workflowId(release))).includes(1));
+
+    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'soon' } } });
+    await waitFor('the annotation to be removed', async () => (await h.get('web'))?.metadata.annotations?.[rollbackAnnotation] === undefined);
+    const events = await h.admin.events.listNamespacedEvent({ namespace: h.namespace });
+    expect(events.items.map((e) => e.reason)).toContain('InvalidRollbackRequest');
+    await controller.stop();
+
+    // A controller serving every namespace lists Releases cluster-wide.
+    const { group, version, plural } = releaseResource;
+    await expect(asRollguard.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group, version, plural })).resolves.toBeDefined();
+  });
+
+  it('is refused anything outside its role', async () => {
+    const core = asRollguard.makeApiClient(CoreV1Api);
+    const coordination = asRollguard.makeApiClient(CoordinationV1Api);
+    const { group, version, plural } = releaseResource;
+    const forbidden = { code: 403 };
+
+    await expect(core.listNamespacedSecret({ namespace: h.namespace })).rejects.toMatchObject(forbidden);
+    await expect(core.deleteNamespace({ name: h.namespace })).rejects.toMatchObject(forbidden);
+    await expect(core.listNamespacedConfigMap({ namespace: h.namespace })).rejects.toMatchObject(forbidden);
+    const releases = asRollguard.makeApiClient(CustomObjectsApi);
+    await expect(releases.deleteNamespacedCustomObject({ group, version, plural, namespace: h.namespace, name: 'web' })).rejects.toMatchObject(forbidden);
+    // Leases only in its own namespace.
+    await expect(coordination.readNamespacedLease({ name: leaseName, namespace: h.namespace })).rejects.toMatchObject(forbidden);
+  });
+});

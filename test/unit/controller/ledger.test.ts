@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryLedger } from '../../../src/controller/ledger.ts';
+
+describe('the delivery ledger (generation bookkeeping)', () => {
+  it('knows nothing at first, so a new controller asks each workflow', () => {
+    expect(new DeliveryLedger().delivered('a')).toBeUndefined();
+  });
+
+  it('after a restart, trusts the memo of a running workflow', () => {
+    const ledger = new DeliveryLedger();
+    expect(ledger.observeWorkflow('a', { running: true, memoGeneration: 3 })).toBe(3);
+    expect(ledger.delivered('a')).toBe(3);
+  });
+
+  it('a running workflow without a memo has seen nothing yet', () => {
+    expect(new DeliveryLedger().observeWorkflow('a', { running: true })).toBe(0);
+  });
+
+  it('remembers what it sent, even when the memo lags behind (no worker has run yet)', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordDelivered('a', 2);
+    ledger.unverifyAll();
+    expect(ledger.delivered('a')).toBeUndefined();
+    expect(ledger.observeWorkflow('a', { running: true, memoGeneration: 1 })).toBe(2);
+  });
+
+  it('a closed or missing workflow has seen nothing: the next spec starts a new run', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordDelivered('a', 5);
+    expect(ledger.observeWorkflow('a', { running: false })).toBe(0);
+  });
+
+  it('never goes back to an older generation', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordDelivered('a', 4);
+    ledger.recordDelivered('a', 2);
+    expect(ledger.delivered('a')).toBe(4);
+  });
+
+  it('remembers a rollback sent until its annotation is removed', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordRollbackSent('a', '3');
+    expect(ledger.rollbackSent('a', '3')).toBe(true);
+    expect(ledger.rollbackSent('a', 'previous')).toBe(false);
+    ledger.clearRollback('a');
+    expect(ledger.rollbackSent('a', '3')).toBe(false);
+  });
+
+  it('sends delete once per workflow run', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordDeleteSignalled('a', 'run-1');
+    expect(ledger.deleteSignalled('a', 'run-1')).toBe(true);
+    expect(ledger.deleteSignalled('a', 'run-2')).toBe(false);
+    ledger.forget('a');
+    expect(ledger.deleteSignalled('a', 'run-1')).toBe(false);
+  });
+});

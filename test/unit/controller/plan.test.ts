@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseRelease, type Release } from '../../../src/api/index.ts';
+import { planRelease, type Observation, type ReleaseMeta } from '../../../src/controller/plan.ts';
+import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../../../src/release/ref.ts';
+import { sampleRelease } from '../../support/crd.ts';
+
+const ref = { namespace: 'shop', name: 'web', uid: 'uid-1' };
+
+function release({ generation = 1, annotations, status }: { generation?: number; annotations?: Record<string, string>; status?: object } = {}): Release {
+  const result = parseRelease({
+    ...sampleRelease(),
+    metadata: { ...ref, generation, resourceVersion: '7', ...(annotations ? { annotations } : {}) },
+    ...(status ? { status } : {}),
+  });
+  if (!result.ok) throw result.error;
+  return result.release;
+}
+
+const meta = (over: Partial<ReleaseMeta> = {}): ReleaseMeta => ({ ...ref, resourceVersion: '7', finalizers: [cleanupFinalizer], annotations: {}, deleting: false, ...over });
+
+const live = (r: Release, delivered: number, m = meta()): Observation => ({ state: 'live', meta: m, release: r, delivered });
+const kinds = (observation: Observation) => planRelease(observation).map((work) => work.kind);
+
+describe('the event → message table', () => {
+  it('a new Release gets the finalizer first, then its workflow is started with generation 1', () => {
+    const work = planRelease(live(release(), 0, meta({ finalizers: [] })));
+    expect(work.map((w) => w.kind)).toEqual(['addFinalizer', 'spec']);
+    expect(work[1]).toMatchObject({ kind: 'spec', message: { generation: 1 }, recovered: {} });
+  });
+
+  it('sends the spec with its defaults applied', () => {
+    const [work] = planRelease(live(release(), 0));
+    expect(work?.kind === 'spec' && work.message.spec.analysis).toEqual({ window: '5m', failureWeight: 3 });
+  });
+
+  it('a new generation becomes one spec message', () => {
+    expect(planRelease(live(release({ generation: 2 }), 1))).toMatchObject([{ kind: 'spec', message: { generation: 2 } }]);
+  });
+
+  it('a change the workflow has already seen (status, labels) sends nothing', () => {
+    expect(kinds(live(release({ generation: 2, status: { phase: 'Ready' } }), 2))).toEqual([]);
+    expect(kinds(live(release({ generation: 2 }), 3))).toEqual([]);
+  });
+
+  it('a workflow started again recovers the revisions the status records', () => {
+    const [work] = planRelease(live(release({ status: { currentRevision: 4, stableRevision: 3 } }), 0));
+    expect(work).toMatchObject({ kind: 'spec', recovered: { currentRevision: 4, stableRevision: 3 } });
+  });
+
+  it('the rollback annotation becomes a rollback message after any newer spec', () => {
+    const annotations = { [rollbackAnnotation]: '3', [rollbackReasonAnnotation]: 'checkout errors' };
+    expect(planRelease(live(release({ generation: 2, annotations }), 1))).toMatchObject([
+      { kind: 'spec', message: { generation: 2 } },
+      { kind: 'rollback', annotation: '3', request: { toRevision: 3, reason: 'checkout errors', trigger: 'Annotation' } },
+    ]);
+  });
+
+  it('a malformed rollback annotation is refused, not sent', () => {
+    const [work] = planRelease(live(release({ annotations: { [rollbackAnnotation]: 'three' } }), 1));
+    expect(work).toMatchObject({ kind: 'refuseRollback', annotation: 'three' });
+    expect(work?.kind === 'refuseRollback' && work.why).toContain('"three" is not a revision');
+  });
+
+  it('a Release being deleted is only told to delete, and only while the finalizer holds it', () => {
+    expect(planRelease({ state: 'deleting', meta: meta({ deleting: true }) })).toEqual([{ kind: 'delete', removeFinalizer: true }]);
+    expect(planRelease({ state: 'deleting', meta: meta({ deleting: true, finalizers: [] }) })).toEqual([]);
+  });
+
+  it('a Release gone from the cluster has its workflow told, with no finalizer to remove', () => {
+    expect(planRelease({ state: 'gone', ref })).toEqual([{ kind: 'delete', removeFinalizer: false }]);
+  });
+
+  it('an invalid Release gets no message', () => {
+    expect(planRelease({ state: 'invalid', meta: meta({ finalizers: [] }) })).toEqual([]);
+  });
+});

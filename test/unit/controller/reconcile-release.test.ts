@@ -1,0 +1,90 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { DeliveryLedger } from '../../../src/controller/ledger.ts';
+import type { ReleaseMeta } from '../../../src/controller/plan.ts';
+import { reconcileRelease } from '../../../src/controller/reconcile-release.ts';
+import type { ReleasePatches } from '../../../src/controller/release-patches.ts';
+import type { ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
+import { createLogger } from '../../../src/log.ts';
+import { cleanupFinalizer, rollbackAnnotation } from '../../../src/release/ref.ts';
+import { sampleRelease } from '../../support/crd.ts';
+
+/** Fakes of Temporal and the API server that record what the controller sent. */
+function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true, failAnnotationRemoval = 0 } = {}) {
+  const sent: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const ledger = new DeliveryLedger();
+  let removalFailures = failAnnotationRemoval;
+  const patched = (meta: ReleaseMeta) => ({ metadata: { ...meta, resourceVersion: `${meta.resourceVersion}+` } }) as KubernetesObject;
+  const workflows: ReleaseWorkflows = {
+    describe: async () => workflow,
+    specInHistory: async () => 0,
+    sendSpec: async (_ref, message) => void sent.push(`spec ${message.generation}`),
+    sendRollback: async (_ref, request) => void sent.push(`rollback ${request.toRevision ?? 'previous'}`),
+    sendDelete: async () => void sent.push('delete'),
+    awaitClosed: async () => closes,
+  };
+  const patches: ReleasePatches = {
+    addFinalizer: async (meta) => (sent.push('addFinalizer'), patched({ ...meta, finalizers: [...meta.finalizers, cleanupFinalizer] })),
+    removeFinalizer: async () => (sent.push('removeFinalizer'), undefined),
+    removeRollbackAnnotation: async (meta) => {
+      if (removalFailures-- > 0) throw new Error('409 Conflict');
+      sent.push('removeAnnotation');
+      return patched(meta);
+    },
+    warn: async (_meta, event) => void sent.push(`event ${event.reason}`),
+  };
+  const log = createLogger({}, { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const deps = { workflows, patches, ledger, log, deletionWaitMs: 1000, abort: new AbortController().signal };
+  return { sent, logs, ledger, reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps) };
+}
+
+const stored = (metadata: Record<string, unknown> = {}, spec?: unknown) => ({
+  ...sampleRelease(),
+  ...(spec !== undefined ? { spec } : {}),
+  metadata: { name: 'web', namespace: 'shop', uid: 'uid-1', resourceVersion: '1', generation: 1, ...metadata },
+});
+
+describe('reconciling one Release', () => {
+  it('a new Release: finalizer, then the spec', async () => {
+    const w = world();
+    await w.reconcile(stored());
+    expect(w.sent).toEqual(['addFinalizer', 'spec 1']);
+  });
+
+  it('an invalid Release is logged with its bad fields and gets no message', async () => {
+    const w = world();
+    await w.reconcile(stored({}, { template: { replicas: -1 } }));
+    expect(w.sent).toEqual([]);
+    expect(w.logs[0]).toMatchObject({ level: 'warn', release: 'shop/web' });
+    expect(String(w.logs[0]?.error)).toContain('spec.template');
+  });
+
+  it('a rollback whose annotation could not be removed is not sent again on the retry', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1', generation: 1 }, failAnnotationRemoval: 1 });
+    const release = stored({ finalizers: [cleanupFinalizer], annotations: { [rollbackAnnotation]: '2' } });
+    await expect(w.reconcile(release)).rejects.toThrow(/shop\/web: rollback failed: 409 Conflict/);
+    await w.reconcile(release);
+    expect(w.sent).toEqual(['rollback 2', 'removeAnnotation']);
+  });
+
+  it('deletion with the workflow gone removes the finalizer at once', async () => {
+    const w = world({ workflow: { state: 'Missing' } });
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    expect(w.sent).toEqual(['removeFinalizer']);
+  });
+
+  it('deletion keeps the finalizer while the workflow has not closed, and sends delete only once', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1' }, closes: false });
+    const deleting = stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' });
+    await expect(w.reconcile(deleting)).rejects.toThrow(/still running .* the finalizer stays/);
+    await expect(w.reconcile(deleting)).rejects.toThrow(/still running/);
+    expect(w.sent).toEqual(['delete']);
+  });
+
+  it('deletion of a Release without the finalizer sends nothing', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1' } });
+    await w.reconcile(stored({ deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    expect(w.sent).toEqual([]);
+  });
+});
