@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { PatchStrategy, setHeaderOptions, V1MicroTime } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { recordReleaseEvent, type ReleaseEvent } from '../../src/kube/events.ts';
 import { releaseResource, type ReleasePhase, type ReleaseStatus } from '../../src/api/index.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isConflict, isNotFound } from '../../src/kube/errors.ts';
@@ -8,14 +8,6 @@ import type { Logger } from '../../src/log.ts';
 import { phaseTransitions, releasePhase, rollbacks } from '../../src/metrics.ts';
 import { releasePhases } from '../../src/api/index.ts';
 import type { ReleaseRef } from '../../src/release/ref.ts';
-
-export interface ReleaseEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** What rollguard did, e.g. "Rollout", "Rollback" (the Event's action). */
-  action: string;
-}
 
 export interface TransitionInput {
   ref: ReleaseRef;
@@ -57,23 +49,8 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
     }
   }
 
-  /** A Kubernetes Event on the Release, shown by `kubectl describe release` and `kubectl events`. */
-  async function recordEvent({ ref, event }: { ref: ReleaseRef; event: ReleaseEvent }): Promise<void> {
-    await kube.events.createNamespacedEvent({
-      namespace: ref.namespace,
-      body: {
-        metadata: { name: `${ref.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`, namespace: ref.namespace },
-        eventTime: new V1MicroTime(),
-        reportingController: 'rollguard.dev/controller',
-        reportingInstance: instance,
-        action: event.action,
-        reason: event.reason,
-        note: event.message.slice(0, 1024),
-        type: event.type,
-        regarding: { apiVersion: releaseResource.apiVersion, kind: releaseResource.kind, namespace: ref.namespace, name: ref.name, uid: ref.uid },
-      },
-    });
-  }
+  const recordEvent = ({ ref, event }: { ref: ReleaseRef; event: ReleaseEvent }): Promise<void> =>
+    recordReleaseEvent(kube, ref, event, instance);
 
   /** One phase transition, everywhere it is observed: status, an Event, a log line and a metric. */
   async function recordTransition({ ref, from, to, status, event }: TransitionInput): Promise<boolean> {

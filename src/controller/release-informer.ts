@@ -2,7 +2,7 @@ import { makeInformer, type Informer, type KubernetesListObject, type Kubernetes
 import { releaseResource } from '../api/index.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../log.ts';
-import { apiMessage } from './api-message.ts';
+import { apiMessage } from '../kube/errors.ts';
 import { retryDelay, type RetryPolicy } from './pending-work.ts';
 
 export interface ReleaseWatchHandlers {

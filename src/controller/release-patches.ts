@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, V1MicroTime, type KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { releaseResource } from '../api/index.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { isNotFound } from '../kube/errors.ts';
 import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../release/ref.ts';
-import { apiMessage } from './api-message.ts';
+import { apiMessage, isNotFound } from '../kube/errors.ts';
+import { recordReleaseEvent } from '../kube/events.ts';
 import type { ReleaseMeta } from './plan.ts';
 
 /** The few writes the controller makes to a Release: its finalizer, the rollback annotation, a Warning Event. */
@@ -23,7 +22,6 @@ const pointer = (...keys: string[]): string => keys.map((k) => `/${k.replaceAll(
 
 // Named as kubectl and client-go name Events: the object's name, a dot, a unique hex suffix. (A
 // generateName of "web." is refused: a name prefix may not end with a dot.)
-const eventName = (name: string): string => `${name.slice(0, 230)}.${Date.now().toString(16)}${randomBytes(3).toString('hex')}`;
 
 export function releasePatches(kube: KubeClients, reportingInstance: string): ReleasePatches {
   async function patch(meta: ReleaseMeta, body: unknown, contentType: typeof mergePatch): Promise<KubernetesObject | undefined> {
@@ -66,22 +64,7 @@ export function releasePatches(kube: KubeClients, reportingInstance: string): Re
         ],
         jsonPatch,
       ),
-    async warn(meta, { reason, action, note }) {
-      const regarding = { apiVersion: releaseResource.apiVersion, kind: releaseResource.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid };
-      const body = {
-        metadata: { name: eventName(meta.name), namespace: meta.namespace },
-        eventTime: new V1MicroTime(),
-        reportingController: 'rollguard.dev/controller',
-        reportingInstance,
-        action,
-        reason,
-        note: note.slice(0, 1024),
-        type: 'Warning',
-        regarding,
-      };
-      await kube.events.createNamespacedEvent({ namespace: meta.namespace, body }).catch((err: unknown) => {
-        throw new Error(`cannot record the ${reason} Event: ${apiMessage(err)}`, { cause: err });
-      });
-    },
+    warn: (meta, { reason, action, note }) =>
+      recordReleaseEvent(kube, meta, { type: 'Warning', reason, action, message: note }, reportingInstance),
   };
 }

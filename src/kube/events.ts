@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { V1MicroTime } from '@kubernetes/client-node';
+import { releaseResource } from '../api/index.ts';
+import type { KubeClients } from './client.ts';
+import { apiMessage } from './errors.ts';
+
+export interface ReleaseEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** What rollguard did, e.g. "Rollout", "Rollback" (the Event's action). */
+  action: string;
+}
+
+/** Names are unique without generateName, which the API server refuses for a prefix ending in ".". */
+const eventName = (name: string): string => `${name.slice(0, 230)}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`;
+
+/**
+ * Records a Kubernetes Event on a Release, shown by `kubectl describe release` and `kubectl events`:
+ * the one place both the controller and the workflow's activities write Events.
+ */
+export async function recordReleaseEvent(
+  kube: KubeClients,
+  release: { namespace: string; name: string; uid: string },
+  event: ReleaseEvent,
+  reportingInstance = hostname(),
+): Promise<void> {
+  await kube.events
+    .createNamespacedEvent({
+      namespace: release.namespace,
+      body: {
+        metadata: { name: eventName(release.name), namespace: release.namespace },
+        eventTime: new V1MicroTime(),
+        reportingController: 'rollguard.dev/controller',
+        reportingInstance,
+        action: event.action,
+        reason: event.reason,
+        note: event.message.slice(0, 1024),
+        type: event.type,
+        regarding: { apiVersion: releaseResource.apiVersion, kind: releaseResource.kind, ...release },
+      },
+    })
+    .catch((err: unknown) => {
+      throw new Error(`cannot record the ${event.reason} Event: ${apiMessage(err)}`, { cause: err });
+    });
+}
