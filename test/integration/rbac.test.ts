@@ -8,6 +8,12 @@ import { cleanupFinalizer, rollbackAnnotation } from '../../src/release/ref.ts';
 import { controllerHarness, type ControllerHarness } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
 import { specGenerations } from '../support/temporal.ts';
+import { NativeConnection } from '@temporalio/worker';
+import { kubeClients } from '../../src/kube/client.ts';
+import { createLogger } from '../../src/log.ts';
+import { createReleaseWorker } from '../../src/worker/index.ts';
+import { workflowBundle } from '../support/releases.ts';
+import { stackEnv } from '../support/stack.ts';
 
 const rbacFile = new URL('../../deploy/rbac/rbac.yaml', import.meta.url);
 const serviceAccount = { name: 'rollguard', namespace: 'rollguard-system' };
@@ -69,6 +75,36 @@ describe('the rollguard ServiceAccount (deploy/rbac)', () => {
     // A controller serving every namespace lists Releases cluster-wide.
     const { group, version, plural } = releaseResource;
     await expect(asRollguard.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group, version, plural })).resolves.toBeDefined();
+  });
+
+  it('is enough for the worker: a Release rolled out by activities running as rollguard becomes Ready', async () => {
+    const connection = await NativeConnection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
+    const worker = await createReleaseWorker({
+      connection,
+      namespace: stackEnv.TEMPORAL_NAMESPACE,
+      taskQueue: h.taskQueue,
+      kube: kubeClients(asRollguard),
+      log: createLogger({ test: 'rbac' }, { level: 'warn' }),
+      workflowBundle: await workflowBundle(),
+    });
+    const running = worker.run();
+    try {
+      await h.startController({ kubeConfig: asRollguard, leaseNamespace: serviceAccount.namespace });
+      await h.create('api', (r) => {
+        r.spec.healthChecks = {};
+        r.spec.analysis = { window: '1s' };
+      });
+      await waitFor('api to be Ready with revision 1', async () => {
+        const status = (await h.get('api'))?.status as { phase?: string; currentRevision?: number } | undefined;
+        return status?.phase === 'Ready' && status.currentRevision === 1;
+      }, { timeoutMs: 90_000 });
+      const deployment = await h.admin.apps.readNamespacedDeployment({ name: 'api', namespace: h.namespace });
+      expect(deployment.metadata?.managedFields?.map((f) => f.manager)).toContain('rollguard');
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    }
   });
 
   it('is refused anything outside its role', async () => {
