@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { toolPath } from '../../src/stack/tools.ts';
@@ -11,6 +11,7 @@ import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, relea
 import { createLogger } from '../../src/log.ts';
 import { type ReleaseRef, releaseWorkflowId, taskQueue } from '../../src/release/ref.ts';
 import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
+import { type RunningController, startController } from '../../src/controller/index.ts';
 import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
@@ -39,7 +40,13 @@ export class ReleaseHarness {
   private running!: Promise<void>;
   private refs: ReleaseRef[] = [];
 
-  async start(prefix: string): Promise<void> {
+  private controller: RunningController | undefined;
+
+  /**
+   * With `controller`, rollguard's controller runs in-process and does what a cluster change asks;
+   * without, `apply` signals the workflow itself, as the controller would.
+   */
+  async start(prefix: string, { controller = false } = {}): Promise<void> {
     Runtime.install({ logger: { ...quietLogger, log() {} } as never });
     await installCrd(this.clients.config);
     this.namespace = await createNamespace(this.clients, prefix);
@@ -54,9 +61,19 @@ export class ReleaseHarness {
       workflowBundle: await workflowBundle(),
     });
     this.running = this.worker.run();
+    if (controller) {
+      this.controller = await startController({
+        kubeConfig: this.clients.config,
+        temporal: this.client,
+        namespaces: [this.namespace],
+        leaseNamespace: this.namespace,
+        log: createLogger({ test: prefix }, { level: 'warn' }),
+      });
+    }
   }
 
   async stop(): Promise<void> {
+    await this.controller?.stop();
     if (process.env.ROLLGUARD_RECORD_HISTORIES) await this.recordHistories();
     // Terminated rather than deleted: a test's workflows must not outlive it and meet a later test's code.
     await Promise.all(this.refs.map((ref) => this.handle(ref).terminate('test finished').catch(() => undefined)));
@@ -86,6 +103,14 @@ export class ReleaseHarness {
     return { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace: this.namespace, name };
   }
 
+  /** Merge-patches a Release's metadata (annotations, labels), as `kubectl annotate` would. */
+  async annotate(name: string, annotations: Record<string, string>): Promise<void> {
+    await this.clients.custom.patchNamespacedCustomObject(
+      { ...this.target(name), body: { metadata: { annotations } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
   async read(name: string): Promise<Release> {
     const parsed = parseRelease(await this.clients.custom.getNamespacedCustomObject(this.target(name)));
     if (!parsed.ok) throw parsed.error;
@@ -106,6 +131,7 @@ export class ReleaseHarness {
     const stored = await this.read(name);
     const ref = this.ref(stored);
     if (!this.refs.some((r) => r.uid === ref.uid)) this.refs.push(ref);
+    if (this.controller) return stored;
     await this.client.workflow.signalWithStart('releaseWorkflow', {
       workflowId: releaseWorkflowId(ref),
       taskQueue,

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rollbackAnnotation, rollbackReasonAnnotation } from '../../src/release/ref.ts';
+import { ReleaseHarness } from '../support/releases.ts';
+import { appRelease } from '../support/release-specs.ts';
+
+// Given rollguard's controller and worker, when a user works with kubectl alone...
+const h = new ReleaseHarness();
+beforeAll(() => h.start('annotation', { controller: true }), 120_000);
+afterAll(() => h.stop());
+
+describe('a rollback requested by annotation', () => {
+  it('goes to the previous stable revision, then to a named one, and the annotation is removed', async () => {
+    await h.apply(appRelease('web', { image: 'example/web:v1' }));
+    await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+    await h.apply(appRelease('web', { image: 'example/web:v2' }));
+    await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2);
+
+    await h.annotate('web', { [rollbackAnnotation]: 'previous', [rollbackReasonAnnotation]: 'errors in checkout' });
+    const back = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+    expect(back.status?.lastRollback).toMatchObject({ fromRevision: 2, toRevision: 1, trigger: 'Annotation', reason: 'errors in checkout' });
+    await expect.poll(async () => (await h.read('web')).metadata.annotations?.[rollbackAnnotation], { timeout: 20_000 }).toBeUndefined();
+    expect(await h.readyImages('web')).toEqual(Array(3).fill('example/web:v1'));
+
+    await h.annotate('web', { [rollbackAnnotation]: '2' });
+    const forward = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2);
+    expect(forward.status?.lastRollback).toMatchObject({ fromRevision: 1, toRevision: 2, trigger: 'Annotation' });
+  });
+
+  it('to a revision that does not exist changes nothing and says why in an Event', async () => {
+    await h.apply(appRelease('api', { image: 'example/api:v1' }));
+    await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
+    await h.annotate('api', { [rollbackAnnotation]: '7' });
+    await expect.poll(async () => {
+      const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
+      return events.items.filter((e) => e.regarding?.name === 'api').map((e) => `${e.reason}: ${e.note}`);
+    }, { timeout: 30_000 }).toContainEqual(expect.stringContaining('RollbackRefused: rollback refused: revision 7 does not exist'));
+    expect((await h.read('api')).status).toMatchObject({ phase: 'Ready', currentRevision: 1 });
+  });
+});
+
+describe('deleting a Release', () => {
+  it('ends its workflow and the Release goes away', async () => {
+    const release = await h.apply(appRelease('gone', { image: 'example/gone:v1' }));
+    await h.waitForStatus('gone', 'Ready', (r) => r.status?.currentRevision === 1);
+    await h.clients.custom.deleteNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: h.namespace, name: 'gone' });
+    await expect.poll(() => h.read('gone').then(() => 'exists', () => 'gone'), { timeout: 60_000 }).toBe('gone');
+    expect((await h.handle(h.ref(release)).describe()).status.name).toBe('COMPLETED');
+  });
+});
