@@ -113,6 +113,8 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     if (pendingSpec) {
       const message = pendingSpec;
       pendingSpec = undefined;
+      // A signal that arrived with the start is handled before recovery: it may be a generation done already.
+      if (message.generation <= state.data.generation) continue;
       upsertMemo({ generation: message.generation } satisfies ReleaseMemo);
       specToRollOut = await applyCarriedSpec(state, message);
       continue;

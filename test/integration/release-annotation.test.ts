@@ -38,6 +38,28 @@ describe('a rollback requested by annotation', () => {
   });
 });
 
+describe('a workflow lost after an automatic rollback', () => {
+  it('is started again from the status and does not retry the broken revision', async () => {
+    const release = await h.apply(appRelease('shop', { image: 'example/shop:v1', deadline: '5s' }));
+    await h.waitForStatus('shop', 'Ready', (r) => r.status?.currentRevision === 1);
+    await h.apply(appRelease('shop', { image: 'example/shop:v2-broken', deadline: '5s' }));
+    await h.waitForStatus('shop', 'Failed', (r) => r.status?.lastRollback?.trigger === 'Automatic');
+
+    const handle = h.handle(h.ref(release));
+    const lost = (await handle.describe()).runId;
+    await handle.terminate('lost');
+    h.resync();
+    await expect.poll(async () => (await handle.describe()).runId, { timeout: 30_000 }).not.toBe(lost);
+    await expect.poll(async () => (await h.snapshot('shop')).phase, { timeout: 30_000 }).toBe('Failed');
+
+    const snapshot = await h.snapshot('shop');
+    expect(snapshot).toMatchObject({ currentRevision: 1, stableRevision: 1, generation: 2 });
+    const activities = (await handle.fetchHistory()).events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).not.toContain('applyRevision');
+    expect((await h.deployment('shop')).metadata?.annotations?.['rollguard.dev/revision']).toBe('1');
+  });
+});
+
 describe('deleting a Release', () => {
   it('ends its workflow and the Release goes away', async () => {
     const release = await h.apply(appRelease('gone', { image: 'example/gone:v1' }));

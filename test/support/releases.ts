@@ -103,6 +103,12 @@ export class ReleaseHarness {
     return { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace: this.namespace, name };
   }
 
+  /** Runs the controller's resync now: workflows that are missing or closed are started again. */
+  resync(): void {
+    if (!this.controller) throw new Error('this harness runs no controller');
+    this.controller.resync();
+  }
+
   /** Merge-patches a Release's metadata (annotations, labels), as `kubectl annotate` would. */
   async annotate(name: string, annotations: Record<string, string>): Promise<void> {
     await this.clients.custom.patchNamespacedCustomObject(
