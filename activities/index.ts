@@ -1,6 +1,7 @@
 import type { KubeClients } from '../src/kube/client.ts';
 import type { Logger } from '../src/log.ts';
 import { createHealthActivities, type HealthDeps } from './health/analysis.ts';
+import { unreachablePrometheus } from './release/dependencies.ts';
 import { createDeploymentActivities } from './release/deployment.ts';
 import { createReleaseActivities } from './release/release.ts';
 import { createRevisionActivities } from './release/revisions.ts';
@@ -22,6 +23,7 @@ export function createActivities({ kube, log, health, defaultPrometheus }: Activ
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube),
     ...createHealthActivities(health),
+    unreachablePrometheus,
     async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
       return defaultPrometheus ? { defaultPrometheus } : {};
     },

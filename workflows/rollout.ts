@@ -3,7 +3,7 @@ import { ConditionReason as Reason, ConditionType as Type, parseDuration } from 
 import { decideVerdict } from '../src/health/verdict.ts';
 import { readinessResult } from '../src/health/readiness.ts';
 import type { CheckResult } from '../src/health/types.ts';
-import { analysisInput, specProblems, statusVerdict } from '../src/release/analysis-plan.ts';
+import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../src/release/analysis-plan.ts';
 import type { ReleaseState } from '../src/release/state.ts';
 import { releaseRevision } from '../src/temporal/search-attributes.ts';
 import type { Revision } from '../activities/release/revisions.ts';
@@ -26,7 +26,8 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   const now = new Date();
   state.data.generation = message.generation;
   state.data.spec = message.spec;
-  const problems = specProblems(message.spec, await local.operatorDefaults());
+  const defaults = await local.operatorDefaults();
+  const problems = specProblems(message.spec, defaults);
   if (problems.length > 0) {
     state.setCondition({ type: Type.InvalidSpec, status: True, reason: Reason.SpecInvalid, message: problems.join('; ') }, now);
     await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: Reason.SpecInvalid, message: problems.join('; '), action: 'Validate' } });
@@ -36,11 +37,24 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   if (state.data.conditions.some((c) => c.type === Type.InvalidSpec)) {
     state.setCondition({ type: Type.InvalidSpec, status: False, reason: Reason.SpecValid, message: 'the spec can be rolled out' }, now);
   }
+  await checkReachable(state, prometheusAddresses(message.spec, defaults));
   if (state.paused) {
     state.setCondition({ type: Type.Paused, status: True, reason: Reason.PausedBySpec, message: `generation ${message.generation} is held until the Release is resumed` }, now);
     await writeStatus(state);
   }
   return true;
+}
+
+/** Says in a condition (and an Event) when a server the checks query does not answer; the rollout goes on. */
+async function checkReachable(state: ReleaseState, addresses: { field: string; address: string }[]): Promise<void> {
+  const problems = addresses.length > 0 ? await kube.unreachablePrometheus({ addresses }) : [];
+  const had = state.data.conditions.some((c) => c.type === Type.ChecksReachable);
+  if (problems.length === 0 && !had) return;
+  const message = problems.length > 0 ? problems.join('; ') : 'every Prometheus the checks query answers';
+  state.setCondition({ type: Type.ChecksReachable, status: problems.length > 0 ? False : True, reason: problems.length > 0 ? Reason.PrometheusUnreachable : Reason.PrometheusReachable, message }, new Date());
+  if (problems.length > 0) {
+    await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: Reason.PrometheusUnreachable, message, action: 'Validate' } });
+  }
 }
 
 /** Snapshot → apply → await the rollout → analysis → verdict → stable, or roll back. */
@@ -94,7 +108,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
       : !spec.rollback.automatic
         ? 'automatic rollback is off'
         : `this is the first rollout of the Release: there is no stable revision to return to`;
-  if (spec.rollback.automatic && stable === undefined) {
+  if (verdict.status === 'Unhealthy' && spec.rollback.automatic && stable === undefined) {
     state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.NoStableRevision, message: `revision ${revision.revision} failed and ${why}; the Deployment keeps running it. Fix the spec to roll out again.` }, new Date());
   }
   await enter(state, 'Failed', reason, `revision ${revision.revision} failed (${verdict.reason}); ${why}`, { warning: true });

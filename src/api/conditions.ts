@@ -13,6 +13,8 @@ export const ConditionType = {
   InvalidSpec: 'InvalidSpec',
   /** Rollouts are paused (spec.paused or a pause signal). */
   Paused: 'Paused',
+  /** Every server the health checks query answered when the spec was accepted. */
+  ChecksReachable: 'ChecksReachable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -38,6 +40,9 @@ export const ConditionReason = {
   // InvalidSpec
   SpecInvalid: 'SpecInvalid',
   SpecValid: 'SpecValid',
+  // ChecksReachable
+  PrometheusUnreachable: 'PrometheusUnreachable',
+  PrometheusReachable: 'PrometheusReachable',
   // Paused
   PausedBySpec: 'PausedBySpec',
   PausedBySignal: 'PausedBySignal',

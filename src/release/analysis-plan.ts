@@ -43,6 +43,17 @@ export function analysisInput(
   };
 }
 
+/** The Prometheus servers a spec's checks query, each with the field that names it. */
+export function prometheusAddresses(spec: ReleaseSpec, { defaultPrometheus }: { defaultPrometheus?: string }): { field: string; address: string }[] {
+  const seen = new Set<string>();
+  return spec.healthChecks.prometheus.flatMap((check, i) => {
+    const address = check.address ?? defaultPrometheus;
+    if (!address || seen.has(address)) return [];
+    seen.add(address);
+    return [{ field: check.address ? `spec.healthChecks.prometheus[${i}].address` : 'the default Prometheus (ROLLGUARD_PROMETHEUS_URL)', address }];
+  });
+}
+
 /** What of the spec the API server cannot check and the workflow must refuse: a person can act on each line. */
 export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { defaultPrometheus?: string }): string[] {
   const problems: string[] = [];

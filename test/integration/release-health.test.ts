@@ -69,3 +69,19 @@ describe('an HTTP health gate', () => {
     expect(await h.readyImages('web')).toEqual(Array(3).fill('example/web:v1'));
   });
 });
+
+describe('a Prometheus the API server cannot check', () => {
+  it('that does not answer is named in a condition and an Event, and its checks are Inconclusive, not a rollback', async () => {
+    const prometheus = [{ name: 'latency', address: 'http://127.0.0.1:1', query: 'up', max: 1, interval: '500ms', failureThreshold: 1 }];
+    await h.apply(appRelease('blind', { image: 'example/blind:v1', window: '2s', prometheus }));
+    const failed = await h.waitForStatus('blind', 'Failed');
+    const reachable = failed.status?.conditions?.find((c) => c.type === 'ChecksReachable');
+    expect(reachable).toMatchObject({ status: 'False', reason: 'PrometheusUnreachable' });
+    expect(reachable?.message).toContain('spec.healthChecks.prometheus[0].address: Prometheus at http://127.0.0.1:1 does not answer');
+    expect(failed.status?.lastVerdict?.checks.find((c) => c.name === 'latency')?.outcome).toBe('Inconclusive');
+    expect(failed.status?.lastRollback).toBeUndefined();
+    expect(failed.status?.currentRevision).toBe(1);
+    const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
+    expect(events.items.some((e) => e.regarding?.name === 'blind' && e.reason === 'PrometheusUnreachable' && e.type === 'Warning')).toBe(true);
+  });
+});

@@ -9,7 +9,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/api/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { type ReleaseRef, releaseWorkflowId, taskQueue } from '../../src/release/ref.ts';
+import { type ReleaseRef, releaseWorkflowId } from '../../src/release/ref.ts';
 import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
 import { type RunningController, startController } from '../../src/controller/index.ts';
 import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
@@ -39,6 +39,7 @@ export class ReleaseHarness {
   private worker!: Worker;
   private running!: Promise<void>;
   private refs: ReleaseRef[] = [];
+  taskQueue = '';
 
   private controller: RunningController | undefined;
 
@@ -50,6 +51,8 @@ export class ReleaseHarness {
     Runtime.install({ logger: { ...quietLogger, log() {} } as never });
     await installCrd(this.clients.config);
     this.namespace = await createNamespace(this.clients, prefix);
+    // A task queue of its own: no other test's (or developer's) worker runs these workflows.
+    this.taskQueue = `test-${this.namespace}`;
     this.connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
     this.client = new Client({ connection: this.connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
     this.worker = await createReleaseWorker({
@@ -59,6 +62,7 @@ export class ReleaseHarness {
       log: createLogger({ test: prefix }, { level: 'warn' }),
       defaultPrometheus: stackEnv.PROMETHEUS_URL,
       workflowBundle: await workflowBundle(),
+      taskQueue: this.taskQueue,
     });
     this.running = this.worker.run();
     if (controller) {
@@ -67,6 +71,7 @@ export class ReleaseHarness {
         temporal: this.client,
         namespaces: [this.namespace],
         leaseNamespace: this.namespace,
+        taskQueue: this.taskQueue,
         log: createLogger({ test: prefix }, { level: 'warn' }),
       });
     }
@@ -140,7 +145,7 @@ export class ReleaseHarness {
     if (this.controller) return stored;
     await this.client.workflow.signalWithStart('releaseWorkflow', {
       workflowId: releaseWorkflowId(ref),
-      taskQueue,
+      taskQueue: this.taskQueue,
       args: [{ ref }],
       signal: specSignal,
       signalArgs: [{ generation: stored.metadata.generation ?? 1, spec: stored.spec }],
