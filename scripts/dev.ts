@@ -33,18 +33,10 @@ async function test(args: string[]): Promise<number> {
   return checks.every(Boolean) ? 0 : 1;
 }
 
-async function demo(): Promise<number> {
-  await stackUp(say);
-  console.log(`
-The local stack is up:
-  Temporal         ${stackEnv.TEMPORAL_ADDRESS} (namespace ${stackEnv.TEMPORAL_NAMESPACE})
-  Temporal Web UI  ${stackEnv.TEMPORAL_UI_URL}
-  Prometheus       ${stackEnv.PROMETHEUS_URL}
-  Kubernetes       KUBECONFIG=${stackEnv.KUBECONFIG}
-
-Use it from a shell with:  eval "$(npm run --silent stack:env)"
-Stop it with:              npm run stack:down`);
-  return 0;
+/** `npm run demo [-- --exit]`: the story of src/demo/demo.ts (the same as `rollguard demo`). */
+async function demo(args: string[]): Promise<number> {
+  const { runDemo } = await import('../src/demo/demo.ts');
+  return await runDemo({ exit: args.includes('--exit') }, say);
 }
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {

@@ -1,0 +1,168 @@
+import { booleanFlag, durationFlag, listFlag, portFlag, positionals, stringFlag, type Flags, type ParsedArgs } from './args.ts';
+import { UsageError } from './errors.ts';
+import { parseImageAssignment } from './image-ref.ts';
+import type { Session } from './session.ts';
+
+/** One command of the CLI: its help, its flags, and how its arguments become the options of its module. */
+export interface Command {
+  summary: string;
+  usage: string;
+  flags: Flags;
+  run(args: ParsedArgs, session: Session): Promise<number>;
+}
+
+const wait: Flags = {
+  wait: { type: 'boolean', short: 'w', description: 'follow the rollout to its end; exit 1 unless it ends Ready' },
+  timeout: { type: 'string', value: 'DURATION', description: 'how long --wait waits (default 10m)' },
+};
+
+function revisionNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(text)) throw new UsageError(`--to-revision ${text} is not a revision number (1, 2, ...); see them with \`rollguard history\``);
+  return Number(text);
+}
+
+// Each command's module is loaded when it runs: `status` need not load the Temporal worker.
+export const commands: Record<string, Command> = {
+  deploy: {
+    summary: 'create or update Releases from a file (server-side apply)',
+    usage: 'deploy -f FILE [--wait] [--timeout DURATION]',
+    flags: { filename: { type: 'string', short: 'f', value: 'FILE', description: 'YAML or JSON file of Releases ("-" for stdin)' }, ...wait },
+    async run(args, session) {
+      positionals(args, [], 'deploy');
+      const file = stringFlag(args.values, 'filename');
+      if (!file) throw new UsageError('missing -f FILE, the file of Releases to deploy; see `rollguard deploy --help`');
+      const { deploy } = await import('./commands/deploy.ts');
+      return deploy({ file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') }, session);
+    },
+  },
+  'set-image': {
+    summary: "change the image of a Release's containers",
+    usage: 'set-image RELEASE CONTAINER=IMAGE... [--wait] [--timeout DURATION]',
+    flags: wait,
+    async run(args, session) {
+      const [release, ...assignments] = args.positionals;
+      if (!release || assignments.length === 0) throw new UsageError('usage: rollguard set-image RELEASE CONTAINER=IMAGE... (e.g. web app=example/web:v2)');
+      const images = assignments.map((text) => {
+        try {
+          return parseImageAssignment(text);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+      });
+      const { setImage } = await import('./commands/set-image.ts');
+      return setImage({ release, images, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') }, session);
+    },
+  },
+  status: {
+    summary: 'show a Release (phase, revisions, pods, health, conditions), or list the Releases',
+    usage: 'status [RELEASE] [--watch] [-A]',
+    flags: {
+      watch: { type: 'boolean', short: 'w', description: 'keep showing it as it changes, until Ctrl-C' },
+      interval: { type: 'string', value: 'DURATION', description: 'how often --watch looks (default 1s)' },
+      'all-namespaces': { type: 'boolean', short: 'A', description: 'list the Releases of every namespace' },
+    },
+    async run(args, session) {
+      const [release] = positionals(args, ['RELEASE'], 'status', { optional: 1 });
+      const { status } = await import('./commands/status.ts');
+      return status(
+        {
+          ...(release ? { release } : {}),
+          allNamespaces: booleanFlag(args.values, 'all-namespaces'),
+          watch: booleanFlag(args.values, 'watch'),
+          intervalMs: durationFlag(args.values, 'interval', '1s'),
+        },
+        session,
+      );
+    },
+  },
+  history: {
+    summary: 'list the revisions of a Release and its rollbacks',
+    usage: 'history RELEASE',
+    flags: {},
+    async run(args, session) {
+      const [release] = positionals(args, ['RELEASE'], 'history');
+      const { history } = await import('./commands/history.ts');
+      return history({ release: release as string }, session);
+    },
+  },
+  rollback: {
+    summary: 'roll a Release back to a kept revision (the previous stable one by default)',
+    usage: 'rollback RELEASE [--to-revision N] [--reason TEXT] [--timeout DURATION]',
+    flags: {
+      'to-revision': { type: 'string', value: 'N', description: 'the revision to return to (see `rollguard history`)' },
+      reason: { type: 'string', value: 'TEXT', description: 'why, for the Events and the workflow history' },
+      timeout: { type: 'string', value: 'DURATION', description: 'how long to wait for the rollback to finish (default 5m)' },
+    },
+    async run(args, session) {
+      const [release] = positionals(args, ['RELEASE'], 'rollback');
+      const toRevision = revisionNumber(stringFlag(args.values, 'to-revision'));
+      const reason = stringFlag(args.values, 'reason');
+      const { rollback } = await import('./commands/rollback.ts');
+      return rollback(
+        { release: release as string, ...(toRevision ? { toRevision } : {}), ...(reason ? { reason } : {}), timeoutMs: durationFlag(args.values, 'timeout', '5m') },
+        session,
+      );
+    },
+  },
+  pause: pauseCommand(true),
+  resume: pauseCommand(false),
+  run: {
+    summary: 'run the controller and the worker (what the Deployment in deploy/rollguard runs)',
+    usage: 'run [--controller-only | --worker-only] [--metrics-port PORT] [--prometheus-url URL]',
+    flags: {
+      'controller-only': { type: 'boolean', description: 'run only the controller' },
+      'worker-only': { type: 'boolean', description: 'run only the Temporal worker' },
+      'metrics-port': { type: 'string', value: 'PORT', description: 'port of /metrics and /healthz (default 9464; 0 picks a free one)' },
+      'metrics-address': { type: 'string', value: 'ADDRESS', description: 'address they listen on (default 0.0.0.0)' },
+      'prometheus-url': { type: 'string', value: 'URL', description: 'Prometheus for checks naming no address (default $ROLLGUARD_PROMETHEUS_URL)' },
+      'watch-namespace': { type: 'string', multiple: true, value: 'NAME', description: 'serve only the Releases of this namespace (repeatable; default all)' },
+      'lease-namespace': { type: 'string', value: 'NAME', description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)" },
+      'task-queue': { type: 'string', value: 'NAME', description: 'the Temporal task queue of Release workflows (default rollguard)' },
+    },
+    async run(args, session) {
+      positionals(args, [], 'run');
+      const prometheusUrl = stringFlag(args.values, 'prometheus-url') ?? process.env.ROLLGUARD_PROMETHEUS_URL;
+      const leaseNamespace = stringFlag(args.values, 'lease-namespace');
+      const taskQueue = stringFlag(args.values, 'task-queue');
+      const { run } = await import('./commands/run.ts');
+      return run(
+        {
+          controller: !booleanFlag(args.values, 'worker-only'),
+          worker: !booleanFlag(args.values, 'controller-only'),
+          metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
+          metricsPort: portFlag(args.values, 'metrics-port', 9464),
+          ...(prometheusUrl ? { prometheusUrl } : {}),
+          watchNamespaces: listFlag(args.values, 'watch-namespace'),
+          ...(leaseNamespace ? { leaseNamespace } : {}),
+          ...(taskQueue ? { taskQueue } : {}),
+        },
+        session,
+      );
+    },
+  },
+  demo: {
+    summary: 'bring up the local stack and show a rollout, then an automatic rollback (npm run demo)',
+    usage: 'demo [--exit]',
+    flags: { exit: { type: 'boolean', description: 'stop at the end instead of running until Ctrl-C' } },
+    async run(args, session) {
+      positionals(args, [], 'demo');
+      const { demo } = await import('./commands/demo.ts');
+      return demo({ exit: booleanFlag(args.values, 'exit') }, session);
+    },
+  },
+};
+
+function pauseCommand(paused: boolean): Command {
+  const name = paused ? 'pause' : 'resume';
+  return {
+    summary: paused ? 'hold the next rollout of a Release (the one in flight finishes)' : 'let a paused Release roll out again',
+    usage: `${name} RELEASE`,
+    flags: {},
+    async run(args, session) {
+      const [release] = positionals(args, ['RELEASE'], name);
+      const { setPaused } = await import('./commands/pause.ts');
+      return setPaused({ release: release as string, paused }, session);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { once } from 'node:events';
+import { createLogger } from '../../log.ts';
+import { UsageError } from '../errors.ts';
+import { startRollguard } from '../run/rollguard.ts';
+import { installTemporalRuntime } from '../run/temporal-runtime.ts';
+import type { Session } from '../session.ts';
+
+export interface RunOptions {
+  controller: boolean;
+  worker: boolean;
+  metricsHost: string;
+  /** 0 picks a free port (the log says which). */
+  metricsPort: number;
+  prometheusUrl?: string;
+  watchNamespaces: string[];
+  leaseNamespace?: string;
+  /** The task queue the controller starts workflows on and the worker polls (default rollguard). */
+  taskQueue?: string;
+}
+
+/**
+ * `rollguard run`: the controller and the worker in one process until SIGTERM or SIGINT, then a
+ * graceful stop: the controller first (no new messages), then the worker drains its tasks.
+ */
+export async function run(options: RunOptions, session: Session): Promise<number> {
+  if (!options.controller && !options.worker) throw new UsageError('--controller-only and --worker-only exclude each other; give at most one');
+  const log = createLogger({ component: 'rollguard' });
+  installTemporalRuntime(log);
+  const { temporalAddress, temporalNamespace, temporalProfile } = session.connections;
+  const rollguard = await startRollguard({
+    kubeConfig: session.kubeConfig(),
+    temporal: {
+      ...(temporalAddress ? { address: temporalAddress } : {}),
+      ...(temporalNamespace ? { namespace: temporalNamespace } : {}),
+      ...(temporalProfile ? { profile: temporalProfile } : {}),
+    },
+    controller: options.controller,
+    worker: options.worker,
+    ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+    watchNamespaces: options.watchNamespaces,
+    ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
+    ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+    metrics: { host: options.metricsHost, port: options.metricsPort },
+    log,
+  });
+
+  const abort = new AbortController();
+  const signalled = Promise.race([once(process, 'SIGTERM', { signal: abort.signal }), once(process, 'SIGINT', { signal: abort.signal })]).then(([signal]) => signal as string);
+  let exitCode = 0;
+  try {
+    const signal = await Promise.race([signalled, rollguard.failed]);
+    log.info('stopping: the controller first, then the worker drains', { signal });
+  } catch (err) {
+    log.error('stopping: the worker failed', { error: err });
+    exitCode = 1;
+  } finally {
+    abort.abort();
+  }
+  // A second signal while draining stops at once.
+  const impatient = (): void => process.exit(130);
+  process.once('SIGINT', impatient).once('SIGTERM', impatient);
+  await rollguard.stop();
+  process.off('SIGINT', impatient).off('SIGTERM', impatient);
+  return exitCode;
+}

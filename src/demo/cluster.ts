@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { releaseCrdFile } from '../api/crd.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { isConflict } from '../kube/errors.ts';
+import { waitFor } from '../stack/process.ts';
+
+/** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
+export async function installReleaseCrd(kubeConfig: KubeConfig, { fieldManager = 'rollguard-demo', timeoutMs = 30_000 } = {}): Promise<void> {
+  const crd = parse(await readFile(releaseCrdFile, 'utf8')) as { metadata: { name: string } };
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const name = crd.metadata.name;
+  await api.patchCustomResourceDefinition(
+    { name, body: crd, fieldManager, force: true },
+    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+  );
+  await waitFor(`the ${name} CRD to be Established`, async () => {
+    const { status } = await api.readCustomResourceDefinition({ name });
+    return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+  }, { timeoutMs });
+}
+
+export async function ensureNamespace(kube: KubeClients, name: string): Promise<void> {
+  try {
+    await kube.core.createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
+}

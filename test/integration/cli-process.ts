@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { stackEnv, waitFor } from '../support/stack.ts';
+
+/** The CLI as a user runs it: the bin file on the project's Node. */
+export const rollguardBin = fileURLToPath(new URL('../../bin/rollguard.ts', import.meta.url));
+export const exampleRelease = fileURLToPath(new URL('../../deploy/examples/web-release.yaml', import.meta.url));
+
+/** The environment a user of the local stack has after `eval "$(npm run --silent stack:env)"`, without colours. */
+export const stackShell = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  KUBECONFIG: stackEnv.KUBECONFIG,
+  TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,
+  TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE,
+  TEMPORAL_UI_URL: stackEnv.TEMPORAL_UI_URL,
+  NO_COLOR: '1',
+});
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `rollguard ARGS...` to its end. */
+export function rollguard(args: string[], { env = stackShell(), input }: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** `rollguard run` as a child process, serving only one namespace (the tests' Releases elsewhere are not its own). */
+export class RollguardProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+  output = '';
+  metricsUrl = '';
+
+  async start(namespace: string, extra: string[] = []): Promise<void> {
+    // A task queue of its own too: another test's workflows must not run on this worker.
+    const args = ['run', '--watch-namespace', namespace, '--lease-namespace', namespace, '--task-queue', `cli-${namespace}`, '--metrics-address', '127.0.0.1', '--metrics-port', '0', '--prometheus-url', stackEnv.PROMETHEUS_URL, ...extra];
+    const child = spawn(process.execPath, [rollguardBin, ...args], { env: stackShell(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor('rollguard run to serve /healthz', async () => {
+      if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${this.output.slice(-2000)}`);
+      this.metricsUrl ||= /"url":"(http:[^"]+)"/.exec(this.output)?.[1] ?? '';
+      return this.metricsUrl !== '' && (await fetch(`${this.metricsUrl}/healthz`)).ok;
+    }, { timeoutMs: 120_000, intervalMs: 500, hint: () => this.output.slice(-2000) });
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code. */
+  async stop(timeoutMs = 30_000): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited!;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A port nothing listens on: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A failure reads as one line, `rollguard: ...`, and never as a stack trace. */
+export function oneLineError(result: CliResult): string {
+  const lines = result.stderr.trimEnd().split('\n');
+  if (lines.length !== 1 || !lines[0]?.startsWith('rollguard: ') || /\n\s+at /.test(result.stderr)) {
+    throw new Error(`expected one line "rollguard: ..." on stderr, got:\n${result.stderr}`);
+  }
+  return lines[0];
+}
