@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** rollguard's Prometheus metrics, in one registry that `rollguard run` serves on /metrics. */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'rollguard_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'rollguard_' });
 
 export const phaseTransitions = new Counter({
   name: 'rollguard_release_phase_transitions_total',

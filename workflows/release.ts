@@ -152,6 +152,9 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
 }
 
 async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
-  if (rollout.revision !== undefined) state.markRevision(rollout.revision, 'Superseded');
+  // Only a revision still in flight: one that already became stable (the rollout was cancelled while
+  // pruning old revisions) keeps its outcome.
+  const revision = state.data.revisions.find((r) => r.revision === rollout.revision);
+  if (revision?.outcome === 'InProgress') state.markRevision(revision.revision, 'Superseded');
   log.info('rollout superseded', { revision: rollout.revision });
 }

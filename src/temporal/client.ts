@@ -16,6 +16,8 @@ export interface TemporalOptions {
   env?: Record<string, string>;
   /** A configuration file to read instead of the default location. */
   configFile?: string;
+  /** How long the first connection may take (default 5 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface TemporalConnection {
@@ -69,7 +71,8 @@ export async function connectTemporal(options: TemporalOptions = {}): Promise<Te
   const address = connectionOptions.address ?? defaultTemporalAddress;
   let connection: Connection;
   try {
-    connection = await Connection.connect(connectionOptions);
+    // A person waiting on the CLI hears about an unreachable server in seconds, not the SDK's 10.
+    connection = await Connection.connect({ ...connectionOptions, connectTimeout: options.connectTimeoutMs ?? 5_000 });
   } catch (err) {
     const tls = connectionOptions.tls ? 'with TLS' : 'without TLS';
     throw new TemporalConnectError(
