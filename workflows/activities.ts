@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, proxyLocalActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ConditionReason, ReleasePhase } from '../src/api/index.ts';
 import type { ReleaseState } from '../src/release/state.ts';
@@ -39,6 +39,17 @@ export async function enter(
     { key: releasePhase, value: to },
     ...(state.data.currentRevision !== undefined ? [{ key: releaseRevision, value: state.data.currentRevision }] : []),
   ]);
+  // The memo is what the Temporal UI shows of a workflow at a glance. Patched in, so workflows that
+  // started before it replay as they ran.
+  if (patched('release-memo')) {
+    upsertMemo({
+      generation: state.data.generation,
+      phase: to,
+      message,
+      ...(state.data.currentRevision !== undefined ? { currentRevision: state.data.currentRevision } : {}),
+      ...(state.data.stableRevision !== undefined ? { stableRevision: state.data.stableRevision } : {}),
+    });
+  }
   await kube.recordTransition({
     ref: state.data.ref,
     from,

@@ -79,9 +79,16 @@ export interface ReleaseSnapshot {
   history: TransitionRecord[];
 }
 
-/** Memo on the workflow, readable without a worker (describe): the last spec generation it accepted. */
+/**
+ * Memo on the workflow, readable without a worker (describe) and shown by the Temporal UI: the last
+ * spec generation it accepted, and since the last phase change, that phase and why.
+ */
 export interface ReleaseMemo {
   generation: number;
+  phase?: ReleasePhase;
+  message?: string;
+  currentRevision?: number;
+  stableRevision?: number;
 }
 
 export const specSignal = defineSignal<[SpecMessage]>('spec');

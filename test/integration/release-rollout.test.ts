@@ -24,6 +24,9 @@ describe('a Release rolls out', () => {
       [2, 'example/web:v2', 'Stable'],
     ]);
     expect(snapshot.history.map((t) => t.to)).toEqual(['Progressing', 'Ready', 'Progressing', 'Ready']);
+    // What the Temporal UI shows of the workflow at a glance.
+    const { memo } = await h.handle(h.ref(v2)).describe();
+    expect(memo).toMatchObject({ generation: 2, phase: 'Ready', currentRevision: 2, stableRevision: 2 });
   });
 
   it('applying the same spec twice makes no second revision', async () => {
