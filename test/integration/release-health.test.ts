@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestExporter } from '../support/exporter.ts';
+import { promQuery, TestExporter } from '../support/exporter.ts';
+import { stackEnv, waitFor } from '../support/stack.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 
@@ -22,9 +23,11 @@ describe('a Prometheus health gate', () => {
     let perScrape = 0;
     exporter.values.set('app_errors_total', () => (errors += perScrape));
     const prometheus = [{
-      name: 'error-rate', query: `sum(rate(app_errors_total{exporter="${exporter.job}"}[5s]))`, max: 0.5,
+      name: 'error-rate', query: `sum(rate(app_errors_total{exporter="${exporter.job}"}[10s]))`, max: 0.5,
       interval: '1s', failureThreshold: 2, noData: 'Fail' as const,
     }];
+    // Given Prometheus already has the series (a rate needs two scrapes)...
+    await waitFor('the error rate to be queryable', async () => (await promQuery(stackEnv.PROMETHEUS_URL, prometheus[0]!.query)) !== undefined, { timeoutMs: 60_000 });
     await h.apply(appRelease('api', { image: 'example/api:v1', window: '4s', prometheus }));
     const v1 = await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1, 90_000);
     expect(v1.status?.lastVerdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({ kind: 'Prometheus', outcome: 'Pass', weight: 4 });
