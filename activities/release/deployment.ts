@@ -51,7 +51,8 @@ export function rolloutState(deployment: V1Deployment, revision: number): Rollou
   const stalled = s.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
   const reason = complete
     ? undefined
-    : (stalled?.message ?? `${progress.ready}/${desired} pods Ready, ${progress.updated}/${desired} updated`);
+    : (stalled?.message ??
+      `${progress.updated}/${desired} pods updated to revision ${revision}; ${progress.ready} Ready counting the old pods still serving`);
   return { complete, progress, ...(reason ? { reason } : {}) };
 }
 
