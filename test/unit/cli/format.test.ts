@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rollbackEntries, renderHistory, revisionEntries } from '../../../src/cli/format/history.ts';
 import { releaseRow, renderReleaseTable } from '../../../src/cli/format/release-table.ts';
 import { renderStatus, statusDocument } from '../../../src/cli/format/status.ts';
@@ -22,6 +22,10 @@ describe('text for people', () => {
 });
 
 describe('rollguard status', () => {
+  // Links point at TEMPORAL_UI_URL; `npm test` sets it to the stack's UI, so pin it here.
+  beforeAll(() => void vi.stubEnv('TEMPORAL_UI_URL', 'http://localhost:8233'));
+  afterAll(() => void vi.unstubAllEnvs());
+
   const release = webRelease({
     phase: 'Failed', observedGeneration: 3, currentRevision: 2, stableRevision: 2, workflowId: 'release/shop/web/u-1',
     lastVerdict: { time: ago(40), revision: 3, healthy: false, failingWeight: 3, threshold: 3, checks: [{ name: 'readiness', kind: 'Readiness', outcome: 'Fail', value: 1, weight: 3, reason: 'not rolled out within 20s' }] },
