@@ -59,6 +59,13 @@ export class RollguardProcess {
     }, { timeoutMs: 120_000, intervalMs: 500, hint: () => this.output.slice(-2000) });
   }
 
+  /** SIGKILL: a crash, or a node lost under the process; nothing is drained. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** SIGTERM, as Kubernetes stops a pod; resolves with the exit code. */
   async stop(timeoutMs = 30_000): Promise<number | null> {
     if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
