@@ -3,7 +3,8 @@ import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } 
 import { parse } from 'yaml';
 import { releaseCrdFile } from '../api/crd.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { isConflict } from '../kube/errors.ts';
+import { isConflict, isNotFound } from '../kube/errors.ts';
+import { releaseResource } from '../api/index.ts';
 import { waitFor } from '../stack/process.ts';
 
 /** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
@@ -27,4 +28,24 @@ export async function ensureNamespace(kube: KubeClients, name: string): Promise<
   } catch (err) {
     if (!isConflict(err)) throw err;
   }
+}
+
+/**
+ * Deletes a Release left by an earlier demo and waits until it is gone (rollguard, already running,
+ * ends its workflow and lifts the finalizer), so every demo tells the story from v1.
+ */
+export async function removeRelease(kube: KubeClients, namespace: string, name: string): Promise<boolean> {
+  const target = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace, name };
+  try {
+    await kube.custom.deleteNamespacedCustomObject(target);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  await waitFor(`the earlier demo's Release ${namespace}/${name} to be deleted`, async () =>
+    kube.custom.getNamespacedCustomObject(target).then(() => false, (err: unknown) => {
+      if (isNotFound(err)) return true;
+      throw err;
+    }), { timeoutMs: 90_000 });
+  return true;
 }

@@ -9,7 +9,7 @@ import { workflowSearchUrl } from '../cli/links.ts';
 import { processOutput } from '../cli/output.ts';
 import { Session } from '../cli/session.ts';
 import { stackEnv, stackUp } from '../stack/stack.ts';
-import { ensureNamespace, installReleaseCrd } from './cluster.ts';
+import { ensureNamespace, installReleaseCrd, removeRelease } from './cluster.ts';
 import { demoLogFile, startDemoRollguard } from './in-process.ts';
 
 export interface DemoOptions {
@@ -51,6 +51,7 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void 
   chapter('Starting rollguard in this process: controller + worker');
   const rollguard = await startDemoRollguard(session.kubeConfig(), namespace);
   out.line(`  metrics  ${rollguard.metricsUrl}/metrics`, `  log      ${demoLogFile}`);
+  if (await removeRelease(session.kube(), namespace, release)) out.line(`  removed the Release "${release}" an earlier demo left`);
 
   const interrupted = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   const story = async (): Promise<void> => {
@@ -77,14 +78,19 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void 
     explore(out.line, namespace, session.temporalNamespace());
   };
 
-  const outcome = await Promise.race([story().then(() => 'told' as const), interrupted.then(() => 'interrupted' as const)]);
-  if (outcome === 'told' && !options.exit) {
-    out.line('', out.style.bold('rollguard keeps running here; press Ctrl-C to stop it.'));
-    await interrupted;
+  let outcome: 'told' | 'interrupted';
+  try {
+    outcome = await Promise.race([story().then(() => 'told' as const), interrupted.then(() => 'interrupted' as const)]);
+    if (outcome === 'told' && !options.exit) {
+      out.line('', out.style.bold('rollguard keeps running here; press Ctrl-C to stop it.'));
+      await interrupted;
+    }
+  } finally {
+    // Also when the story fails: a running worker would keep the process alive.
+    out.line('', 'stopping rollguard (the controller, then the worker drains)...');
+    await rollguard.stop();
+    await session.close();
   }
-  out.line('', 'stopping rollguard (the controller, then the worker drains)...');
-  await rollguard.stop();
-  await session.close();
   out.line('stopped. The local stack keeps running; stop it with: npm run stack:down');
   if (outcome === 'interrupted') process.exit(130); // the story's polling would otherwise go on
   return 0;

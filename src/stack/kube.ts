@@ -58,6 +58,21 @@ async function clusterConfig(binaryPaths: Record<string, string>): Promise<strin
     'kind: KwokctlConfiguration',
     'options:',
     ...Object.entries(options).map(([key, value]) => `  ${key}: ${JSON.stringify(value)}`),
+    // One instance of each: without leader election they work at once after a restart, instead of
+    // waiting out the lease their previous run held (about 15 s in which no pod is scheduled).
+    'componentsPatches:',
+    ...['kube-scheduler', 'kube-controller-manager'].flatMap((component) => [
+      `  - name: ${component}`,
+      '    extraArgs:',
+      '      - key: leader-elect',
+      '        value: "false"',
+    ]),
+    // A restarted kwok waits out its node leases before it moves pods again: keep them short.
+    '  - name: kwok-controller',
+    '    extraArgs:',
+    '      - key: node-lease-duration-seconds',
+    '        value: "10"',
+    '        override: true',
   ].join('\n');
   const stageFiles = (await readdir(stagesDir)).filter((file) => file.endsWith('.yaml')).sort();
   const stages = await Promise.all(stageFiles.map((file) => readFile(join(stagesDir, file), 'utf8')));
@@ -87,6 +102,24 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
   return stdout;
 }
 
+/**
+ * After a (re)start the cluster works only once its components hold their leases again: kwok its
+ * node leases (until then it leaves the pods of those nodes alone) and, in a cluster created before
+ * leader election was turned off, the scheduler and controller manager theirs. Each waits out the
+ * lease its previous run held, so "renewed since `since`" is the test.
+ */
+async function leasesRenewedSince(since: number): Promise<boolean> {
+  const renewed = async (args: string[]): Promise<boolean[]> => {
+    const out = await kubectl(['get', 'lease', ...args, '--ignore-not-found', '-o', 'json']);
+    const parsed = out.trim() ? (JSON.parse(out) as { items?: { spec?: { renewTime?: string } }[]; spec?: { renewTime?: string } }) : undefined;
+    const leases = parsed?.items ?? (parsed ? [parsed] : []);
+    return leases.map((lease) => Date.parse(lease.spec?.renewTime ?? '0') > since);
+  };
+  const nodes = await renewed(['-n', 'kube-node-lease']);
+  const leaders = await renewed(['-n', 'kube-system', 'kube-scheduler', 'kube-controller-manager']);
+  return nodes.length >= nodeCount && [...nodes, ...leaders].every(Boolean);
+}
+
 const apiserverReady = async (): Promise<boolean> =>
   (await kubectl(['get', '--raw', '/readyz'])).trim() === 'ok';
 
@@ -98,6 +131,7 @@ export async function startKube(log = console.error): Promise<void> {
   const bins = await binaries();
   if (existsSync(kubeconfigPath) && (await apiserverReady().catch(() => false))) return;
   await mkdir(kwokWorkdir, { recursive: true });
+  const started = Date.now();
   if (existsSync(join(clusterDir, 'kwok.yaml'))) {
     log('starting the kwok cluster');
     await kwokctl(bins.kwokctl, ['start', 'cluster', '--timeout', '2m', '--wait', '2m']);
@@ -111,6 +145,10 @@ export async function startKube(log = console.error): Promise<void> {
     await kwokctl(bins.kwokctl, ['scale', 'node', '--replicas', String(nodeCount)]);
   }
   await waitFor('the kube-apiserver', apiserverReady, { timeoutMs: 120_000, hint: `see ${clusterDir}/logs` });
+  await waitFor('kwok, the scheduler and the controller manager to hold their leases', () => leasesRenewedSince(started), {
+    timeoutMs: 120_000,
+    hint: `see ${clusterDir}/logs`,
+  });
   await waitFor(`${nodeCount} Ready nodes`, async () => {
     const out = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
     return out.split(' ').filter((s) => s === 'True').length >= nodeCount;
