@@ -11,7 +11,11 @@ import type { ReleaseStateData } from '../src/release/state.ts';
 /** How a Release workflow starts: which Release, and what its status already records (self-healing). */
 export interface ReleaseWorkflowInput {
   ref: ReleaseRef;
-  /** Revisions the Release's status reports, when the workflow is started again for an existing Release. */
+  /**
+   * Revisions the Release's status reported when the controller started this workflow for an
+   * existing Release. For people reading the start event in the Temporal UI: the workflow itself
+   * re-reads the Release's status when it starts (recover.ts), which is newer.
+   */
   recovered?: { currentRevision?: number; stableRevision?: number };
   /** State carried across continue-as-new. */
   carried?: ReleaseStateData;
