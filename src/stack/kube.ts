@@ -147,7 +147,7 @@ export async function startKube(log = console.error): Promise<void> {
   await waitFor('the kube-apiserver', apiserverReady, { timeoutMs: 120_000, hint: `see ${clusterDir}/logs` });
   await waitFor('kwok, the scheduler and the controller manager to hold their leases', () => leasesRenewedSince(started), {
     timeoutMs: 120_000,
-    hint: `see ${clusterDir}/logs`,
+    hint: `see ${clusterDir}/logs; a cluster created by an older rollguard may hold longer leases: \`npm run stack:down -- --purge\` creates it anew`,
   });
   await waitFor(`${nodeCount} Ready nodes`, async () => {
     const out = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);

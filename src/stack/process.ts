@@ -70,6 +70,34 @@ export async function stopDaemon(name: string, graceMs = 10_000): Promise<boolea
   return true;
 }
 
+/** A daemon of the stack that answers on a port: how to tell it is up, and how to start it. */
+export interface ServingDaemon {
+  name: string;
+  /** How messages name it, e.g. "Prometheus". */
+  title: string;
+  /** The variables that move its ports, named when something else holds them. */
+  portVariables: string;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  /** Writes what the daemon needs and says how to run it. */
+  prepare: () => Promise<Omit<Daemon, 'name'>>;
+}
+
+/**
+ * Starts a daemon unless the one we started already answers; refuses when something else answers
+ * where it goes; returns once it answers.
+ */
+export async function ensureDaemon(daemon: ServingDaemon): Promise<void> {
+  const answering = await daemon.ready().catch(() => false);
+  if (answering && runningPid(daemon.name) !== undefined) return;
+  if (answering) {
+    throw new Error(`something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${daemon.portVariables}`);
+  }
+  await stopDaemon(daemon.name);
+  await startDaemon({ name: daemon.name, ...(await daemon.prepare()) });
+  await waitFor(daemon.title, daemon.ready, { timeoutMs: daemon.timeoutMs, hint: `see ${logFile(daemon.name)}` });
+}
+
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true, or fails after `timeoutMs` naming what was awaited. */

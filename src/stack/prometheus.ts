@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDir } from './paths.ts';
 import { host, ports } from './ports.ts';
-import { httpOk, logFile, runningPid, startDaemon, stopDaemon, waitFor } from './process.ts';
+import { ensureDaemon, httpOk, stopDaemon } from './process.ts';
 
 const name = 'prometheus';
 export const prometheusUrl = `http://${host}:${ports.prometheus}`;
@@ -31,22 +31,25 @@ scrape_configs:
 const ready = (): Promise<boolean> => httpOk(`${prometheusUrl}/-/ready`);
 
 /** Debian's Prometheus on a loopback port, scraping itself and whatever the targets folder lists. */
-export async function startPrometheus(): Promise<void> {
-  const answering = await ready().catch(() => false);
-  if (answering && runningPid(name) !== undefined) return;
-  if (answering) throw new Error(`something else already answers where the stack's Prometheus goes; stop it or move the stack with ROLLGUARD_PROMETHEUS_PORT`);
-  await stopDaemon(name);
-  await mkdir(prometheusTargetsDir, { recursive: true });
-  await writeFile(join(dir, 'prometheus.yml'), config);
-  const args = [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=${host}:${ports.prometheus}`,
-    '--web.enable-lifecycle',
-    '--log.level=warn',
-  ];
-  await startDaemon({ name, command: 'prometheus', args });
-  await waitFor('Prometheus', ready, { timeoutMs: 60_000, hint: `see ${logFile(name)}` });
-}
+export const startPrometheus = (): Promise<void> =>
+  ensureDaemon({
+    name,
+    title: 'Prometheus',
+    portVariables: 'ROLLGUARD_PROMETHEUS_PORT',
+    ready,
+    timeoutMs: 60_000,
+    async prepare() {
+      await mkdir(prometheusTargetsDir, { recursive: true });
+      await writeFile(join(dir, 'prometheus.yml'), config);
+      const args = [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=${host}:${ports.prometheus}`,
+        '--web.enable-lifecycle',
+        '--log.level=warn',
+      ];
+      return { command: 'prometheus', args };
+    },
+  });
 
 export const stopPrometheus = (): Promise<boolean> => stopDaemon(name);

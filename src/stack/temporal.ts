@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { searchAttributes, searchAttributeSpec } from '../temporal/search-attributes.ts';
 import { dataDir } from './paths.ts';
 import { host, ports } from './ports.ts';
-import { httpOk, logFile, runningPid, startDaemon, stopDaemon, waitFor } from './process.ts';
+import { ensureDaemon, httpOk, stopDaemon } from './process.ts';
 import { toolPath } from './tools.ts';
 
 const name = 'temporal';
@@ -19,26 +19,29 @@ const ready = (): Promise<boolean> => httpOk(`${temporalUiUrl}/api/v1/namespaces
  * The Temporal dev server: one process with the frontend, history in a SQLite file that survives a
  * restart, the Web UI, and the search attributes Release workflows set.
  */
-export async function startTemporal(): Promise<void> {
-  const answering = await ready().catch(() => false);
-  if (answering && runningPid(name) !== undefined) return;
-  if (answering) throw new Error(`something else already answers where the stack's Temporal goes; stop it or move the stack with ROLLGUARD_TEMPORAL_PORT / ROLLGUARD_TEMPORAL_UI_PORT`);
-  await stopDaemon(name);
-  const dir = join(dataDir, 'temporal');
-  await mkdir(dir, { recursive: true });
-  const args = [
-    'server', 'start-dev',
-    '--ip', host,
-    '--port', String(ports.temporal),
-    '--ui-port', String(ports.temporalUi),
-    '--db-filename', join(dir, 'temporal.db'),
-    '--log-level', 'warn',
-    // Low, so a test reaches it with a few rollouts and continue-as-new is exercised (the default is 4096).
-    '--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
-    ...searchAttributes.flatMap((key) => ['--search-attribute', searchAttributeSpec(key)]),
-  ];
-  await startDaemon({ name, command: await toolPath('temporal', 'temporal'), args });
-  await waitFor('the Temporal dev server', ready, { timeoutMs: 90_000, hint: `see ${logFile(name)}` });
-}
+export const startTemporal = (): Promise<void> =>
+  ensureDaemon({
+    name,
+    title: 'Temporal dev server',
+    portVariables: 'ROLLGUARD_TEMPORAL_PORT / ROLLGUARD_TEMPORAL_UI_PORT',
+    ready,
+    timeoutMs: 90_000,
+    async prepare() {
+      const dir = join(dataDir, 'temporal');
+      await mkdir(dir, { recursive: true });
+      const args = [
+        'server', 'start-dev',
+        '--ip', host,
+        '--port', String(ports.temporal),
+        '--ui-port', String(ports.temporalUi),
+        '--db-filename', join(dir, 'temporal.db'),
+        '--log-level', 'warn',
+        // Low, so a test reaches it with a few rollouts and continue-as-new is exercised (the default is 4096).
+        '--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
+        ...searchAttributes.flatMap((key) => ['--search-attribute', searchAttributeSpec(key)]),
+      ];
+      return { command: await toolPath('temporal', 'temporal'), args };
+    },
+  });
 
 export const stopTemporal = (): Promise<boolean> => stopDaemon(name);
