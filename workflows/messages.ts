@@ -35,6 +35,11 @@ export interface RollbackRequest {
   reason?: string;
   /** Who asked; a signal sent from the Temporal UI without one counts as "Signal". */
   trigger?: Exclude<RollbackTrigger, 'Automatic'>;
+  /**
+   * Makes the request idempotent: a request whose id the Release already handled (its status says
+   * so in observedRollbackRequest) is not acted on again, however often it is delivered.
+   */
+  requestId?: string;
 }
 
 export interface RollbackOutcome {

@@ -84,6 +84,14 @@ export const releaseStatusSchema = z
     lastVerdict: verdictSchema.optional(),
     lastRollback: rollbackRecordSchema.optional(),
     workflowId: z.string().max(1024).optional().meta({ description: 'The Temporal workflow that runs this Release.' }),
+    observedRollbackRequest: z
+      .string()
+      .max(1024)
+      .optional()
+      .meta({
+        description:
+          'The id of the last rollback request rollguard handled (carried out or refused); a request with this id is not acted on again.',
+      }),
   })
   .meta({ description: 'The observed state of the Release, written by rollguard through the status subresource.' });
 

@@ -8,17 +8,21 @@ import type { RollbackRequest, SpecMessage } from '../../workflows/messages.ts';
 export function readRollbackRequest(raw: unknown): RollbackRequest | { invalid: string } {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) return { invalid: 'a rollback request is an object such as {"toRevision": 3, "reason": "..."}' };
-  const { toRevision, reason, trigger } = raw as Record<string, unknown>;
+  const { toRevision, reason, trigger, requestId } = raw as Record<string, unknown>;
   if (toRevision !== undefined && !(Number.isInteger(toRevision) && (toRevision as number) > 0)) {
     return { invalid: `toRevision must be a positive whole number, not ${JSON.stringify(toRevision)}` };
   }
   if (reason !== undefined && typeof reason !== 'string') return { invalid: 'reason must be text' };
   const triggers: readonly unknown[] = rollbackTriggers.filter((t) => t !== 'Automatic');
   if (trigger !== undefined && !triggers.includes(trigger)) return { invalid: `trigger must be one of ${triggers.join(', ')}` };
+  if (requestId !== undefined && !(typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 1024)) {
+    return { invalid: 'requestId must be text of 1 to 1024 characters' };
+  }
   return {
     ...(toRevision !== undefined ? { toRevision: toRevision as number } : {}),
     ...(reason !== undefined ? { reason: (reason as string).slice(0, 1024) } : {}),
     ...(trigger !== undefined ? { trigger: trigger as RollbackRequest['trigger'] } : {}),
+    ...(requestId !== undefined ? { requestId: requestId as string } : {}),
   } as RollbackRequest;
 }
 
