@@ -1,10 +1,15 @@
-import { patched, proxyActivities, proxyLocalActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, upsertMemo, upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ConditionReason, ReleasePhase } from '../src/api/index.ts';
+import type { ReleaseEvent } from '../src/kube/events.ts';
+import { refusalTypes } from '../src/release/refusal.ts';
 import type { ReleaseState } from '../src/release/state.ts';
 import { releasePhase, releaseRevision } from '../src/temporal/search-attributes.ts';
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
+/** Retried with backoff until the API server answers; what retrying cannot fix fails at once. */
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...refusalTypes] };
 
 /** Short calls to the Kubernetes API: retried with backoff until the API server answers. */
 export const kube = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
@@ -18,9 +23,43 @@ export const waits = proxyActivities<Activities>({
 
 export const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
 
+/** What an activity refused for good (the API server's 400/403/422, an object of someone else's). */
+export interface Refusal {
+  type: string;
+  message: string;
+}
+
+/** The refusal an activity failed with, or undefined for any other error (which the caller rethrows). */
+export function refusalOf(err: unknown): Refusal | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.nonRetryable) return undefined;
+  return { type: err.cause.type ?? 'Refused', message: err.cause.message };
+}
+
+// Status writes go out one at a time, each with the status as it is when its turn comes: a handler's
+// write (pause, resume) and the main loop's never land out of order, and the last one is the newest.
+let statusWrites: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(write: () => Promise<T>): Promise<T> {
+  // Patched in: workflows that began with concurrent writes replay them as they ran.
+  if (!patched('serial-status-writes')) return write();
+  const next = statusWrites.then(write);
+  statusWrites = next.catch(() => undefined);
+  return next;
+}
+
 /** Writes the state's status to the Release (no phase change). */
-export async function writeStatus(state: ReleaseState): Promise<void> {
-  await kube.writeStatus({ ref: state.data.ref, status: state.status() });
+export function writeStatus(state: ReleaseState): Promise<unknown> {
+  return serialised(() => kube.writeStatus({ ref: state.data.ref, status: state.status() }));
+}
+
+/** An Event keyed by the workflow's own sequence, so a repeated activity records it once. */
+export function keyedEvent(state: ReleaseState, event: Omit<ReleaseEvent, 'key'>): ReleaseEvent {
+  return { ...event, key: `event-${state.nextEventSeq()}` };
+}
+
+/** Records a Warning or Normal Event on the Release, once. */
+export async function recordEvent(state: ReleaseState, event: Omit<ReleaseEvent, 'key'>): Promise<void> {
+  await kube.recordEvent({ ref: state.data.ref, event: keyedEvent(state, event) });
 }
 
 /**
@@ -50,11 +89,6 @@ export async function enter(
       ...(state.data.stableRevision !== undefined ? { stableRevision: state.data.stableRevision } : {}),
     });
   }
-  await kube.recordTransition({
-    ref: state.data.ref,
-    from,
-    to,
-    status: state.status(),
-    event: { type: warning ? 'Warning' : 'Normal', reason, message, action },
-  });
+  const event = keyedEvent(state, { type: warning ? 'Warning' : 'Normal', reason, message, action });
+  await serialised(() => kube.recordTransition({ ref: state.data.ref, from, to, status: state.status(), event }));
 }

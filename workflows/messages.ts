@@ -108,5 +108,7 @@ export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 /** Roll back and wait: refused before it enters history when the revision is unknown. */
 export const rollbackUpdate = defineUpdate<RollbackOutcome, [RollbackRequest]>('rollback');
 export const pauseSignal = defineSignal('pause');
+/** Someone else wrote the Release's status: write rollguard's again (the controller sends it). */
+export const restoreStatusSignal = defineSignal<[{ reason?: string }?]>('restore-status');
 export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ReleaseSnapshot>('status');

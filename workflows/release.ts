@@ -1,15 +1,17 @@
 import {
-  allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
   upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { ConditionReason } from '../src/api/index.ts';
 import { releaseName, releaseNamespace, releasePhase } from '../src/temporal/search-attributes.ts';
 import { ReleaseState } from '../src/release/state.ts';
 import { releaseWorkflowId } from '../src/release/ref.ts';
-import { applyCarriedSpec, refuseRollback, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { applyCarriedSpec, refuseRollback, refuseRollout, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { recordEvent, refusalOf, writeStatus } from './activities.ts';
 import { readRollbackRequest, readSpecMessage } from '../src/release/requests.ts';
 import { recover } from './recover.ts';
 import {
-  deleteSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, resumeSignal, rollbackSignal,
+  deleteSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, restoreStatusSignal, resumeSignal, rollbackSignal,
   rollbackUpdate, type RollbackOutcome, type RollbackRequest, type SpecMessage, specSignal, statusQuery,
 } from './messages.ts';
 import { setPaused } from './pause.ts';
@@ -47,14 +49,28 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     deleted = true;
     inFlight?.cancel();
   });
-  setHandler(pauseSignal, () => void setPaused(state, true));
-  setHandler(resumeSignal, () => void setPaused(state, false));
+  // Awaited, so continue-as-new (which waits for every handler) never drops a status write.
+  setHandler(pauseSignal, () => setPaused(state, true));
+  setHandler(resumeSignal, () => setPaused(state, false));
+  setHandler(restoreStatusSignal, async (raw) => {
+    if (state.data.phase === 'Pending' && state.data.generation === 0) return; // nothing of ours to restore yet
+    await writeStatus(state);
+    const why = typeof raw?.reason === 'string' ? `: ${raw.reason.slice(0, 512)}` : '';
+    await recordEvent(state, { type: 'Warning', reason: ConditionReason.StatusOverwritten, message: `the status was written by someone other than rollguard and was restored${why}`, action: 'Status' });
+  });
+
+  /** A request whose id was handled, or is queued, is a redelivery: acted on once. */
+  const seen = (request: RollbackRequest): boolean =>
+    request.requestId !== undefined &&
+    (request.requestId === state.data.observedRollbackRequest || rollbacks.some((r) => r.request.requestId === request.requestId));
+
   setHandler(rollbackSignal, (raw) => {
     const request = readRollbackRequest(raw);
     if ('invalid' in request) {
       rollbacks.push({ request: {}, outcome: { refused: request.invalid } });
       return;
     }
+    if (seen(request)) return void log.info('rollback request already handled', { requestId: request.requestId });
     rollbacks.push({ request: { ...request, trigger: request.trigger ?? 'Signal' } });
     inFlight?.cancel();
   });
@@ -67,16 +83,20 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       inFlight?.cancel();
       await condition(() => queued.outcome !== undefined);
       const outcome = queued.outcome as RollbackOutcome | { refused: string };
-      if ('refused' in outcome) throw new Error(outcome.refused);
+      // An ApplicationFailure fails the Update, not the workflow task (which would be retried for ever).
+      if ('refused' in outcome) throw ApplicationFailure.create({ type: 'RollbackRefused', message: outcome.refused, nonRetryable: true });
       return outcome;
     },
     {
       // Refused here, a bad request never enters the history.
       validator: (raw) => {
         const request = readRollbackRequest(raw);
-        if ('invalid' in request) throw new Error(request.invalid);
+        if ('invalid' in request) throw ApplicationFailure.create({ type: 'InvalidRollbackRequest', message: request.invalid, nonRetryable: true });
+        if (seen(request)) {
+          throw ApplicationFailure.create({ type: 'RollbackRefused', message: `rollback request ${request.requestId} was already handled`, nonRetryable: true });
+        }
         const target = state.rollbackTarget(request.toRevision);
-        if ('refused' in target) throw new Error(target.refused);
+        if ('refused' in target) throw ApplicationFailure.create({ type: 'RollbackRefused', message: target.refused, nonRetryable: true });
       },
     },
   );
@@ -97,8 +117,11 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       });
       return true;
     } catch (err) {
-      if (!isCancellation(err)) throw err;
-      return false;
+      if (isCancellation(err)) return false;
+      const refusal = refusalOf(err);
+      if (!refusal) throw err;
+      await CancellationScope.nonCancellable(() => refuseRollout(state, refusal, undefined));
+      return true;
     } finally {
       inFlight = undefined;
     }
@@ -120,8 +143,12 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       continue;
     }
     const rollback = rollbacks.shift();
+    if (rollback) {
+      if (rollback.request.requestId !== undefined) state.data.observedRollbackRequest = rollback.request.requestId;
+    }
     if (rollback?.outcome) {
       await refuseRollback(state, (rollback.outcome as { refused: string }).refused);
+      if (rollback.request.requestId !== undefined) await writeStatus(state);
       continue;
     }
     if (rollback) {
@@ -130,6 +157,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
         outcome = await rollBack(state, rollback.request);
       });
       rollback.outcome = outcome ?? { refused: 'the rollback was interrupted by a newer request' };
+      if ('refused' in rollback.outcome && rollback.request.requestId !== undefined) await writeStatus(state);
       continue;
     }
     if (specToRollOut && !state.paused) {
@@ -140,7 +168,9 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       continue;
     }
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
+      // A rollback Update waits on this loop: serve it first rather than wait for it to finish.
+      await condition(() => allHandlersFinished() || rollbacks.length > 0 || pendingSpec !== undefined || deleted);
+      if (!allHandlersFinished()) continue;
       return await continueAsNew<typeof releaseWorkflow>({
         ref: input.ref,
         carried: state.data,

@@ -15,6 +15,10 @@ export const ConditionType = {
   Paused: 'Paused',
   /** Every server the health checks query answered when the spec was accepted. */
   ChecksReachable: 'ChecksReachable',
+  /** kstatus: a rollout or rollback is in flight (Flux and kubectl wait read it). */
+  Reconciling: 'Reconciling',
+  /** kstatus: rollguard cannot reach the spec until a person changes something; the message says what. */
+  Stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -37,9 +41,17 @@ export const ConditionReason = {
   RollbackRequested: 'RollbackRequested',
   RollbackFailed: 'RollbackFailed',
   NoStableRevision: 'NoStableRevision',
+  // Progressing=False: the API server or an owner refused what the rollout writes
+  ApplyRefused: 'ApplyRefused',
+  ForeignObject: 'ForeignObject',
+  Forbidden: 'Forbidden',
+  RevisionMissing: 'RevisionMissing',
+  // Ready=False: the rollout did not finish by its deadline, and nothing failed enough to roll it back
+  RolloutIncomplete: 'RolloutIncomplete',
   // InvalidSpec
   SpecInvalid: 'SpecInvalid',
   SpecValid: 'SpecValid',
+  SelectorOverlap: 'SelectorOverlap',
   // ChecksReachable
   PrometheusUnreachable: 'PrometheusUnreachable',
   PrometheusReachable: 'PrometheusReachable',
@@ -47,5 +59,8 @@ export const ConditionReason = {
   PausedBySpec: 'PausedBySpec',
   PausedBySignal: 'PausedBySignal',
   Resumed: 'Resumed',
+  // Events: a status written by someone else was replaced
+  StatusOverwritten: 'StatusOverwritten',
+  RollbackRefused: 'RollbackRefused',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

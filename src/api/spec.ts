@@ -19,6 +19,14 @@ export const releaseSpecSchema = z
       .boolean()
       .default(false)
       .meta({ description: 'While true, a new spec is recorded but not rolled out (default false).' }),
+    adopt: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          'Take over an existing Deployment of the Release\'s name that no controller owns (one created by kubectl or a chart). ' +
+          'Without it rollguard refuses to touch such a Deployment; one owned by another controller is never taken.',
+      }),
   })
   .meta({ description: 'The desired state of the Release.' });
 

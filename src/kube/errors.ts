@@ -8,16 +8,37 @@ export function apiStatus(err: unknown): number | undefined {
 export const isNotFound = (err: unknown): boolean => apiStatus(err) === 404;
 export const isConflict = (err: unknown): boolean => apiStatus(err) === 409;
 
+/** The API server's Status object of a refused call: its reason and, for invalid objects, each field. */
+export interface ApiRefusal {
+  code: number;
+  reason: string;
+  message: string;
+  causes: { field: string; message: string }[];
+}
+
+/** The Status body of a failed call, parsed; undefined when the error is not an API server answer. */
+export function apiRefusal(err: unknown): ApiRefusal | undefined {
+  if (!(err instanceof ApiException)) return undefined;
+  let body: { reason?: string; message?: string; details?: { causes?: { field?: string; message?: string }[] } } = {};
+  try {
+    body = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) ?? {};
+  } catch {
+    // Not a Status object (a proxy's HTML page, say): the code alone speaks.
+  }
+  return {
+    code: err.code,
+    reason: body.reason ?? '',
+    message: body.message ?? `HTTP ${err.code}`,
+    causes: (body.details?.causes ?? []).map((c) => ({ field: c.field ?? '', message: c.message ?? '' })),
+  };
+}
+
 /**
  * The API server's own one-line reason for refusing a call ("409 Conflict: the object has been
  * modified..."), instead of client-node's message, which carries the whole response and its headers.
  */
 export function apiMessage(err: unknown): string {
-  if (!(err instanceof ApiException)) return err instanceof Error ? err.message : String(err);
-  try {
-    const status = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as { reason?: string; message?: string };
-    return `${err.code} ${status.reason ?? ''}: ${status.message ?? ''}`;
-  } catch {
-    return `HTTP ${err.code}`;
-  }
+  const refusal = apiRefusal(err);
+  if (!refusal) return err instanceof Error ? err.message : String(err);
+  return `${refusal.code} ${refusal.reason}: ${refusal.message}`;
 }

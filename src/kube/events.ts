@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { V1MicroTime } from '@kubernetes/client-node';
 import { releaseResource } from '../api/index.ts';
 import type { KubeClients } from './client.ts';
-import { apiMessage } from './errors.ts';
+import { shortHash } from '../release/names.ts';
+import { apiMessage, isConflict } from './errors.ts';
 
 export interface ReleaseEvent {
   type: 'Normal' | 'Warning';
@@ -11,10 +12,16 @@ export interface ReleaseEvent {
   message: string;
   /** What rollguard did, e.g. "Rollout", "Rollback" (the Event's action). */
   action: string;
+  /**
+   * Makes recording idempotent: an Event with the same key is one Event, however often the call is
+   * repeated (activities run at least once). The workflow keys each Event by its own sequence.
+   */
+  key?: string;
 }
 
 /** Names are unique without generateName, which the API server refuses for a prefix ending in ".". */
-const eventName = (name: string): string => `${name.slice(0, 230)}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`;
+const eventName = (release: { name: string; uid: string }, key: string | undefined): string =>
+  `${release.name.slice(0, 230)}.${key === undefined ? `${Date.now().toString(16)}${randomBytes(4).toString('hex')}` : `${shortHash(`${release.uid}/${key}`)}${shortHash(key)}`}`;
 
 /**
  * Records a Kubernetes Event on a Release, shown by `kubectl describe release` and `kubectl events`:
@@ -30,7 +37,7 @@ export async function recordReleaseEvent(
     .createNamespacedEvent({
       namespace: release.namespace,
       body: {
-        metadata: { name: eventName(release.name), namespace: release.namespace },
+        metadata: { name: eventName(release, event.key), namespace: release.namespace },
         eventTime: new V1MicroTime(),
         reportingController: 'rollguard.dev/controller',
         reportingInstance,
@@ -42,6 +49,7 @@ export async function recordReleaseEvent(
       },
     })
     .catch((err: unknown) => {
+      if (event.key !== undefined && isConflict(err)) return; // recorded by an earlier attempt
       throw new Error(`cannot record the ${event.reason} Event: ${apiMessage(err)}`, { cause: err });
     });
 }

@@ -1,5 +1,6 @@
 import { parseDuration, type ReleaseSpec, type Verdict as StatusVerdict } from '../api/index.ts';
 import type { CheckKind as StatusCheckKind } from '../api/index.ts';
+import { redactUrl } from '../health/egress.ts';
 import { targetUrls } from '../health/targets.ts';
 import type { AnalysisInput, CheckKind, CheckResult } from '../health/types.ts';
 import type { Verdict } from '../health/verdict.ts';
@@ -17,12 +18,16 @@ export function analysisInput(
   const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
   return {
     windowMs: parseDuration(spec.analysis.window),
+    // Each check carries its own interval; this one is for readers of inputs recorded before they did.
     intervalMs: intervals.length ? Math.min(...intervals) : parseDuration(spec.analysis.window),
     readiness,
     stopAtFailingWeight: spec.analysis.failureWeight,
     http: http.map((check) => ({
       name: check.name,
-      urls: check.url ? [check.url] : targetUrls({ port: portNumber(spec, check.port), path: check.path ?? '/' }, podIps),
+      // The API refuses credentials in URLs; one stored before it did is not sent, nor recorded in history.
+      urls: check.url ? [redactUrl(check.url)] : targetUrls({ port: portNumber(spec, check.port), path: check.path ?? '/' }, podIps),
+      ...(check.url ? {} : { pods: true }),
+      intervalMs: parseDuration(check.interval),
       timeoutMs: parseDuration(check.timeout),
       retries: check.retries,
       expectedStatus: check.expectStatus,
@@ -32,11 +37,12 @@ export function analysisInput(
     })),
     prometheus: prometheus.map((check) => ({
       name: check.name,
-      address: check.address ?? defaultPrometheus ?? '',
+      address: check.address ? redactUrl(check.address) : (defaultPrometheus ?? ''),
       query: check.query,
       ...(check.min !== undefined ? { min: check.min } : {}),
       ...(check.max !== undefined ? { max: check.max } : {}),
       noData: check.noData,
+      intervalMs: parseDuration(check.interval),
       failureThreshold: check.failureThreshold,
       weight: check.weight,
     })),

@@ -1,4 +1,4 @@
-import type { Condition, ConditionReason, ConditionStatus, ConditionType } from '../api/index.ts';
+import { ConditionType as Type, type Condition, type ConditionReason, type ConditionStatus, type ConditionType, type ReleasePhase } from '../api/index.ts';
 
 export interface ConditionUpdate {
   type: ConditionType;
@@ -21,3 +21,18 @@ export function setCondition(conditions: readonly Condition[], update: Condition
 
 export const findCondition = (conditions: readonly Condition[], type: ConditionType): Condition | undefined =>
   conditions.find((c) => c.type === type);
+
+/**
+ * The two conditions generic tools read (kstatus: Flux, kubectl wait, cli-utils): Reconciling while
+ * a rollout or rollback is in flight, Stalled when rollguard cannot reach the spec without a change
+ * from a person. Set on every phase change, from the phase and its reason.
+ */
+export function kstatusConditions(phase: ReleasePhase, why: string, message: string): ConditionUpdate[] {
+  const reason = why as ConditionReason;
+  const busy = phase === 'Progressing' || phase === 'RollingBack';
+  const stalled = phase === 'Failed';
+  return [
+    { type: Type.Reconciling, status: busy ? 'True' : 'False', reason, message: busy ? message : `phase ${phase}` },
+    { type: Type.Stalled, status: stalled ? 'True' : 'False', reason, message: stalled ? message : `phase ${phase}` },
+  ];
+}

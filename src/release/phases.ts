@@ -10,13 +10,14 @@ import type { ReleasePhase } from '../api/index.ts';
  *               Failed ◄─ RollingBack
  *
  * A new spec may start a rollout from any settled phase, and a rollback may be asked for from any
- * phase but Pending (there is nothing to roll back to before the first rollout).
+ * phase but Pending (there is nothing to roll back to before the first rollout). A spec that cannot
+ * be rolled out (refused at admission) moves any settled phase to Failed.
  */
 export const transitions = {
-  Pending: ['Progressing'],
+  Pending: ['Progressing', 'Failed'],
   Progressing: ['Progressing', 'Ready', 'Failed', 'RollingBack'],
-  Ready: ['Progressing', 'RollingBack'],
-  Failed: ['Progressing', 'RollingBack'],
+  Ready: ['Progressing', 'RollingBack', 'Failed'],
+  Failed: ['Progressing', 'RollingBack', 'Failed'],
   RollingBack: ['Progressing', 'Ready', 'Failed'],
 } as const satisfies Record<ReleasePhase, readonly ReleasePhase[]>;
 

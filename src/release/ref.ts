@@ -5,8 +5,14 @@ export interface ReleaseRef {
   uid: string;
 }
 
-/** The Temporal task queue rollguard's workers poll. */
-export const taskQueue = 'rollguard';
+/**
+ * The Temporal task queue of a cluster's Release workflows: named after the cluster (the uid of its
+ * kube-system Namespace), so clusters sharing a Temporal namespace never run each other's workflows.
+ */
+export const clusterTaskQueue = (kubeSystemUid: string): string => `rollguard-${kubeSystemUid.replaceAll('-', '').slice(0, 8).toLowerCase()}`;
+
+/** Names the task queue instead of the cluster (as `rollguard run --task-queue` does). */
+export const taskQueueEnv = 'ROLLGUARD_TASK_QUEUE';
 
 export const releaseWorkflowId = (ref: ReleaseRef): string => `release/${ref.namespace}/${ref.name}/${ref.uid}`;
 
@@ -15,10 +21,15 @@ export const describeRef = (ref: Pick<ReleaseRef, 'namespace' | 'name'>): string
 /** Finalizer the controller puts on every Release so deletion waits for the workflow's cleanup. */
 export const cleanupFinalizer = 'rollguard.dev/cleanup';
 
-/** Annotation a user sets to ask for a rollback with kubectl alone: a revision number or "previous". */
+/**
+ * Annotation a user sets to ask for a rollback with kubectl or a GitOps tool alone: a revision number
+ * or "previous". It stays on the Release: each request is carried out once (see rollback-annotation.ts).
+ */
 export const rollbackAnnotation = 'rollguard.dev/rollback-to';
 /** Optional reason to go with the annotation rollback. */
 export const rollbackReasonAnnotation = 'rollguard.dev/rollback-reason';
+/** Optional id of the annotation rollback: a new id asks again for a target already rolled back to. */
+export const rollbackRequestIdAnnotation = 'rollguard.dev/rollback-request-id';
 
 /** Annotation on the owned Deployment recording which revision it runs. */
 export const revisionAnnotation = 'rollguard.dev/revision';

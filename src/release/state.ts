@@ -1,6 +1,6 @@
 import type { Condition, ReleasePhase, ReleaseSpec, ReleaseStatus, RollbackRecord, Verdict } from '../api/index.ts';
 import type { ReleaseSnapshot, RevisionSummary, RolloutProgress, TransitionRecord } from '../../workflows/messages.ts';
-import { type ConditionUpdate, setCondition } from './conditions.ts';
+import { type ConditionUpdate, kstatusConditions, setCondition } from './conditions.ts';
 import { transition } from './phases.ts';
 import type { ReleaseRef } from './ref.ts';
 
@@ -26,6 +26,10 @@ export interface ReleaseStateData {
   progress?: RolloutProgress;
   history: TransitionRecord[];
   pausedBySignal: boolean;
+  /** Events recorded so far (keys them, so an Event recorded twice by a retried activity is one). */
+  eventSeq?: number;
+  /** The id of the last rollback request handled (carried out or refused): the same id is not acted on again. */
+  observedRollbackRequest?: string;
 }
 
 /** The state of one Release workflow and the pure decisions about it; the workflow only orchestrates. */
@@ -52,7 +56,13 @@ export class ReleaseState {
     const record: TransitionRecord = { at: now.toISOString(), from, to, reason, message, ...(this.data.currentRevision ? { revision: this.data.currentRevision } : {}) };
     this.data.phase = to;
     this.data.history = [...this.data.history, record].slice(-historyLimit);
+    for (const condition of kstatusConditions(to, reason, message)) this.setCondition(condition, now);
     return record;
+  }
+
+  nextEventSeq(): number {
+    this.data.eventSeq = (this.data.eventSeq ?? 0) + 1;
+    return this.data.eventSeq;
   }
 
   setCondition(update: ConditionUpdate, now: Date): void {
@@ -106,6 +116,7 @@ export class ReleaseState {
       ...(d.lastVerdict ? { lastVerdict: d.lastVerdict } : {}),
       ...(d.lastRollback ? { lastRollback: d.lastRollback } : {}),
       workflowId: d.workflowId,
+      ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
     };
   }
 

@@ -21,9 +21,7 @@ describe('the phase table', () => {
 
   it.each([
     ['Pending', 'Ready'],
-    ['Pending', 'Failed'],
     ['Pending', 'RollingBack'],
-    ['Ready', 'Failed'],
     ['Ready', 'Pending'],
     ['Failed', 'Ready'],
     ['RollingBack', 'RollingBack'],

@@ -45,7 +45,7 @@ describe('transitions', () => {
     state.moveTo('Progressing', 'RolloutStarted', 'rolling out', now);
     state.moveTo('Ready', 'HealthChecksPassed', 'healthy', now);
     expect(state.snapshot().history.map((t) => `${t.from}→${t.to}`)).toEqual(['Pending→Progressing', 'Progressing→Ready']);
-    expect(() => state.moveTo('Failed', 'x', 'y', now)).toThrow('illegal phase transition Ready → Failed');
+    expect(() => state.moveTo('Pending', 'x', 'y', now)).toThrow('illegal phase transition Ready → Pending');
     expect(state.data.phase).toBe('Ready');
   });
 

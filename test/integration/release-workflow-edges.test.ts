@@ -1,0 +1,198 @@
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseSpecSchema } from '../../src/api/index.ts';
+import type { CheckResult } from '../../src/health/types.ts';
+import type { ReleaseRef } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/release/ref.ts';
+import {
+  deleteSignal, pauseSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery,
+} from '../../workflows/messages.ts';
+import { appRelease, type AppOptions } from '../support/release-specs.ts';
+import { workflowBundle } from '../support/releases.ts';
+import { Gate, ScriptedWorld } from '../support/scripted-activities.ts';
+import { stackEnv, waitFor } from '../support/stack.ts';
+
+// The workflow's own edges, on the real Temporal server with the activities scripted: fast, and each
+// message lands exactly while the step the test holds open is in flight.
+
+const taskQueue = `edges-${randomUUID().slice(0, 8)}`;
+let world: ScriptedWorld;
+let client: Client;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  const connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
+  client = new Client({ connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
+  world = new ScriptedWorld();
+  worker = await Worker.create({
+    connection: await NativeConnection.connect({ address: stackEnv.TEMPORAL_ADDRESS }),
+    namespace: stackEnv.TEMPORAL_NAMESPACE,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    // Dispatches to whichever world the test in progress set up.
+    activities: new Proxy({}, { get: (_t, name: string) => (...args: unknown[]) => (world.activities() as Record<string, (...a: unknown[]) => unknown>)[name]!(...args) }),
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+});
+
+const spec = (o: AppOptions) => releaseSpecSchema.parse(appRelease('app', o).spec);
+
+async function start(o: AppOptions) {
+  world = new ScriptedWorld();
+  const ref: ReleaseRef = { namespace: 'edges', name: `app-${randomUUID().slice(0, 6)}`, uid: randomUUID() };
+  const handle = await client.workflow.signalWithStart('releaseWorkflow', {
+    workflowId: releaseWorkflowId(ref),
+    taskQueue,
+    args: [{ ref }],
+    signal: specSignal,
+    signalArgs: [{ generation: 1, spec: spec(o) }],
+  });
+  const phase = async (wanted: string) => {
+    await waitFor(`phase ${wanted}`, async () => (await handle.query(statusQuery)).phase === wanted, { timeoutMs: 20_000 });
+    return await handle.query(statusQuery);
+  };
+  return { ref, handle, phase };
+}
+
+const condition = (snapshot: { conditions: { type: string; status: string; reason: string; message: string }[] }, type: string) =>
+  snapshot.conditions.find((c) => c.type === type);
+
+describe('the Release workflow at its edges', () => {
+  it('a Deployment the API server refuses fails the Release once, with the server\'s words, and is not retried', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    world.apply.push({ refused: 'apply Deployment edges/app: the API server refused it (422 Invalid): spec.template.spec.containers[1].name: Duplicate value: "app"' });
+    const failed = await phase('Failed');
+    expect(condition(failed, 'Progressing')).toMatchObject({ status: 'False', reason: 'ApplyRefused' });
+    expect(condition(failed, 'Progressing')?.message).toContain('Duplicate value');
+    expect(condition(failed, 'Stalled')).toMatchObject({ status: 'True' });
+    expect(world.count('applyRevision')).toBe(1);
+    expect(world.events.some((e) => e.type === 'Warning' && e.reason === 'ApplyRefused')).toBe(true);
+    await handle.terminate();
+  });
+
+  it('a refused apply while an unjudged revision runs goes back to the stable revision', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    await phase('Ready');
+    // v2 is applied but its analysis is held; v3 supersedes it and is refused.
+    const held = new Gate<CheckResult[]>();
+    world.analysis.push({ gate: held });
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2', http: [{ name: 'h', url: 'http://x/' }] }) });
+    await held.reached;
+    world.apply.push({ refused: 'the API server refused it (422 Invalid): bad' });
+    await handle.signal(specSignal, { generation: 3, spec: spec({ image: 'example/app:v3' }) });
+    await waitFor('the rollback to revision 1', async () => (await handle.query(statusQuery)).lastRollback?.toRevision === 1, { timeoutMs: 20_000 });
+    const snapshot = await phase('Failed');
+    expect(snapshot.currentRevision).toBe(1);
+    expect(snapshot.stableRevision).toBe(1);
+    await handle.terminate();
+  });
+
+  it('a rollout that did not complete by its deadline is never promoted, whatever the weights', async () => {
+    // The article's weights: readiness 3 < failureWeight 5, and the HTTP check passes.
+    const { handle, phase } = await start({ image: 'example/app:v1', failureWeight: 5, http: [{ name: 'healthz', url: 'http://x/', weight: 5 }] });
+    world.rollout.push({ result: { complete: false, reason: '1/3 pods updated' } });
+    const failed = await phase('Failed');
+    expect(failed.stableRevision).toBeUndefined();
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'RolloutIncomplete' });
+    // The remaining checks still ran, so the weights were applied as the article means them.
+    expect(world.count('runAnalysis')).toBe(1);
+    expect(failed.revisions.find((r) => r.revision === 1)?.outcome).toBe('Failed');
+    await handle.terminate();
+  });
+
+  it('readiness is watched for the whole window: pods lost after becoming Ready roll the revision back', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    await phase('Ready');
+    world.watch.push({ result: { name: 'readiness', kind: 'readiness', outcome: 'Fail', value: 1, weight: 3, reason: 'containers restarted 2 time(s)' } });
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
+    await waitFor('the automatic rollback', async () => (await handle.query(statusQuery)).lastRollback?.trigger === 'Automatic', { timeoutMs: 20_000 });
+    const snapshot = await phase('Failed');
+    expect(snapshot.currentRevision).toBe(1);
+    expect(world.count('watchReadiness')).toBe(2);
+    await handle.terminate();
+  });
+
+  it('a rollback Update interrupted by a newer spec fails the Update, not the workflow', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    await phase('Ready');
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
+    await phase('Ready');
+    const held = new Gate<{ complete: boolean }>();
+    world.rollout.push({ gate: held });
+    const update = handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 1 }] });
+    await held.reached;
+    await handle.signal(specSignal, { generation: 3, spec: spec({ image: 'example/app:v3' }) });
+    const failure = await update.catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String((failure as WorkflowUpdateFailedError).cause?.message)).toContain('interrupted');
+    held.release({ complete: true });
+    const ready = await phase('Ready');
+    expect(ready.currentRevision).toBe(3);
+    await handle.terminate();
+  });
+
+  it('a rollback Update to an unknown revision is refused before it enters the history, as not retryable', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    await phase('Ready');
+    const failure = (await handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 9 }] }).catch((err: unknown) => err)) as WorkflowUpdateFailedError;
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(failure.cause?.message).toContain('revision 9 does not exist');
+    expect((failure.cause as { nonRetryable?: boolean }).nonRetryable).toBe(true);
+    await handle.terminate();
+  });
+
+  it('pause during a rollout is written to status at once and holds the next generation', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    const held = new Gate<{ complete: boolean }>();
+    world.rollout.push({ gate: held });
+    await held.reached;
+    await handle.signal(pauseSignal);
+    await waitFor('Paused in status', async () => world.lastStatus?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') ?? false, { timeoutMs: 10_000 });
+    held.release({ complete: true });
+    await phase('Ready');
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
+    await waitFor('generation 2 held', async () => (await handle.query(statusQuery)).generation === 2, { timeoutMs: 10_000 });
+    const snapshot = await handle.query(statusQuery);
+    expect(snapshot.phase).toBe('Ready');
+    expect(condition(snapshot, 'Paused')).toMatchObject({ status: 'True', reason: 'PausedBySignal' });
+    expect(world.count('snapshotRevision')).toBe(1);
+    await handle.terminate();
+  });
+
+  it('delete during a rollout ends the workflow', async () => {
+    const { handle } = await start({ image: 'example/app:v1' });
+    const held = new Gate<{ complete: boolean }>();
+    world.rollout.push({ gate: held });
+    await held.reached;
+    await handle.signal(deleteSignal);
+    await handle.result();
+    held.release({ complete: true });
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+  });
+
+  it('a rollback signal delivered twice with one request id is carried out once', async () => {
+    const { handle, phase } = await start({ image: 'example/app:v1' });
+    await phase('Ready');
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
+    await phase('Ready');
+    const request = { toRevision: 1, requestId: 'annotation:1', trigger: 'Annotation' as const };
+    await handle.signal(rollbackSignal, request);
+    await waitFor('the rollback', async () => (await handle.query(statusQuery)).currentRevision === 1, { timeoutMs: 20_000 });
+    const first = (await handle.query(statusQuery)).lastRollback?.id;
+    await handle.signal(rollbackSignal, request);
+    await handle.signal(rollbackSignal, { toRevision: 2, requestId: 'annotation:2', trigger: 'Annotation' });
+    await waitFor('the second request', async () => (await handle.query(statusQuery)).currentRevision === 2, { timeoutMs: 20_000 });
+    expect(world.events.filter((e) => e.reason === 'RollbackRequested' && e.message.includes('→ 1')).length).toBe(1);
+    expect((await handle.query(statusQuery)).lastRollback?.id).not.toBe(first);
+    expect(world.lastStatus?.observedRollbackRequest).toBe('annotation:2');
+    await handle.terminate();
+  });
+});

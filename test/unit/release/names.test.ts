@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { releaseLabelValue, revisionObjectName } from '../../../src/release/names.ts';
+import { olderOverlapping, selectorsOverlap } from '../../../src/release/selectors.ts';
+
+const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+describe('names derived from a Release name', () => {
+  it('are the name itself while it fits', () => {
+    expect(releaseLabelValue('web')).toBe('web');
+    expect(revisionObjectName('web', 3)).toBe('web-3');
+  });
+
+  it('fit a label value (63) and an object name (253) for the longest Release names, and stay distinct', () => {
+    const long = `${'a'.repeat(60)}-${'b'.repeat(60)}.${'c'.repeat(60)}`;
+    const other = `${'a'.repeat(60)}-${'b'.repeat(60)}.${'d'.repeat(60)}`;
+    for (const name of [long, other, 'x'.repeat(253)]) {
+      expect(releaseLabelValue(name).length).toBeLessThanOrEqual(63);
+      expect(releaseLabelValue(name)).toMatch(labelValue);
+      expect(revisionObjectName(name, 2 ** 31 - 1).length).toBeLessThanOrEqual(253);
+    }
+    expect(releaseLabelValue(long)).not.toBe(releaseLabelValue(other));
+    expect(revisionObjectName('x'.repeat(253), 1)).not.toBe(revisionObjectName(`${'x'.repeat(252)}y`, 1));
+  });
+});
+
+describe('overlapping selectors', () => {
+  it.each([
+    [{ app: 'web' }, { app: 'web' }, true],
+    [{ app: 'web' }, { app: 'web', tier: 'fe' }, true],
+    [{ app: 'web' }, { team: 'a' }, true],
+    [{ app: 'web' }, { app: 'api' }, false],
+    [{ app: 'web', tier: 'fe' }, { app: 'web', tier: 'be' }, false],
+  ])('%j and %j overlap: %s', (a, b, overlap) => {
+    expect(selectorsOverlap(a, b)).toBe(overlap);
+    expect(selectorsOverlap(b, a)).toBe(overlap);
+  });
+
+  it('refuse the newer Release only', () => {
+    const older = { namespace: 'n', name: 'web', uid: '1', createdAt: '2026-01-01T00:00:00Z', matchLabels: { app: 'web' } };
+    const newer = { namespace: 'n', name: 'web2', uid: '2', createdAt: '2026-01-02T00:00:00Z', matchLabels: { app: 'web' } };
+    const apart = { namespace: 'n', name: 'api', uid: '3', createdAt: '2025-01-01T00:00:00Z', matchLabels: { app: 'api' } };
+    expect(olderOverlapping(newer, [older, newer, apart]).map((o) => o.name)).toEqual(['web']);
+    expect(olderOverlapping(older, [older, newer, apart])).toEqual([]);
+  });
+});
