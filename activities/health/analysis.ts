@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { checkKey, isAnalysisProgress, nextRound, roundDueAt, type AnalysisProgress } from '../../src/health/analysis-progress.ts';
+import { checkKey, isAnalysisProgress, lastRoundOf, nextRoundAfter, roundDueAt, type AnalysisProgress } from '../../src/health/analysis-progress.ts';
 import { newStreak, recordRound, streakResult } from '../../src/health/failure-streak.ts';
 import type { AnalysisInput, AnalysisResult, CheckResult, MeasureContext } from '../../src/health/types.ts';
 import { httpDefaults, prometheusDefaults } from '../../src/health/types.ts';
@@ -15,7 +15,7 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** HTTP probes go through `transport`, Prometheus queries through `fetch`. */
+/** HTTP probes go through `transport`; both gates through the egress policy in `egress`, when given. */
 export interface HealthDeps extends HttpGateOptions, PrometheusGateOptions {
   clock?: Clock;
   /** The activity's heartbeat and cancellation; defaults to the current Temporal activity, if any. */
@@ -24,11 +24,19 @@ export interface HealthDeps extends HttpGateOptions, PrometheusGateOptions {
   heartbeatEveryMs?: number;
 }
 
-/** A check of the input with its streak key and the failure threshold that applies to it. */
+/** A check of the input with its streak key, its own interval and the failure threshold that applies to it. */
 interface PlannedCheck {
   key: string;
+  intervalMs: number;
   failureThreshold: number;
   measure(ctx: MeasureContext): Promise<CheckResult>;
+}
+
+/** A check's next round and when it is due. */
+interface UpcomingRound {
+  check: PlannedCheck;
+  round: number;
+  dueAt: number;
 }
 
 export const systemClock: Clock = {
@@ -54,11 +62,13 @@ export function createHealthActivities(deps: HealthDeps = {}) {
   function plan(input: AnalysisInput): PlannedCheck[] {
     const httpChecks = (input.http ?? []).map((check, i) => ({
       key: checkKey('http', i),
+      intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? httpDefaults.failureThreshold,
       measure: (ctx: MeasureContext) => http.measure(check, ctx),
     }));
     const promChecks = (input.prometheus ?? []).map((check, i) => ({
       key: checkKey('prometheus', i),
+      intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? prometheusDefaults.failureThreshold,
       measure: (ctx: MeasureContext) => prometheus.measure(check, ctx),
     }));
@@ -78,21 +88,33 @@ export function createHealthActivities(deps: HealthDeps = {}) {
     }
   }
 
-  /** Measures every check once. A round of slow probes can outlast a heartbeat timeout, so it beats too. */
-  async function measureRound(checks: PlannedCheck[], progress: AnalysisProgress, round: number, hooks: ActivityHooks): Promise<AnalysisProgress> {
-    const ticker = setInterval(() => hooks.heartbeat(progress), heartbeatEveryMs);
-    const measured = await Promise.all(checks.map((c) => c.measure({ signal: hooks.signal }))).finally(() => clearInterval(ticker));
-    const streaks = { ...progress.streaks };
-    checks.forEach((c, i) => {
-      streaks[c.key] = recordRound(streaks[c.key] ?? newStreak(), measured[i] as CheckResult, c.failureThreshold);
+  /** Each check's next round, for the checks whose window is not done yet. */
+  function upcoming(checks: PlannedCheck[], progress: AnalysisProgress, input: AnalysisInput, at: number): UpcomingRound[] {
+    return checks.flatMap((check) => {
+      const last = lastRoundOf(progress, check.key, check.intervalMs, input.intervalMs);
+      const round = nextRoundAfter(last, progress.startedAt, at, input.windowMs, check.intervalMs);
+      return round === undefined ? [] : [{ check, round, dueAt: roundDueAt(progress, round, check.intervalMs) }];
     });
-    return { ...progress, lastRound: round, roundsMeasured: progress.roundsMeasured + 1, streaks };
+  }
+
+  /** Measures the due checks once. A round of slow probes can outlast a heartbeat timeout, so it beats too. */
+  async function measureRound(due: UpcomingRound[], progress: AnalysisProgress, hooks: ActivityHooks): Promise<AnalysisProgress> {
+    const ticker = setInterval(() => hooks.heartbeat(progress), heartbeatEveryMs);
+    const measured = await Promise.all(due.map((d) => d.check.measure({ signal: hooks.signal }))).finally(() => clearInterval(ticker));
+    const streaks = { ...progress.streaks };
+    const checkRounds = { ...progress.checkRounds };
+    due.forEach(({ check, round }, i) => {
+      streaks[check.key] = recordRound(streaks[check.key] ?? newStreak(), measured[i] as CheckResult, check.failureThreshold);
+      checkRounds[check.key] = round;
+    });
+    return { ...progress, lastRound: progress.lastRound + 1, roundsMeasured: progress.roundsMeasured + 1, streaks, checkRounds };
   }
 
   /**
-   * Measures every check every interval across the window and reports each check's result. It only
-   * measures: the workflow weighs the results with decideVerdict. `stopAtFailingWeight` lets it end
-   * as soon as the failures alone already decide the verdict, so a rollback starts without delay.
+   * Measures each check at its own interval across the window (a 6 s Prometheus query next to a 2 s
+   * HTTP probe is queried every 6 s) and reports each check's result. It only measures: the workflow
+   * weighs the results with decideVerdict. `stopAtFailingWeight` lets it end as soon as the failures
+   * alone already decide the verdict, so a rollback starts without delay.
    */
   async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
     const hooks = hooksOf();
@@ -100,21 +122,27 @@ export function createHealthActivities(deps: HealthDeps = {}) {
     const resumed = hooks.lastHeartbeat();
     let progress: AnalysisProgress = isAnalysisProgress(resumed)
       ? resumed
-      : { startedAt: now(), lastRound: -1, roundsMeasured: 0, streaks: {} };
+      : { startedAt: now(), lastRound: -1, roundsMeasured: 0, streaks: {}, checkRounds: {} };
     const lostCause = (): boolean =>
       input.stopAtFailingWeight !== undefined &&
       decideVerdict(results(checks, progress, input.readiness), input.stopAtFailingWeight).status === 'Unhealthy';
 
     let stoppedEarly = false;
-    for (let round = nextRound(progress, now(), input.windowMs, input.intervalMs); round !== undefined; ) {
+    for (;;) {
       if (lostCause()) {
         stoppedEarly = true;
         break;
       }
-      await waitUntil(roundDueAt(progress, round, input.intervalMs), hooks, progress);
-      progress = await measureRound(checks, progress, round, hooks);
+      const at = now();
+      const next = upcoming(checks, progress, input, at);
+      if (next.length === 0) break;
+      const due = next.filter((u) => u.dueAt <= at);
+      if (due.length === 0) {
+        await waitUntil(Math.min(...next.map((u) => u.dueAt)), hooks, progress);
+        continue;
+      }
+      progress = await measureRound(due, progress, hooks);
       hooks.heartbeat(progress);
-      round = nextRound(progress, now(), input.windowMs, input.intervalMs);
     }
     return { checks: results(checks, progress, input.readiness), rounds: progress.roundsMeasured, stoppedEarly };
   }

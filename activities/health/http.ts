@@ -1,7 +1,9 @@
 import pLimit from 'p-limit';
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
+import { redactUrl } from '../../src/health/egress.ts';
 import { httpDefaults, type BodyMatch, type CheckResult, type HealthGate, type HttpCheck, type MeasureContext } from '../../src/health/types.ts';
 import { defaultBodyLimitBytes, discardBody, readBodyPrefix } from './body.ts';
+import type { EgressGuard } from './egress.ts';
 import { describeRequestError } from './request-errors.ts';
 import { nodeTransport, type ProbeTransport } from './transport.ts';
 
@@ -14,6 +16,8 @@ export interface HttpGateOptions {
   /** First retry delay; later ones double, each scaled by a random 1–2 so probes do not retry in step. */
   retryMinDelayMs?: number;
   retryMaxDelayMs?: number;
+  /** Where probes may go (the operator's egress policy); every target is allowed without one. */
+  egress?: EgressGuard;
 }
 
 /** One target's answer after its retries. */
@@ -21,11 +25,18 @@ interface TargetOutcome {
   url: string;
   ok: boolean;
   reason: string;
+  /** The egress policy refused the target: no request was sent, and none will be this window. */
+  refused?: boolean;
 }
 
 /** A probe attempt that failed for a reason worth retrying; its message ends up in the status. */
 class ProbeFailure extends Error {
   override name = 'ProbeFailure';
+}
+
+/** The egress policy refused the target; retrying cannot change that. */
+class EgressRefusal extends Error {
+  override name = 'EgressRefusal';
 }
 
 const inRange = (status: number, range: { min: number; max: number }): boolean => status >= range.min && status <= range.max;
@@ -56,7 +67,13 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
     const expected = check.expectedStatus ?? httpDefaults.expectedStatus;
     try {
-      const res = await transport(url, signal);
+      const admitted = options.egress ? await options.egress.admit(url, { pod: check.pods === true, signal }) : undefined;
+      if (admitted && !admitted.ok) {
+        // AbortError stops the retries; p-retry rethrows the refusal it wraps.
+        if (admitted.refused) throw new AbortError(new EgressRefusal(admitted.reason));
+        throw admitted.error;
+      }
+      const res = await transport(url, signal, admitted?.pin);
       if (!inRange(res.status, expected)) {
         await discardBody(res.body, bodyLimit);
         throw new ProbeFailure(`status ${res.status}, expected ${expected.min}-${expected.max}`);
@@ -70,7 +87,8 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
       const where = body.truncated ? `its first ${Math.round(bodyLimit / 1024)} KiB` : 'the body';
       throw new ProbeFailure(`status ${res.status}, but ${where} does not match ${matcher.label}`);
     } catch (err) {
-      throw err instanceof ProbeFailure ? err : new ProbeFailure(describeRequestError(err, timeoutMs), { cause: err });
+      if (err instanceof ProbeFailure || err instanceof AbortError) throw err;
+      throw new ProbeFailure(describeRequestError(err, timeoutMs), { cause: err });
     }
   }
 
@@ -86,7 +104,8 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
       });
       return { url, ok: true, reason };
     } catch (err) {
-      return { url, ok: false, reason: err instanceof Error ? err.message : String(err) };
+      const refused = err instanceof EgressRefusal;
+      return { url, ok: false, reason: err instanceof Error ? err.message : String(err), ...(refused ? { refused } : {}) };
     }
   }
 
@@ -108,18 +127,21 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
   return { kind: 'http', measure };
 }
 
-function roundResult(base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, outcomes: TargetOutcome[], quorum: 'all' | 'majority'): CheckResult {
+function roundResult(base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, targets: TargetOutcome[], quorum: 'all' | 'majority'): CheckResult {
+  const outcomes = targets.map((o) => ({ ...o, url: redactUrl(o.url) }));
   const failed = outcomes.filter((o) => !o.ok);
+  // A target the policy refuses fails the check for the whole window: no later round may reach it.
+  const permanent = failed.some((o) => o.refused) ? { permanent: true } : {};
   const passed = outcomes.length - failed.length;
   const ok = quorum === 'all' ? failed.length === 0 : passed * 2 > outcomes.length;
   const value = failed.length;
   if (outcomes.length === 1) {
     const only = outcomes[0] as TargetOutcome;
-    return { ...base, value, outcome: ok ? 'Pass' : 'Fail', reason: `GET ${only.url}: ${only.reason}` };
+    return { ...base, value, outcome: ok ? 'Pass' : 'Fail', reason: `GET ${only.url}: ${only.reason}`, ...(ok ? {} : permanent) };
   }
   const shown = failed.slice(0, 3).map((o) => `${o.url}: ${o.reason}`);
   const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more` : '';
   const summary = `${passed}/${outcomes.length} targets passed (${quorum === 'all' ? 'all' : 'a majority'} must)`;
   const reason = failed.length === 0 ? summary : `${summary}; ${shown.join('; ')}${more}`;
-  return { ...base, value, outcome: ok ? 'Pass' : 'Fail', reason };
+  return { ...base, value, outcome: ok ? 'Pass' : 'Fail', reason, ...(ok ? {} : permanent) };
 }

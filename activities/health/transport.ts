@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import type { PinnedAddress } from './egress.ts';
 
 /** What a probe needs of a response: the status and the body as chunks. */
 export interface ProbeResponse {
@@ -8,34 +10,82 @@ export interface ProbeResponse {
   body: AsyncIterable<Uint8Array>;
 }
 
-/** One GET, no redirects followed (a 3xx is an answer), aborted by `signal`. */
-export type ProbeTransport = (url: string, signal: AbortSignal) => Promise<ProbeResponse>;
+/**
+ * One GET, no redirects followed (a 3xx is an answer, so a redirect can never lead a check past the
+ * egress policy), aborted by `signal`. With `pin`, the connection goes to that address whatever DNS
+ * answers now: the address the egress policy judged.
+ */
+export type ProbeTransport = (url: string, signal: AbortSignal, pin?: PinnedAddress) => Promise<ProbeResponse>;
 
-const headers = { 'user-agent': 'rollguard-health-probe' };
+const userAgent = 'rollguard-health-probe';
 
 // Keep-alive, so the next round reuses a pod's connection; idle ones close after 30 s so that pods
 // that went away hold no sockets. No per-origin limit: the gate's concurrency bound is the limit.
 const agentOptions = { keepAlive: true, timeout: 30_000 };
 const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
 
+/** A lookup that answers with the pinned address, in both the single and the `all` form net.connect asks for. */
+const pinnedLookup = (pin: PinnedAddress): LookupFunction =>
+  ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address: pin.address, family: pin.family }]);
+    else callback(null, pin.address, pin.family);
+  }) as LookupFunction;
+
+export interface RequestOptions {
+  signal: AbortSignal;
+  method?: 'GET' | 'POST';
+  /** A form body (POST). */
+  form?: URLSearchParams;
+  pin?: PinnedAddress;
+}
+
+/**
+ * One request over node:http(s), never following redirects. Credentials in the URL (user:password@)
+ * are dropped rather than sent as Basic auth: the API refuses them, and a Release stored before it
+ * did must not make rollguard send them.
+ */
+export function nodeRequest(url: string, { signal, method = 'GET', form, pin }: RequestOptions): Promise<ProbeResponse> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    target.username = '';
+    target.password = '';
+    const [client, agent] = target.protocol === 'https:' ? [https, agents.https] : [http, agents.http];
+    const body = form?.toString();
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+    const req = client.request(target, { method, agent, signal, headers, ...(pin ? { lookup: pinnedLookup(pin) } : {}) }, (res) =>
+      resolve({ status: res.statusCode ?? 0, body: res }),
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * node:http(s): the default. It costs about two thirds of the CPU per probe of the global fetch
  * (undici), and CPU is what bounds the fan-out on a small machine (see docs/benchmarks.md).
  */
-export const nodeTransport: ProbeTransport = (url, signal) =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const [client, agent] = target.protocol === 'https:' ? [https, agents.https] : [http, agents.http];
-    const req = client.get(target, { agent, signal, headers }, (res) => resolve({ status: res.statusCode ?? 0, body: res }));
-    req.once('error', reject);
-  });
+export const nodeTransport: ProbeTransport = (url, signal, pin) => nodeRequest(url, { signal, ...(pin ? { pin } : {}) });
 
 const noBody: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
-/** The global fetch (or another), for callers that need its behaviour, e.g. a proxy set on its dispatcher. */
+/**
+ * The global fetch (or another), for callers that need its behaviour, e.g. a proxy set on its
+ * dispatcher. It cannot connect to a pinned address, so it refuses a pinned request for a host name
+ * rather than let DNS pick another address than the one the egress policy judged.
+ */
 export function fetchTransport(fetchFn: typeof fetch = globalThis.fetch): ProbeTransport {
-  return async (url, signal) => {
-    const res = await fetchFn(url, { signal, redirect: 'manual', headers });
+  return async (url, signal, pin) => {
+    const target = new URL(url);
+    if (pin && target.hostname.replace(/^\[(.*)\]$/, '$1') !== pin.address) {
+      throw new Error('the fetch transport cannot connect to the address the egress policy checked; use the node:http transport');
+    }
+    target.username = '';
+    target.password = '';
+    const res = await fetchFn(target, { signal, redirect: 'manual', headers: { 'user-agent': userAgent } });
     return { status: res.status, body: res.body ?? noBody };
   };
 }

@@ -35,12 +35,23 @@ export const failureThreshold = (byDefault: number) =>
 // The same pattern is all both the API server and parseRelease check, so they never disagree.
 const httpUrlPattern = /^https?:\/\/[^\s/?#]+([/?#]\S*)?$/;
 
+// user:password@ before the host. Checks send no credentials, and a URL is shown in status, Events and
+// logs and recorded in workflow history, so a password in one would be published.
+const userinfoPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+export const hasCredentials = (url: string): boolean => userinfoPattern.test(url);
+export const credentialsMessage =
+  'must not contain credentials (user:password@ before the host): rollguard does not send them, and the URL is shown in status and events; credentials for checks are not supported yet';
+
+/** A URL field; credentials are refused by the API server here and by parseRelease in admission.ts. */
 export const httpUrl = (description: string) =>
   z
     .string()
     .max(2048)
     .regex(httpUrlPattern, { message: 'must be an http:// or https:// URL' })
-    .meta({ description });
+    .meta({
+      description: `${description} Without credentials (user:password@), which are refused.`,
+      'x-kubernetes-validations': [{ rule: "!self.matches('^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*@')", message: credentialsMessage }],
+    });
 
 /** True unless both durations parse and `shorter` is longer; malformed durations are reported by their own pattern. */
 export function notLonger(shorter: string | undefined, longer: string | undefined): boolean {

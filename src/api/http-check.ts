@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkName, failureThreshold, httpUrl, notLonger, weight } from './check-fields.ts';
-import { duration } from './duration.ts';
+import { checkFloors, duration } from './duration.ts';
 import { withRules } from './rules.ts';
 
 const podPort = z
@@ -48,8 +48,8 @@ export const httpCheckSchema = withRules(
       .regex(/^\/\S*$/, { message: 'must be an absolute path such as "/healthz"' })
       .optional()
       .meta({ description: 'The path probed on each pod, such as "/healthz"; set together with port.' }),
-    interval: duration('How often the check runs.', '10s').default('10s'),
-    timeout: duration('How long one request may take before it counts as failed; at most interval.', '2s').default('2s'),
+    interval: duration('How often the check runs.', '10s', { min: checkFloors.interval }).default('10s'),
+    timeout: duration('How long one request may take before it counts as failed; at most interval.', '2s', { min: checkFloors.timeout }).default('2s'),
     retries: z.int().min(0).max(10).default(1).meta({ description: 'Extra attempts, with backoff, before one evaluation fails (default 1).' }),
     expectStatus,
     bodyContains: z

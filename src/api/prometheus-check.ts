@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkName, checkOutcomes, failureThreshold, httpUrl, weight } from './check-fields.ts';
-import { duration } from './duration.ts';
+import { checkFloors, duration } from './duration.ts';
 import { withRules } from './rules.ts';
 
 const bound = (description: string) => z.number().optional().meta({ description });
@@ -21,7 +21,7 @@ export const prometheusCheckSchema = withRules(
       .enum(checkOutcomes)
       .default('Inconclusive')
       .meta({ description: 'The outcome when the query returns no value: Pass, Fail or Inconclusive (default).' }),
-    interval: duration('How often the query runs.', '30s').default('30s'),
+    interval: duration('How often the query runs.', '30s', { min: checkFloors.interval }).default('30s'),
     failureThreshold: failureThreshold(4),
     weight: weight(4),
   }),

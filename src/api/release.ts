@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { admissionIssues } from './admission.ts';
 import { releaseSpecSchema } from './spec.ts';
 import { releaseStatusSchema } from './status.ts';
 
@@ -33,7 +34,10 @@ export const releaseSchema = z.object({
   apiVersion: z.literal(releaseResource.apiVersion),
   kind: z.literal(releaseResource.kind),
   metadata: objectMetaSchema,
-  spec: releaseSpecSchema,
+  // What the API server admits; a workflow reading a recorded spec uses releaseSpecSchema alone.
+  spec: releaseSpecSchema.superRefine((spec, ctx) => {
+    for (const { path, message } of admissionIssues(spec)) ctx.addIssue({ code: 'custom', path, message });
+  }),
   status: releaseStatusSchema.optional(),
 });
 

@@ -12,17 +12,24 @@ export interface CrossFieldRule<T> {
   field?: string;
   /** The same rule in TypeScript. It may see a value that failed other checks, so it must not throw. */
   holds: (value: T) => boolean;
+  /** A CEL expression for a message naming what is wrong (the API server shows it instead of `message`). */
+  messageExpression?: string;
 }
 
 export interface CelValidation {
   rule: string;
   message: string;
+  messageExpression?: string;
   fieldPath?: string;
   reason?: 'FieldValueInvalid';
 }
 
-const toValidation = ({ cel, message, field }: CrossFieldRule<never>): CelValidation =>
-  field ? { rule: cel, message, fieldPath: field, reason: 'FieldValueInvalid' } : { rule: cel, message };
+const toValidation = ({ cel, message, messageExpression, field }: CrossFieldRule<never>): CelValidation => ({
+  rule: cel,
+  message,
+  ...(messageExpression ? { messageExpression } : {}),
+  ...(field ? { fieldPath: field, reason: 'FieldValueInvalid' as const } : {}),
+});
 
 /** Attaches cross-field rules to a schema: refinements for zod, CEL rules for the CRD. */
 export function withRules<S extends z.ZodType>(schema: S, rules: CrossFieldRule<z.output<S>>[]): S {
@@ -33,3 +40,12 @@ export function withRules<S extends z.ZodType>(schema: S, rules: CrossFieldRule<
   }
   return checked.meta({ 'x-kubernetes-validations': rules.map(toValidation) });
 }
+
+/**
+ * The CEL half of rules that only admission enforces: the API server here, parseRelease through
+ * admission.ts, but not a workflow reading a spec it was sent earlier, which must go on accepting
+ * what was valid when it was recorded (its history replays the same way).
+ */
+export const admissionValidations = (rules: CrossFieldRule<never>[]): { 'x-kubernetes-validations': CelValidation[] } => ({
+  'x-kubernetes-validations': rules.map(toValidation),
+});

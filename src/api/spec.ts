@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { analysisTimingRules } from './admission.ts';
 import { analysisSchema, healthChecksSchema, rollbackPolicySchema } from './health-checks.ts';
+import { admissionValidations } from './rules.ts';
 import { deploymentTemplateSchema } from './template.ts';
 
 /** What the user declares: the workload to roll out, how to judge it, and what to do when it is unhealthy. */
@@ -28,7 +30,7 @@ export const releaseSpecSchema = z
           'Without it rollguard refuses to touch such a Deployment; one owned by another controller is never taken.',
       }),
   })
-  .meta({ description: 'The desired state of the Release.' });
+  .meta({ description: 'The desired state of the Release.', ...admissionValidations(analysisTimingRules) });
 
 export type ReleaseSpec = z.infer<typeof releaseSpecSchema>;
 /** A spec as a user writes it: every field with a default may be left out. */

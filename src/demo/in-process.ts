@@ -25,6 +25,8 @@ export async function startDemoRollguard(kubeConfig: KubeConfig, namespace: stri
     controller: true,
     worker: true,
     prometheusUrl: stackEnv.PROMETHEUS_URL,
+    // Everything of the local stack listens on loopback, which checks may not reach on a real cluster.
+    checkAllow: '127.0.0.1/32',
     // Only the demo's namespace, with the Lease in it: the tests' Releases elsewhere in the cluster are not ours.
     watchNamespaces: [namespace],
     leaseNamespace: namespace,

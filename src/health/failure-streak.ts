@@ -16,7 +16,8 @@ export const newStreak = (): FailureStreak => ({ consecutiveFailures: 0 });
 
 /**
  * Folds one round into the streak. A failing round adds to the streak, a passing one clears it, and an
- * inconclusive one leaves it alone: not knowing is no evidence either way.
+ * inconclusive one leaves it alone: not knowing is no evidence either way. A permanent failure fails
+ * the check at once.
  */
 export function recordRound(streak: FailureStreak, round: CheckResult, failureThreshold: number): FailureStreak {
   const threshold = Math.max(1, Math.floor(failureThreshold));
@@ -24,10 +25,10 @@ export function recordRound(streak: FailureStreak, round: CheckResult, failureTh
   if (round.outcome === 'Inconclusive') return { ...streak, last: round };
 
   const consecutiveFailures = streak.consecutiveFailures + 1;
-  const reached = consecutiveFailures >= threshold && streak.failed === undefined;
-  const failed = reached
-    ? { ...round, consecutiveFailures, reason: `${round.reason} (failed ${consecutiveFailures} rounds in a row, threshold ${threshold})` }
-    : streak.failed;
+  // A permanent failure is not tolerated: waiting for the threshold would only let the window pass.
+  const reached = (round.permanent === true || consecutiveFailures >= threshold) && streak.failed === undefined;
+  const counted = round.permanent ? '' : ` (failed ${consecutiveFailures} rounds in a row, threshold ${threshold})`;
+  const failed = reached ? { ...round, consecutiveFailures, reason: `${round.reason}${counted}` } : streak.failed;
   return { consecutiveFailures, last: round, failed };
 }
 

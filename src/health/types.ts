@@ -20,6 +20,11 @@ export interface CheckResult {
   reason: string;
   /** Failing rounds in a row when the result was taken (checks with a failure threshold). */
   consecutiveFailures?: number;
+  /**
+   * A failure no later round can undo (the egress policy refuses the target, Prometheus refuses the
+   * query): it fails the check at once, whatever its failure threshold.
+   */
+  permanent?: boolean;
 }
 
 /** Inclusive range of HTTP status codes a probe accepts. */
@@ -41,6 +46,10 @@ export interface HttpCheck {
   name: string;
   /** Absolute URLs; a per-pod check is resolved to one URL per pod by the caller (see targets.ts). */
   urls: string[];
+  /** The urls are the pod IPs of the revision (a per-pod check), which the egress policy allows by default. */
+  pods?: boolean;
+  /** How often the check is measured; AnalysisInput.intervalMs when absent (inputs recorded before checks had their own). */
+  intervalMs?: number;
   timeoutMs?: number;
   /** Attempts after the first one, with exponential backoff and jitter. */
   retries?: number;
@@ -66,6 +75,8 @@ export interface PrometheusCheck {
   noData?: NoDataOutcome;
   timeoutMs?: number;
   failureThreshold?: number;
+  /** How often the query runs; AnalysisInput.intervalMs when absent. */
+  intervalMs?: number;
   weight: number;
 }
 
@@ -97,9 +108,10 @@ export interface HealthGate<Spec> {
   measure(spec: Spec, ctx: MeasureContext): Promise<CheckResult>;
 }
 
-/** Input of the analysis activity: every check is measured every interval across the window. */
+/** Input of the analysis activity: each check is measured at its own interval across the window. */
 export interface AnalysisInput {
   windowMs: number;
+  /** The interval of checks that name none of their own. */
   intervalMs: number;
   http?: HttpCheck[];
   prometheus?: PrometheusCheck[];
@@ -111,6 +123,7 @@ export interface AnalysisInput {
 
 export interface AnalysisResult {
   checks: CheckResult[];
+  /** Times the analysis measured (each time, the checks that were due). */
   rounds: number;
   /** True when the analysis ended before its window because the failing weight was already reached. */
   stoppedEarly: boolean;

@@ -58,7 +58,7 @@ describe('an HTTP health gate', () => {
 
   it('that keeps failing rolls the Release back, and the verdict names the check and why', async () => {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`;
-    const http = [{ name: 'healthz', url, interval: '500ms', timeout: '400ms', retries: 1, failureThreshold: 2 }];
+    const http = [{ name: 'healthz', url, interval: '1s', timeout: '400ms', retries: 1, failureThreshold: 2 }];
     await h.apply(appRelease('web', { image: 'example/web:v1', window: '2s', http }));
     await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
 
@@ -75,7 +75,7 @@ describe('an HTTP health gate', () => {
 
 describe('a Prometheus the API server cannot check', () => {
   it('that does not answer is named in a condition and an Event, and its checks are Inconclusive, not a rollback', async () => {
-    const prometheus = [{ name: 'latency', address: 'http://127.0.0.1:1', query: 'up', max: 1, interval: '500ms', failureThreshold: 1 }];
+    const prometheus = [{ name: 'latency', address: 'http://127.0.0.1:1', query: 'up', max: 1, interval: '1s', failureThreshold: 1 }];
     await h.apply(appRelease('blind', { image: 'example/blind:v1', window: '2s', prometheus }));
     const failed = await h.waitForStatus('blind', 'Failed');
     const reachable = failed.status?.conditions?.find((c) => c.type === 'ChecksReachable');

@@ -75,7 +75,7 @@ describe('a new spec mid-rollout', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const check = (rev: number) => [{ name: 'healthz', url: `http://127.0.0.1:${port}/healthz?rev=${rev}`, interval: '500ms', timeout: '400ms', retries: 0, failureThreshold: 3 }];
+    const check = (rev: number) => [{ name: 'healthz', url: `http://127.0.0.1:${port}/healthz?rev=${rev}`, interval: '1s', timeout: '400ms', retries: 0, failureThreshold: 3 }];
     try {
       await h.apply(appRelease('mid', { image: 'example/mid:v1' }));
       await h.waitForStatus('mid', 'Ready', (r) => r.status?.currentRevision === 1);

@@ -25,6 +25,12 @@ let bundle: Promise<{ code: string }> | undefined;
 export const workflowBundle = (): Promise<{ code: string }> =>
   (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
 
+/**
+ * The tests' checks probe servers they start on 127.0.0.1, which rollguard refuses by default; they
+ * name it exactly, which on this stack opens the control plane (Temporal, the API server) too.
+ */
+export const testCheckEgress = { allow: '127.0.0.1/32', controlPlane: [stackEnv.TEMPORAL_ADDRESS] };
+
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /**
@@ -61,6 +67,7 @@ export class ReleaseHarness {
       kube: this.clients,
       log: createLogger({ test: prefix }, { level: 'warn' }),
       defaultPrometheus: stackEnv.PROMETHEUS_URL,
+      checkEgress: testCheckEgress,
       workflowBundle: await workflowBundle(),
       taskQueue: this.taskQueue,
     });

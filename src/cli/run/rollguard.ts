@@ -1,10 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Worker } from '@temporalio/worker';
 import { startController, type RunningController } from '../../controller/index.ts';
+import { parseAllowList } from '../../health/egress.ts';
 import { kubeClients } from '../../kube/client.ts';
 import type { Logger } from '../../log.ts';
 import { connectTemporal, type TemporalConnection, type TemporalOptions } from '../../temporal/client.ts';
 import { createReleaseWorker } from '../../worker/index.ts';
+import { UsageError } from '../errors.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { connectWorkerTemporal } from './temporal-runtime.ts';
 
@@ -17,6 +19,13 @@ export interface RollguardOptions {
   worker: boolean;
   /** The Prometheus that checks naming no address query. */
   prometheusUrl?: string;
+  /**
+   * Where checks may send requests besides the Release's pods and in-cluster Services
+   * (docs/check-egress.md); default $ROLLGUARD_CHECK_ALLOW. The cluster domain defaults to
+   * $ROLLGUARD_CLUSTER_DOMAIN, else cluster.local.
+   */
+  checkAllow?: string;
+  clusterDomain?: string;
   /** Namespaces whose Releases the controller serves; all when empty. */
   watchNamespaces: string[];
   leaseNamespace?: string;
@@ -38,6 +47,13 @@ export interface RunningRollguard {
 /** The controller and the worker in one process, as `rollguard run` and `rollguard demo` run them. */
 export async function startRollguard(options: RollguardOptions): Promise<RunningRollguard> {
   const { log } = options;
+  const checkAllow = options.checkAllow ?? process.env.ROLLGUARD_CHECK_ALLOW;
+  const clusterDomain = options.clusterDomain ?? process.env.ROLLGUARD_CLUSTER_DOMAIN;
+  try {
+    parseAllowList(checkAllow); // a typo stops rollguard here, before it opens or closes more than meant
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   let temporal: TemporalConnection | undefined;
   let controller: RunningController | undefined;
   let worker: Worker | undefined;
@@ -57,7 +73,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
 
   try {
     if (options.worker) {
-      const { connection, namespace } = await connectWorkerTemporal(options.temporal);
+      const { connection, namespace, address } = await connectWorkerTemporal(options.temporal);
       workerClosed = () => connection.close();
       worker = await createReleaseWorker({
         connection,
@@ -66,9 +82,11 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         log,
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+        // Temporal is control plane too: a check must not reach it unless the operator names it.
+        checkEgress: { controlPlane: [address], ...(checkAllow ? { allow: checkAllow } : {}), ...(clusterDomain ? { clusterDomain } : {}) },
       });
       workerRun = worker.run();
-      log.info('worker started', { namespace, taskQueue: worker.options.taskQueue, prometheus: options.prometheusUrl ?? null });
+      log.info('worker started', { namespace, taskQueue: worker.options.taskQueue, prometheus: options.prometheusUrl ?? null, checkAllow: checkAllow ?? null });
     }
     if (options.controller) {
       temporal = await connectTemporal(options.temporal);

@@ -31,7 +31,7 @@ export function installTemporalRuntime(log: Logger): void {
 }
 
 /** The worker's connection, configured exactly as the client's (src/temporal/client.ts). */
-export async function connectWorkerTemporal(options: TemporalOptions): Promise<{ connection: NativeConnection; namespace: string }> {
+export async function connectWorkerTemporal(options: TemporalOptions): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
   const { connectionOptions, namespace } = resolveTemporalConfig(options);
   const { address = 'localhost:7233', tls, apiKey, metadata } = connectionOptions;
   try {
@@ -41,7 +41,7 @@ export async function connectWorkerTemporal(options: TemporalOptions): Promise<{
       ...(typeof apiKey === 'string' ? { apiKey } : {}),
       ...(metadata !== undefined ? { metadata } : {}),
     });
-    return { connection, namespace };
+    return { connection, namespace, address };
   } catch (err) {
     throw new TemporalConnectError(
       `the worker cannot connect to Temporal at ${address} (namespace "${namespace}"): ${(err as Error).message.split('\n')[0]}. ` +

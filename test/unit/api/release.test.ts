@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRelease, type Release, type ReleaseInput } from '../../../src/api/index.ts';
+import { parseRelease, releaseSpecSchema, type Release, type ReleaseInput } from '../../../src/api/index.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 function parsed(input: unknown): Release {
@@ -93,6 +93,17 @@ describe('parseRelease', () => {
     { what: 'min above max', field: 'spec.healthChecks.prometheus[0].min', edit: (s) => Object.assign(s.healthChecks.prometheus[0], { min: 2, max: 1 }), message: /not be greater than max/ },
     { what: 'an unknown noData outcome', field: 'spec.healthChecks.prometheus[0].noData', edit: (s) => (s.healthChecks.prometheus[0].noData = 'Ignore'), message: /Pass/ },
     { what: 'two checks with one name', field: 'spec.healthChecks.http', edit: (s) => s.healthChecks.http.push({ ...s.healthChecks.http[0] }), message: /unique/ },
+    { what: 'credentials in a check url', field: 'spec.healthChecks.http[0].url', edit: (s) => (s.healthChecks.http[0] = { name: 'x', url: 'http://admin:hunter2@web/healthz' }), message: /must not contain credentials/ },
+    { what: 'credentials in a prometheus address', field: 'spec.healthChecks.prometheus[0].address', edit: (s) => (s.healthChecks.prometheus[0].address = 'https://reader@prom.example'), message: /must not contain credentials/ },
+    { what: 'a 1ms interval', field: 'spec.healthChecks.http[0].interval', edit: (s) => Object.assign(s.healthChecks.http[0], { interval: '1ms', timeout: '1ms' }), message: /at least 1s/ },
+    { what: 'a 50ms timeout', field: 'spec.healthChecks.http[0].timeout', edit: (s) => (s.healthChecks.http[0].timeout = '50ms'), message: /at least 100ms/ },
+    { what: 'a 500ms query interval', field: 'spec.healthChecks.prometheus[0].interval', edit: (s) => (s.healthChecks.prometheus[0].interval = '500ms'), message: /at least 1s/ },
+    {
+      what: 'a check that cannot fail within the window',
+      field: 'spec.healthChecks.prometheus',
+      edit: (s) => (s.analysis = { window: '1m' }), // the default 4 × 30s is 2m
+      message: /^prometheus check "error-rate" \(4 × 30s\) can never fail: failureThreshold × interval exceeds analysis.window \(1m\); shorten/,
+    },
     { what: 'an unknown phase', field: 'status.phase', edit: (_s, r) => (r.status = { phase: 'Deploying' }), message: /Progressing/ },
   ])('refuses $what, naming $field', ({ edit, field, message }) => {
     const result = parseRelease(broken(edit));
@@ -100,6 +111,19 @@ describe('parseRelease', () => {
     if (result.ok) return;
     expect(result.error.issues).toContainEqual({ field, message: expect.stringMatching(message) });
     expect(result.error.message).toContain('Release web is invalid: ');
+  });
+
+  it('accepts a check whose failing rounds just fit the window', () => {
+    const spec = parsed(broken((s) => Object.assign(s, { analysis: { window: '2m' } }))).spec;
+    expect(spec.healthChecks.prometheus[0]).toMatchObject({ interval: '30s', failureThreshold: 4 });
+  });
+
+  it('still reads a spec recorded before the admission rules, as a workflow replaying its history must', () => {
+    const recorded = broken((s) => {
+      s.healthChecks.http[0] = { name: 'healthz', url: 'http://127.0.0.1:8080/healthz', interval: '500ms', timeout: '50ms' };
+      s.analysis = { window: '1s' };
+    }).spec;
+    expect(releaseSpecSchema.safeParse(recorded).success).toBe(true);
   });
 
   it('names the namespace and every bad field in one message', () => {

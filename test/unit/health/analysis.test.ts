@@ -99,6 +99,37 @@ describe('the analysis over a window', () => {
     expect(result.checks[0]?.reason).toBe('2/3 pods Ready after the 30s readiness deadline');
   });
 
+  it('measures each check at its own interval: a 6 s query next to a 2 s probe is queried every 6 s', async () => {
+    const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
+    const prometheus = { name: 'error-rate', address: targets.url('prom-every-6s'), query: 'up', max: 1, weight: 4, intervalMs: 6_000 };
+    const result = await runAnalysis({
+      windowMs: 12_000,
+      intervalMs: 2_000,
+      http: [httpCheck('healthy?every=2s', { name: 'fast', intervalMs: 2_000 }), httpCheck('healthy?every=4s', { name: 'slow', intervalMs: 4_000 })],
+      prometheus: [prometheus],
+    });
+    // Rounds at 0, 2, 4 … 12 s for the probe; 0, 4, 8, 12 s; and 0, 6, 12 s for the query.
+    expect(targets.hitsOf('healthy?every=2s')).toBe(7);
+    expect(targets.hitsOf('healthy?every=4s')).toBe(4);
+    expect(targets.hitsOf('prom-every-6s/api/v1/query')).toBe(3);
+    expect(result.rounds).toBe(7);
+  });
+
+  it('resumes from heartbeat details written before checks had their own interval', async () => {
+    const clock = virtualClock();
+    // An attempt measured rounds 0 and 1 of the shared 20 ms interval: the 40 ms check's round 0.
+    const earlier: AnalysisProgress = { startedAt: clock.now() - 20, lastRound: 1, roundsMeasured: 2, streaks: {} };
+    const { activity, beats } = recorder(earlier);
+    const result = await createHealthActivities({ activity, clock }).runAnalysis({
+      windowMs: 80,
+      intervalMs: 20,
+      http: [httpCheck('healthy?resumed-old', { name: 'own-interval', intervalMs: 40 })],
+    });
+    expect(targets.hitsOf('healthy?resumed-old')).toBe(2); // its rounds 1 and 2, at 40 and 80 ms
+    expect(result.rounds).toBe(4);
+    expect(beats.at(-1)).toMatchObject({ startedAt: earlier.startedAt, checkRounds: { 'http/0': 2 } });
+  });
+
   it('resumes a retried attempt from its last heartbeat instead of restarting the window', async () => {
     const clock = virtualClock();
     const first = recorder();

@@ -34,6 +34,12 @@ describe('the failure threshold (consecutive failing rounds)', () => {
     expect(streakResult(fold(['Fail'], 3), 3)?.reason).toBe('tolerated: 1 failing round(s) in a row, the check fails at 3; round Fail');
   });
 
+  it('fails at once on a failure no later round can undo (a refused query or target), whatever the threshold', () => {
+    const permanent: CheckResult = { ...round('Fail'), permanent: true, reason: 'Prometheus rejected the query (bad_data)' };
+    const result = streakResult(recordRound(newStreak(), permanent, 4), 4);
+    expect(result).toMatchObject({ outcome: 'Fail', consecutiveFailures: 1, reason: 'Prometheus rejected the query (bad_data)' });
+  });
+
   it('has no result before the first round', () => {
     expect(streakResult(newStreak(), 1)).toBeUndefined();
   });

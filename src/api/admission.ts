@@ -1,0 +1,104 @@
+import { credentialsMessage, hasCredentials } from './check-fields.ts';
+import { atLeast, checkFloors, parseDuration, tooShort } from './duration.ts';
+import type { CrossFieldRule } from './rules.ts';
+
+/**
+ * Rules a Release must meet to be admitted that a spec recorded earlier may not meet: no credentials
+ * in URLs, interval and timeout floors, checks that can fail within the window. The API server
+ * enforces them (CEL in the CRD) and so does parseRelease (admissionIssues), for the controller and the
+ * CLI; a workflow reading a spec from its history does not, so histories recorded before a rule
+ * existed replay the same way.
+ */
+
+/** What the rules read of a spec; structural, so spec.ts can carry their CEL without a circular type. */
+interface TimedCheck {
+  name: string;
+  url?: string;
+  address?: string;
+  interval?: string;
+  timeout?: string;
+  failureThreshold?: number;
+}
+export interface AdmittedSpec {
+  healthChecks?: { http?: TimedCheck[]; prometheus?: TimedCheck[] };
+  analysis?: { window?: string };
+}
+
+export interface AdmissionIssue {
+  /** Relative to the spec. */
+  path: (string | number)[];
+  message: string;
+}
+
+const durationCel = "'^[1-9][0-9]*(ms|s|m|h)$'";
+const advice = 'shorten its interval, lower its failureThreshold, or lengthen analysis.window';
+
+const msOf = (text: string | undefined): number | undefined => {
+  try {
+    return parseDuration(text ?? '');
+  } catch {
+    return undefined;
+  }
+};
+
+/** The checks whose failureThreshold × interval exceeds the window: they could never fail. */
+function tooSlow(spec: AdmittedSpec, checks: TimedCheck[] | undefined): TimedCheck[] {
+  const window = msOf(spec.analysis?.window);
+  if (window === undefined) return [];
+  return (checks ?? []).filter((check) => {
+    const interval = msOf(check.interval);
+    return interval !== undefined && check.failureThreshold !== undefined && interval * check.failureThreshold > window;
+  });
+}
+
+const slowMessage = (kind: string, spec: AdmittedSpec, slow: TimedCheck[]): string =>
+  `${kind} check ${slow.map((c) => `"${c.name}" (${c.failureThreshold} × ${c.interval})`).join(', ')} can never fail: ` +
+  `failureThreshold × interval exceeds analysis.window (${spec.analysis?.window}); ${advice}`;
+
+/**
+ * A check that needs failureThreshold failing rounds, interval apart, can only fail if the analysis
+ * window lasts that long; otherwise a broken revision passes, its failures "tolerated" until the window
+ * ends. One rule per kind, so the API server names the list and the message names the check.
+ */
+function checksFitWindow(kind: 'http' | 'prometheus'): CrossFieldRule<AdmittedSpec> {
+  const list = `self.healthChecks.${kind}`;
+  const fits = 'duration(c.interval).getMilliseconds() * c.failureThreshold <= duration(self.analysis.window).getMilliseconds()';
+  const measurable = `has(c.interval) && has(c.failureThreshold) && c.interval.matches(${durationCel})`;
+  const guard = `!has(self.healthChecks) || !has(${list}) || !has(self.analysis) || !has(self.analysis.window) || !self.analysis.window.matches(${durationCel})`;
+  const names = `${list}.filter(c, ${measurable} && !(${fits})).map(c, '"' + c.name + '" (' + string(c.failureThreshold) + ' × ' + c.interval + ')').join(', ')`;
+  return {
+    cel: `${guard} || ${list}.all(c, !(${measurable}) || ${fits})`,
+    message: `a check's failureThreshold × interval exceeds analysis.window, so it can never fail: ${advice}`,
+    messageExpression: `'${kind} check ' + ${names} + ' can never fail: failureThreshold × interval exceeds analysis.window (' + self.analysis.window + '); ${advice}'`,
+    field: `.healthChecks.${kind}`,
+    holds: (spec) => tooSlow(spec, spec.healthChecks?.[kind]).length === 0,
+  };
+}
+
+/** The spec-level rules, whose CEL spec.ts carries. */
+export const analysisTimingRules = [checksFitWindow('http'), checksFitWindow('prometheus')];
+
+/** What admission refuses in a spec that the schema alone accepts; parseRelease reports each. */
+export function admissionIssues(spec: AdmittedSpec): AdmissionIssue[] {
+  const issues: AdmissionIssue[] = [];
+  const floor = (path: AdmissionIssue['path'], value: string | undefined, min: string): void => {
+    if (value !== undefined && !atLeast(value, min)) issues.push({ path, message: tooShort(min) });
+  };
+  const noCredentials = (path: AdmissionIssue['path'], url: string | undefined): void => {
+    if (url !== undefined && hasCredentials(url)) issues.push({ path, message: credentialsMessage });
+  };
+  (spec.healthChecks?.http ?? []).forEach((check, i) => {
+    noCredentials(['healthChecks', 'http', i, 'url'], check.url);
+    floor(['healthChecks', 'http', i, 'interval'], check.interval, checkFloors.interval);
+    floor(['healthChecks', 'http', i, 'timeout'], check.timeout, checkFloors.timeout);
+  });
+  (spec.healthChecks?.prometheus ?? []).forEach((check, i) => {
+    noCredentials(['healthChecks', 'prometheus', i, 'address'], check.address);
+    floor(['healthChecks', 'prometheus', i, 'interval'], check.interval, checkFloors.interval);
+  });
+  for (const kind of ['http', 'prometheus'] as const) {
+    const slow = tooSlow(spec, spec.healthChecks?.[kind]);
+    if (slow.length > 0) issues.push({ path: ['healthChecks', kind], message: slowMessage(kind, spec, slow) });
+  }
+  return issues;
+}
