@@ -26,14 +26,21 @@ function revisionNumber(text: string | undefined): number | undefined {
 export const commands: Record<string, Command> = {
   deploy: {
     summary: 'create or update Releases from a file (server-side apply)',
-    usage: 'deploy -f FILE [--wait] [--timeout DURATION]',
-    flags: { filename: { type: 'string', short: 'f', value: 'FILE', description: 'YAML or JSON file of Releases ("-" for stdin)' }, ...wait },
+    usage: 'deploy -f FILE [--wait] [--timeout DURATION] [--force-conflicts]',
+    flags: {
+      filename: { type: 'string', short: 'f', value: 'FILE', description: 'YAML or JSON file of Releases ("-" for stdin)' },
+      ...wait,
+      'force-conflicts': { type: 'boolean', description: 'take over fields another field manager owns (default: refuse, naming it)' },
+    },
     async run(args, session) {
       positionals(args, [], 'deploy');
       const file = stringFlag(args.values, 'filename');
       if (!file) throw new UsageError('missing -f FILE, the file of Releases to deploy; see `rollguard deploy --help`');
       const { deploy } = await import('./commands/deploy.ts');
-      return deploy({ file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') }, session);
+      return deploy(
+        { file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m'), forceConflicts: booleanFlag(args.values, 'force-conflicts') },
+        session,
+      );
     },
   },
   'set-image': {
@@ -118,7 +125,7 @@ export const commands: Record<string, Command> = {
       'prometheus-url': { type: 'string', value: 'URL', description: 'Prometheus for checks naming no address (default $ROLLGUARD_PROMETHEUS_URL)' },
       'watch-namespace': { type: 'string', multiple: true, value: 'NAME', description: 'serve only the Releases of this namespace (repeatable; default all)' },
       'lease-namespace': { type: 'string', value: 'NAME', description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)" },
-      'task-queue': { type: 'string', value: 'NAME', description: 'the Temporal task queue of Release workflows (default rollguard)' },
+      'task-queue': { type: 'string', value: 'NAME', description: "the Temporal task queue of Release workflows (default $ROLLGUARD_TASK_QUEUE, else the cluster's: rollguard-<kube-system uid>)" },
     },
     async run(args, session) {
       positionals(args, [], 'run');

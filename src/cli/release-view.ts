@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Condition, Release, ReleasePhase, RollbackRecord, Verdict } from '../api/index.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { type ReleaseSnapshot, type RolloutProgress, statusQuery } from '../../workflows/messages.ts';
@@ -46,8 +46,8 @@ export async function querySnapshot(session: Session, workflowId: string, timeou
   } catch (err) {
     return { unanswered: (err as Error).message.split('\n')[0] ?? 'Temporal cannot be reached' };
   }
+  const handle = temporal.client.workflow.getHandle(workflowId);
   try {
-    const handle = temporal.client.workflow.getHandle(workflowId);
     const snapshot = await temporal.client.withDeadline(Date.now() + timeoutMs, () => handle.query(statusQuery));
     return { snapshot };
   } catch (err) {
@@ -55,9 +55,18 @@ export async function querySnapshot(session: Session, workflowId: string, timeou
       err instanceof WorkflowNotFoundError
         ? 'the workflow has not been started: is `rollguard run` (the controller) running?'
         : /deadline/i.test((err as Error).message)
-          ? `the workflow did not answer within ${timeoutMs / 1000}s: is a rollguard worker running?`
+          ? `the workflow did not answer within ${timeoutMs / 1000}s: is a rollguard worker running${await onTaskQueue(temporal.client, handle)}?`
           : `the workflow did not answer: ${reasonOf(err)}`;
     return { unanswered };
+  }
+}
+
+/** " on task queue NAME": which workers the workflow waits for (each cluster has its own queue), when Temporal says. */
+async function onTaskQueue(client: Client, handle: WorkflowHandle): Promise<string> {
+  try {
+    return ` on task queue ${(await client.withDeadline(Date.now() + 2000, () => handle.describe())).taskQueue}`;
+  } catch {
+    return '';
   }
 }
 

@@ -60,18 +60,45 @@ export async function listReleases(session: Session, { allNamespaces }: { allNam
   }
 }
 
-/** Server-side apply of a Release as written; the CLI owns the fields it wrote (as `kubectl apply --server-side --force-conflicts`). */
-export async function applyRelease(session: Session, body: { metadata: { name: string; namespace: string } }): Promise<Release> {
+export interface ApplyOptions {
+  /** Take over fields another field manager owns (kubectl's --force-conflicts). */
+  force: boolean;
+  /** Only check that the apply would succeed: nothing is written. */
+  dryRun?: boolean;
+}
+
+/**
+ * Server-side apply of a Release as written, as the field manager rollguard-cli. Without `force`,
+ * a field another manager owns with another value is refused, naming that manager, not taken over.
+ */
+export async function applyRelease(session: Session, body: { metadata: { name: string; namespace: string } }, { force, dryRun = false }: ApplyOptions): Promise<Release> {
   const { name, namespace } = body.metadata;
   try {
     const applied = await session.kube().custom.patchNamespacedCustomObject(
-      { ...target(namespace, name), body, fieldManager: cliFieldManager, force: true },
+      { ...target(namespace, name), body, fieldManager: cliFieldManager, force, ...(dryRun ? { dryRun: 'All' } : {}) },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
     return parsed(applied);
   } catch (err) {
-    throw notFound(err, namespace, name) ?? err;
+    throw notFound(err, namespace, name) ?? applyConflict(err, namespace, name) ?? err;
   }
+}
+
+/** A 409 from server-side apply: fields another field manager owns, said in one line, with the way out. */
+function applyConflict(err: unknown, namespace: string, name: string): CliError | undefined {
+  if (!(err instanceof ApiException) || err.code !== 409) return undefined;
+  const causes = (kubeStatus(err).details?.causes ?? []).filter((c) => /conflict with "/.test(c.message ?? ''));
+  if (causes.length === 0) return undefined;
+  const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? ''))];
+  const fields = causes.map((c) => c.field ?? '');
+  const shown = fields.length > 3 ? `${fields.slice(0, 3).join(', ')} and ${fields.length - 3} more` : fields.join(', ');
+  const owners = managers.map((m) => `"${m}"`).join(', ');
+  return new CliError(
+    `Release ${namespace}/${name} was not applied: ${shown} ${fields.length === 1 ? 'is' : 'are'} owned by the field manager${managers.length === 1 ? '' : 's'} ${owners}, ` +
+      `which set ${fields.length === 1 ? 'it' : 'them'} to another value; deploy again with --force-conflicts to take ${fields.length === 1 ? 'it' : 'them'} over`,
+    ExitCode.Failed,
+    { cause: err },
+  );
 }
 
 /** Applies a JSON patch (RFC 6902) to a Release; its `test` operations make a concurrent change fail instead of being overwritten. */

@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { kubeClients } from '../kube/client.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { campaign } from './lease.ts';
 import type { RetryPolicy } from './pending-work.ts';
 import { startReleaseLoop, type ReleaseLoop } from './release-loop.ts';
@@ -28,7 +29,7 @@ export interface ControllerOptions {
   deletionWaitMs?: number;
   retry?: RetryPolicy;
   log?: Logger;
-  /** The task queue new workflows are started on (default: rollguard's; tests give their own). */
+  /** The task queue new workflows are started on (default: this cluster's, see resolveTaskQueue; tests give their own). */
   taskQueue?: string;
 }
 
@@ -59,9 +60,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const identity = options.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const log = (options.log ?? createLogger()).child({ component: 'controller', identity });
   const kube = kubeClients(options.kubeConfig);
+  const { taskQueue } = options.taskQueue ? { taskQueue: options.taskQueue } : await resolveTaskQueue(kube.core);
   const loopOptions = {
     kube,
-    workflows: releaseWorkflows(options.temporal, options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+    workflows: releaseWorkflows(options.temporal, { taskQueue }),
     patches: releasePatches(kube, identity),
     namespaces: options.namespaces ?? [],
     resyncPeriodMs: options.resyncPeriodMs ?? 5 * 60_000,

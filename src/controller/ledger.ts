@@ -1,3 +1,5 @@
+import type { RollbackLedger } from './plan.ts';
+
 /**
  * What this controller has delivered to each Release's workflow, by Release uid, so an event with
  * nothing new sends nothing. It is memory only: a controller that starts (or takes over the lease)
@@ -6,7 +8,7 @@
 export class DeliveryLedger {
   // `verified`: the workflow was seen running since the last resync, so the generation can be trusted.
   readonly #generations = new Map<string, { generation: number; verified: boolean }>();
-  readonly #rollbacks = new Map<string, string>();
+  readonly #rollbacks = new Map<string, RollbackLedger>();
   readonly #deleteSignalled = new Map<string, string>();
 
   /** The generation the running workflow has, or undefined when the workflow must be asked. */
@@ -22,6 +24,8 @@ export class DeliveryLedger {
   observeWorkflow(uid: string, workflow: { running: boolean; memoGeneration?: number }): number {
     const sent = this.#generations.get(uid)?.generation ?? 0;
     const generation = workflow.running ? Math.max(sent, workflow.memoGeneration ?? 0) : 0;
+    // A run that closed took any request it had not handled with it: the status alone says what was done.
+    if (!workflow.running) this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), sent: undefined });
     this.#generations.set(uid, { generation, verified: true });
     return generation;
   }
@@ -42,19 +46,19 @@ export class DeliveryLedger {
   }
 
   /**
-   * A rollback annotation already sent, remembered until the annotation is removed, so a failed
-   * removal retried does not roll back twice.
+   * The rollback request last sent and the malformed one last reported: between sending a request
+   * and the workflow recording it in the status, events on the Release must not send it again.
    */
-  rollbackSent(uid: string, annotation: string): boolean {
-    return this.#rollbacks.get(uid) === annotation;
+  rollbacks(uid: string): RollbackLedger {
+    return { ...this.#rollbacks.get(uid) };
   }
 
-  recordRollbackSent(uid: string, annotation: string): void {
-    this.#rollbacks.set(uid, annotation);
+  recordRollbackSent(uid: string, requestId: string): void {
+    this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), sent: requestId });
   }
 
-  clearRollback(uid: string): void {
-    this.#rollbacks.delete(uid);
+  recordRollbackRefused(uid: string, key: string): void {
+    this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), refused: key });
   }
 
   /** The run that was sent `delete`, so waiting again after a timeout does not send it twice. */

@@ -10,8 +10,9 @@ import { readRollbackAnnotation } from './rollback-annotation.ts';
 export type Work =
   | { kind: 'addFinalizer' }
   | { kind: 'spec'; message: SpecMessage; recovered: NonNullable<ReleaseWorkflowInput['recovered']> }
-  | { kind: 'rollback'; request: RollbackRequest; annotation: string }
-  | { kind: 'refuseRollback'; why: string; annotation: string }
+  | { kind: 'rollback'; request: RollbackRequest & { requestId: string } }
+  /** A malformed rollback annotation: a Warning Event, once per request; the annotation stays. */
+  | { kind: 'refuseRollback'; why: string; key: string }
   /** Send `delete` to a running workflow, wait for it to close, then let the Release go. */
   | { kind: 'delete'; removeFinalizer: boolean };
 
@@ -30,8 +31,19 @@ export type Observation =
   | { state: 'gone'; ref: ReleaseRef }
   /** The Release does not match the schema: nothing can be sent until it is fixed. */
   | { state: 'invalid'; meta: ReleaseMeta }
-  /** `delivered`: the newest generation the Release's running workflow was sent, 0 when none runs. */
-  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number };
+  /**
+   * `delivered`: the newest generation the Release's running workflow was sent, 0 when none runs;
+   * `rollbacks`: what this controller did with the rollback annotation.
+   */
+  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number; rollbacks?: RollbackLedger };
+
+/** What this controller did with rollback annotations, so a request is sent, or refused, once. */
+export interface RollbackLedger {
+  /** The id of the rollback request last sent to the running workflow. */
+  sent?: string;
+  /** The key of the malformed request last reported in a Warning Event. */
+  refused?: string;
+}
 
 type Table = { [S in Observation['state']]: (observation: Extract<Observation, { state: S }>) => Work[] };
 
@@ -63,10 +75,16 @@ function specWork({ release, delivered }: { release: Release; delivered: number 
   return [{ kind: 'spec', message: { generation, spec: release.spec }, recovered }];
 }
 
-function rollbackWork({ release }: { release: Release }): Work[] {
+/**
+ * The annotation stays on the Release (a GitOps tool would put it back), so it is read on every
+ * event: a request is sent only when neither the Release's status (the workflow's record of the
+ * request it handled last) nor this controller's ledger (sent, not yet recorded) already has it.
+ */
+function rollbackWork({ release, rollbacks = {} }: { release: Release; rollbacks?: RollbackLedger }): Work[] {
   const annotation = readRollbackAnnotation(release.metadata.annotations);
   if (!annotation) return [];
-  return annotation.valid
-    ? [{ kind: 'rollback', request: annotation.request, annotation: annotation.value }]
-    : [{ kind: 'refuseRollback', why: annotation.why, annotation: annotation.value }];
+  if (!annotation.valid) return annotation.key === rollbacks.refused ? [] : [{ kind: 'refuseRollback', why: annotation.why, key: annotation.key }];
+  const { requestId } = annotation.request;
+  if (release.status?.observedRollbackRequest === requestId || rollbacks.sent === requestId) return [];
+  return [{ kind: 'rollback', request: annotation.request }];
 }

@@ -60,16 +60,25 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
     return { state: 'invalid', meta };
   }
   const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, parsed.release.metadata.generation ?? 1, deps));
-  return { state: 'live', meta, release: parsed.release, delivered };
+  return { state: 'live', meta, release: parsed.release, delivered, rollbacks: ledger.rollbacks(meta.uid) };
 }
 
 /**
  * What the workflow has seen, when this controller does not know (it just started, took over, or is
  * resyncing): its memo, and only when that lags behind the Release, the spec signals in its history.
  */
-async function askWorkflow(meta: ReleaseMeta, generation: number, { workflows, ledger }: ReconcileDeps): Promise<number> {
+async function askWorkflow(meta: ReleaseMeta, generation: number, { workflows, ledger, log }: ReconcileDeps): Promise<number> {
   const workflow = await workflows.describe(refOf(meta));
   if (workflow.state !== 'Running') return ledger.observeWorkflow(meta.uid, { running: false });
+  if (workflow.taskQueue !== workflows.taskQueue) {
+    // Typically an upgrade from the single queue "rollguard": the workflow waits for a worker that no longer polls it.
+    log.warn('the workflow runs on a task queue this rollguard does not serve: no worker of it runs the workflow', {
+      release: describeRef(meta),
+      workflowTaskQueue: workflow.taskQueue,
+      taskQueue: workflows.taskQueue,
+      remedy: `run rollguard with --task-queue ${workflow.taskQueue} (or ROLLGUARD_TASK_QUEUE) until such workflows are done`,
+    });
+  }
   const seen = ledger.observeWorkflow(meta.uid, { running: true, ...(workflow.generation !== undefined ? { memoGeneration: workflow.generation } : {}) });
   if (seen >= generation) return seen;
   return ledger.observeWorkflow(meta.uid, { running: true, memoGeneration: await workflows.specInHistory(refOf(meta), workflow.runId) });
@@ -106,21 +115,20 @@ const performers: Performers = {
     return meta;
   },
 
-  async rollback({ request, annotation }, meta, { workflows, patches, ledger, log }) {
-    if (!ledger.rollbackSent(meta.uid, annotation)) {
-      await workflows.sendRollback(refOf(meta), request);
-      ledger.recordRollbackSent(meta.uid, annotation);
-      log.info('rollback sent', { release: describeRef(meta), ...request });
-    }
-    const patched = releaseMeta(await patches.removeRollbackAnnotation(meta, annotation));
-    ledger.clearRollback(meta.uid);
-    return patched;
+  // The annotation is left in place: a GitOps tool would put it back. The request id makes the
+  // workflow act on it once, and the status records it so it is not sent again.
+  async rollback({ request }, meta, { workflows, ledger, log }) {
+    await workflows.sendRollback(refOf(meta), request);
+    ledger.recordRollbackSent(meta.uid, request.requestId);
+    log.info('rollback sent', { release: describeRef(meta), ...request });
+    return meta;
   },
 
-  async refuseRollback({ why, annotation }, meta, { patches, log }) {
+  async refuseRollback({ why, key }, meta, { patches, ledger, log }) {
     log.warn('rollback annotation refused', { release: describeRef(meta), reason: why });
     await patches.warn(meta, { reason: 'InvalidRollbackRequest', action: 'Rollback', note: why });
-    return releaseMeta(await patches.removeRollbackAnnotation(meta, annotation));
+    ledger.recordRollbackRefused(meta.uid, key);
+    return meta;
   },
 
   /**

@@ -1,24 +1,21 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { releaseResource } from '../api/index.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../release/ref.ts';
+import { cleanupFinalizer } from '../release/ref.ts';
 import { apiMessage, isNotFound } from '../kube/errors.ts';
 import { recordReleaseEvent } from '../kube/events.ts';
 import type { ReleaseMeta } from './plan.ts';
 
-/** The few writes the controller makes to a Release: its finalizer, the rollback annotation, a Warning Event. */
+/** The few writes the controller makes to a Release: its finalizer and a Warning Event (never its annotations). */
 export interface ReleasePatches {
   /** Each returns the Release as patched (undefined once it is gone), so the next write carries its resourceVersion. */
   addFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
   removeFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
-  /** Removes the rollback annotation only if it still says `value`: a newer request is never lost. */
-  removeRollbackAnnotation(meta: ReleaseMeta, value: string): Promise<KubernetesObject | undefined>;
   warn(meta: ReleaseMeta, event: { reason: string; action: string; note: string }): Promise<void>;
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-const pointer = (...keys: string[]): string => keys.map((k) => `/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 
 // Named as kubectl and client-go name Events: the object's name, a dot, a unique hex suffix. (A
 // generateName of "web." is refused: a name prefix may not end with a dot.)
@@ -37,11 +34,11 @@ export function releasePatches(kube: KubeClients, reportingInstance: string): Re
     }
   }
 
-  // Every write is conditional, so a finalizer or annotation someone else wrote meanwhile is never
-  // overwritten: the API server refuses it (409, or 422 for a failed test) and the work is retried on
-  // the newer object. Adding the finalizer checks the whole object's resourceVersion (a new Release is
-  // rarely written by others); removals test only the field they change, so the workflow's status
-  // writes during a rollback or a deletion do not make them fail.
+  // Every write is conditional, so a finalizer someone else wrote meanwhile is never overwritten: the
+  // API server refuses it (409, or 422 for a failed test) and the work is retried on the newer object.
+  // Adding the finalizer checks the whole object's resourceVersion (a new Release is rarely written by
+  // others); removing it tests only the finalizers, so the workflow's status writes during a deletion
+  // do not make it fail.
   return {
     addFinalizer: (meta) =>
       patch(meta, { metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] } }, mergePatch),
@@ -51,16 +48,6 @@ export function releasePatches(kube: KubeClients, reportingInstance: string): Re
         [
           { op: 'test', path: '/metadata/finalizers', value: meta.finalizers },
           { op: 'replace', path: '/metadata/finalizers', value: meta.finalizers.filter((f) => f !== cleanupFinalizer) },
-        ],
-        jsonPatch,
-      ),
-    removeRollbackAnnotation: (meta, value) =>
-      patch(
-        meta,
-        [
-          { op: 'test', path: pointer('metadata', 'annotations', rollbackAnnotation), value },
-          { op: 'remove', path: pointer('metadata', 'annotations', rollbackAnnotation) },
-          ...(rollbackReasonAnnotation in meta.annotations ? [{ op: 'remove', path: pointer('metadata', 'annotations', rollbackReasonAnnotation) }] : []),
         ],
         jsonPatch,
       ),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
-import { releaseWorkflowId, taskQueue as defaultTaskQueue, type ReleaseRef } from '../release/ref.ts';
+import { releaseWorkflowId, type ReleaseRef } from '../release/ref.ts';
 import {
   deleteSignal,
   rollbackSignal,
@@ -15,10 +15,12 @@ import {
 /** The workflow type the worker registers (workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
 export const releaseWorkflowType = 'releaseWorkflow';
 
-export type WorkflowState = { state: 'Running'; runId: string; generation?: number } | { state: 'Closed' | 'Missing' };
+export type WorkflowState = { state: 'Running'; runId: string; taskQueue: string; generation?: number } | { state: 'Closed' | 'Missing' };
 
 /** Every call the controller makes to Temporal: one message per kind, each bounded by a deadline. */
 export interface ReleaseWorkflows {
+  /** The task queue new workflows are started on, the one this rollguard's workers poll. */
+  readonly taskQueue: string;
   describe(ref: ReleaseRef): Promise<WorkflowState>;
   /** Signal-with-start: starts the workflow when it is missing or closed, so a spec is never lost. */
   /**
@@ -33,7 +35,7 @@ export interface ReleaseWorkflows {
   awaitClosed(ref: ReleaseRef, timeoutMs: number, abort: AbortSignal): Promise<boolean>;
 }
 
-export function releaseWorkflows(client: Client, { rpcTimeoutMs = 10_000, pollMs = 1000, taskQueue = defaultTaskQueue } = {}): ReleaseWorkflows {
+export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_000, pollMs = 1000 }: { taskQueue: string; rpcTimeoutMs?: number; pollMs?: number }): ReleaseWorkflows {
   // Without a deadline a call to an unreachable Temporal would hold the Release's pending work forever.
   const bounded = <T>(what: string, ref: ReleaseRef, call: () => Promise<T>): Promise<T> =>
     client.withDeadline(Date.now() + rpcTimeoutMs, call).catch((err: unknown) => {
@@ -48,7 +50,7 @@ export function releaseWorkflows(client: Client, { rpcTimeoutMs = 10_000, pollMs
       if (description.status.name !== 'RUNNING') return { state: 'Closed' };
       const memo = description.memo as Partial<ReleaseMemo> | undefined;
       const generation = typeof memo?.generation === 'number' ? memo.generation : undefined;
-      return { state: 'Running', runId: description.runId, ...(generation !== undefined ? { generation } : {}) };
+      return { state: 'Running', runId: description.runId, taskQueue: description.taskQueue, ...(generation !== undefined ? { generation } : {}) };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { state: 'Missing' };
       throw err;
@@ -56,6 +58,7 @@ export function releaseWorkflows(client: Client, { rpcTimeoutMs = 10_000, pollMs
   }
 
   return {
+    taskQueue,
     describe,
     async specInHistory(ref, runId) {
       const history = await bounded('read the history of', ref, () => client.workflow.getHandle(releaseWorkflowId(ref), runId).fetchHistory());

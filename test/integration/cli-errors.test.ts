@@ -1,3 +1,4 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +86,32 @@ current-context: closed
     const result = await rollguard(['status', '--kubeconfig', kubeconfig]);
     expect(result.code).toBe(4);
     expect(oneLineError(result)).toMatch(new RegExp(`^rollguard: cannot reach Kubernetes at https://127.0.0.1:${port}: .*ECONNREFUSED`));
+  });
+});
+
+describe('deploy and fields another field manager owns', () => {
+  const target = { group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', name: 'web' };
+  const replicas = async () => ((await clients.custom.getNamespacedCustomObject({ ...target, namespace: ns })) as { spec: { template: { replicas: number } } }).spec.template.replicas;
+
+  it('are not taken over: deploy refuses, naming the manager; with --force-conflicts it applies', async () => {
+    expect((await rollguard(['deploy', '-f', exampleRelease, '-n', ns])).code).toBe(0);
+    // Someone scales the Release by hand, as `kubectl edit` would: that field is now theirs.
+    await clients.custom.patchNamespacedCustomObject(
+      { ...target, namespace: ns, body: { spec: { template: { replicas: 5 } } }, fieldManager: 'kubectl-edit' },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+
+    const refused = await rollguard(['deploy', '-f', exampleRelease, '-n', ns]);
+    expect(refused.code).toBe(1);
+    expect(oneLineError(refused)).toBe(
+      `rollguard: Release ${ns}/web was not applied: .spec.template.replicas is owned by the field manager "kubectl-edit", ` +
+        'which set it to another value; deploy again with --force-conflicts to take it over',
+    );
+    expect(await replicas()).toBe(5);
+
+    const forced = await rollguard(['deploy', '-f', exampleRelease, '-n', ns, '--force-conflicts']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain(`release ${ns}/web configured: generation 3`);
+    expect(await replicas()).toBe(3);
   });
 });

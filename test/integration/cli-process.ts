@@ -44,10 +44,12 @@ export class RollguardProcess {
   output = '';
   metricsUrl = '';
 
-  async start(namespace: string, extra: string[] = []): Promise<void> {
+  /** `ownTaskQueue: false` leaves the task queue to rollguard (the cluster's, or ROLLGUARD_TASK_QUEUE in `env`). */
+  async start(namespace: string, extra: string[] = [], { ownTaskQueue = true, env = stackShell() }: { ownTaskQueue?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
     // A task queue of its own too: another test's workflows must not run on this worker.
-    const args = ['run', '--watch-namespace', namespace, '--lease-namespace', namespace, '--task-queue', `cli-${namespace}`, '--metrics-address', '127.0.0.1', '--metrics-port', '0', '--prometheus-url', stackEnv.PROMETHEUS_URL, ...extra];
-    const child = spawn(process.execPath, [rollguardBin, ...args], { env: stackShell(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const taskQueue = ownTaskQueue ? ['--task-queue', `cli-${namespace}`] : [];
+    const args = ['run', '--watch-namespace', namespace, '--lease-namespace', namespace, ...taskQueue, '--metrics-address', '127.0.0.1', '--metrics-port', '0', '--prometheus-url', stackEnv.PROMETHEUS_URL, ...extra];
+    const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));

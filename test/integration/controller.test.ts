@@ -1,7 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../src/controller/index.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/release/ref.ts';
+import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../src/release/ref.ts';
 import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
 import { signalsOf, specGenerations, workflowStatus } from '../support/temporal.ts';
@@ -47,41 +47,61 @@ describe('the controller turns each change of a Release into a message to its wo
     expect(await specGenerations(h.client, workflowId)).toEqual([1, 2]);
   });
 
-  it('a rollback annotation becomes a rollback signal (trigger Annotation) and is removed; a status change or a label sends nothing', async () => {
+  it('a rollback annotation becomes a rollback signal with its request id, and stays on the Release; a status change or a label sends nothing', async () => {
     await h.patchStatus('web', { phase: 'Ready', observedGeneration: 2, currentRevision: 2, stableRevision: 1 });
     await h.patch('web', { metadata: { labels: { team: 'shop' } } });
     // The annotation comes last: once its signal is in the history, the earlier changes were handled.
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: '1', [rollbackReasonAnnotation]: 'checkout errors' } } });
 
     await waitFor('the rollback signal', async () => (await signalNames()).includes('rollback'));
-    await waitFor('the annotation to be removed', async () => (await h.get('web'))?.metadata.annotations?.[rollbackAnnotation] === undefined);
     const signals = await signalsOf(h.client, workflowId);
     expect(signals.map((s) => s.name)).toEqual(['spec', 'spec', 'rollback']);
-    expect(signals[2]?.args[0]).toEqual({ toRevision: 1, reason: 'checkout errors', trigger: 'Annotation' });
-    expect((await h.get('web'))?.metadata.annotations?.[rollbackReasonAnnotation]).toBeUndefined();
+    expect(signals[2]?.args[0]).toEqual({ toRevision: 1, reason: 'checkout errors', trigger: 'Annotation', requestId: 'annotation:1' });
+
+    // The workflow is rolling back, then records the request as handled: neither sends it again.
+    await h.patchStatus('web', { phase: 'RollingBack' });
+    await h.patchStatus('web', { phase: 'Ready', currentRevision: 1, observedRollbackRequest: 'annotation:1' });
+    controller.resync();
+    // (The next test's request marks the point by which these were handled: no second 'annotation:1'.)
+    expect((await h.get('web'))?.metadata.annotations).toMatchObject({ [rollbackAnnotation]: '1', [rollbackReasonAnnotation]: 'checkout errors' });
   });
 
-  it('a malformed rollback annotation is not sent: it is removed and a Warning Event says why', async () => {
+  it('a malformed rollback annotation is not sent: one Warning Event says why, however often the Release is seen', async () => {
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'yesterday' } } });
-    await waitFor('the annotation to be removed', async () => (await h.get('web'))?.metadata.annotations?.[rollbackAnnotation] === undefined);
+    const refusals = async () =>
+      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.filter((e) => e.reason === 'InvalidRollbackRequest' && e.regarding?.name === 'web');
+    await waitFor('the Warning Event', async () => (await refusals()).length > 0);
+    controller.resync();
+    await h.patch('web', { metadata: { labels: { team: 'web' } } });
+    // A valid request after the resync marks the point by which both passes are done.
+    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: '2' } } });
+    await waitFor('the second rollback signal', async () => (await signalNames()).filter((n) => n === 'rollback').length === 2);
 
-    const events = await h.admin.events.listNamespacedEvent({ namespace: h.namespace });
-    const refused = events.items.find((e) => e.reason === 'InvalidRollbackRequest' && e.regarding?.name === 'web');
+    const signals = await signalsOf(h.client, workflowId);
+    expect(signals.map((s) => s.name)).toEqual(['spec', 'spec', 'rollback', 'rollback']);
+    expect(signals[3]?.args[0]).toMatchObject({ toRevision: 2, requestId: 'annotation:2' });
+    const [refused, ...more] = await refusals();
+    expect(more).toEqual([]);
     expect(refused).toMatchObject({ type: 'Warning', regarding: { kind: 'Release', uid: web.metadata.uid } });
     expect(refused?.note).toContain('"yesterday" is not a revision');
-    expect(await signalNames()).toEqual(['spec', 'spec', 'rollback']);
   });
 
-  it('a restarted controller sends nothing the workflow already has', async () => {
+  it('a restarted controller sends nothing the workflow already has, nor a request the status records as handled', async () => {
+    // As the workflow would, the status records the last request handled; the annotation still asks for it.
+    await h.patchStatus('web', { currentRevision: 2, observedRollbackRequest: 'annotation:2' });
     await controller.stop();
     controller = await h.startController();
     await h.untilLeader(controller);
-    // As above, a rollback request marks the point by which the restart's first pass is done.
-    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'previous' } } });
-    await waitFor('the second rollback signal', async () => (await signalNames()).filter((n) => n === 'rollback').length === 2);
+    // As above, a new rollback request marks the point by which the restart's first pass is done.
+    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'previous', [rollbackRequestIdAnnotation]: 'incident-7' } } });
+    await waitFor('the third rollback signal', async () => (await signalNames()).filter((n) => n === 'rollback').length === 3);
 
-    expect(await signalNames()).toEqual(['spec', 'spec', 'rollback', 'rollback']);
-    const [, , , previous] = await signalsOf(h.client, workflowId);
-    expect(previous?.args[0]).toEqual({ reason: `requested with the ${rollbackAnnotation}=previous annotation`, trigger: 'Annotation' });
+    expect(await signalNames()).toEqual(['spec', 'spec', 'rollback', 'rollback', 'rollback']);
+    const previous = (await signalsOf(h.client, workflowId)).at(-1);
+    expect(previous?.args[0]).toEqual({
+      reason: 'checkout errors',
+      trigger: 'Annotation',
+      requestId: 'annotation:previous#incident-7',
+    });
   });
 });

@@ -5,35 +5,57 @@ import { appRelease } from '../support/release-specs.ts';
 
 // Given rollguard's controller and worker, when a user works with kubectl alone...
 const h = new ReleaseHarness();
+const refusals = async (name: string): Promise<string[]> =>
+  (await h.clients.events.listNamespacedEvent({ namespace: h.namespace })).items
+    .filter((e) => e.regarding?.name === name)
+    .map((e) => `${e.reason}: ${e.note}`);
 beforeAll(() => h.start('annotation', { controller: true }), 120_000);
 afterAll(() => h.stop());
 
 describe('a rollback requested by annotation', () => {
-  it('goes to the previous stable revision, then to a named one, and the annotation is removed', async () => {
+  it('happens once: the annotation stays, and a GitOps tool applying it again or a restarted controller changes nothing', async () => {
     await h.apply(appRelease('web', { image: 'example/web:v1' }));
     await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.apply(appRelease('web', { image: 'example/web:v2' }));
     await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2);
 
-    await h.annotate('web', { [rollbackAnnotation]: 'previous', [rollbackReasonAnnotation]: 'errors in checkout' });
-    const back = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+    // The manifest as committed to Git, with the rollback request in it.
+    const manifest = appRelease('web', { image: 'example/web:v2' });
+    manifest.metadata = { ...manifest.metadata, annotations: { [rollbackAnnotation]: 'previous', [rollbackReasonAnnotation]: 'errors in checkout' } };
+    await h.apply(manifest);
+    const back = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1 && r.status.observedRollbackRequest === 'annotation:previous');
     expect(back.status?.lastRollback).toMatchObject({ fromRevision: 2, toRevision: 1, trigger: 'Annotation', reason: 'errors in checkout' });
-    await expect.poll(async () => (await h.read('web')).metadata.annotations?.[rollbackAnnotation], { timeout: 20_000 }).toBeUndefined();
+    expect(back.metadata.annotations).toMatchObject({ [rollbackAnnotation]: 'previous' });
     expect(await h.readyImages('web')).toEqual(Array(3).fill('example/web:v1'));
+    const rollbackId = back.status?.lastRollback?.id;
 
+    // A self-healing GitOps tool applies the same manifest again, and patches the annotation back.
+    await h.apply(manifest);
+    await h.annotate('web', { [rollbackAnnotation]: 'previous' });
+    // rollguard run restarted: a new controller that remembers nothing it sent.
+    await h.restartController();
+    // A malformed request marks the point by which the controller has seen all of the above.
+    await h.annotate('web', { [rollbackAnnotation]: 'soon' });
+    await expect.poll(() => refusals('web'), { timeout: 30_000 }).toContainEqual(expect.stringContaining('"soon" is not a revision'));
+
+    const after = await h.read('web');
+    expect(after.status).toMatchObject({ phase: 'Ready', currentRevision: 1, observedRollbackRequest: 'annotation:previous' });
+    expect(after.status?.lastRollback?.id).toBe(rollbackId);
+    const rollbacks = (await h.snapshot('web')).history.filter((t) => t.to === 'RollingBack');
+    expect(rollbacks).toHaveLength(1);
+
+    // A new target is a new request, carried out once too.
     await h.annotate('web', { [rollbackAnnotation]: '2' });
-    const forward = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2);
+    const forward = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2 && r.status.observedRollbackRequest === 'annotation:2');
     expect(forward.status?.lastRollback).toMatchObject({ fromRevision: 1, toRevision: 2, trigger: 'Annotation' });
+    expect(forward.status?.lastRollback?.id).not.toBe(rollbackId);
   });
 
   it('to a revision that does not exist changes nothing and says why in an Event', async () => {
     await h.apply(appRelease('api', { image: 'example/api:v1' }));
     await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.annotate('api', { [rollbackAnnotation]: '7' });
-    await expect.poll(async () => {
-      const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-      return events.items.filter((e) => e.regarding?.name === 'api').map((e) => `${e.reason}: ${e.note}`);
-    }, { timeout: 30_000 }).toContainEqual(expect.stringContaining('RollbackRefused: rollback refused: revision 7 does not exist'));
+    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining('RollbackRefused: rollback refused: revision 7 does not exist'));
     expect((await h.read('api')).status).toMatchObject({ phase: 'Ready', currentRevision: 1 });
   });
 });

@@ -11,7 +11,7 @@ import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, relea
 import { createLogger } from '../../src/log.ts';
 import { type ReleaseRef, releaseWorkflowId } from '../../src/release/ref.ts';
 import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
-import { type RunningController, startController } from '../../src/controller/index.ts';
+import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
 import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
@@ -48,6 +48,7 @@ export class ReleaseHarness {
   taskQueue = '';
 
   private controller: RunningController | undefined;
+  private controllerOptions: ControllerOptions | undefined;
 
   /**
    * With `controller`, rollguard's controller runs in-process and does what a cluster change asks;
@@ -73,15 +74,25 @@ export class ReleaseHarness {
     });
     this.running = this.worker.run();
     if (controller) {
-      this.controller = await startController({
+      this.controllerOptions = {
         kubeConfig: this.clients.config,
         temporal: this.client,
         namespaces: [this.namespace],
         leaseNamespace: this.namespace,
         taskQueue: this.taskQueue,
         log: createLogger({ test: prefix }, { level: 'warn' }),
-      });
+      };
+      this.controller = await startController(this.controllerOptions);
     }
+  }
+
+  /** Stops the controller and starts a new one, as a restarted `rollguard run`: it remembers nothing it sent. */
+  async restartController(): Promise<void> {
+    if (!this.controller || !this.controllerOptions) throw new Error('this harness runs no controller');
+    await this.controller.stop();
+    const controller = await startController(this.controllerOptions);
+    this.controller = controller;
+    await waitFor('the new controller to hold the lease', async () => controller.isLeader(), { timeoutMs: 30_000 });
   }
 
   async stop(): Promise<void> {

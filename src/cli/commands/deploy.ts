@@ -12,6 +12,8 @@ export interface DeployOptions {
   file: string;
   wait: boolean;
   timeoutMs: number;
+  /** Take over fields another field manager owns, instead of refusing (default false). */
+  forceConflicts?: boolean;
 }
 
 type ReleaseDocument = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
@@ -66,14 +68,19 @@ function validate(docs: ReleaseDocument[], session: Session, file: string): { bo
   });
 }
 
-/** `rollguard deploy -f FILE`: server-side applies each Release, then with --wait follows each rollout. */
+/**
+ * `rollguard deploy -f FILE`: server-side applies each Release, then with --wait follows each rollout.
+ * A dry run of every document comes first, so a field another manager owns changes nothing at all.
+ */
 export async function deploy(options: DeployOptions, session: Session): Promise<number> {
   const valid = validate(await readDocuments(options.file), session, options.file);
+  const apply = { force: options.forceConflicts ?? false };
+  for (const { body } of valid) await applyRelease(session, body, { ...apply, dryRun: true });
   const summaries: ChangeSummary[] = [];
   for (const { body } of valid) {
     const since = new Date();
     const before = await findRelease(session, body.metadata.name, body.metadata.namespace);
-    const applied = await applyRelease(session, body);
+    const applied = await applyRelease(session, body, apply);
     const action = !before ? 'created' : before.metadata.generation === applied.metadata.generation ? 'unchanged' : 'configured';
     const summary = await announceChange(session, applied, { action, since, wait: options.wait, timeoutMs: options.timeoutMs });
     summaries.push(summary);

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createLogger } from '../../log.ts';
+import { resolveTaskQueue } from '../../temporal/task-queue.ts';
 import { UsageError } from '../errors.ts';
 import { startRollguard } from '../run/rollguard.ts';
 import { installTemporalRuntime } from '../run/temporal-runtime.ts';
@@ -14,7 +15,7 @@ export interface RunOptions {
   prometheusUrl?: string;
   watchNamespaces: string[];
   leaseNamespace?: string;
-  /** The task queue the controller starts workflows on and the worker polls (default rollguard). */
+  /** The task queue the controller starts workflows on and the worker polls (default: $ROLLGUARD_TASK_QUEUE, else this cluster's). */
   taskQueue?: string;
 }
 
@@ -26,6 +27,9 @@ export async function run(options: RunOptions, session: Session): Promise<number
   if (!options.controller && !options.worker) throw new UsageError('--controller-only and --worker-only exclude each other; give at most one');
   const log = createLogger({ component: 'rollguard' });
   installTemporalRuntime(log);
+  // Read once, so the controller and the worker of this process agree on it.
+  const { taskQueue, from } = await resolveTaskQueue(session.kube().core, { flag: options.taskQueue });
+  log.info('release workflows use task queue', { taskQueue, from });
   const { temporalAddress, temporalNamespace, temporalProfile } = session.connections;
   const rollguard = await startRollguard({
     kubeConfig: session.kubeConfig(),
@@ -39,7 +43,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
     watchNamespaces: options.watchNamespaces,
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
-    ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+    taskQueue,
     metrics: { host: options.metricsHost, port: options.metricsPort },
     log,
   });

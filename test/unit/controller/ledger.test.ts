@@ -37,13 +37,22 @@ describe('the delivery ledger (generation bookkeeping)', () => {
     expect(ledger.delivered('a')).toBe(4);
   });
 
-  it('remembers a rollback sent until its annotation is removed', () => {
+  it('remembers the rollback request sent and the malformed one reported', () => {
     const ledger = new DeliveryLedger();
-    ledger.recordRollbackSent('a', '3');
-    expect(ledger.rollbackSent('a', '3')).toBe(true);
-    expect(ledger.rollbackSent('a', 'previous')).toBe(false);
-    ledger.clearRollback('a');
-    expect(ledger.rollbackSent('a', '3')).toBe(false);
+    expect(ledger.rollbacks('a')).toEqual({});
+    ledger.recordRollbackSent('a', 'annotation:3');
+    ledger.recordRollbackRefused('a', 'annotation:soon');
+    ledger.unverifyAll();
+    expect(ledger.rollbacks('a')).toEqual({ sent: 'annotation:3', refused: 'annotation:soon' });
+  });
+
+  it('forgets a rollback sent to a run that has closed: only the status says whether it was done', () => {
+    const ledger = new DeliveryLedger();
+    ledger.recordRollbackSent('a', 'annotation:3');
+    ledger.observeWorkflow('a', { running: true });
+    expect(ledger.rollbacks('a').sent).toBe('annotation:3');
+    ledger.observeWorkflow('a', { running: false });
+    expect(ledger.rollbacks('a').sent).toBeUndefined();
   });
 
   it('sends delete once per workflow run', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRelease, type Release } from '../../../src/api/index.ts';
-import { planRelease, type Observation, type ReleaseMeta } from '../../../src/controller/plan.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation } from '../../../src/release/ref.ts';
+import { planRelease, type Observation, type ReleaseMeta, type RollbackLedger } from '../../../src/controller/plan.ts';
+import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/release/ref.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 const ref = { namespace: 'shop', name: 'web', uid: 'uid-1' };
@@ -18,7 +18,7 @@ function release({ generation = 1, annotations, status }: { generation?: number;
 
 const meta = (over: Partial<ReleaseMeta> = {}): ReleaseMeta => ({ ...ref, resourceVersion: '7', finalizers: [cleanupFinalizer], annotations: {}, deleting: false, ...over });
 
-const live = (r: Release, delivered: number, m = meta()): Observation => ({ state: 'live', meta: m, release: r, delivered });
+const live = (r: Release, delivered: number, m = meta(), rollbacks: RollbackLedger = {}): Observation => ({ state: 'live', meta: m, release: r, delivered, rollbacks });
 const kinds = (observation: Observation) => planRelease(observation).map((work) => work.kind);
 
 describe('the event → message table', () => {
@@ -47,18 +47,48 @@ describe('the event → message table', () => {
     expect(work).toMatchObject({ kind: 'spec', recovered: { currentRevision: 4, stableRevision: 3 } });
   });
 
-  it('the rollback annotation becomes a rollback message after any newer spec', () => {
+  it('the rollback annotation becomes a rollback message, with its request id, after any newer spec', () => {
     const annotations = { [rollbackAnnotation]: '3', [rollbackReasonAnnotation]: 'checkout errors' };
     expect(planRelease(live(release({ generation: 2, annotations }), 1))).toMatchObject([
       { kind: 'spec', message: { generation: 2 } },
-      { kind: 'rollback', annotation: '3', request: { toRevision: 3, reason: 'checkout errors', trigger: 'Annotation' } },
+      { kind: 'rollback', request: { toRevision: 3, reason: 'checkout errors', trigger: 'Annotation', requestId: 'annotation:3' } },
     ]);
   });
 
-  it('a malformed rollback annotation is refused, not sent', () => {
-    const [work] = planRelease(live(release({ annotations: { [rollbackAnnotation]: 'three' } }), 1));
-    expect(work).toMatchObject({ kind: 'refuseRollback', annotation: 'three' });
+  describe('a rollback annotation left in place (a GitOps tool applies it again)', () => {
+    const annotations = { [rollbackAnnotation]: 'previous' };
+
+    it('is not sent again once the status records its request as handled', () => {
+      expect(kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:previous' } }), 1))).toEqual([]);
+    });
+
+    it('is not sent again while the workflow has not yet recorded it', () => {
+      expect(kinds(live(release({ annotations }), 1, meta(), { sent: 'annotation:previous' }))).toEqual([]);
+    });
+
+    it('is sent by a controller that has not sent it and finds no record of it in the status', () => {
+      expect(kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:2' } }), 1))).toEqual(['rollback']);
+    });
+
+    it('a new target, or a new request id, is a new request', () => {
+      const handled = { observedRollbackRequest: 'annotation:previous' };
+      expect(planRelease(live(release({ annotations: { [rollbackAnnotation]: '1' }, status: handled }), 1))).toMatchObject([
+        { kind: 'rollback', request: { toRevision: 1, requestId: 'annotation:1' } },
+      ]);
+      const again = { ...annotations, [rollbackRequestIdAnnotation]: 'incident-42' };
+      expect(planRelease(live(release({ annotations: again, status: handled }), 1))).toMatchObject([
+        { kind: 'rollback', request: { requestId: 'annotation:previous#incident-42' } },
+      ]);
+    });
+  });
+
+  it('a malformed rollback annotation is refused, not sent, and refused only once', () => {
+    const annotations = { [rollbackAnnotation]: 'three' };
+    const [work] = planRelease(live(release({ annotations }), 1));
+    expect(work).toMatchObject({ kind: 'refuseRollback', key: 'annotation:three' });
     expect(work?.kind === 'refuseRollback' && work.why).toContain('"three" is not a revision');
+    expect(kinds(live(release({ annotations }), 1, meta(), { refused: 'annotation:three' }))).toEqual([]);
+    expect(kinds(live(release({ annotations: { [rollbackAnnotation]: 'four' } }), 1, meta(), { refused: 'annotation:three' }))).toEqual(['refuseRollback']);
   });
 
   it('a Release being deleted is only told to delete, and only while the finalizer holds it', () => {

@@ -10,28 +10,22 @@ import { cleanupFinalizer, rollbackAnnotation } from '../../../src/release/ref.t
 import { sampleRelease } from '../../support/crd.ts';
 
 /** Fakes of Temporal and the API server that record what the controller sent. */
-function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true, failAnnotationRemoval = 0 } = {}) {
+function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true, ledger = new DeliveryLedger() } = {}) {
   const sent: string[] = [];
   const logs: Record<string, unknown>[] = [];
-  const ledger = new DeliveryLedger();
-  let removalFailures = failAnnotationRemoval;
   const patched = (meta: ReleaseMeta) => ({ metadata: { ...meta, resourceVersion: `${meta.resourceVersion}+` } }) as KubernetesObject;
   const workflows: ReleaseWorkflows = {
+    taskQueue: 'rollguard-0badc0de',
     describe: async () => workflow,
     specInHistory: async () => 0,
     sendSpec: async (_ref, message) => void sent.push(`spec ${message.generation}`),
-    sendRollback: async (_ref, request) => void sent.push(`rollback ${request.toRevision ?? 'previous'}`),
+    sendRollback: async (_ref, request) => void sent.push(`rollback ${request.toRevision ?? 'previous'} ${request.requestId}`),
     sendDelete: async () => void sent.push('delete'),
     awaitClosed: async () => closes,
   };
   const patches: ReleasePatches = {
     addFinalizer: async (meta) => (sent.push('addFinalizer'), patched({ ...meta, finalizers: [...meta.finalizers, cleanupFinalizer] })),
     removeFinalizer: async () => (sent.push('removeFinalizer'), undefined),
-    removeRollbackAnnotation: async (meta) => {
-      if (removalFailures-- > 0) throw new Error('409 Conflict');
-      sent.push('removeAnnotation');
-      return patched(meta);
-    },
     warn: async (_meta, event) => void sent.push(`event ${event.reason}`),
   };
   const log = createLogger({}, { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
@@ -39,10 +33,11 @@ function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true
   return { sent, logs, ledger, reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps) };
 }
 
-const stored = (metadata: Record<string, unknown> = {}, spec?: unknown) => ({
+const stored = (metadata: Record<string, unknown> = {}, spec?: unknown, status?: object) => ({
   ...sampleRelease(),
   ...(spec !== undefined ? { spec } : {}),
   metadata: { name: 'web', namespace: 'shop', uid: 'uid-1', resourceVersion: '1', generation: 1, ...metadata },
+  ...(status ? { status } : {}),
 });
 
 describe('reconciling one Release', () => {
@@ -60,12 +55,27 @@ describe('reconciling one Release', () => {
     expect(String(w.logs[0]?.error)).toContain('spec.template');
   });
 
-  it('a rollback whose annotation could not be removed is not sent again on the retry', async () => {
-    const w = world({ workflow: { state: 'Running', runId: 'r1', generation: 1 }, failAnnotationRemoval: 1 });
-    const release = stored({ finalizers: [cleanupFinalizer], annotations: { [rollbackAnnotation]: '2' } });
-    await expect(w.reconcile(release)).rejects.toThrow(/shop\/web: rollback failed: 409 Conflict/);
+  it('a rollback annotation is sent once and left in place, through the events until the status records it and after', async () => {
+    const running: WorkflowState = { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de', generation: 1 };
+    const w = world({ workflow: running });
+    const annotated = { finalizers: [cleanupFinalizer], annotations: { [rollbackAnnotation]: '2' } };
+    await w.reconcile(stored(annotated));
+    await w.reconcile(stored(annotated, undefined, { phase: 'RollingBack' }));
+    await w.reconcile(stored(annotated, undefined, { phase: 'Ready', observedRollbackRequest: 'annotation:2' }));
+    expect(w.sent).toEqual(['rollback 2 annotation:2']);
+
+    // A new controller (a restart, or another replica taking over) knows only what the status says.
+    const restarted = world({ workflow: running });
+    await restarted.reconcile(stored(annotated, undefined, { phase: 'Ready', observedRollbackRequest: 'annotation:2' }));
+    expect(restarted.sent).toEqual([]);
+  });
+
+  it('a malformed rollback annotation gets one Warning Event, however often the Release is seen', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de', generation: 1 } });
+    const release = stored({ finalizers: [cleanupFinalizer], annotations: { [rollbackAnnotation]: 'soon' } });
     await w.reconcile(release);
-    expect(w.sent).toEqual(['rollback 2', 'removeAnnotation']);
+    await w.reconcile({ ...release, status: { phase: 'Ready' } });
+    expect(w.sent).toEqual(['event InvalidRollbackRequest']);
   });
 
   it('deletion with the workflow gone removes the finalizer at once', async () => {
@@ -75,7 +85,7 @@ describe('reconciling one Release', () => {
   });
 
   it('deletion keeps the finalizer while the workflow has not closed, and sends delete only once', async () => {
-    const w = world({ workflow: { state: 'Running', runId: 'r1' }, closes: false });
+    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de' }, closes: false });
     const deleting = stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' });
     await expect(w.reconcile(deleting)).rejects.toThrow(/still running .* the finalizer stays/);
     await expect(w.reconcile(deleting)).rejects.toThrow(/still running/);
@@ -83,8 +93,15 @@ describe('reconciling one Release', () => {
   });
 
   it('deletion of a Release without the finalizer sends nothing', async () => {
-    const w = world({ workflow: { state: 'Running', runId: 'r1' } });
+    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de' } });
     await w.reconcile(stored({ deletionTimestamp: '2026-01-01T00:00:00Z' }));
     expect(w.sent).toEqual([]);
+  });
+
+  it('a workflow on a task queue this rollguard does not serve (an upgrade from one shared queue) is named in a warning', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard', generation: 1 } });
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer] }));
+    expect(w.sent).toEqual([]);
+    expect(w.logs).toContainEqual(expect.objectContaining({ level: 'warn', workflowTaskQueue: 'rollguard', taskQueue: 'rollguard-0badc0de', remedy: expect.stringContaining('--task-queue rollguard') }));
   });
 });
