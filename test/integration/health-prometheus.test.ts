@@ -75,6 +75,17 @@ describe('the Prometheus health gate against the local Prometheus', () => {
     expect(await gate.measure(check({ query: 'scalar(vector(3))', min: 5 }), {})).toMatchObject({ outcome: 'Fail', reason: 'value 3 is below the minimum 5' });
   });
 
+  it('fails a query with a syntax error at once, whatever its failure threshold, so the verdict is unhealthy', async () => {
+    const { runAnalysis } = createHealthActivities();
+    const broken = check({ name: 'broken-query', query: 'sum(', failureThreshold: 4, intervalMs: 1_000 });
+    const result = await runAnalysis({ windowMs: 10_000, intervalMs: 1_000, stopAtFailingWeight: 3, prometheus: [broken] });
+    expect(result.checks).toEqual([
+      expect.objectContaining({ name: 'broken-query', outcome: 'Fail', reason: expect.stringMatching(/^Prometheus rejected the query \(bad_data\): .*fix the check's query$/) }),
+    ]);
+    expect(result).toMatchObject({ rounds: 1, stoppedEarly: true });
+    expect(decideVerdict(result.checks, 3)).toMatchObject({ status: 'Unhealthy', healthy: false });
+  });
+
   it('over an analysis window, the rising counter makes the verdict unhealthy and the steady one passes', async () => {
     const { runAnalysis } = createHealthActivities();
     const result = await runAnalysis({

@@ -58,6 +58,27 @@ const invalidSpecs: { what: string; field: string; edit: Edit; says: RegExp }[] 
   { what: 'an http weight above 100', field: 'spec.healthChecks.http[0].weight', edit: (s) => (s.healthChecks.http[0].weight = 101), says: /less than or equal to 100/ },
   { what: 'a negative weight', field: 'spec.healthChecks.readiness.weight', edit: (s) => (s.healthChecks.readiness = { weight: -1 }), says: /greater than or equal to 0/ },
   { what: 'a zero interval', field: 'spec.healthChecks.http[0].interval', edit: (s) => (s.healthChecks.http[0].interval = '0s'), says: /should match/ },
+  { what: 'a 1ms interval', field: 'spec.healthChecks.http[0].interval', edit: (s) => Object.assign(s.healthChecks.http[0], { interval: '1ms', timeout: '1ms' }), says: /must be at least 1s/ },
+  { what: 'a 50ms timeout', field: 'spec.healthChecks.http[0].timeout', edit: (s) => (s.healthChecks.http[0].timeout = '50ms'), says: /must be at least 100ms/ },
+  { what: 'a 500ms query interval', field: 'spec.healthChecks.prometheus[0].interval', edit: (s) => (s.healthChecks.prometheus[0].interval = '500ms'), says: /must be at least 1s/ },
+  {
+    what: 'a url with credentials',
+    field: 'spec.healthChecks.http[0].url',
+    edit: (s) => (s.healthChecks.http[0] = { name: 'healthz', url: 'http://admin:hunter2@web.shop.svc/healthz' }),
+    says: /must not contain credentials \(user:password@ before the host\)/,
+  },
+  {
+    what: 'a Prometheus address with credentials',
+    field: 'spec.healthChecks.prometheus[0].address',
+    edit: (s) => (s.healthChecks.prometheus[0].address = 'https://reader:s3cret@prom.example'),
+    says: /must not contain credentials/,
+  },
+  {
+    what: 'a check whose failureThreshold × interval exceeds the analysis window',
+    field: 'spec.healthChecks.prometheus',
+    edit: (s) => (s.analysis = { window: '1m' }), // the query's defaults: 4 failing rounds, 30s apart
+    says: /failureThreshold × interval exceeds analysis.window \(1m\), so prometheus check "error-rate" can never fail; shorten its interval, lower its failureThreshold, or lengthen analysis.window/,
+  },
   { what: 'a timeout longer than the interval', field: 'spec.healthChecks.http[0].timeout', edit: (s) => (s.healthChecks.http[0].timeout = '1m'), says: /timeout must not be longer than interval/ },
   { what: 'two http checks with one name', field: 'spec.healthChecks.http[1]', edit: (s) => s.healthChecks.http.push({ name: 'healthz', url: 'http://web/' }), says: /Duplicate value/ },
   { what: 'a prometheus check with neither min nor max', field: 'spec.healthChecks.prometheus[0]', edit: (s) => delete s.healthChecks.prometheus[0].max, says: /at least one of min or max/ },
