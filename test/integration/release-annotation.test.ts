@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollbackAnnotation, rollbackReasonAnnotation } from '../../src/release/ref.ts';
+import { releaseWorkflowId, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/release/ref.ts';
 import { ReleaseHarness } from '../support/releases.ts';
+import { signalsOf } from '../support/temporal.ts';
 import { appRelease } from '../support/release-specs.ts';
 
 // Given rollguard's controller and worker, when a user works with kubectl alone...
@@ -43,6 +44,9 @@ describe('a rollback requested by annotation', () => {
     expect(after.status?.lastRollback?.id).toBe(rollbackId);
     const rollbacks = (await h.snapshot('web')).history.filter((t) => t.to === 'RollingBack');
     expect(rollbacks).toHaveLength(1);
+    // Nor was it sent twice: the workflow's history holds the request once.
+    const sent = (await signalsOf(h.client, releaseWorkflowId(h.ref(after)))).filter((s) => s.name === 'rollback');
+    expect(sent.map((s) => (s.args[0] as { requestId?: string }).requestId)).toEqual(['annotation:previous']);
 
     // A new target is a new request, carried out once too.
     await h.annotate('web', { [rollbackAnnotation]: '2' });
