@@ -6,6 +6,8 @@ import { createHttpGate } from '../../activities/health/http.ts';
 import { createPrometheusGate } from '../../activities/health/prometheus.ts';
 import { createDependencyActivities } from '../../activities/release/dependencies.ts';
 import type { HealthGate, HttpCheck, PrometheusCheck } from '../../src/health/types.ts';
+import { appRelease } from '../support/release-specs.ts';
+import { ReleaseHarness } from '../support/releases.ts';
 import { stackEnv } from '../support/stack.ts';
 
 /** A real HTTP server that writes down every request it receives. */
@@ -151,5 +153,21 @@ describe('Prometheus addresses under the egress policy', () => {
     expect(allowed.requests.some((r) => r.url === '/prometheus/api/v1/status/buildinfo')).toBe(true);
     expect(problems).toEqual([expect.stringMatching(/^spec\.healthChecks\.prometheus\[1\]\.address: Prometheus at .* is not queried: refused by rollguard's check egress policy/)]);
     expect(forbidden.requests).toEqual([]);
+  });
+});
+
+describe('a Release whose check points at the cloud metadata address', () => {
+  const h = new ReleaseHarness();
+  beforeAll(() => h.start('egress'), 120_000);
+  afterAll(() => h.stop());
+
+  it('fails its check without a request, and the status says which policy refused it and how to allow it', async () => {
+    const http = [{ name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', interval: '1s', timeout: '500ms', failureThreshold: 2 }];
+    await h.apply(appRelease('nosy', { image: 'example/nosy:v1', window: '3s', http }));
+    const failed = await h.waitForStatus('nosy', 'Failed', (r) => r.status?.lastVerdict !== undefined);
+    const check = failed.status?.lastVerdict?.checks.find((c) => c.name === 'metadata');
+    expect(check).toMatchObject({ kind: 'HTTP', outcome: 'Fail' });
+    expect(check?.reason).toContain("refused by rollguard's check egress policy: 169.254.169.254 is link-local");
+    expect(check?.reason).toContain('ROLLGUARD_CHECK_ALLOW=169.254.169.254/32');
   });
 });

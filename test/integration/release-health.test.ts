@@ -91,7 +91,7 @@ describe('a Prometheus the API server cannot check', () => {
 
 describe('a spec the API server accepts but rollguard cannot roll out', () => {
   it('gets an InvalidSpec condition naming the field, and the Deployment is left alone', async () => {
-    const http = [{ name: 'healthz', port: 'metrics', path: '/healthz' }]; // no container declares "metrics"
+    const http = [{ name: 'healthz', port: 'metrics', path: '/healthz', interval: '2s' }]; // no container declares "metrics"
     await h.apply(appRelease('odd', { image: 'example/odd:v1', http }));
     await expect.poll(async () => (await h.read('odd')).status?.conditions?.find((c) => c.type === 'InvalidSpec'), { timeout: 30_000 })
       .toMatchObject({ status: 'True', reason: 'SpecInvalid', message: expect.stringContaining('spec.healthChecks.http[0].port: no container of the pod template declares a port named "metrics"') });
