@@ -43,6 +43,8 @@ export class ProbeTargets {
     // Fails its first two requests, then answers: what a retry with backoff is for.
     'recovers-on-third': (_req, res, hits) => res.writeHead(hits >= 3 ? 200 : 500).end(),
     huge: (_req, res) => void writeMegabytes(res, 8, 'MARKER'),
+    // A Prometheus answer of 8 MiB, as a query over every series would return.
+    'big-prometheus/api/v1/query': (_req, res) => void writeMegabytes(res, 8),
     'huge-marked-early': (_req, res) => {
       res.write('MARKER');
       void writeMegabytes(res, 8);

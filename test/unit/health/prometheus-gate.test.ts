@@ -26,6 +26,12 @@ describe('the Prometheus gate without a Prometheus', () => {
     expect(result.reason).toMatch(/^HTTP 404 from http:\/\/127\.0\.0\.1:\d+ is not a Prometheus query answer$/);
   });
 
+  it('fails a round whose answer is larger than the limit, reading no more of it', async () => {
+    const small = createPrometheusGate({ answerLimitBytes: 1024 * 1024 });
+    const result = await small.measure({ ...check(targets.url('big-prometheus')), timeoutMs: 5_000 }, {});
+    expect(result).toMatchObject({ outcome: 'Fail', reason: expect.stringMatching(/^the answer from http:\/\/127\.0\.0\.1:\d+\/big-prometheus is larger than 1 MiB/) });
+  });
+
   it('is inconclusive when Prometheus does not answer within the timeout', async () => {
     const result = await gate.measure({ ...check(targets.url('slow/5000')), timeoutMs: 100 }, {});
     expect(result).toMatchObject({ outcome: 'Inconclusive', reason: expect.stringContaining('no response within 100 ms') });
