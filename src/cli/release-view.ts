@@ -54,7 +54,7 @@ export async function querySnapshot(session: Session, workflowId: string, timeou
     const unanswered =
       err instanceof WorkflowNotFoundError
         ? 'the workflow has not been started: is `rollguard run` (the controller) running?'
-        : /deadline/i.test((err as Error).message)
+        : /deadline|timed out|no poller/i.test(`${(err as Error).message} ${reasonOf(err)}`)
           ? `the workflow did not answer within ${timeoutMs / 1000}s: is a rollguard worker running${await onTaskQueue(temporal.client, handle)}?`
           : `the workflow did not answer: ${reasonOf(err)}`;
     return { unanswered };

@@ -3,8 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseWorkflowId } from '../../src/release/ref.ts';
 import { installCrd, sampleRelease } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
+import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
 import { closedPort, exampleRelease, oneLineError, rollguard, stackShell } from './cli-process.ts';
 
 const clients = kube();
@@ -65,6 +67,23 @@ describe('bad input gets one line on stderr that says what is wrong, and an exit
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Phase\s+Pending \(no status yet\)$/m);
     expect(result.stdout).toMatch(new RegExp(`^Note\\s+showing the Release's status: cannot connect to Temporal at 127.0.0.1:${port}`, 'm'));
+  });
+
+  it("status names the task queue of a workflow no worker answers for (another cluster's, or an old one)", async () => {
+    const idle = (await clients.custom.getNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, name: 'idle' })) as {
+      metadata: { uid: string };
+    };
+    const ref = { namespace: ns, name: 'idle', uid: idle.metadata.uid };
+    const temporal = await temporalOfStack();
+    try {
+      await temporal.client.workflow.start('releaseWorkflow', { workflowId: releaseWorkflowId(ref), taskQueue: `nobody-polls-${ns}`, args: [{ ref }] });
+      const result = await rollguard(['status', 'idle', '-n', ns]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Note\\s+showing the Release's status: the workflow did not answer within 3s: is a rollguard worker running on task queue nobody-polls-${ns}\\?$`, 'm'));
+    } finally {
+      await terminateQuietly(temporal.client, releaseWorkflowId(ref));
+      await temporal.connection.close();
+    }
   });
 
   it('a missing kubeconfig is exit code 4', async () => {
