@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { busyPorts, canSeeListeners, describeHolders, holdsPort, portHolders } from './listeners.ts';
 import { logsDir, pidsDir } from './paths.ts';
+import { describePort, host, type PortName, portOwners, ports } from './ports.ts';
 
 /**
  * A server of the local stack that we start ourselves and track by its recorded pid, so that
@@ -75,40 +77,78 @@ export interface ServingDaemon {
   name: string;
   /** How messages name it, e.g. "Prometheus". */
   title: string;
-  /** The variables that move its ports, named when something else holds them. */
-  portVariables: string;
+  /** The stack's ports it listens on, all of them in this one process. */
+  ports: PortName[];
   ready: () => Promise<boolean>;
   timeoutMs: number;
   /** Writes what the daemon needs and says how to run it. */
   prepare: () => Promise<Omit<Daemon, 'name'>>;
 }
 
+/** The daemon's ports that process `pid` does not listen on, each with whoever holds it instead. */
+async function portsNotHeld(pid: number, names: PortName[]): Promise<string[]> {
+  if (!canSeeListeners()) return [];
+  const missing = await Promise.all(
+    names.map(async (name) => {
+      const port = ports[name];
+      if (await holdsPort(pid, port)) return undefined;
+      const others = (await portHolders(port)).filter((holder) => holder !== pid);
+      return `${describePort(name, port)} is ${others.length > 0 ? `held by ${await describeHolders(port)}` : 'not listened on'}, not by pid ${pid}`;
+    }),
+  );
+  return missing.filter((line) => line !== undefined);
+}
+
 /**
  * Starts a daemon unless the one we started already answers; refuses when something else answers
- * where it goes; returns once it answers.
+ * or holds its ports; returns once it answers from the process we started, on each of its ports.
  */
 export async function ensureDaemon(daemon: ServingDaemon): Promise<void> {
   const answering = await daemon.ready().catch(() => false);
-  if (answering && runningPid(daemon.name) !== undefined) return;
+  const recorded = runningPid(daemon.name);
+  if (answering && recorded !== undefined) {
+    const foreign = await portsNotHeld(recorded, daemon.ports);
+    if (foreign.length === 0) return;
+    throw new Error(`what answers as ${daemon.title} is not the process this stack started (pid ${recorded}): ${foreign.join('; ')}`);
+  }
   if (answering) {
-    throw new Error(`something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${daemon.portVariables}`);
+    const variables = daemon.ports.map((name) => portOwners[name].variable).join(' / ');
+    throw new Error(`something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${variables}`);
   }
   await stopDaemon(daemon.name);
-  await startDaemon({ name: daemon.name, ...(await daemon.prepare()) });
-  await waitFor(daemon.title, daemon.ready, { timeoutMs: daemon.timeoutMs, hint: `see ${logFile(daemon.name)}` });
+  const busy = await busyPorts(host, daemon.ports.map((name) => ({ port: ports[name], what: describePort(name, ports[name]) })));
+  if (busy.length > 0) throw new Error(`cannot start ${daemon.title}:\n  ${busy.join('\n  ')}`);
+  const pid = await startDaemon({ name: daemon.name, ...(await daemon.prepare()) });
+  const holdsItsPorts = async (): Promise<boolean> =>
+    !canSeeListeners() || (await Promise.all(daemon.ports.map((name) => holdsPort(pid, ports[name])))).every(Boolean);
+  await waitFor(daemon.title, async () => (await daemon.ready()) && (await holdsItsPorts()), {
+    timeoutMs: daemon.timeoutMs,
+    hint: `see ${logFile(daemon.name)}`,
+    giveUp: () => (isAlive(pid) ? undefined : `${daemon.title} (pid ${pid}) exited; see ${logFile(daemon.name)}`),
+  });
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns true, or fails after `timeoutMs` naming what was awaited. */
+/**
+ * Polls `check` until it returns true, or fails after `timeoutMs` naming what was awaited; fails at
+ * once when `giveUp` gives a reason (waiting cannot help any more).
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 60_000, intervalMs = 250, hint = '' as string | (() => string) } = {},
+  {
+    timeoutMs = 60_000,
+    intervalMs = 250,
+    hint = '' as string | (() => string),
+    giveUp = (): string | undefined => undefined,
+  } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    const reason = giveUp();
+    if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
     try {
       if (await check()) return;
     } catch (err) {

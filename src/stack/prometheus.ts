@@ -35,7 +35,7 @@ export const startPrometheus = (): Promise<void> =>
   ensureDaemon({
     name,
     title: 'Prometheus',
-    portVariables: 'ROLLGUARD_PROMETHEUS_PORT',
+    ports: ['prometheus'],
     ready,
     timeoutMs: 60_000,
     async prepare() {

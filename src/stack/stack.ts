@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { deleteKube, kubeconfigPath, startKube, stopKube } from './kube.ts';
 import { dataDir } from './paths.ts';
+import { ports, sharedPorts } from './ports.ts';
 import { prometheusUrl, startPrometheus, stopPrometheus } from './prometheus.ts';
 import { startTemporal, stopTemporal, temporalAddress, temporalUiUrl } from './temporal.ts';
 import { ensureTool, type ToolName, tools } from './tools.ts';
@@ -21,6 +22,8 @@ export async function buildTools(log = console.error): Promise<void> {
 /** Starts every server that is not already answering and returns once all of them answer. */
 export async function stackUp(log = console.error): Promise<void> {
   const started = Date.now();
+  const shared = sharedPorts(ports);
+  if (shared.length > 0) throw new Error(`the stack's ports overlap: ${shared.join('; ')}; move one of each with its variable`);
   await buildTools(log);
   log('starting the local stack: Temporal, Prometheus, Kubernetes (kwok)');
   await Promise.all([startTemporal(), startPrometheus(), startKube(log)]);

@@ -23,7 +23,7 @@ export const startTemporal = (): Promise<void> =>
   ensureDaemon({
     name,
     title: 'Temporal dev server',
-    portVariables: 'ROLLGUARD_TEMPORAL_PORT / ROLLGUARD_TEMPORAL_UI_PORT',
+    ports: ['temporal', 'temporalUi'],
     ready,
     timeoutMs: 90_000,
     async prepare() {
