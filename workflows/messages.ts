@@ -101,6 +101,14 @@ export interface ReleaseMemo {
 }
 
 export const specSignal = defineSignal<[SpecMessage]>('spec');
+
+/** A new generation the controller cannot read (it does not match the schema): recorded as InvalidSpec. */
+export interface InvalidSpecMessage {
+  generation: number;
+  /** Each a field and what is wrong with it. */
+  problems: string[];
+}
+export const invalidSpecSignal = defineSignal<[InvalidSpecMessage]>('invalid-spec');
 /** The Release is being deleted: stop, clean up, complete. */
 export const deleteSignal = defineSignal('delete');
 /** Roll back without waiting for the outcome (the Temporal UI, the annotation path). */

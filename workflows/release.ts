@@ -6,12 +6,12 @@ import { ConditionReason } from '../src/api/index.ts';
 import { releaseName, releaseNamespace, releasePhase } from '../src/temporal/search-attributes.ts';
 import { ReleaseState } from '../src/release/state.ts';
 import { releaseWorkflowId } from '../src/release/ref.ts';
-import { applyCarriedSpec, refuseRollback, refuseRollout, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { applyCarriedSpec, refuseRollback, refuseRollout, refuseSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
 import { recordEvent, refusalOf, writeStatus } from './activities.ts';
 import { readRollbackRequest, readSpecMessage } from '../src/release/requests.ts';
 import { recover } from './recover.ts';
 import {
-  deleteSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, restoreStatusSignal, resumeSignal, rollbackSignal,
+  deleteSignal, type InvalidSpecMessage, invalidSpecSignal, pauseSignal, type ReleaseMemo, type ReleaseWorkflowInput, restoreStatusSignal, resumeSignal, rollbackSignal,
   rollbackUpdate, type RollbackOutcome, type RollbackRequest, type SpecMessage, specSignal, statusQuery,
 } from './messages.ts';
 import { setPaused } from './pause.ts';
@@ -30,12 +30,13 @@ interface QueuedRollback {
 export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void> {
   const state = input.carried ? new ReleaseState(input.carried) : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
   let pendingSpec: SpecMessage | undefined = input.pendingSpec;
+  let pendingInvalid: InvalidSpecMessage | undefined;
   let specToRollOut = false;
   let deleted = false;
   const rollbacks: QueuedRollback[] = [];
   let inFlight: CancellationScope | undefined;
 
-  const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0);
+  const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0, pendingInvalid?.generation ?? 0);
 
   setHandler(statusQuery, () => state.snapshot());
   setHandler(specSignal, (raw) => {
@@ -43,6 +44,14 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     if ('invalid' in message) return void log.warn('spec message ignored', { reason: message.invalid });
     if (message.generation <= newestGeneration()) return; // already seen: a redelivery or an older event
     pendingSpec = message;
+    inFlight?.cancel();
+  });
+  setHandler(invalidSpecSignal, (raw) => {
+    const { generation, problems } = (raw ?? {}) as Partial<InvalidSpecMessage>;
+    if (!Number.isInteger(generation) || !Array.isArray(problems)) return void log.warn('invalid-spec message ignored: it needs a generation and problems');
+    if ((generation as number) <= newestGeneration()) return;
+    pendingInvalid = { generation: generation as number, problems: problems.map((p) => String(p).slice(0, 1024)).slice(0, 20) };
+    pendingSpec = undefined;
     inFlight?.cancel();
   });
   setHandler(deleteSignal, () => {
@@ -129,10 +138,18 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
 
   for (;;) {
     await condition(
-      () => deleted || rollbacks.length > 0 || pendingSpec !== undefined || (specToRollOut && !state.paused) || workflowInfo().continueAsNewSuggested,
+      () => deleted || rollbacks.length > 0 || pendingSpec !== undefined || pendingInvalid !== undefined || (specToRollOut && !state.paused) || workflowInfo().continueAsNewSuggested,
     );
     if (deleted) break;
 
+    if (pendingInvalid) {
+      const message = pendingInvalid;
+      pendingInvalid = undefined;
+      state.data.generation = message.generation;
+      specToRollOut = false;
+      await refuseSpec(state, message.problems);
+      continue;
+    }
     if (pendingSpec) {
       const message = pendingSpec;
       pendingSpec = undefined;

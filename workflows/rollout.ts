@@ -56,7 +56,7 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
 }
 
 /** A spec rollguard cannot roll out: an InvalidSpec condition naming each problem, an Event, and nothing written. */
-async function refuseSpec(state: ReleaseState, problems: string[]): Promise<void> {
+export async function refuseSpec(state: ReleaseState, problems: string[]): Promise<void> {
   const message = problems.join('; ');
   state.setCondition({ type: Type.InvalidSpec, status: True, reason: Reason.SpecInvalid, message }, new Date());
   if (patched('admission-checks')) {

@@ -17,14 +17,21 @@ const unfixable = new Set([400, 403, 422]);
 export function classifyApiError(err: unknown, action: string, { notFoundIsFinal = false } = {}): unknown {
   const refusal = apiRefusal(err);
   if (!refusal) return err;
-  if (!unfixable.has(refusal.code) && !(notFoundIsFinal && refusal.code === 404)) return err;
+  if (!unfixable.has(refusal.code) && !(notFoundIsFinal && refusal.code === 404) && !untypedApply(refusal)) return err;
   return ApplicationFailure.create({
     type: refusal.code === 403 ? RefusalType.Forbidden : RefusalType.ApplyRefused,
-    message: `${action}: the API server refused it (${refusal.code} ${refusal.reason}): ${refusal.message}`,
+    message: `${action}: the API server refused it (${[refusal.code, refusal.reason].filter(Boolean).join(' ')}): ${refusal.message}`,
     nonRetryable: true,
     details: [{ code: refusal.code, causes: refusal.causes }],
   });
 }
+
+/**
+ * A server-side apply whose object does not fit the kind's schema (an unknown field, duplicate keys of
+ * a list map) is answered with a 500 that names the field: the object, not the server, is at fault.
+ */
+const untypedApply = (refusal: { code: number; message: string }): boolean =>
+  refusal.code === 500 && refusal.message.startsWith('failed to create typed patch object');
 
 /** A refusal rollguard makes itself: an object in the way that belongs to someone else. */
 export function foreignObject(message: string): ApplicationFailure {

@@ -3,7 +3,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { recordReleaseEvent, type ReleaseEvent } from '../../src/kube/events.ts';
 import { releaseResource, type ReleasePhase, type ReleaseStatus } from '../../src/api/index.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
-import { isConflict, isNotFound } from '../../src/kube/errors.ts';
+import { apiStatus, isConflict, isNotFound } from '../../src/kube/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { phaseTransitions, releasePhase, rollbacks } from '../../src/metrics.ts';
 import { releasePhases } from '../../src/api/index.ts';
@@ -17,7 +17,9 @@ export interface TransitionInput {
   event: ReleaseEvent;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+/** The field manager of rollguard's status writes: the controller tells a foreign status write by its manager. */
+export const statusManager = 'rollguard-status';
 const instance = hostname();
 
 export function createStatusActivities(kube: KubeClients, log: Logger) {
@@ -39,12 +41,18 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
       try {
         const current = (await kube.custom.getNamespacedCustomObject(target(ref))) as { metadata: { uid: string; resourceVersion: string } };
         if (current.metadata.uid !== ref.uid) return false;
-        const body = { metadata: { resourceVersion: current.metadata.resourceVersion }, status };
-        await kube.custom.patchNamespacedCustomObjectStatus({ ...target(ref), body }, mergePatch);
+        // The whole status is replaced, so a field someone else wrote there does not outlive rollguard's write.
+        const body = [
+          { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
+          { op: 'add', path: '/status', value: status },
+        ];
+        await kube.custom.patchNamespacedCustomObjectStatus({ ...target(ref), body, fieldManager: statusManager }, jsonPatch);
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
-        if (!isConflict(err) || attempt >= 5) throw err;
+        // A failed test (422) is a concurrent write too: read again and retry. Past that, the
+        // activity's retry policy takes over (a status rollguard cannot write is a bug to see in the UI).
+        if (!(isConflict(err) || apiStatus(err) === 422) || attempt >= 5) throw err;
       }
     }
   }

@@ -45,9 +45,12 @@ const podTemplate = z
   })
   .meta({ description: 'The pod template of the Deployment.' });
 
+const int32Max = 2_147_483_647;
+
 const intOrPercent = (description: string) =>
   z
-    .union([z.int().min(0), z.string().max(8).regex(/^[0-9]+%$/)])
+    // int32, as the Deployment reads it: a larger number would be refused only when rollguard writes it.
+    .union([z.int().min(0).max(int32Max), z.string().max(8).regex(/^[0-9]+%$/)])
     .optional()
     .meta({
       description: `${description} A number of pods or a percentage of the desired replicas (e.g. "25%").`,
@@ -55,7 +58,10 @@ const intOrPercent = (description: string) =>
       // Bounds the string case, so the API server can bound the cost of the CEL rule below.
       maxLength: 8,
       'x-kubernetes-validations': [
-        { rule: "type(self) == int ? self >= 0 : self.matches('^[0-9]+%$')", message: 'must be a non-negative number or a percentage such as "25%"' },
+        {
+          rule: `type(self) == int ? self >= 0 && self <= ${int32Max} : self.matches('^[0-9]+%$')`,
+          message: `must be a number from 0 to ${int32Max} or a percentage such as "25%"`,
+        },
       ],
     });
 

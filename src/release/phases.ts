@@ -18,7 +18,8 @@ export const transitions = {
   Progressing: ['Progressing', 'Ready', 'Failed', 'RollingBack'],
   Ready: ['Progressing', 'RollingBack', 'Failed'],
   Failed: ['Progressing', 'RollingBack', 'Failed'],
-  RollingBack: ['Progressing', 'Ready', 'Failed'],
+  // A rollback interrupted by another rollback request starts again toward the new target.
+  RollingBack: ['Progressing', 'Ready', 'Failed', 'RollingBack'],
 } as const satisfies Record<ReleasePhase, readonly ReleasePhase[]>;
 
 export type Transition = {

@@ -32,8 +32,13 @@ beforeAll(async () => {
     namespace: stackEnv.TEMPORAL_NAMESPACE,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    // Dispatches to whichever world the test in progress set up.
-    activities: new Proxy({}, { get: (_t, name: string) => (...args: unknown[]) => (world.activities() as Record<string, (...a: unknown[]) => unknown>)[name]!(...args) }),
+    // Each name dispatches to whichever world the test in progress set up.
+    activities: Object.fromEntries(
+      Object.keys(world.activities()).map((name) => [
+        name,
+        (...args: unknown[]) => (world.activities() as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
+      ]),
+    ),
   });
   running = worker.run();
 });
@@ -59,7 +64,13 @@ async function start(o: AppOptions) {
     await waitFor(`phase ${wanted}`, async () => (await handle.query(statusQuery)).phase === wanted, { timeoutMs: 20_000 });
     return await handle.query(statusQuery);
   };
-  return { ref, handle, phase };
+  const readyAt = async (revision: number) => {
+    await waitFor(`revision ${revision} Ready`, async () => {
+      const s = await handle.query(statusQuery);
+      return s.phase === 'Ready' && s.currentRevision === revision;
+    }, { timeoutMs: 20_000 });
+  };
+  return { ref, handle, phase, readyAt };
 }
 
 const condition = (snapshot: { conditions: { type: string; status: string; reason: string; message: string }[] }, type: string) =>
@@ -92,6 +103,7 @@ describe('the Release workflow at its edges', () => {
     const snapshot = await phase('Failed');
     expect(snapshot.currentRevision).toBe(1);
     expect(snapshot.stableRevision).toBe(1);
+    held.release([]);
     await handle.terminate();
   });
 
@@ -121,10 +133,10 @@ describe('the Release workflow at its edges', () => {
   });
 
   it('a rollback Update interrupted by a newer spec fails the Update, not the workflow', async () => {
-    const { handle, phase } = await start({ image: 'example/app:v1' });
-    await phase('Ready');
+    const { handle, readyAt } = await start({ image: 'example/app:v1' });
+    await readyAt(1);
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
-    await phase('Ready');
+    await readyAt(2);
     const held = new Gate<{ complete: boolean }>();
     world.rollout.push({ gate: held });
     const update = handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 1 }] });
@@ -134,8 +146,12 @@ describe('the Release workflow at its edges', () => {
     expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((failure as WorkflowUpdateFailedError).cause?.message)).toContain('interrupted');
     held.release({ complete: true });
-    const ready = await phase('Ready');
-    expect(ready.currentRevision).toBe(3);
+    let last: unknown;
+    await waitFor('revision 3 Ready', async () => {
+      const s = await handle.query(statusQuery);
+      last = s.history;
+      return s.phase === 'Ready' && s.currentRevision === 3;
+    }, { timeoutMs: 20_000, hint: () => JSON.stringify(last) });
     await handle.terminate();
   });
 
@@ -179,10 +195,10 @@ describe('the Release workflow at its edges', () => {
   });
 
   it('a rollback signal delivered twice with one request id is carried out once', async () => {
-    const { handle, phase } = await start({ image: 'example/app:v1' });
-    await phase('Ready');
+    const { handle, readyAt } = await start({ image: 'example/app:v1' });
+    await readyAt(1);
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
-    await phase('Ready');
+    await readyAt(2);
     const request = { toRevision: 1, requestId: 'annotation:1', trigger: 'Annotation' as const };
     await handle.signal(rollbackSignal, request);
     await waitFor('the rollback', async () => (await handle.query(statusQuery)).currentRevision === 1, { timeoutMs: 20_000 });

@@ -24,7 +24,6 @@ describe('the phase table', () => {
     ['Pending', 'RollingBack'],
     ['Ready', 'Pending'],
     ['Failed', 'Ready'],
-    ['RollingBack', 'RollingBack'],
     ['Ready', 'Ready'],
   ] as const)('refuses %s → %s, naming what is allowed', (from, to) => {
     expect(() => transition(from, to)).toThrow(IllegalTransitionError);

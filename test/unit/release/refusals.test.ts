@@ -26,6 +26,13 @@ describe('API errors an activity meets', () => {
     expect((classifyApiError(err, 'apply', { notFoundIsFinal: true }) as ApplicationFailure).nonRetryable).toBe(true);
   });
 
+  it('a server-side apply of an object that does not fit its schema is final, though answered with a 500', () => {
+    const err = apiError(500, '', 'failed to create typed patch object (n/web; apps/v1, Kind=Deployment): .spec.template.spec.nodeSelectr: field not declared in schema');
+    expect((classifyApiError(err, 'apply') as ApplicationFailure).message).toContain('nodeSelectr: field not declared in schema');
+    const other = apiError(500, 'InternalError', 'etcdserver: request timed out');
+    expect(classifyApiError(other, 'apply')).toBe(other);
+  });
+
   it('a network error is retried', () => {
     const err = new Error('connect ECONNREFUSED');
     expect(classifyApiError(err, 'apply')).toBe(err);
