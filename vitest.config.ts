@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { faultStackEnv } from './test/faults/stack-env.ts';
 
 export default defineConfig({
   test: {
@@ -15,6 +16,20 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 180_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        // Kills and restarts servers, so on a stack of its own (test/faults/stack-env.ts), after the
+        // other projects, one file at a time: a server fault in one file would be a fault in the others.
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/faults/global-setup.ts'],
+          env: faultStackEnv,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
           hookTimeout: 600_000,
         },
       },

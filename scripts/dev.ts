@@ -26,7 +26,13 @@ async function test(args: string[]): Promise<number> {
   const checks = [
     step('lint', 'eslint', ['--max-warnings', '0', '.']),
     step('type-check', 'tsc', ['--noEmit', '-p', '.']),
-    step('tests', 'vitest', ['run', ...args]),
+    ...(args.length > 0
+      ? [step('tests', 'vitest', ['run', ...args])]
+      : [
+          step('tests', 'vitest', ['run', '--project', 'unit', '--project', 'integration']),
+          // On a stack of their own whose servers they kill and restart (test/faults/), after the rest.
+          step('fault tests', 'vitest', ['run', '--project', 'faults']),
+        ]),
   ];
   if (process.env.CI) await stackDown({}, say);
   else say('the local stack stays up for the next run; `npm run stack:down` stops it');
