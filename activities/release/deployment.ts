@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../src/api/index.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
-import { releaseLabelValue } from '../../src/release/names.ts';
+import { deploymentName, releaseLabelValue } from '../../src/release/names.ts';
 import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../src/release/ref.ts';
 import type { CheckResult } from '../../src/health/types.ts';
 import type { RolloutProgress } from '../../workflows/messages.ts';
@@ -25,7 +25,7 @@ export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revisio
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: {
-      name: ref.name,
+      name: deploymentName(ref.name),
       namespace: ref.namespace,
       labels: { [releaseLabel]: releaseLabelValue(ref.name) },
       annotations: { [revisionAnnotation]: String(revision.revision) },
@@ -69,7 +69,7 @@ export interface ApplyOptions {
 
 export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } = {}) {
   const read = (ref: ReleaseRef): Promise<V1Deployment> =>
-    kube.apps.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace });
+    kube.apps.readNamespacedDeployment({ name: deploymentName(ref.name), namespace: ref.namespace });
 
   /**
    * Refuses when a Deployment of the Release's name exists and is not this Release's: one controlled
@@ -82,16 +82,16 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
       existing = await read(ref);
     } catch (err) {
       if (isNotFound(err)) return;
-      throw classifyApiError(err, `read Deployment ${ref.namespace}/${ref.name}`);
+      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
     }
     if (isOwnedBy(existing, ref)) return;
     if (isEarlierRelease(existing, ref)) {
-      throw new Error(`Deployment ${ref.namespace}/${ref.name} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`);
+      throw new Error(`Deployment ${ref.namespace}/${deploymentName(ref.name)} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`);
     }
     const controlled = existing.metadata?.ownerReferences?.some((owner) => owner.controller);
     if (adopt && !controlled) return;
     throw foreignObject(
-      `Deployment ${ref.namespace}/${ref.name} already exists and is not this Release's (${describeOwner(existing)}); ` +
+      `Deployment ${ref.namespace}/${deploymentName(ref.name)} already exists and is not this Release's (${describeOwner(existing)}); ` +
         (controlled
           ? 'rollguard never takes an object another controller owns: rename the Release or remove the other owner'
           : 'rollguard does not adopt it unless asked: set spec.adopt: true to take it over, or rename the Release'),
@@ -106,7 +106,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
         version: 'v1',
         plural: 'deployments',
         namespace: ref.namespace,
-        name: ref.name,
+        name: deploymentName(ref.name),
         body: deploymentFor(ref, revision),
         fieldManager,
         fieldValidation: 'Strict',
@@ -123,7 +123,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
     try {
       await apply(ref, revision, false);
     } catch (err) {
-      throw classifyApiError(err, `apply Deployment ${ref.namespace}/${ref.name} (revision ${revision.revision})`, { notFoundIsFinal: true });
+      throw classifyApiError(err, `apply Deployment ${ref.namespace}/${deploymentName(ref.name)} (revision ${revision.revision})`, { notFoundIsFinal: true });
     }
   }
 
@@ -156,7 +156,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
       try {
         state = rolloutState(await read(ref), revision);
       } catch (err) {
-        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${ref.name}`);
+        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
         state = { complete: false, progress: { desired: 0, updated: 0, ready: 0, available: 0 }, reason: 'the Deployment does not exist' };
       }
       ctx.heartbeat(state.progress);
@@ -196,7 +196,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
       try {
         state = rolloutState(await read(ref), revision);
       } catch (err) {
-        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${ref.name}`);
+        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
         return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
       }
       const { ready, desired } = state.progress;

@@ -7,7 +7,7 @@ import { apiStatus, isConflict, isNotFound } from '../../src/kube/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { phaseTransitions, releasePhase, rollbacks } from '../../src/metrics.ts';
 import { releasePhases } from '../../src/api/index.ts';
-import type { ReleaseRef } from '../../src/release/ref.ts';
+import { type ReleaseRef, statusManager } from '../../src/release/ref.ts';
 
 export interface TransitionInput {
   ref: ReleaseRef;
@@ -18,8 +18,7 @@ export interface TransitionInput {
 }
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-/** The field manager of rollguard's status writes: the controller tells a foreign status write by its manager. */
-export const statusManager = 'rollguard-status';
+
 const instance = hostname();
 
 export function createStatusActivities(kube: KubeClients, log: Logger) {

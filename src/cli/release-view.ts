@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Condition, Release, ReleasePhase, RollbackRecord, Verdict } from '../api/index.ts';
 import { isNotFound } from '../kube/errors.ts';
+import { deploymentName } from '../release/names.ts';
 import { type ReleaseSnapshot, type RolloutProgress, statusQuery } from '../../workflows/messages.ts';
 import { refOf, workflowIdOf } from './releases.ts';
 import type { Session } from './session.ts';
@@ -54,7 +55,8 @@ export async function querySnapshot(session: Session, workflowId: string, timeou
     const unanswered =
       err instanceof WorkflowNotFoundError
         ? 'the workflow has not been started: is `rollguard run` (the controller) running?'
-        : /deadline|timed out|no poller/i.test(`${(err as Error).message} ${reasonOf(err)}`)
+        : // The client's own deadline surfaces as "Call cancelled" when it passes before the server answers.
+          /deadline|timed out|no poller|call cancelled/i.test(`${(err as Error).message} ${reasonOf(err)}`)
           ? `the workflow did not answer within ${timeoutMs / 1000}s: is a rollguard worker running${await onTaskQueue(temporal.client, handle)}?`
           : `the workflow did not answer: ${reasonOf(err)}`;
     return { unanswered };
@@ -80,7 +82,7 @@ function reasonOf(err: unknown): string {
 async function deploymentProgress(session: Session, release: Release): Promise<RolloutProgress | undefined> {
   const { name, namespace } = refOf(release);
   try {
-    const d = await session.kube().apps.readNamespacedDeployment({ name, namespace });
+    const d = await session.kube().apps.readNamespacedDeployment({ name: deploymentName(name), namespace });
     const s = d.status ?? {};
     // Right after a change the counts are still the old template's: better none than stale ones.
     if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return undefined;

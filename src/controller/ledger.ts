@@ -10,6 +10,7 @@ export class DeliveryLedger {
   readonly #generations = new Map<string, { generation: number; verified: boolean }>();
   readonly #rollbacks = new Map<string, RollbackLedger>();
   readonly #deleteSignalled = new Map<string, string>();
+  readonly #restores = new Map<string, string>();
 
   /** The generation the running workflow has, or undefined when the workflow must be asked. */
   delivered(uid: string): number | undefined {
@@ -53,6 +54,15 @@ export class DeliveryLedger {
     return { ...this.#rollbacks.get(uid) };
   }
 
+  /** The key of the foreign status write a restore was last sent for. */
+  restoreSent(uid: string): string | undefined {
+    return this.#restores.get(uid);
+  }
+
+  recordRestoreSent(uid: string, key: string): void {
+    this.#restores.set(uid, key);
+  }
+
   recordRollbackSent(uid: string, requestId: string): void {
     this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), sent: requestId });
   }
@@ -74,5 +84,6 @@ export class DeliveryLedger {
     this.#generations.delete(uid);
     this.#rollbacks.delete(uid);
     this.#deleteSignalled.delete(uid);
+    this.#restores.delete(uid);
   }
 }

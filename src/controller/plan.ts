@@ -1,6 +1,7 @@
 import type { Release } from '../api/index.ts';
 import { cleanupFinalizer, type ReleaseRef } from '../release/ref.ts';
-import type { ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../../workflows/messages.ts';
+import type { InvalidSpecMessage, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../../workflows/messages.ts';
+import type { ForeignStatusWrite } from './foreign-status.ts';
 import { readRollbackAnnotation } from './rollback-annotation.ts';
 
 /**
@@ -10,6 +11,10 @@ import { readRollbackAnnotation } from './rollback-annotation.ts';
 export type Work =
   | { kind: 'addFinalizer' }
   | { kind: 'spec'; message: SpecMessage; recovered: NonNullable<ReleaseWorkflowInput['recovered']> }
+  /** A generation that does not match the schema: the workflow records it as InvalidSpec (and Failed). */
+  | { kind: 'invalidSpec'; message: InvalidSpecMessage }
+  /** Someone other than rollguard wrote the status: the workflow writes its own again, with an Event. */
+  | { kind: 'restoreStatus'; writtenBy: string; key: string }
   | { kind: 'rollback'; request: RollbackRequest & { requestId: string } }
   /** A malformed rollback annotation: a Warning Event, once per request; the annotation stays. */
   | { kind: 'refuseRollback'; why: string; key: string }
@@ -29,13 +34,19 @@ export type Observation =
   | { state: 'deleting'; meta: ReleaseMeta }
   /** The Release left the cluster (its finalizer was removed by us, or by hand). */
   | { state: 'gone'; ref: ReleaseRef }
-  /** The Release does not match the schema: nothing can be sent until it is fixed. */
-  | { state: 'invalid'; meta: ReleaseMeta }
+  /**
+   * The Release does not match the schema (a client that skipped the API server's validation, or a
+   * value the API server accepts and rollguard cannot read): its workflow is told, to say so in status.
+   */
+  | { state: 'invalid'; meta: ReleaseMeta; generation: number; problems: string[]; delivered: number }
   /**
    * `delivered`: the newest generation the Release's running workflow was sent, 0 when none runs;
    * `rollbacks`: what this controller did with the rollback annotation.
    */
-  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number; rollbacks?: RollbackLedger };
+  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number; rollbacks?: RollbackLedger; foreignStatus?: ForeignStatus };
+
+/** The newest write of the Release's status was not rollguard's (and has not been answered yet). */
+export type ForeignStatus = ForeignStatusWrite;
 
 /** What this controller did with rollback annotations, so a request is sent, or refused, once. */
 export interface RollbackLedger {
@@ -52,14 +63,22 @@ export const hasFinalizer = (meta: Pick<ReleaseMeta, 'finalizers'>): boolean => 
 const table: Table = {
   deleting: ({ meta }) => (hasFinalizer(meta) ? [{ kind: 'delete', removeFinalizer: true }] : []),
   gone: () => [{ kind: 'delete', removeFinalizer: false }],
-  invalid: () => [],
+  invalid: (observation) => [...finalizerWork(observation), ...invalidSpecWork(observation)],
   // In this order: the finalizer before any workflow exists, so deletion always waits for it;
   // the spec before a rollback, so a rollback never starts a workflow that has no spec.
-  live: (observation) => [...finalizerWork(observation), ...specWork(observation), ...rollbackWork(observation)],
+  live: (observation) => [...finalizerWork(observation), ...specWork(observation), ...rollbackWork(observation), ...restoreWork(observation)],
 };
 
 export function planRelease(observation: Observation): Work[] {
   return (table[observation.state] as (o: Observation) => Work[])(observation);
+}
+
+function invalidSpecWork({ generation, problems, delivered }: { generation: number; problems: string[]; delivered: number }): Work[] {
+  return generation > delivered ? [{ kind: 'invalidSpec', message: { generation, problems } }] : [];
+}
+
+function restoreWork({ foreignStatus }: { foreignStatus?: ForeignStatus }): Work[] {
+  return foreignStatus ? [{ kind: 'restoreStatus', ...foreignStatus }] : [];
 }
 
 const finalizerWork = ({ meta }: { meta: ReleaseMeta }): Work[] => (hasFinalizer(meta) ? [] : [{ kind: 'addFinalizer' }]);

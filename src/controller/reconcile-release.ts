@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { parseRelease } from '../api/index.ts';
 import type { Logger } from '../log.ts';
 import { cleanupFinalizer, describeRef, type ReleaseRef } from '../release/ref.ts';
+import { foreignStatusWrite } from './foreign-status.ts';
 import type { DeliveryLedger } from './ledger.ts';
 import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';
 import type { ReleasePatches } from './release-patches.ts';
@@ -51,16 +52,21 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
   const { ledger, log } = deps;
   if (meta.deleting) return { state: 'deleting', meta };
   const parsed = parseRelease(object);
+  const generation = object.metadata?.generation ?? 1;
   if (!parsed.ok) {
-    log.warn('release is invalid: no message is sent to its workflow until it is fixed', {
+    log.warn('release is invalid: its workflow records it as InvalidSpec', {
       release: describeRef(meta),
       error: parsed.error.message,
       issues: parsed.error.issues,
     });
-    return { state: 'invalid', meta };
+    const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, generation, deps));
+    const problems = parsed.error.issues.map((issue) => `${issue.field}: ${issue.message}`);
+    return { state: 'invalid', meta, generation, problems, delivered };
   }
-  const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, parsed.release.metadata.generation ?? 1, deps));
-  return { state: 'live', meta, release: parsed.release, delivered, rollbacks: ledger.rollbacks(meta.uid) };
+  const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, generation, deps));
+  const foreign = foreignStatusWrite(object);
+  const foreignStatus = foreign && ledger.restoreSent(meta.uid) !== foreign.key ? foreign : undefined;
+  return { state: 'live', meta, release: parsed.release, delivered, rollbacks: ledger.rollbacks(meta.uid), ...(foreignStatus ? { foreignStatus } : {}) };
 }
 
 /**
@@ -106,6 +112,20 @@ const performers: Performers = {
     const patched = releaseMeta(await patches.addFinalizer(meta));
     log.info('finalizer added', { release: describeRef(meta), finalizer: cleanupFinalizer });
     return patched;
+  },
+
+  async invalidSpec({ message }, meta, { workflows, ledger, log }) {
+    await workflows.sendInvalidSpec(refOf(meta), message);
+    ledger.recordDelivered(meta.uid, message.generation);
+    log.info('invalid spec sent', { release: describeRef(meta), generation: message.generation });
+    return meta;
+  },
+
+  async restoreStatus({ writtenBy, key }, meta, { workflows, ledger, log }) {
+    await workflows.sendRestoreStatus(refOf(meta), `written by ${writtenBy}`);
+    ledger.recordRestoreSent(meta.uid, key);
+    log.warn('status written by someone else: restore sent', { release: describeRef(meta), writtenBy });
+    return meta;
   },
 
   async spec({ message, recovered }, meta, { workflows, ledger, log }) {

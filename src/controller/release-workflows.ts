@@ -4,6 +4,9 @@ import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/comm
 import { releaseWorkflowId, type ReleaseRef } from '../release/ref.ts';
 import {
   deleteSignal,
+  type InvalidSpecMessage,
+  invalidSpecSignal,
+  restoreStatusSignal,
   rollbackSignal,
   specSignal,
   type ReleaseMemo,
@@ -29,7 +32,11 @@ export interface ReleaseWorkflows {
    */
   specInHistory(ref: ReleaseRef, runId: string): Promise<number>;
   sendSpec(ref: ReleaseRef, message: SpecMessage, recovered: ReleaseWorkflowInput['recovered']): Promise<void>;
+  /** Signal-with-start: a generation the controller cannot read, for the workflow to record as InvalidSpec. */
+  sendInvalidSpec(ref: ReleaseRef, message: InvalidSpecMessage): Promise<void>;
   sendRollback(ref: ReleaseRef, request: RollbackRequest): Promise<void>;
+  /** Someone else wrote the Release's status: the workflow writes its own again. */
+  sendRestoreStatus(ref: ReleaseRef, reason: string): Promise<void>;
   sendDelete(ref: ReleaseRef): Promise<void>;
   /** Polls until the workflow closes; false when it is still running after `timeoutMs`. */
   awaitClosed(ref: ReleaseRef, timeoutMs: number, abort: AbortSignal): Promise<boolean>;
@@ -65,7 +72,8 @@ export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_
       let newest = 0;
       for (const event of history.events ?? []) {
         const signal = event.workflowExecutionSignaledEventAttributes;
-        const payload = signal?.signalName === specSignal.name ? signal.input?.payloads?.[0] : undefined;
+        const generational = signal?.signalName === specSignal.name || signal?.signalName === invalidSpecSignal.name;
+        const payload = generational ? signal?.input?.payloads?.[0] : undefined;
         if (!payload) continue;
         const { generation } = defaultPayloadConverter.fromPayload<Partial<SpecMessage>>(payload);
         if (typeof generation === 'number') newest = Math.max(newest, generation);
@@ -84,6 +92,20 @@ export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_
           signalArgs: [message],
         }),
       );
+    },
+    async sendInvalidSpec(ref, message) {
+      await bounded('signal-with-start', ref, () =>
+        client.workflow.signalWithStart(releaseWorkflowType, {
+          workflowId: releaseWorkflowId(ref),
+          taskQueue,
+          args: [{ ref } satisfies ReleaseWorkflowInput],
+          signal: invalidSpecSignal,
+          signalArgs: [message],
+        }),
+      );
+    },
+    async sendRestoreStatus(ref, reason) {
+      await bounded('signal restore-status to', ref, () => handle(ref).signal(restoreStatusSignal, { reason }));
     },
     async sendRollback(ref, request) {
       await bounded('signal rollback to', ref, () => handle(ref).signal(rollbackSignal, request));

@@ -27,5 +27,11 @@ function fit(text: string, max: number): string {
 /** The value of the rollguard.dev/release label on the objects a Release owns. */
 export const releaseLabelValue = (releaseName: string): string => fit(releaseName, maxLabelValue);
 
+/**
+ * The name of a Release's Deployment: the Release's own name while its ReplicaSets' names (the
+ * Deployment's name, a dash and a 10-character hash) still fit in 253 characters.
+ */
+export const deploymentName = (releaseName: string): string => fit(releaseName, maxName - 11);
+
 /** The name of a Release's ControllerRevision for one revision number. */
 export const revisionObjectName = (releaseName: string, revision: number): string => `${fit(releaseName, maxName - 11)}-${revision}`;

@@ -37,3 +37,5 @@ export const revisionAnnotation = 'rollguard.dev/revision';
 export const releaseLabel = 'rollguard.dev/release';
 
 export const fieldManager = 'rollguard';
+/** The field manager of rollguard's status writes: the controller tells someone else's status write by it. */
+export const statusManager = 'rollguard-status';

@@ -100,7 +100,18 @@ describe('the event → message table', () => {
     expect(planRelease({ state: 'gone', ref })).toEqual([{ kind: 'delete', removeFinalizer: false }]);
   });
 
-  it('an invalid Release gets no message', () => {
-    expect(planRelease({ state: 'invalid', meta: meta({ finalizers: [] }) })).toEqual([]);
+  it('an invalid Release: its finalizer, then its workflow is told what is wrong, once per generation', () => {
+    const invalid = { state: 'invalid' as const, meta: meta({ finalizers: [] }), generation: 2, problems: ['spec.template.replicas: Too big'], delivered: 1 };
+    expect(planRelease(invalid)).toEqual([
+      { kind: 'addFinalizer' },
+      { kind: 'invalidSpec', message: { generation: 2, problems: ['spec.template.replicas: Too big'] } },
+    ]);
+    expect(planRelease({ ...invalid, meta: meta(), delivered: 2 })).toEqual([]);
+  });
+
+  it('a status someone else wrote is restored by the workflow', () => {
+    const foreignStatus = { writtenBy: 'kubectl-patch', key: 'kubectl-patch@1' };
+    const work = planRelease({ state: 'live', meta: meta(), release: release(), delivered: 1, foreignStatus });
+    expect(work).toEqual([{ kind: 'restoreStatus', writtenBy: 'kubectl-patch', key: 'kubectl-patch@1' }]);
   });
 });

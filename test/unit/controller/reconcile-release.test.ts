@@ -20,6 +20,8 @@ function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true
     specInHistory: async () => 0,
     sendSpec: async (_ref, message) => void sent.push(`spec ${message.generation}`),
     sendRollback: async (_ref, request) => void sent.push(`rollback ${request.toRevision ?? 'previous'} ${request.requestId}`),
+    sendInvalidSpec: async (_ref, message) => void sent.push(`invalid ${message.generation} ${message.problems.join('; ')}`),
+    sendRestoreStatus: async (_ref, reason) => void sent.push(`restore ${reason}`),
     sendDelete: async () => void sent.push('delete'),
     awaitClosed: async () => closes,
   };
@@ -47,12 +49,31 @@ describe('reconciling one Release', () => {
     expect(w.sent).toEqual(['addFinalizer', 'spec 1']);
   });
 
-  it('an invalid Release is logged with its bad fields and gets no message', async () => {
+  it('an invalid Release is logged with its bad fields and its workflow told, once per generation', async () => {
     const w = world();
-    await w.reconcile(stored({}, { template: { replicas: -1 } }));
-    expect(w.sent).toEqual([]);
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer] }, { template: { replicas: -1 } }));
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer] }, { template: { replicas: -1 } }));
+    expect(w.sent).toHaveLength(1);
+    expect(w.sent[0]).toMatch(/^invalid 1 .*spec\.template/);
     expect(w.logs[0]).toMatchObject({ level: 'warn', release: 'shop/web' });
     expect(String(w.logs[0]?.error)).toContain('spec.template');
+  });
+
+  it('a status written by someone else is restored once per write, and rollguard\'s own writes are left alone', async () => {
+    const running: WorkflowState = { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de', generation: 1 };
+    const w = world({ workflow: running });
+    const managed = (manager: string, time: string) => ({ manager, operation: 'Update', subresource: 'status', time });
+    const ours = managed('rollguard-status', '2026-11-26T10:00:00Z');
+    const theirs = managed('kubectl-patch', '2026-11-26T10:00:05Z');
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], managedFields: [ours] }));
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '2', managedFields: [ours, theirs] }));
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '2', managedFields: [ours, theirs] }));
+    // rollguard's restore, in the same second: the same foreign write, not answered again.
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '3', managedFields: [theirs, { ...ours, time: '2026-11-26T10:00:05Z' }] }));
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '4', managedFields: [{ ...ours, time: '2026-11-26T10:00:06Z' }] }));
+    // A later foreign write is answered again.
+    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '5', managedFields: [{ ...ours, time: '2026-11-26T10:00:06Z' }, { ...theirs, time: '2026-11-26T10:00:09Z' }] }));
+    expect(w.sent).toEqual(['restore written by kubectl-patch', 'restore written by kubectl-patch']);
   });
 
   it('a rollback annotation is sent once and left in place, through the events until the status records it and after', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { releaseLabelValue, revisionObjectName } from '../../../src/release/names.ts';
+import { deploymentName, releaseLabelValue, revisionObjectName } from '../../../src/release/names.ts';
 import { olderOverlapping, selectorsOverlap } from '../../../src/release/selectors.ts';
 
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -17,6 +17,8 @@ describe('names derived from a Release name', () => {
       expect(releaseLabelValue(name).length).toBeLessThanOrEqual(63);
       expect(releaseLabelValue(name)).toMatch(labelValue);
       expect(revisionObjectName(name, 2 ** 31 - 1).length).toBeLessThanOrEqual(253);
+      // Its ReplicaSets are named after it, with a dash and a 10-character hash.
+      expect(deploymentName(name).length + 11).toBeLessThanOrEqual(253);
     }
     expect(releaseLabelValue(long)).not.toBe(releaseLabelValue(other));
     expect(revisionObjectName('x'.repeat(253), 1)).not.toBe(revisionObjectName(`${'x'.repeat(252)}y`, 1));
