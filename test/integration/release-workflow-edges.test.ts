@@ -183,6 +183,33 @@ describe('the Release workflow at its edges', () => {
     await handle.terminate();
   });
 
+  it('a rollback Update arriving while the workflow drains its handlers to continue as new is served, then it continues', { timeout: 120_000 }, async () => {
+    const { handle, readyAt } = await start({ image: 'example/app:v1' });
+    await readyAt(1);
+    const firstRun = (await handle.describe()).runId;
+    // Enough rollouts for the server to suggest continue-as-new (the stack suggests it early).
+    let generation = 1;
+    while ((await handle.describe()).historyLength < 380) {
+      generation++;
+      await handle.signal(specSignal, { generation, spec: spec({ image: `example/app:v${generation}` }) });
+      await readyAt(generation);
+    }
+    // A pause whose status write is held keeps a handler unfinished while the loop wants to continue as new.
+    const held = new Gate<void>();
+    world.statusGate = held;
+    await handle.signal(pauseSignal);
+    await held.reached;
+    const update = handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 1 }] });
+    held.release();
+    const outcome = await update;
+    expect(outcome).toMatchObject({ to: 1, from: generation });
+    await waitFor('the workflow to continue as new', async () => (await handle.describe()).runId !== firstRun, { timeoutMs: 20_000 });
+    const carried = await handle.query(statusQuery);
+    expect(carried).toMatchObject({ currentRevision: 1, paused: true });
+    expect(carried.revisions.length).toBe(generation);
+    await handle.terminate();
+  });
+
   it('delete during a rollout ends the workflow', async () => {
     const { handle } = await start({ image: 'example/app:v1' });
     const held = new Gate<{ complete: boolean }>();

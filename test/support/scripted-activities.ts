@@ -52,6 +52,8 @@ export class ScriptedWorld {
   /** What the next apply ends with. */
   apply: Step<void>[] = [];
   admission: string[] = [];
+  /** What the next status write waits for, when set (taken by the write that meets it). */
+  statusGate: Gate<void> | undefined;
 
   get lastStatus(): ReleaseStatus | undefined {
     return this.statuses.at(-1);
@@ -80,7 +82,14 @@ export class ScriptedWorld {
       selectorConflicts: async () => [],
       unreachablePrometheus: async () => [],
       readyPodIps: async () => [],
-      writeStatus: async ({ status }) => (record('writeStatus'), this.statuses.push(status), true),
+      writeStatus: async ({ status }) => {
+        record('writeStatus');
+        const gate = this.statusGate;
+        this.statusGate = undefined;
+        if (gate) await gate.enter();
+        this.statuses.push(status);
+        return true;
+      },
       recordEvent: async ({ event }) => void (record('recordEvent'), this.events.push(event)),
       recordTransition: async ({ status, event }) => (record('recordTransition'), this.statuses.push(status), this.events.push(event), true),
       snapshotRevision: async ({ template }) => {
