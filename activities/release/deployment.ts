@@ -9,7 +9,7 @@ import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from 
 import type { CheckResult } from '../../src/health/types.ts';
 import type { RolloutProgress } from '../../workflows/messages.ts';
 import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
-import { classifyApiError, foreignObject } from './refusals.ts';
+import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
 import type { Revision } from './revisions.ts';
 
 export interface RolloutResult {
@@ -167,10 +167,12 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
 
   /** Restarts of the containers of the revision's pods, summed. */
   async function restartsOf(ref: ReleaseRef, matchLabels: Record<string, string>): Promise<number> {
-    const pods = await kube.core.listNamespacedPod({
-      namespace: ref.namespace,
-      labelSelector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
-    });
+    const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
+      kube.core.listNamespacedPod({
+        namespace: ref.namespace,
+        labelSelector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
+      }),
+    );
     return pods.items
       .filter((pod) => !pod.metadata?.deletionTimestamp)
       .flatMap((pod) => pod.status?.containerStatuses ?? [])

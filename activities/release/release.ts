@@ -3,7 +3,7 @@ import type { KubeClients } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import type { ReleaseRef } from '../../src/release/ref.ts';
 import { olderOverlapping, type SelectorOwner } from '../../src/release/selectors.ts';
-import { classifyApiError } from './refusals.ts';
+import { classifyApiError, refusedOr } from './refusals.ts';
 import type { Revision } from './revisions.ts';
 
 export interface ObservedRelease {
@@ -59,10 +59,12 @@ export function createReleaseActivities(kube: KubeClients) {
   /** IPs of the Ready pods that run a revision, for per-pod HTTP checks. */
   async function readyPodIps({ ref, revision }: { ref: ReleaseRef; revision: Revision }): Promise<string[]> {
     const labels = revision.template.selector.matchLabels;
-    const pods = await kube.core.listNamespacedPod({
-      namespace: ref.namespace,
-      labelSelector: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
-    });
+    const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
+      kube.core.listNamespacedPod({
+        namespace: ref.namespace,
+        labelSelector: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+      }),
+    );
     const images = revision.images.join(',');
     return pods.items
       .filter((pod) => !pod.metadata?.deletionTimestamp)

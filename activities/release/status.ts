@@ -56,8 +56,19 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
     }
   }
 
-  const recordEvent = ({ ref, event }: { ref: ReleaseRef; event: ReleaseEvent }): Promise<void> =>
-    recordReleaseEvent(kube, ref, event, instance);
+  /**
+   * Records an Event. One the API server refuses (no permission, the namespace being deleted) is
+   * logged and given up: an Event is for people, and must never hold up a rollout by retrying for ever.
+   */
+  async function recordEvent({ ref, event }: { ref: ReleaseRef; event: ReleaseEvent }): Promise<void> {
+    try {
+      await recordReleaseEvent(kube, ref, event, instance);
+    } catch (err) {
+      const code = apiStatus((err as Error).cause);
+      if (code === undefined || code >= 500 || code === 429) throw err;
+      log.warn('the API server refused an Event; it is not recorded', { release: `${ref.namespace}/${ref.name}`, reason: event.reason, err });
+    }
+  }
 
   /** One phase transition, everywhere it is observed: status, an Event, a log line and a metric. */
   async function recordTransition({ ref, from, to, status, event }: TransitionInput): Promise<boolean> {
