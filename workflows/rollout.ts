@@ -6,6 +6,7 @@ import type { CheckResult } from '../src/health/types.ts';
 import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../src/release/analysis-plan.ts';
 import { RefusalType } from '../src/release/refusal.ts';
 import type { ReleaseState } from '../src/release/state.ts';
+import { templateProblems } from '../src/release/template-checks.ts';
 import { judgeRollout, verdictSummary } from '../src/release/verdict-summary.ts';
 import { releaseRevision } from '../src/temporal/search-attributes.ts';
 import type { Revision } from '../activities/release/revisions.ts';
@@ -29,7 +30,7 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   state.data.generation = message.generation;
   state.data.spec = message.spec;
   const defaults = await local.operatorDefaults();
-  const problems = specProblems(message.spec, defaults);
+  const problems = [...specProblems(message.spec, defaults), ...templateProblems(message.spec.template)];
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {

@@ -28,10 +28,11 @@ export function classifyApiError(err: unknown, action: string, { notFoundIsFinal
 
 /**
  * A server-side apply whose object does not fit the kind's schema (an unknown field, duplicate keys of
- * a list map) is answered with a 500 that names the field: the object, not the server, is at fault.
+ * a list map, a resource quantity that is not one) is answered with a 500 that names the field: the
+ * object, not the server, is at fault.
  */
 const untypedApply = (refusal: { code: number; message: string }): boolean =>
-  refusal.code === 500 && refusal.message.startsWith('failed to create typed patch object');
+  refusal.code === 500 && /^failed to (create typed patch object|convert new object)/.test(refusal.message);
 
 /** A refusal rollguard makes itself: an object in the way that belongs to someone else. */
 export function foreignObject(message: string): ApplicationFailure {

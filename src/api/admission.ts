@@ -30,7 +30,7 @@ export interface AdmissionIssue {
   message: string;
 }
 
-const durationCel = "'^[1-9][0-9]*(ms|s|m|h)$'";
+const durationCel = "'^[1-9][0-9]{0,5}(ms|s|m|h)$'";
 const advice = 'shorten its interval, lower its failureThreshold, or lengthen analysis.window';
 
 const msOf = (text: string | undefined): number | undefined => {

@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 /**
  * Durations are written the way Kubernetes users write them ("500ms", "30s", "5m", "1h"). The pattern
- * is also a valid Go duration, so CEL rules can compare them with `duration(...)`.
+ * is also a valid Go duration, so CEL rules can compare them with `duration(...)`; at most six digits
+ * (999999h is 114 years), so no duration overflows Go's nanoseconds in those rules.
  */
-export const durationPattern = /^[1-9][0-9]*(ms|s|m|h)$/;
+export const durationPattern = /^[1-9][0-9]{0,5}(ms|s|m|h)$/;
 
 const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
@@ -25,7 +26,7 @@ export function atLeast(text: string, floor: string): boolean {
 }
 
 // The same pattern as durationPattern, for CEL: a rule must not call duration() on what it cannot parse.
-const celDurationPattern = "'^[1-9][0-9]*(ms|s|m|h)$'";
+const celDurationPattern = "'^[1-9][0-9]{0,5}(ms|s|m|h)$'";
 
 /** The shortest a check's interval and a probe's timeout may be (1 ms intervals made 5 probes a second). */
 export const checkFloors = { interval: '1s', timeout: '100ms' } as const;

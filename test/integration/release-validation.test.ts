@@ -86,6 +86,7 @@ const invalidSpecs: { what: string; field: string; edit: Edit; says: RegExp }[] 
   { what: 'a failure threshold of 0', field: 'spec.healthChecks.prometheus[0].failureThreshold', edit: (s) => (s.healthChecks.prometheus[0].failureThreshold = 0), says: /greater than or equal to 1/ },
   { what: 'an unknown noData outcome', field: 'spec.healthChecks.prometheus[0].noData', edit: (s) => (s.healthChecks.prometheus[0].noData = 'Ignore'), says: /Unsupported value/ },
   { what: 'an analysis window in words', field: 'spec.analysis.window', edit: (s) => (s.analysis = { window: '5 minutes' }), says: /should match/ },
+  { what: 'an analysis window of a billion years', field: 'spec.analysis.window', edit: (s) => (s.analysis = { window: '999999999999999h' }), says: /should match/ },
   { what: 'a failure weight of 0', field: 'spec.analysis.failureWeight', edit: (s) => (s.analysis = { failureWeight: 0 }), says: /greater than or equal to 1/ },
   { what: 'automatic rollback written as text', field: 'spec.rollback.automatic', edit: (s) => (s.rollback = { automatic: 'yes' }), says: /must be of type boolean/ },
   { what: 'a revision history limit of 0', field: 'spec.revisionHistoryLimit', edit: (s) => (s.revisionHistoryLimit = 0), says: /greater than or equal to 1/ },

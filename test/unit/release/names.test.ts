@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deploymentName, releaseLabelValue, revisionObjectName } from '../../../src/release/names.ts';
 import { olderOverlapping, selectorsOverlap } from '../../../src/release/selectors.ts';
+import { templateProblems } from '../../../src/release/template-checks.ts';
 
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -43,5 +44,20 @@ describe('overlapping selectors', () => {
     const apart = { namespace: 'n', name: 'api', uid: '3', createdAt: '2025-01-01T00:00:00Z', matchLabels: { app: 'api' } };
     expect(olderOverlapping(newer, [older, newer, apart]).map((o) => o.name)).toEqual(['web']);
     expect(olderOverlapping(older, [older, newer, apart])).toEqual([]);
+  });
+});
+
+describe('resource quantities in a pod template', () => {
+  const template = (resources: unknown) =>
+    ({ selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', resources }] } } }) as never;
+
+  it('a valid one passes', () => {
+    expect(templateProblems(template({ limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: 2, 'nvidia.com/gpu': '1' } }))).toEqual([]);
+  });
+
+  it.each(['lots', '', '1.5.5', '10 Gi'])('%j is refused, naming the field', (value) => {
+    expect(templateProblems(template({ limits: { cpu: value } }))).toEqual([
+      `spec.template.template.spec.containers[0].resources.limits.cpu: ${JSON.stringify(value)} is not a quantity (such as "500m", "1Gi" or "2")`,
+    ]);
   });
 });

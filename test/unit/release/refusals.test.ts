@@ -29,6 +29,8 @@ describe('API errors an activity meets', () => {
   it('a server-side apply of an object that does not fit its schema is final, though answered with a 500', () => {
     const err = apiError(500, '', 'failed to create typed patch object (n/web; apps/v1, Kind=Deployment): .spec.template.spec.nodeSelectr: field not declared in schema');
     expect((classifyApiError(err, 'apply') as ApplicationFailure).message).toContain('nodeSelectr: field not declared in schema');
+    const quantity = apiError(500, '', 'failed to convert new object (n/web; apps/v1, Kind=Deployment) to proper version: quantities must match the regular expression');
+    expect((classifyApiError(quantity, 'apply') as ApplicationFailure).nonRetryable).toBe(true);
     const other = apiError(500, 'InternalError', 'etcdserver: request timed out');
     expect(classifyApiError(other, 'apply')).toBe(other);
   });
