@@ -9,8 +9,8 @@ import { startTemporal } from '../../src/stack/temporal.ts';
  * stack recorded when it started them (this stack's own, on its own ports: test/faults/stack-env.ts).
  */
 
-async function gone(pid: number, what: string): Promise<void> {
-  await waitFor(`${what} (pid ${pid}) to exit`, async () => !isAlive(pid), { timeoutMs: 30_000, intervalMs: 50 });
+async function gone(pid: number, what: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${what} (pid ${pid}) to exit`, async () => !isAlive(pid), { timeoutMs, intervalMs: 50 });
 }
 
 /** SIGKILL of the Temporal dev server: nothing is flushed or drained; its SQLite file keeps what was committed. */
@@ -30,10 +30,15 @@ async function apiserverPid(): Promise<number> {
   return pid;
 }
 
-/** Stops the kube-apiserver (SIGTERM, as an operator or a failed node would); etcd and the rest keep running. */
+/**
+ * Stops the kube-apiserver as the stack stops its servers: SIGTERM, then SIGKILL when it has not
+ * exited within 10 s (it stops listening at once, but may hang draining watches). etcd and the
+ * rest of the cluster keep running.
+ */
 export async function stopApiserver(): Promise<void> {
   const pid = await apiserverPid();
   process.kill(pid, 'SIGTERM');
+  await gone(pid, 'the kube-apiserver', 10_000).catch(() => process.kill(pid, 'SIGKILL'));
   await gone(pid, 'the kube-apiserver');
 }
 
