@@ -75,6 +75,15 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
       problems.push(`spec.healthChecks.http[${i}].port: no container of the pod template declares a port named "${check.port}"`);
     }
   });
+  // A threshold no combination of failures can reach makes every revision healthy, whatever happens.
+  const { readiness, http, prometheus } = spec.healthChecks;
+  const total = readiness.weight + [...http, ...prometheus].reduce((sum, check) => sum + check.weight, 0);
+  if (spec.analysis.failureWeight > total) {
+    problems.push(
+      `spec.analysis.failureWeight: ${spec.analysis.failureWeight} is more than the weight of every check together (${total}), so no revision could ever ` +
+        'fail; lower it, or raise the weights of the checks (to watch without rolling back, set rollback.automatic: false instead)',
+    );
+  }
   return problems;
 }
 
