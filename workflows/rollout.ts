@@ -204,6 +204,9 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   const watch = watchScope.run(() =>
     waits.watchReadiness({ ref, revision: revision.revision, matchLabels: spec.template.selector.matchLabels, until, toleranceMs: deadlineMs, weight }),
   );
+  // Handled at once: if a step below is cancelled first (a newer spec), the watch's own cancellation
+  // must not surface as an unhandled rejection, which fails the workflow task for good.
+  watch.catch(() => undefined);
   if (!hasChecks) {
     announceAnalysis(state, revision, spec.analysis.window);
     await writeStatus(state);
@@ -211,6 +214,7 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   }
   const analysisScope = new CancellationScope();
   const analysis = analysisScope.run(() => analyse(state, revision, readiness));
+  analysis.catch(() => undefined);
   // Whichever ends first may already decide the verdict: then the other is cancelled, not awaited.
   const first = await Promise.race([watch.then((r) => ({ watched: r })), analysis.then((checks) => ({ checks }))]);
   if ('watched' in first && first.watched.outcome === 'Fail' && first.watched.weight >= threshold) {

@@ -210,6 +210,25 @@ describe('the Release workflow at its edges', () => {
     await handle.terminate();
   });
 
+  it('a newer spec arriving while the readiness watch starts supersedes the rollout cleanly', async () => {
+    const { handle, readyAt } = await start({ image: 'example/app:v1' });
+    const rolledOut = new Gate<{ complete: boolean }>();
+    const watching = new Gate<CheckResult>();
+    world.rollout.push({ gate: rolledOut });
+    world.watch.push({ gate: watching });
+    await rolledOut.reached;
+    // The status write that announces the window is held, with the watch already started.
+    const announced = new Gate<void>();
+    world.statusGate = announced;
+    rolledOut.release({ complete: true });
+    await Promise.all([announced.reached, watching.reached]);
+    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
+    await readyAt(2);
+    announced.release();
+    watching.release({ name: 'readiness', kind: 'readiness', outcome: 'Pass', weight: 3, reason: 'late' });
+    await handle.terminate();
+  });
+
   it('delete during a rollout ends the workflow', async () => {
     const { handle } = await start({ image: 'example/app:v1' });
     const held = new Gate<{ complete: boolean }>();
