@@ -4,7 +4,7 @@ import { startController, type ControllerOptions, type RunningController } from 
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import { createLogger } from '../../src/log.ts';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId, statusManager } from '../../src/release/ref.ts';
 import type { TemporalConnection } from '../../src/temporal/client.ts';
 import { installCrd, sampleRelease } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, waitFor } from './stack.ts';
@@ -91,8 +91,9 @@ export async function controllerHarness(prefix: string) {
     },
 
     patch: (name: string, body: object): Promise<StoredRelease> => admin.custom.patchNamespacedCustomObject({ ...target(name), body }, mergePatch),
+    /** Writes status as the workflow would (its field manager): a status written by anyone else is restored. */
     patchStatus: (name: string, status: object): Promise<StoredRelease> =>
-      admin.custom.patchNamespacedCustomObjectStatus({ ...target(name), body: { status } }, mergePatch),
+      admin.custom.patchNamespacedCustomObjectStatus({ ...target(name), body: { status }, fieldManager: statusManager }, mergePatch),
     remove: (name: string): Promise<unknown> => admin.custom.deleteNamespacedCustomObject(target(name)),
     workflowId: (release: StoredRelease): string => releaseWorkflowId({ namespace, name: release.metadata.name, uid: release.metadata.uid }),
 
