@@ -160,9 +160,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       continue;
     }
     const rollback = rollbacks.shift();
-    if (rollback) {
-      if (rollback.request.requestId !== undefined) state.data.observedRollbackRequest = rollback.request.requestId;
-    }
+    if (rollback?.request.requestId !== undefined) state.data.observedRollbackRequest = rollback.request.requestId;
     if (rollback?.outcome) {
       await refuseRollback(state, (rollback.outcome as { refused: string }).refused);
       if (rollback.request.requestId !== undefined) await writeStatus(state);

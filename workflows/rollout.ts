@@ -34,9 +34,8 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {
-    const adopt = message.spec.adopt;
     problems.push(
-      ...(await kube.dryRunTemplate({ ref: state.data.ref, template: message.spec.template, ...(adopt !== undefined ? { adopt } : {}) })),
+      ...(await kube.dryRunTemplate({ ref: state.data.ref, template: message.spec.template, adopt: message.spec.adopt })),
       ...(await kube.selectorConflicts({ ref: state.data.ref, matchLabels: message.spec.template.selector.matchLabels })),
     );
   }
@@ -96,7 +95,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     rollout.revision = revision.revision;
     state.data.desiredRevision = revision.revision;
     state.addRevision({ revision: revision.revision, images: revision.images, createdAt: revision.createdAt, outcome: 'InProgress' });
-    await kube.applyRevision({ ref, revision, ...(spec.adopt !== undefined ? { adopt: spec.adopt } : {}) });
+    await kube.applyRevision({ ref, revision, adopt: spec.adopt });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;
@@ -281,7 +280,7 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
 
   try {
     const revision = await kube.readRevision({ ref, revision: to });
-    await kube.applyRevision({ ref, revision, ...(state.data.spec?.adopt !== undefined ? { adopt: state.data.spec.adopt } : {}) });
+    await kube.applyRevision({ ref, revision, adopt: state.data.spec?.adopt });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;

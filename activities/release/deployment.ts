@@ -2,7 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../src/api/index.ts';
-import type { KubeClients } from '../../src/kube/client.ts';
+import { type KubeClients, labelSelector } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import { deploymentName, releaseLabelValue } from '../../src/release/names.ts';
 import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../src/release/ref.ts';
@@ -119,7 +119,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
 
   /** Applies the revision to the Release's Deployment (idempotent); what the API server refuses is final. */
   async function applyRevision({ ref, revision, adopt }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
-    await checkOwnership(ref, { ...(adopt !== undefined ? { adopt } : {}) });
+    await checkOwnership(ref, { adopt });
     try {
       await apply(ref, revision, false);
     } catch (err) {
@@ -134,7 +134,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
    */
   async function dryRunTemplate({ ref, template, adopt }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
     try {
-      await checkOwnership(ref, { ...(adopt !== undefined ? { adopt } : {}) });
+      await checkOwnership(ref, { adopt });
       await apply(ref, { revision: 0, template }, true);
       return [];
     } catch (err) {
@@ -170,7 +170,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
     const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
       kube.core.listNamespacedPod({
         namespace: ref.namespace,
-        labelSelector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
+        labelSelector: labelSelector(matchLabels),
       }),
     );
     return pods.items

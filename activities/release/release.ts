@@ -1,5 +1,5 @@
 import { parseRelease, releaseResource, type ReleaseStatus } from '../../src/api/index.ts';
-import type { KubeClients } from '../../src/kube/client.ts';
+import { type KubeClients, labelSelector } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import type { ReleaseRef } from '../../src/release/ref.ts';
 import { olderOverlapping, type SelectorOwner } from '../../src/release/selectors.ts';
@@ -62,7 +62,7 @@ export function createReleaseActivities(kube: KubeClients) {
     const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
       kube.core.listNamespacedPod({
         namespace: ref.namespace,
-        labelSelector: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+        labelSelector: labelSelector(labels),
       }),
     );
     const images = revision.images.join(',');
