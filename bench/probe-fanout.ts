@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createHttpGate } from '../activities/health/http.ts';
-import { fetchTransport, nodeTransport } from '../activities/health/transport.ts';
+import { createHttpGate } from '../src/activities/checks/http.ts';
+import { fetchTransport, nodeTransport } from '../src/activities/checks/transport.ts';
 
 /**
  * Fan-out benchmark of the HTTP health gate: N targets that answer after a known latency, probed with

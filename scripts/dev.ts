@@ -1,8 +1,9 @@
 // Development commands, run by scripts/bootstrap.mjs on the project's Node once set-up is done.
 import { spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
-import { repoRoot } from '../src/stack/paths.ts';
-import { buildTools, stackDown, stackEnv, stackEnvLines, stackUp } from '../src/stack/stack.ts';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../dev/stack/paths.ts';
+import { buildTools, stackDown, stackEnv, stackEnvLines, stackUp } from '../dev/stack/stack.ts';
 
 const say = (line: string): void => console.error(`[rollguard] ${line}`);
 
@@ -39,10 +40,15 @@ async function test(args: string[]): Promise<number> {
   return checks.every(Boolean) ? 0 : 1;
 }
 
-/** `npm run demo [-- --exit]`: the story of src/demo/demo.ts (the same as `rollguard demo`). */
+/** `npm run demo [-- --exit] [-- -n NAMESPACE]`: the story of dev/demo/demo.ts. */
 async function demo(args: string[]): Promise<number> {
-  const { runDemo } = await import('../src/demo/demo.ts');
-  return await runDemo({ exit: args.includes('--exit') }, say);
+  const { runDemo } = await import('../dev/demo/demo.ts');
+  const { values } = parseArgs({
+    args,
+    options: { exit: { type: 'boolean', default: false }, namespace: { type: 'string', short: 'n' } },
+    strict: true,
+  });
+  return await runDemo({ exit: values.exit, ...(values.namespace ? { namespace: values.namespace } : {}) }, say);
 }
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { parseDuration } from '../api/index.ts';
+import { parseDuration } from '../domain/api/index.ts';
 import { UsageError } from './errors.ts';
 
 /** One flag of the command line, with what `--help` says about it. */

@@ -148,16 +148,6 @@ export const commands: Record<string, Command> = {
       );
     },
   },
-  demo: {
-    summary: 'bring up the local stack and show a rollout, then an automatic rollback (npm run demo)',
-    usage: 'demo [--exit]',
-    flags: { exit: { type: 'boolean', description: 'stop at the end instead of running until Ctrl-C' } },
-    async run(args, session) {
-      positionals(args, [], 'demo');
-      const { demo } = await import('./commands/demo.ts');
-      return demo({ exit: booleanFlag(args.values, 'exit') }, session);
-    },
-  },
 };
 
 function pauseCommand(paused: boolean): Command {

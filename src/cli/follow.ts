@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Release } from '../api/index.ts';
+import type { Release } from '../domain/api/index.ts';
 import { RolloutError } from './errors.ts';
 import { Narrator } from './narration.ts';
 import { conditionOf, factsOf, loadView, type ReleaseView } from './release-view.ts';

@@ -1,4 +1,4 @@
-import type { TransitionRecord } from '../../workflows/messages.ts';
+import type { TransitionRecord } from '../domain/release/records.ts';
 import { phaseText } from './format/status.ts';
 import { progressBar } from './format/text.ts';
 import type { Style } from './output.ts';

@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { Condition, Release, ReleasePhase, RollbackRecord, Verdict } from '../api/index.ts';
+import type { Condition, Release, ReleasePhase, RollbackRecord, Verdict } from '../domain/api/index.ts';
 import { isNotFound } from '../kube/errors.ts';
-import { deploymentName } from '../release/names.ts';
-import { type ReleaseSnapshot, type RolloutProgress, statusQuery } from '../../workflows/messages.ts';
+import { deploymentName } from '../domain/release/names.ts';
+import { statusQuery } from '../workflows/messages.ts';
+import type { ReleaseSnapshot, RolloutProgress } from '../domain/release/records.ts';
 import { refOf, workflowIdOf } from './releases.ts';
 import type { Session } from './session.ts';
 

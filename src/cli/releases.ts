@@ -1,6 +1,6 @@
 import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { parseRelease, releaseResource, type Release } from '../api/index.ts';
-import { releaseWorkflowId, type ReleaseRef } from '../release/ref.ts';
+import { parseRelease, releaseResource, type Release } from '../domain/api/index.ts';
+import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
 import { kubeStatus } from './classify.ts';
 import { CliError, ExitCode, NotFoundError } from './errors.ts';
 import type { Session } from './session.ts';

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { statusManager } from '../release/ref.ts';
+import { statusManager } from '../domain/release/ref.ts';
 
 /** A write of the Release's status by someone other than rollguard. */
 export interface ForeignStatusWrite {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { kubeClients } from '../kube/client.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { createLogger, type Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { campaign } from './lease.ts';
 import type { RetryPolicy } from './pending-work.ts';

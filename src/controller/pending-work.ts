@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Logger } from '../log.ts';
-import { describeRef, type ReleaseRef } from '../release/ref.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { describeRef, type ReleaseRef } from '../domain/release/ref.ts';
 
 export interface RetryPolicy {
   baseDelayMs: number;

@@ -1,6 +1,6 @@
-import type { Release } from '../api/index.ts';
-import { cleanupFinalizer, type ReleaseRef } from '../release/ref.ts';
-import type { InvalidSpecMessage, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../../workflows/messages.ts';
+import type { Release } from '../domain/api/index.ts';
+import { cleanupFinalizer, type ReleaseRef } from '../domain/release/ref.ts';
+import type { InvalidSpecMessage, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 import type { ForeignStatusWrite } from './foreign-status.ts';
 import { readRollbackAnnotation } from './rollback-annotation.ts';
 

@@ -1,8 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { parseRelease } from '../api/index.ts';
-import type { Logger } from '../log.ts';
-import { cleanupFinalizer, describeRef, type ReleaseRef } from '../release/ref.ts';
+import { parseRelease } from '../domain/api/index.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { cleanupFinalizer, describeRef, type ReleaseRef } from '../domain/release/ref.ts';
 import { foreignStatusWrite } from './foreign-status.ts';
 import type { DeliveryLedger } from './ledger.ts';
 import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';

@@ -1,7 +1,7 @@
 import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import { releaseResource } from '../api/index.ts';
+import { releaseResource } from '../domain/api/index.ts';
 import type { KubeClients } from '../kube/client.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../telemetry/log.ts';
 import { apiMessage } from '../kube/errors.ts';
 import { retryDelay, type RetryPolicy } from './pending-work.ts';
 

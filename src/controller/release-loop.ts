@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../telemetry/log.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { PendingWork, type RetryPolicy } from './pending-work.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';

@@ -1,7 +1,7 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
-import { releaseResource } from '../api/index.ts';
+import { releaseResource } from '../domain/api/index.ts';
 import type { KubeClients } from '../kube/client.ts';
-import { cleanupFinalizer } from '../release/ref.ts';
+import { cleanupFinalizer } from '../domain/release/ref.ts';
 import { apiMessage, isNotFound } from '../kube/errors.ts';
 import { recordReleaseEvent } from '../kube/events.ts';
 import type { ReleaseMeta } from './plan.ts';

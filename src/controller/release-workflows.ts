@@ -1,21 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
-import { releaseWorkflowId, type ReleaseRef } from '../release/ref.ts';
-import {
-  deleteSignal,
-  type InvalidSpecMessage,
-  invalidSpecSignal,
-  restoreStatusSignal,
-  rollbackSignal,
-  specSignal,
-  type ReleaseMemo,
-  type ReleaseWorkflowInput,
-  type RollbackRequest,
-  type SpecMessage,
-} from '../../workflows/messages.ts';
+import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
+import { deleteSignal, invalidSpecSignal, restoreStatusSignal, rollbackSignal, specSignal } from '../workflows/messages.ts';
+import type { InvalidSpecMessage, ReleaseMemo, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 
-/** The workflow type the worker registers (workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
+/** The workflow type the worker registers (src/workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
 export const releaseWorkflowType = 'releaseWorkflow';
 
 export type WorkflowState = { state: 'Running'; runId: string; taskQueue: string; generation?: number } | { state: 'Closed' | 'Missing' };

@@ -1,5 +1,5 @@
-import { rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../release/ref.ts';
-import type { RollbackRequest } from '../../workflows/messages.ts';
+import { rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../domain/release/ref.ts';
+import type { RollbackRequest } from '../domain/release/records.ts';
 
 /**
  * What `kubectl annotate release web rollguard.dev/rollback-to=3` asks for, or why it cannot be sent.

@@ -1,23 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { V1MicroTime } from '@kubernetes/client-node';
-import { releaseResource } from '../api/index.ts';
+import { releaseResource } from '../domain/api/index.ts';
 import type { KubeClients } from './client.ts';
-import { shortHash } from '../release/names.ts';
+import { shortHash } from '../domain/release/names.ts';
 import { apiMessage, isConflict } from './errors.ts';
-
-export interface ReleaseEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** What rollguard did, e.g. "Rollout", "Rollback" (the Event's action). */
-  action: string;
-  /**
-   * Makes recording idempotent: an Event with the same key is one Event, however often the call is
-   * repeated (activities run at least once). The workflow keys each Event by its own sequence.
-   */
-  key?: string;
-}
+import type { ReleaseEvent } from '../domain/release/events.ts';
 
 /** Names are unique without generateName, which the API server refuses for a prefix ending in ".". */
 const eventName = (release: { name: string; uid: string }, key: string | undefined): string =>

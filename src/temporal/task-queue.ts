@@ -1,6 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { apiMessage } from '../kube/errors.ts';
-import { clusterTaskQueue, taskQueueEnv } from '../release/ref.ts';
+import { clusterTaskQueue, taskQueueEnv } from '../domain/release/ref.ts';
 
 export interface TaskQueueChoice {
   taskQueue: string;

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clusterDir, startKube } from '../../src/stack/kube.ts';
-import { delay, isAlive, runningPid, waitFor } from '../../src/stack/process.ts';
-import { startTemporal } from '../../src/stack/temporal.ts';
+import { clusterDir, startKube } from '../../dev/stack/cluster.ts';
+import { delay, isAlive, runningPid, waitFor } from '../../dev/stack/process.ts';
+import { startTemporal } from '../../dev/stack/temporal.ts';
 
 /**
  * The fault stack's servers stopped and started as a crash or an outage would, by the pids the

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { releaseLabelValue } from '../../src/release/names.ts';
-import { releaseLabel } from '../../src/release/ref.ts';
+import { releaseLabelValue } from '../../src/domain/release/names.ts';
+import { releaseLabel } from '../../src/domain/release/ref.ts';
 import type { FaultScenario, StoredRelease } from './scenario.ts';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];

@@ -8,7 +8,7 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 /**
  * Runs a stack command of scripts/dev.ts in a process of its own with the fault stack's variables:
- * src/stack/ reads its ports and data directory once, when first imported, and this vitest process
+ * dev/stack/ reads its ports and data directory once, when first imported, and this vitest process
  * may already hold the default stack's (the integration project's setup).
  */
 function stackCommand(command: 'stack:up' | 'stack:down'): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { leaseName } from '../../src/controller/lease.ts';
-import type { ReleaseStatus } from '../../src/api/index.ts';
+import type { ReleaseStatus } from '../../src/domain/api/index.ts';
 import { waitFor } from '../support/stack.ts';
 import { specGenerations } from '../support/temporal.ts';
 import { describeEvidence, gatherEvidence, rollbackEvents } from './evidence.ts';

@@ -1,8 +1,8 @@
 import { type KubernetesObject, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { type ReleaseInput, type ReleasePhase, type ReleaseStatus, releaseResource } from '../../src/api/index.ts';
-import { releaseWorkflowId, revisionAnnotation } from '../../src/release/ref.ts';
-import { dataDir } from '../../src/stack/paths.ts';
+import { type ReleaseInput, type ReleasePhase, type ReleaseStatus, releaseResource } from '../../src/domain/api/index.ts';
+import { releaseWorkflowId, revisionAnnotation } from '../../src/domain/release/ref.ts';
+import { dataDir } from '../../dev/stack/paths.ts';
 import type { TemporalConnection } from '../../src/temporal/client.ts';
 import { RollguardProcess, stackShell } from '../integration/cli-process.ts';
 import { installCrd } from '../support/crd.ts';

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import type { ReleaseStatus } from '../../src/api/index.ts';
+import type { ReleaseStatus } from '../../src/domain/api/index.ts';
 import { killTemporal, outage, restartTemporal, startApiserver, stopApiserver } from './components.ts';
 import { describeEvidence, gatherEvidence, rollbackEvents } from './evidence.ts';
 import { healthEndpoint } from './health-endpoint.ts';

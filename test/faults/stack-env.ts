@@ -5,7 +5,7 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 /**
  * The fault tests' own stack: every port and the data directory moved (docs/development.md), so
  * that killing its Temporal server or stopping its kube-apiserver disturbs no other test and no
- * developer's stack. Every variable src/stack/ports.ts reads is set, so a port a developer moved in
+ * developer's stack. Every variable dev/stack/ports.ts reads is set, so a port a developer moved in
  * their shell is never shared with the default stack.
  */
 export const faultStackEnv = {

@@ -1,11 +1,11 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEgressGuard, type EgressConfig, type EgressGuard } from '../../activities/health/egress.ts';
-import { createHttpGate } from '../../activities/health/http.ts';
-import { createPrometheusGate } from '../../activities/health/prometheus.ts';
-import { createDependencyActivities } from '../../activities/release/dependencies.ts';
-import type { HealthGate, HttpCheck, PrometheusCheck } from '../../src/health/types.ts';
+import { createEgressGuard, type EgressConfig, type EgressGuard } from '../../src/activities/checks/egress.ts';
+import { createHttpGate } from '../../src/activities/checks/http.ts';
+import { createPrometheusGate } from '../../src/activities/checks/prometheus.ts';
+import { createDependencyActivities } from '../../src/activities/cluster/dependencies.ts';
+import type { HealthGate, HttpCheck, PrometheusCheck } from '../../src/domain/health/types.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { stackEnv } from '../support/stack.ts';

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd, sampleRelease } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';

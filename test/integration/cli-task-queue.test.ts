@@ -1,6 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly, workflowStatus } from '../support/temporal.ts';

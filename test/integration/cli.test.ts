@@ -1,8 +1,8 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRelease, type Release } from '../../src/api/index.ts';
+import { parseRelease, type Release } from '../../src/domain/api/index.ts';
 import { workflowUrl } from '../../src/cli/links.ts';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';

@@ -1,7 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../src/controller/index.ts';
-import { cleanupFinalizer, rollbackAnnotation } from '../../src/release/ref.ts';
+import { cleanupFinalizer, rollbackAnnotation } from '../../src/domain/release/ref.ts';
 import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
 import { signalsOf, specGenerations, terminateQuietly, workflowStatus } from '../support/temporal.ts';

@@ -1,6 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseResource } from '../../src/api/index.ts';
+import { releaseResource } from '../../src/domain/api/index.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { waitFor } from '../support/stack.ts';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthActivities } from '../../activities/health/analysis.ts';
-import { createPrometheusGate } from '../../activities/health/prometheus.ts';
-import type { CheckResult, PrometheusCheck } from '../../src/health/types.ts';
-import { decideVerdict } from '../../src/health/verdict.ts';
+import { createHealthActivities } from '../../src/activities/checks/analysis.ts';
+import { createPrometheusGate } from '../../src/activities/checks/prometheus.ts';
+import type { CheckResult, PrometheusCheck } from '../../src/domain/health/types.ts';
+import { decideVerdict } from '../../src/domain/health/verdict.ts';
 import { promQuery, TestExporter } from '../support/exporter.ts';
 import { stackEnv, waitFor } from '../support/stack.ts';
 

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { boundaryCases, generatedCases, handCases, type HostileCase, validRelease } from '../support/hostile-cases.ts';
 import { decoderRefusal, describeOutcome, leafOf, namesField, type Outcome, runCase } from '../support/hostile-outcome.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseWorkflowId, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/release/ref.ts';
+import { releaseWorkflowId, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/domain/release/ref.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { signalsOf } from '../support/temporal.ts';
 import { appRelease } from '../support/release-specs.ts';

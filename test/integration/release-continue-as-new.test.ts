@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestContinueAsNewAt } from '../../src/stack/temporal.ts';
-import { rollbackUpdate } from '../../workflows/messages.ts';
+import { suggestContinueAsNewAt } from '../../dev/stack/temporal.ts';
+import { rollbackUpdate } from '../../src/workflows/messages.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 
@@ -10,7 +10,7 @@ afterAll(() => h.stop());
 
 describe('a long-lived Release workflow', () => {
   it('continues as new when the server suggests it, carrying its state', { timeout: 300_000 }, async () => {
-    // The stack's Temporal suggests continue-as-new at a low history length (src/stack/temporal.ts).
+    // The stack's Temporal suggests continue-as-new at a low history length (dev/stack/temporal.ts).
     let version = 0;
     const release = await h.apply(appRelease('long', { image: 'example/long:v0', window: '1s' }));
     const handle = h.handle(h.ref(release));

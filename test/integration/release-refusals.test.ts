@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseInput } from '../../src/api/index.ts';
+import type { ReleaseInput } from '../../src/domain/api/index.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 

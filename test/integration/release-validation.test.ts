@@ -1,6 +1,6 @@
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRelease, releaseResource } from '../../src/api/index.ts';
+import { parseRelease, releaseResource } from '../../src/domain/api/index.ts';
 import { installCrd, sampleRelease } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 

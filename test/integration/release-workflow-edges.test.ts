@@ -2,13 +2,11 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseSpecSchema } from '../../src/api/index.ts';
-import type { CheckResult } from '../../src/health/types.ts';
-import type { ReleaseRef } from '../../src/release/ref.ts';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
-import {
-  deleteSignal, pauseSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery,
-} from '../../workflows/messages.ts';
+import { releaseSpecSchema } from '../../src/domain/api/index.ts';
+import type { CheckResult } from '../../src/domain/health/types.ts';
+import type { ReleaseRef } from '../../src/domain/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
+import { deleteSignal, pauseSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
 import { workflowBundle } from '../support/releases.ts';
 import { Gate, ScriptedWorld } from '../support/scripted-activities.ts';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdPortOf, type KubeComponent, recordedComponents, recordedPid, savedKwokctlConfig } from '../../src/stack/kube-components.ts';
-import { clusterDir } from '../../src/stack/kube.ts';
-import { commandLine, portHolders } from '../../src/stack/listeners.ts';
-import { type PortName, ports } from '../../src/stack/ports.ts';
-import { runningPid } from '../../src/stack/process.ts';
+import { etcdPortOf, type KubeComponent, recordedComponents, recordedPid, savedKwokctlConfig } from '../../dev/stack/cluster-components.ts';
+import { clusterDir } from '../../dev/stack/cluster.ts';
+import { commandLine, portHolders } from '../../dev/stack/listeners.ts';
+import { type PortName, ports } from '../../dev/stack/ports.ts';
+import { runningPid } from '../../dev/stack/process.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 
 // Who holds a port is read from /proc.

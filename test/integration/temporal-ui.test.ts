@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowSearchUrl, workflowUrl } from '../../src/cli/links.ts';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { stackEnv, waitFor } from '../support/stack.ts';

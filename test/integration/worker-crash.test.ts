@@ -1,8 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseResource } from '../../src/api/index.ts';
-import { releaseWorkflowId } from '../../src/release/ref.ts';
+import { releaseResource } from '../../src/domain/api/index.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';

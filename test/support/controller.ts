@@ -1,10 +1,10 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { releaseResource, type ReleaseInput } from '../../src/api/index.ts';
+import { releaseResource, type ReleaseInput } from '../../src/domain/api/index.ts';
 import { startController, type ControllerOptions, type RunningController } from '../../src/controller/index.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
-import { createLogger } from '../../src/log.ts';
-import { releaseWorkflowId, statusManager } from '../../src/release/ref.ts';
+import { createLogger } from '../../src/telemetry/log.ts';
+import { releaseWorkflowId, statusManager } from '../../src/domain/release/ref.ts';
 import type { TemporalConnection } from '../../src/temporal/client.ts';
 import { installCrd, sampleRelease } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, waitFor } from './stack.ts';

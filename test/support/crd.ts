@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ReleaseInput } from '../../src/api/index.ts';
-import { installReleaseCrd } from '../../src/demo/cluster.ts';
+import type { ReleaseInput } from '../../src/domain/api/index.ts';
+import { installReleaseCrd } from '../../dev/demo/crd-install.ts';
 
 /** The committed deploy/crd/release.yaml (what a user installs, not a fresh rendering), applied as the demo does. */
 export const installCrd = (kubeConfig: KubeConfig, { timeoutMs = 30_000 } = {}): Promise<void> =>

@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { prometheusTargetsDir } from '../../src/stack/prometheus.ts';
+import { prometheusTargetsDir } from '../../dev/stack/prometheus.ts';
 
 /**
  * A metrics endpoint whose values the test sets, registered as a scrape target of the stack's

@@ -1,4 +1,4 @@
-import { stackUp } from '../../src/stack/stack.ts';
+import { stackUp } from '../../dev/stack/stack.ts';
 
 /** Integration tests attach to the local stack; start whatever of it is not already answering. */
 export default async function setup(): Promise<void> {

@@ -1,7 +1,7 @@
-import { ConditionReason, ConditionType, parseDuration } from '../../src/api/index.ts';
+import { ConditionReason, ConditionType, parseDuration } from '../../src/domain/api/index.ts';
 import { apiRefusal } from '../../src/kube/errors.ts';
-import { deploymentName, releaseLabelValue } from '../../src/release/names.ts';
-import { releaseLabel } from '../../src/release/ref.ts';
+import { deploymentName, releaseLabelValue } from '../../src/domain/release/names.ts';
+import { releaseLabel } from '../../src/domain/release/ref.ts';
 import type { CaseEnv, Expected, HostileCase } from './hostile-cases.ts';
 import type { StoredRelease } from './controller.ts';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { releaseCrd } from '../../src/api/crd.ts';
-import type { JsonSchema } from '../../src/api/structural.ts';
+import { releaseCrd } from '../../src/domain/api/crd.ts';
+import type { JsonSchema } from '../../src/domain/api/structural.ts';
 
 /**
  * Mutations of a valid Release that break one field at a time, derived from the Release CRD's

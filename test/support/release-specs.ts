@@ -1,4 +1,4 @@
-import type { ReleaseInput } from '../../src/api/index.ts';
+import type { ReleaseInput } from '../../src/domain/api/index.ts';
 
 export interface AppOptions {
   image: string;

@@ -1,18 +1,19 @@
 import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { toolPath } from '../../src/stack/tools.ts';
+import { toolPath } from '../../dev/stack/tools.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/stack/paths.ts';
+import { repoRoot } from '../../dev/stack/paths.ts';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/api/index.ts';
-import { createLogger } from '../../src/log.ts';
-import { type ReleaseRef, releaseWorkflowId } from '../../src/release/ref.ts';
-import { createReleaseWorker, workflowsPath } from '../../src/worker/index.ts';
+import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/domain/api/index.ts';
+import { createLogger } from '../../src/telemetry/log.ts';
+import { type ReleaseRef, releaseWorkflowId } from '../../src/domain/release/ref.ts';
+import { createReleaseWorker, workflowsPath } from '../../src/server/worker.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
-import { type ReleaseSnapshot, specSignal, statusQuery } from '../../workflows/messages.ts';
+import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
+import type { ReleaseSnapshot } from '../../src/domain/release/records.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
 

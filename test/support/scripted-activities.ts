@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../activities/index.ts';
-import type { Revision } from '../../activities/release/revisions.ts';
-import type { ReleaseStatus } from '../../src/api/index.ts';
-import type { CheckResult } from '../../src/health/types.ts';
-import type { ReleaseEvent } from '../../src/kube/events.ts';
-import { RefusalType } from '../../src/release/refusal.ts';
+import type { Activities } from '../../src/activities/index.ts';
+import type { Revision } from '../../src/domain/release/records.ts';
+import type { ReleaseStatus } from '../../src/domain/api/index.ts';
+import type { CheckResult } from '../../src/domain/health/types.ts';
+import type { ReleaseEvent } from '../../src/domain/release/events.ts';
+import { RefusalType } from '../../src/domain/release/refusal.ts';
 
 type Template = Parameters<Activities['snapshotRevision']>[0]['template'];
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../../src/kube/client.ts';
-import { waitFor } from '../../src/stack/process.ts';
-import { stackEnv } from '../../src/stack/stack.ts';
+import { waitFor } from '../../dev/stack/process.ts';
+import { stackEnv } from '../../dev/stack/stack.ts';
 
 export { waitFor };
 export { stackEnv };

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
-import { stackEnv } from '../../src/stack/stack.ts';
+import { stackEnv } from '../../dev/stack/stack.ts';
 import { connectTemporal, type TemporalConnection } from '../../src/temporal/client.ts';
 
 /** A client of the local stack's Temporal server, the way rollguard itself connects. */

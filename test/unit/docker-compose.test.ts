@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../src/stack/paths.ts';
-import { defaultPorts as ports } from '../../src/stack/ports.ts';
-import { searchAttributes, searchAttributeSpec } from '../../src/temporal/search-attributes.ts';
+import { repoRoot } from '../../dev/stack/paths.ts';
+import { defaultPorts as ports } from '../../dev/stack/ports.ts';
+import { searchAttributes, searchAttributeSpec } from '../../src/workflows/search-attributes.ts';
 
 interface Service {
   image: string;

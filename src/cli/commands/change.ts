@@ -1,4 +1,4 @@
-import type { Release } from '../../api/index.ts';
+import type { Release } from '../../domain/api/index.ts';
 import { followRollout, type RolloutOutcome } from '../follow.ts';
 import { factsOf } from '../release-view.ts';
 import { imagesOf } from '../releases.ts';

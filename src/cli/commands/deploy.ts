@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import { parseRelease, releaseResource, type Release } from '../../api/index.ts';
+import { parseRelease, releaseResource, type Release } from '../../domain/api/index.ts';
 import { UsageError } from '../errors.ts';
 import { rolloutFailure } from '../follow.ts';
 import { applyRelease, findRelease } from '../releases.ts';

@@ -1,6 +1,6 @@
-import type { Release } from '../../api/index.ts';
-import { releaseLabel } from '../../release/ref.ts';
-import type { RevisionSummary } from '../../../workflows/messages.ts';
+import type { Release } from '../../domain/api/index.ts';
+import { releaseLabel } from '../../domain/release/ref.ts';
+import type { RevisionSummary } from '../../domain/release/records.ts';
 import { renderHistory, revisionEntries, rollbackEntries, type ReleaseHistory } from '../format/history.ts';
 import { querySnapshot } from '../release-view.ts';
 import { readRelease, refOf, workflowIdOf } from '../releases.ts';

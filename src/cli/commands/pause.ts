@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { pauseSignal, resumeSignal } from '../../../workflows/messages.ts';
+import { pauseSignal, resumeSignal } from '../../workflows/messages.ts';
 import { NotFoundError } from '../errors.ts';
 import { readRelease, workflowIdOf } from '../releases.ts';
 import type { Session } from '../session.ts';

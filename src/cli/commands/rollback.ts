@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { rollbackUpdate, type RollbackOutcome } from '../../../workflows/messages.ts';
+import { rollbackUpdate } from '../../workflows/messages.ts';
+import type { RollbackOutcome } from '../../domain/release/records.ts';
 import { NotFoundError, RolloutError } from '../errors.ts';
 import { readRelease, workflowIdOf } from '../releases.ts';
 import type { Session } from '../session.ts';

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { createLogger } from '../../log.ts';
+import { createLogger } from '../../telemetry/log.ts';
 import { resolveTaskQueue } from '../../temporal/task-queue.ts';
 import { UsageError } from '../errors.ts';
-import { startRollguard } from '../run/rollguard.ts';
-import { installTemporalRuntime } from '../run/temporal-runtime.ts';
+import { InvalidSettingError, startRollguard } from '../../server/rollguard.ts';
+import { installTemporalRuntime } from '../../server/temporal-runtime.ts';
 import type { Session } from '../session.ts';
 
 export interface RunOptions {
@@ -46,6 +46,8 @@ export async function run(options: RunOptions, session: Session): Promise<number
     taskQueue,
     metrics: { host: options.metricsHost, port: options.metricsPort },
     log,
+  }).catch((err: unknown) => {
+    throw err instanceof InvalidSettingError ? new UsageError(err.message, { cause: err }) : err;
   });
 
   const abort = new AbortController();

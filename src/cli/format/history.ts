@@ -1,5 +1,5 @@
-import type { RollbackRecord } from '../../api/index.ts';
-import type { RevisionSummary, TransitionRecord } from '../../../workflows/messages.ts';
+import type { RollbackRecord } from '../../domain/api/index.ts';
+import type { RevisionSummary, TransitionRecord } from '../../domain/release/records.ts';
 import type { Style } from '../output.ts';
 import { age, table } from './text.ts';
 

@@ -1,4 +1,4 @@
-import type { ReleasePhase } from '../../api/index.ts';
+import type { ReleasePhase } from '../../domain/api/index.ts';
 import type { Style } from '../output.ts';
 import { phaseText } from './status.ts';
 import { age, table } from './text.ts';

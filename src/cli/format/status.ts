@@ -1,4 +1,4 @@
-import type { ReleasePhase } from '../../api/index.ts';
+import type { ReleasePhase } from '../../domain/api/index.ts';
 import { workflowUrl } from '../links.ts';
 import type { Style } from '../output.ts';
 import { factsOf, type ReleaseView } from '../release-view.ts';

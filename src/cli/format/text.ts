@@ -1,4 +1,4 @@
-import type { RolloutProgress } from '../../../workflows/messages.ts';
+import type { RolloutProgress } from '../../domain/release/records.ts';
 
 /** How long ago, as kubectl prints ages: "45s", "12m", "3h", "5d". */
 export function age(time: string | Date | undefined, now: Date = new Date()): string {

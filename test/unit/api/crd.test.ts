@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { releaseCrd, releaseCrdFile, renderReleaseCrd } from '../../../src/api/crd.ts';
-import { toStructural, type JsonSchema } from '../../../src/api/structural.ts';
+import { releaseCrd, releaseCrdFile, renderReleaseCrd } from '../../../src/domain/api/crd.ts';
+import { toStructural, type JsonSchema } from '../../../src/domain/api/structural.ts';
 
 const schema = releaseCrd().spec.versions[0]!.schema.openAPIV3Schema;
 
@@ -28,7 +28,7 @@ const nodes = walk(schema);
 const pathsWith = (key: string) => nodes.filter(({ node }) => node[key] !== undefined).map(({ path }) => path);
 
 describe('the Release CRD', () => {
-  it('is committed exactly as the generator writes it (run `node scripts/generate-crd.ts` after changing src/api)', () => {
+  it('is committed exactly as the generator writes it (run `node scripts/generate-crd.ts` after changing src/domain/api)', () => {
     expect(readFileSync(releaseCrdFile, 'utf8')).toBe(renderReleaseCrd());
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationPattern, parseDuration } from '../../../src/api/index.ts';
+import { durationPattern, parseDuration } from '../../../src/domain/api/index.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRelease, releaseSpecSchema, type Release, type ReleaseInput } from '../../../src/api/index.ts';
+import { parseRelease, releaseSpecSchema, type Release, type ReleaseInput } from '../../../src/domain/api/index.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 function parsed(input: unknown): Release {

@@ -54,7 +54,7 @@ describe('the CLI entry point', () => {
   });
 
   it.each([
-    [['frobnicate'], 2, 'rollguard: unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run, demo\n'],
+    [['frobnicate'], 2, 'rollguard: unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run\n'],
     [['status', '-o', 'xml'], 2, 'rollguard: -o xml is not an output format; use one of: text, json, yaml\n'],
     [['set-image', 'web'], 2, 'rollguard: usage: rollguard set-image RELEASE CONTAINER=IMAGE... (e.g. web app=example/web:v2)\n'],
     [['run', '--controller-only', '--worker-only'], 2, 'rollguard: --controller-only and --worker-only exclude each other; give at most one\n'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Narrator } from '../../../src/cli/narration.ts';
 import { plainStyle } from '../../../src/cli/output.ts';
-import type { TransitionRecord } from '../../../workflows/messages.ts';
+import type { TransitionRecord } from '../../../src/domain/release/records.ts';
 import { ago, condition, now, view, webRelease } from './views.ts';
 
 const moved = (at: string, from: TransitionRecord['from'], to: TransitionRecord['to'], message: string): TransitionRecord => ({ at, from, to, reason: 'R', message });

@@ -1,6 +1,6 @@
-import { parseRelease, type Release, type ReleaseStatus } from '../../../src/api/index.ts';
+import { parseRelease, type Release, type ReleaseStatus } from '../../../src/domain/api/index.ts';
 import type { ReleaseView } from '../../../src/cli/release-view.ts';
-import type { ReleaseSnapshot } from '../../../workflows/messages.ts';
+import type { ReleaseSnapshot } from '../../../src/domain/release/records.ts';
 import { appRelease } from '../../support/release-specs.ts';
 
 export const now = new Date('2026-01-01T12:00:00Z');

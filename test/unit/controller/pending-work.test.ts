@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../../src/log.ts';
+import { createLogger } from '../../../src/telemetry/log.ts';
 import { PendingWork, retryDelay } from '../../../src/controller/pending-work.ts';
-import type { ReleaseRef } from '../../../src/release/ref.ts';
-import { waitFor } from '../../../src/stack/process.ts';
+import type { ReleaseRef } from '../../../src/domain/release/ref.ts';
+import { waitFor } from '../../../dev/stack/process.ts';
 
 const ref: ReleaseRef = { namespace: 'shop', name: 'web', uid: 'uid-1' };
 const quiet = createLogger({}, { write: () => undefined });

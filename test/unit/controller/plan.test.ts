@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRelease, type Release } from '../../../src/api/index.ts';
+import { parseRelease, type Release } from '../../../src/domain/api/index.ts';
 import { planRelease, type Observation, type ReleaseMeta, type RollbackLedger } from '../../../src/controller/plan.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/release/ref.ts';
+import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/domain/release/ref.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 const ref = { namespace: 'shop', name: 'web', uid: 'uid-1' };

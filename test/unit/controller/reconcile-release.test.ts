@@ -5,8 +5,8 @@ import type { ReleaseMeta } from '../../../src/controller/plan.ts';
 import { reconcileRelease } from '../../../src/controller/reconcile-release.ts';
 import type { ReleasePatches } from '../../../src/controller/release-patches.ts';
 import type { ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
-import { createLogger } from '../../../src/log.ts';
-import { cleanupFinalizer, rollbackAnnotation } from '../../../src/release/ref.ts';
+import { createLogger } from '../../../src/telemetry/log.ts';
+import { cleanupFinalizer, rollbackAnnotation } from '../../../src/domain/release/ref.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 /** Fakes of Temporal and the API server that record what the controller sent. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readRollbackAnnotation } from '../../../src/controller/rollback-annotation.ts';
-import { rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/release/ref.ts';
+import { rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/domain/release/ref.ts';
 
 const read = (value: string, reason?: string, id?: string) =>
   readRollbackAnnotation({

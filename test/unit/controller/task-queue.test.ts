@@ -1,7 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { clusterTaskQueue } from '../../../src/release/ref.ts';
+import { clusterTaskQueue } from '../../../src/domain/release/ref.ts';
 import { resolveTaskQueue } from '../../../src/temporal/task-queue.ts';
 
 /** A cluster whose kube-system Namespace has this uid, or whose API server refuses to show it. */

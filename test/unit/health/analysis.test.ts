@@ -1,9 +1,9 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthActivities, type Clock } from '../../../activities/health/analysis.ts';
-import type { AnalysisProgress } from '../../../src/health/analysis-progress.ts';
-import { readinessResult } from '../../../src/health/readiness.ts';
-import type { AnalysisResult, HttpCheck } from '../../../src/health/types.ts';
+import { createHealthActivities, type Clock } from '../../../src/activities/checks/analysis.ts';
+import type { AnalysisProgress } from '../../../src/domain/health/analysis-progress.ts';
+import { readinessResult } from '../../../src/domain/health/readiness.ts';
+import type { AnalysisResult, HttpCheck } from '../../../src/domain/health/types.ts';
 import { ProbeTargets } from './probe-targets.ts';
 
 const targets = new ProbeTargets();

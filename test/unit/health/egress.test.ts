@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideEgress, egressPolicy, isServiceName, parseAllowList, parseIp, redactUrl, type EgressRequest } from '../../../src/health/egress.ts';
+import { decideEgress, egressPolicy, isServiceName, parseAllowList, parseIp, redactUrl, type EgressRequest } from '../../../src/domain/health/egress.ts';
 
 // The local stack's shape: the API server and Temporal on loopback, as kubeconfig and TEMPORAL_ADDRESS say.
 const controlPlane = ['https://10.96.0.1:443', 'https://api.cluster.example:6443', 'temporal.rollguard.svc:7233'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newStreak, recordRound, streakResult, type FailureStreak } from '../../../src/health/failure-streak.ts';
-import type { CheckResult, Outcome } from '../../../src/health/types.ts';
+import { newStreak, recordRound, streakResult, type FailureStreak } from '../../../src/domain/health/failure-streak.ts';
+import type { CheckResult, Outcome } from '../../../src/domain/health/types.ts';
 
 const round = (outcome: Outcome): CheckResult => ({ name: 'healthz', kind: 'http', outcome, weight: 5, reason: `round ${outcome}` });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpGate } from '../../../activities/health/http.ts';
+import { createHttpGate } from '../../../src/activities/checks/http.ts';
 import { ProbeTargets } from './probe-targets.ts';
 
 const targets = new ProbeTargets();

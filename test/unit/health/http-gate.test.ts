@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpGate } from '../../../activities/health/http.ts';
-import { fetchTransport, nodeTransport } from '../../../activities/health/transport.ts';
-import { waitFor } from '../../../src/stack/process.ts';
-import type { HttpCheck } from '../../../src/health/types.ts';
+import { createHttpGate } from '../../../src/activities/checks/http.ts';
+import { fetchTransport, nodeTransport } from '../../../src/activities/checks/transport.ts';
+import { waitFor } from '../../../dev/stack/process.ts';
+import type { HttpCheck } from '../../../src/domain/health/types.ts';
 import { ProbeTargets, refusingUrl } from './probe-targets.ts';
 
 const targets = new ProbeTargets();

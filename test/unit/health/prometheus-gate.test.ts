@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrometheusGate } from '../../../activities/health/prometheus.ts';
-import type { PrometheusCheck } from '../../../src/health/types.ts';
+import { createPrometheusGate } from '../../../src/activities/checks/prometheus.ts';
+import type { PrometheusCheck } from '../../../src/domain/health/types.ts';
 import { ProbeTargets, refusingUrl } from './probe-targets.ts';
 
 // The gate against a real Prometheus is in test/integration/health-prometheus.test.ts; these are the

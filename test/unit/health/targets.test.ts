@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readinessResult } from '../../../src/health/readiness.ts';
-import { targetUrls } from '../../../src/health/targets.ts';
+import { readinessResult } from '../../../src/domain/health/readiness.ts';
+import { targetUrls } from '../../../src/domain/health/targets.ts';
 
 describe('HTTP check targets', () => {
   it('probes a fixed URL once, whatever the pods', () => {

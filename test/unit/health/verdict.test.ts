@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckKind, CheckResult, Outcome } from '../../../src/health/types.ts';
-import { decideVerdict, type VerdictStatus } from '../../../src/health/verdict.ts';
+import type { CheckKind, CheckResult, Outcome } from '../../../src/domain/health/types.ts';
+import { decideVerdict, type VerdictStatus } from '../../../src/domain/health/verdict.ts';
 
 const check = (kind: CheckKind, name: string, weight: number, outcome: Outcome): CheckResult => ({
   name,

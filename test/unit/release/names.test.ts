@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentName, releaseLabelValue, revisionObjectName } from '../../../src/release/names.ts';
-import { olderOverlapping, selectorsOverlap } from '../../../src/release/selectors.ts';
-import { templateProblems } from '../../../src/release/template-checks.ts';
+import { deploymentName, releaseLabelValue, revisionObjectName } from '../../../src/domain/release/names.ts';
+import { olderOverlapping, selectorsOverlap } from '../../../src/domain/release/selectors.ts';
+import { templateProblems } from '../../../src/domain/release/template-checks.ts';
 
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

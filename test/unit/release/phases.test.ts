@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { releasePhases } from '../../../src/api/index.ts';
-import { canTransition, IllegalTransitionError, transition, transitions } from '../../../src/release/phases.ts';
+import { releasePhases } from '../../../src/domain/api/index.ts';
+import { canTransition, IllegalTransitionError, transition, transitions } from '../../../src/domain/release/phases.ts';
 
 describe('the phase table', () => {
   it.each([

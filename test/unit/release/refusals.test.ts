@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { classifyApiError } from '../../../activities/release/refusals.ts';
+import { classifyApiError } from '../../../src/activities/cluster/refusals.ts';
 
 const apiError = (code: number, reason: string, message: string) =>
   new ApiException(code, 'refused', JSON.stringify({ kind: 'Status', reason, message, details: { causes: [{ field: 'spec.x', message }] } }), {});

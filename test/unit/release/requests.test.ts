@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRollbackRequest, readSpecMessage } from '../../../src/release/requests.ts';
+import { readRollbackRequest, readSpecMessage } from '../../../src/domain/release/requests.ts';
 
 describe('rollback requests from any client', () => {
   it.each([

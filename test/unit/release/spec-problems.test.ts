@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { releaseSpecSchema } from '../../../src/api/index.ts';
-import { specProblems } from '../../../src/release/analysis-plan.ts';
+import { releaseSpecSchema } from '../../../src/domain/api/index.ts';
+import { specProblems } from '../../../src/domain/release/analysis-plan.ts';
 import { appRelease, type AppOptions } from '../../support/release-specs.ts';
 
 const spec = (o: Partial<AppOptions>) => releaseSpecSchema.parse(appRelease('web', { image: 'example/web:v1', ...o }).spec);

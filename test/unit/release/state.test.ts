@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReleaseState } from '../../../src/release/state.ts';
+import { ReleaseState } from '../../../src/domain/release/state.ts';
 
 const ref = { namespace: 'shop', name: 'web', uid: 'u1' };
 const now = new Date('2026-01-01T00:00:00Z');

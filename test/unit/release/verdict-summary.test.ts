@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideVerdict } from '../../../src/health/verdict.ts';
-import type { CheckResult } from '../../../src/health/types.ts';
-import { kstatusConditions } from '../../../src/release/conditions.ts';
-import { judgeRollout, verdictSummary } from '../../../src/release/verdict-summary.ts';
+import { decideVerdict } from '../../../src/domain/health/verdict.ts';
+import type { CheckResult } from '../../../src/domain/health/types.ts';
+import { kstatusConditions } from '../../../src/domain/release/conditions.ts';
+import { judgeRollout, verdictSummary } from '../../../src/domain/release/verdict-summary.ts';
 
 // The source article's weights: readiness 3, Prometheus 4, /healthz 5, failureWeight 5.
 const readinessFailed: CheckResult = { name: 'readiness', kind: 'readiness', outcome: 'Fail', weight: 3, reason: '0/2 Ready' };

@@ -1,0 +1,153 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { checkKey, isAnalysisProgress, lastRoundOf, nextRoundAfter, roundDueAt, type AnalysisProgress } from '../../domain/health/analysis-progress.ts';
+import { newStreak, recordRound, streakResult } from '../../domain/health/failure-streak.ts';
+import type { AnalysisInput, AnalysisResult, CheckResult, MeasureContext } from '../../domain/health/types.ts';
+import { httpDefaults, prometheusDefaults } from '../../domain/health/types.ts';
+import { decideVerdict } from '../../domain/health/verdict.ts';
+import { currentActivityHooks, type ActivityHooks } from './activity-context.ts';
+import { createHttpGate, type HttpGateOptions } from './http.ts';
+import { createPrometheusGate, type PrometheusGateOptions } from './prometheus.ts';
+
+/** Wall-clock time (epoch ms): the window's start must mean the same thing to the next attempt. */
+export interface Clock {
+  now(): number;
+  /** Rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** HTTP probes go through `transport`; both gates through the egress policy in `egress`, when given. */
+export interface HealthDeps extends HttpGateOptions, PrometheusGateOptions {
+  clock?: Clock;
+  /** The activity's heartbeat and cancellation; defaults to the current Temporal activity, if any. */
+  activity?: () => ActivityHooks;
+  /** Longest quiet spell between heartbeats, while waiting for a round and while measuring one. */
+  heartbeatEveryMs?: number;
+}
+
+/** A check of the input with its streak key, its own interval and the failure threshold that applies to it. */
+interface PlannedCheck {
+  key: string;
+  intervalMs: number;
+  failureThreshold: number;
+  measure(ctx: MeasureContext): Promise<CheckResult>;
+}
+
+/** A check's next round and when it is due. */
+interface UpcomingRound {
+  check: PlannedCheck;
+  round: number;
+  dueAt: number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  // Rejects with the activity's cancellation itself (a CancelledFailure under Temporal), not a wrapper.
+  async sleep(ms, signal) {
+    try {
+      await delay(ms, undefined, { signal });
+    } catch (err) {
+      throw signal?.aborted ? signal.reason : err;
+    }
+  },
+};
+
+export function createHealthActivities(deps: HealthDeps = {}) {
+  const clock = deps.clock ?? systemClock;
+  const now = (): number => clock.now();
+  const hooksOf = deps.activity ?? currentActivityHooks;
+  const heartbeatEveryMs = deps.heartbeatEveryMs ?? 5_000;
+  const http = createHttpGate(deps);
+  const prometheus = createPrometheusGate(deps);
+
+  function plan(input: AnalysisInput): PlannedCheck[] {
+    const httpChecks = (input.http ?? []).map((check, i) => ({
+      key: checkKey('http', i),
+      intervalMs: check.intervalMs ?? input.intervalMs,
+      failureThreshold: check.failureThreshold ?? httpDefaults.failureThreshold,
+      measure: (ctx: MeasureContext) => http.measure(check, ctx),
+    }));
+    const promChecks = (input.prometheus ?? []).map((check, i) => ({
+      key: checkKey('prometheus', i),
+      intervalMs: check.intervalMs ?? input.intervalMs,
+      failureThreshold: check.failureThreshold ?? prometheusDefaults.failureThreshold,
+      measure: (ctx: MeasureContext) => prometheus.measure(check, ctx),
+    }));
+    return [...httpChecks, ...promChecks];
+  }
+
+  const results = (checks: PlannedCheck[], progress: AnalysisProgress, readiness: CheckResult | undefined): CheckResult[] => [
+    ...(readiness ? [readiness] : []),
+    ...checks.flatMap((c) => streakResult(progress.streaks[c.key] ?? newStreak(), c.failureThreshold) ?? []),
+  ];
+
+  /** Waits until `dueAt`, heartbeating meanwhile so a long interval does not look like a dead worker. */
+  async function waitUntil(dueAt: number, hooks: ActivityHooks, progress: AnalysisProgress): Promise<void> {
+    for (let left = dueAt - now(); left > 0; left = dueAt - now()) {
+      await clock.sleep(Math.min(left, heartbeatEveryMs), hooks.signal);
+      hooks.heartbeat(progress);
+    }
+  }
+
+  /** Each check's next round, for the checks whose window is not done yet. */
+  function upcoming(checks: PlannedCheck[], progress: AnalysisProgress, input: AnalysisInput, at: number): UpcomingRound[] {
+    return checks.flatMap((check) => {
+      const last = lastRoundOf(progress, check.key, check.intervalMs, input.intervalMs);
+      const round = nextRoundAfter(last, progress.startedAt, at, input.windowMs, check.intervalMs);
+      return round === undefined ? [] : [{ check, round, dueAt: roundDueAt(progress, round, check.intervalMs) }];
+    });
+  }
+
+  /** Measures the due checks once. A round of slow probes can outlast a heartbeat timeout, so it beats too. */
+  async function measureRound(due: UpcomingRound[], progress: AnalysisProgress, hooks: ActivityHooks): Promise<AnalysisProgress> {
+    const ticker = setInterval(() => hooks.heartbeat(progress), heartbeatEveryMs);
+    const measured = await Promise.all(due.map((d) => d.check.measure({ signal: hooks.signal }))).finally(() => clearInterval(ticker));
+    const streaks = { ...progress.streaks };
+    const checkRounds = { ...progress.checkRounds };
+    due.forEach(({ check, round }, i) => {
+      streaks[check.key] = recordRound(streaks[check.key] ?? newStreak(), measured[i] as CheckResult, check.failureThreshold);
+      checkRounds[check.key] = round;
+    });
+    return { ...progress, lastRound: progress.lastRound + 1, roundsMeasured: progress.roundsMeasured + 1, streaks, checkRounds };
+  }
+
+  /**
+   * Measures each check at its own interval across the window (a 6 s Prometheus query next to a 2 s
+   * HTTP probe is queried every 6 s) and reports each check's result. It only measures: the workflow
+   * weighs the results with decideVerdict. `stopAtFailingWeight` lets it end as soon as the failures
+   * alone already decide the verdict, so a rollback starts without delay.
+   */
+  async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
+    const hooks = hooksOf();
+    const checks = plan(input);
+    const resumed = hooks.lastHeartbeat();
+    let progress: AnalysisProgress = isAnalysisProgress(resumed)
+      ? resumed
+      : { startedAt: now(), lastRound: -1, roundsMeasured: 0, streaks: {}, checkRounds: {} };
+    const lostCause = (): boolean =>
+      input.stopAtFailingWeight !== undefined &&
+      decideVerdict(results(checks, progress, input.readiness), input.stopAtFailingWeight).status === 'Unhealthy';
+
+    let stoppedEarly = false;
+    for (;;) {
+      if (lostCause()) {
+        stoppedEarly = true;
+        break;
+      }
+      const at = now();
+      const next = upcoming(checks, progress, input, at);
+      if (next.length === 0) break;
+      const due = next.filter((u) => u.dueAt <= at);
+      if (due.length === 0) {
+        await waitUntil(Math.min(...next.map((u) => u.dueAt)), hooks, progress);
+        continue;
+      }
+      progress = await measureRound(due, progress, hooks);
+      hooks.heartbeat(progress);
+    }
+    return { checks: results(checks, progress, input.readiness), rounds: progress.roundsMeasured, stoppedEarly };
+  }
+
+  return { runAnalysis };
+}
+
+export type HealthActivities = ReturnType<typeof createHealthActivities>;

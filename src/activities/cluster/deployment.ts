@@ -1,0 +1,222 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import type { DeploymentTemplate } from '../../domain/api/index.ts';
+import { type KubeClients, labelSelector } from '../../kube/client.ts';
+import { isNotFound } from '../../kube/errors.ts';
+import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
+import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../domain/release/ref.ts';
+import type { CheckResult } from '../../domain/health/types.ts';
+import type { RolloutProgress } from '../../domain/release/records.ts';
+import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
+import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
+import type { Revision } from '../../domain/release/records.ts';
+
+export interface RolloutResult {
+  complete: boolean;
+  progress: RolloutProgress;
+  /** Why the rollout is not complete: the Deployment's own words when it has some. */
+  reason?: string;
+}
+
+/** The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as written. */
+export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revision' | 'template'>): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: deploymentName(ref.name),
+      namespace: ref.namespace,
+      labels: { [releaseLabel]: releaseLabelValue(ref.name) },
+      annotations: { [revisionAnnotation]: String(revision.revision) },
+      ownerReferences: [ownerReference(ref)],
+    },
+    spec: revision.template as V1Deployment['spec'],
+  };
+}
+
+/** How far a Deployment has rolled out the revision it was given. */
+export function rolloutState(deployment: V1Deployment, revision: number): RolloutResult {
+  const spec = deployment.spec;
+  const s = deployment.status ?? {};
+  const desired = spec?.replicas ?? 1;
+  const progress = {
+    desired,
+    updated: s.updatedReplicas ?? 0,
+    ready: s.readyReplicas ?? 0,
+    available: s.availableReplicas ?? 0,
+  };
+  const onRevision = deployment.metadata?.annotations?.[revisionAnnotation] === String(revision);
+  const observed = (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
+  const complete =
+    onRevision && observed &&
+    progress.updated === desired && progress.available === desired && progress.ready === desired &&
+    (s.replicas ?? 0) === desired;
+  const stalled = s.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  const reason = complete
+    ? undefined
+    : (stalled?.message ??
+      `${progress.updated}/${desired} pods updated to revision ${revision}; ${progress.ready} Ready counting the old pods still serving`);
+  return { complete, progress, ...(reason ? { reason } : {}) };
+}
+
+const serverSideApply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+export interface ApplyOptions {
+  /** spec.adopt: take over a Deployment of the Release's name that no controller owns. */
+  adopt?: boolean;
+}
+
+export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } = {}) {
+  const read = (ref: ReleaseRef): Promise<V1Deployment> =>
+    kube.apps.readNamespacedDeployment({ name: deploymentName(ref.name), namespace: ref.namespace });
+
+  /**
+   * Refuses when a Deployment of the Release's name exists and is not this Release's: one controlled
+   * by anything else always, one with no controller unless the Release asks to adopt it. One still
+   * owned by an earlier Release of the same name is on its way out (garbage collection): retried.
+   */
+  async function checkOwnership(ref: ReleaseRef, { adopt = false }: ApplyOptions): Promise<void> {
+    let existing: V1Deployment;
+    try {
+      existing = await read(ref);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+    }
+    if (isOwnedBy(existing, ref)) return;
+    if (isEarlierRelease(existing, ref)) {
+      throw new Error(`Deployment ${ref.namespace}/${deploymentName(ref.name)} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`);
+    }
+    const controlled = existing.metadata?.ownerReferences?.some((owner) => owner.controller);
+    if (adopt && !controlled) return;
+    throw foreignObject(
+      `Deployment ${ref.namespace}/${deploymentName(ref.name)} already exists and is not this Release's (${describeOwner(existing)}); ` +
+        (controlled
+          ? 'rollguard never takes an object another controller owns: rename the Release or remove the other owner'
+          : 'rollguard does not adopt it unless asked: set spec.adopt: true to take it over, or rename the Release'),
+    );
+  }
+
+  /** Server-side applies the template as written, unknown fields included, so the API server judges it all. */
+  async function apply(ref: ReleaseRef, revision: Pick<Revision, 'revision' | 'template'>, dryRun: boolean): Promise<void> {
+    await kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'apps',
+        version: 'v1',
+        plural: 'deployments',
+        namespace: ref.namespace,
+        name: deploymentName(ref.name),
+        body: deploymentFor(ref, revision),
+        fieldManager,
+        fieldValidation: 'Strict',
+        force: true,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      },
+      serverSideApply,
+    );
+  }
+
+  /** Applies the revision to the Release's Deployment (idempotent); what the API server refuses is final. */
+  async function applyRevision({ ref, revision, adopt }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
+    await checkOwnership(ref, { adopt });
+    try {
+      await apply(ref, revision, false);
+    } catch (err) {
+      throw classifyApiError(err, `apply Deployment ${ref.namespace}/${deploymentName(ref.name)} (revision ${revision.revision})`, { notFoundIsFinal: true });
+    }
+  }
+
+  /**
+   * What the API server would say to the Deployment of a new spec, before anything is written: a
+   * server-side dry run of the apply (with strict field validation), and the ownership check. Returns
+   * the problems, each a sentence naming the field; errors retrying may fix are thrown.
+   */
+  async function dryRunTemplate({ ref, template, adopt }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
+    try {
+      await checkOwnership(ref, { adopt });
+      await apply(ref, { revision: 0, template }, true);
+      return [];
+    } catch (err) {
+      const refused = classifyApiError(err, 'the Deployment of this spec', { notFoundIsFinal: true });
+      if (refused === err && !isFinal(err)) throw err;
+      return [(refused as Error).message];
+    }
+  }
+
+  /**
+   * Watches the Deployment until the revision is fully rolled out and available, or the deadline
+   * (epoch ms, fixed by the workflow) passes. Heartbeats progress, so the workflow can show it and
+   * a retry after a worker crash carries on against the same deadline.
+   */
+  async function awaitRollout({ ref, revision, deadline }: { ref: ReleaseRef; revision: number; deadline: number }): Promise<RolloutResult> {
+    const ctx = Context.current();
+    for (;;) {
+      let state: RolloutResult;
+      try {
+        state = rolloutState(await read(ref), revision);
+      } catch (err) {
+        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+        state = { complete: false, progress: { desired: 0, updated: 0, ready: 0, available: 0 }, reason: 'the Deployment does not exist' };
+      }
+      ctx.heartbeat(state.progress);
+      if (state.complete || Date.now() >= deadline) return state;
+      await ctx.sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** Restarts of the containers of the revision's pods, summed. */
+  async function restartsOf(ref: ReleaseRef, matchLabels: Record<string, string>): Promise<number> {
+    const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
+      kube.core.listNamespacedPod({
+        namespace: ref.namespace,
+        labelSelector: labelSelector(matchLabels),
+      }),
+    );
+    return pods.items
+      .filter((pod) => !pod.metadata?.deletionTimestamp)
+      .flatMap((pod) => pod.status?.containerStatuses ?? [])
+      .reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+  }
+
+  /**
+   * Keeps watching a rolled-out revision for the analysis window: pods that crash a minute after
+   * becoming Ready are the most common bad release. Fails as soon as the Deployment has been short of
+   * Ready pods for longer than `toleranceMs`, or a container of the revision restarted; passes at
+   * `until` (epoch ms) otherwise.
+   */
+  async function watchReadiness({ ref, revision, matchLabels, until, toleranceMs, weight }: {
+    ref: ReleaseRef; revision: number; matchLabels: Record<string, string>; until: number; toleranceMs: number; weight: number;
+  }): Promise<CheckResult> {
+    const ctx = Context.current();
+    const base = { name: 'readiness', kind: 'readiness', weight } as const;
+    const restartsAtStart = await restartsOf(ref, matchLabels);
+    let shortSince: number | undefined;
+    for (let poll = 0; ; poll++) {
+      const now = Date.now();
+      let state: RolloutResult;
+      try {
+        state = rolloutState(await read(ref), revision);
+      } catch (err) {
+        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+        return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
+      }
+      const { ready, desired } = state.progress;
+      ctx.heartbeat(state.progress);
+      shortSince = state.complete ? undefined : (shortSince ?? now);
+      if (shortSince !== undefined && now - shortSince >= toleranceMs) {
+        return { ...base, outcome: 'Fail', value: ready, reason: `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim() };
+      }
+      if (poll % 5 === 4 || now >= until) {
+        const restarts = (await restartsOf(ref, matchLabels)) - restartsAtStart;
+        if (restarts > 0) return { ...base, outcome: 'Fail', value: ready, reason: `containers of revision ${revision} restarted ${restarts} time(s) during the analysis window` };
+      }
+      if (now >= until) return { ...base, outcome: 'Pass', value: ready, reason: `${ready}/${desired} pods Ready throughout the analysis window` };
+      await ctx.sleep(Math.min(pollMs, Math.max(0, until - now)));
+    }
+  }
+
+  return { applyRevision, dryRunTemplate, awaitRollout, watchReadiness };
+}
+
+const isFinal = (err: unknown): boolean => (err as { nonRetryable?: boolean }).nonRetryable === true;

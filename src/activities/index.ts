@@ -1,0 +1,40 @@
+import type { KubeClients } from '../kube/client.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
+import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
+import { createDependencyActivities } from './cluster/dependencies.ts';
+import { createDeploymentActivities } from './cluster/deployment.ts';
+import { createReleaseActivities } from './cluster/release.ts';
+import { createRevisionActivities } from './cluster/revisions.ts';
+import { createStatusActivities } from './cluster/status.ts';
+
+export interface ActivityDeps {
+  kube: KubeClients;
+  log: Logger;
+  health?: HealthDeps;
+  /** Used by Prometheus checks that name no address. */
+  defaultPrometheus?: string;
+  /**
+   * Where checks may send requests. Always enforced: without settings, only the revision's pods and
+   * in-cluster Services, never loopback, link-local or the control plane (this kubeconfig's API server).
+   */
+  egress?: EgressConfig;
+}
+
+/** Every activity a Release workflow runs, built from what they need to reach the world. */
+export function createActivities({ kube, log, health, defaultPrometheus, egress: settings = {} }: ActivityDeps) {
+  const egress = createEgressGuard({ ...settings, controlPlane: [...controlPlaneOf(kube.config.getCurrentCluster()?.server), ...(settings.controlPlane ?? [])] });
+  return {
+    ...createRevisionActivities(kube),
+    ...createDeploymentActivities(kube),
+    ...createStatusActivities(kube, log),
+    ...createReleaseActivities(kube),
+    ...createHealthActivities({ egress, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
+    ...createDependencyActivities({ egress, ...(defaultPrometheus ? { defaultPrometheus } : {}) }),
+    async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
+      return defaultPrometheus ? { defaultPrometheus } : {};
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,143 @@
+import type { Condition, DeploymentTemplate, ReleasePhase, ReleaseSpec, RollbackRecord, RollbackTrigger, Verdict } from '../api/index.ts';
+import type { ReleaseRef } from './ref.ts';
+
+/**
+ * The records a Release workflow receives and answers with: plain data, shared by the workflow's
+ * message definitions (src/workflows/messages.ts), the controller and the CLI.
+ */
+
+/** How a Release workflow starts: which Release, and what its status already records (self-healing). */
+export interface ReleaseWorkflowInput {
+  ref: ReleaseRef;
+  /**
+   * Revisions the Release's status reported when the controller started this workflow for an
+   * existing Release. For people reading the start event in the Temporal UI: the workflow itself
+   * re-reads the Release's status when it starts (recover.ts), which is newer.
+   */
+  recovered?: { currentRevision?: number; stableRevision?: number };
+  /** State carried across continue-as-new. */
+  carried?: ReleaseStateData;
+  /** A spec message that arrived but was not yet acted on when the workflow continued as new. */
+  pendingSpec?: SpecMessage;
+}
+
+/** A new generation of the Release's spec, sent by the controller. Older or equal generations are ignored. */
+export interface SpecMessage {
+  generation: number;
+  spec: ReleaseSpec;
+}
+
+export interface RollbackRequest {
+  /** A kept revision number; the previous stable revision when absent. */
+  toRevision?: number;
+  reason?: string;
+  /** Who asked; a signal sent from the Temporal UI without one counts as "Signal". */
+  trigger?: Exclude<RollbackTrigger, 'Automatic'>;
+  /**
+   * Makes the request idempotent: a request whose id the Release already handled (its status says
+   * so in observedRollbackRequest) is not acted on again, however often it is delivered.
+   */
+  requestId?: string;
+}
+
+export interface RollbackOutcome {
+  rollbackId: string;
+  from?: number;
+  to: number;
+  phase: ReleasePhase;
+}
+
+export interface RolloutProgress {
+  desired: number;
+  updated: number;
+  ready: number;
+  available: number;
+}
+
+export interface RevisionSummary {
+  revision: number;
+  images: string[];
+  createdAt: string;
+  outcome?: 'Stable' | 'Failed' | 'RolledBack' | 'Superseded' | 'InProgress';
+}
+
+export interface TransitionRecord {
+  at: string;
+  from: ReleasePhase;
+  to: ReleasePhase;
+  reason: string;
+  message: string;
+  revision?: number;
+}
+
+/** What the `status` query returns: everything `rollguard status` shows. */
+export interface ReleaseSnapshot {
+  ref: ReleaseRef;
+  phase: ReleasePhase;
+  generation: number;
+  currentRevision?: number;
+  stableRevision?: number;
+  paused: boolean;
+  progress?: RolloutProgress;
+  lastVerdict?: Verdict;
+  lastRollback?: RollbackRecord;
+  conditions: Condition[];
+  revisions: RevisionSummary[];
+  history: TransitionRecord[];
+}
+
+/**
+ * Memo on the workflow, readable without a worker (describe) and shown by the Temporal UI: the last
+ * spec generation it accepted, and since the last phase change, that phase and why.
+ */
+export interface ReleaseMemo {
+  generation: number;
+  phase?: ReleasePhase;
+  message?: string;
+  currentRevision?: number;
+  stableRevision?: number;
+}
+
+/** A new generation the controller cannot read (it does not match the schema): recorded as InvalidSpec. */
+export interface InvalidSpecMessage {
+  generation: number;
+  /** Each a field and what is wrong with it. */
+  problems: string[];
+}
+
+/** Everything a Release workflow knows; plain data, so it crosses continue-as-new as is. */
+export interface ReleaseStateData {
+  ref: ReleaseRef;
+  workflowId: string;
+  phase: ReleasePhase;
+  generation: number;
+  spec?: ReleaseSpec;
+  currentRevision?: number;
+  stableRevision?: number;
+  /** The revision the current spec generation was snapshotted as (may differ from current after a rollback). */
+  desiredRevision?: number;
+  /** Stable revisions in the order they became stable: "previous" rollbacks walk it back. */
+  stableHistory: number[];
+  revisions: RevisionSummary[];
+  conditions: Condition[];
+  lastVerdict?: Verdict;
+  lastRollback?: RollbackRecord;
+  progress?: RolloutProgress;
+  history: TransitionRecord[];
+  pausedBySignal: boolean;
+  /** Events recorded so far (keys them, so an Event recorded twice by a retried activity is one). */
+  eventSeq?: number;
+  /** The id of the last rollback request handled (carried out or refused): the same id is not acted on again. */
+  observedRollbackRequest?: string;
+}
+
+/** A kept revision of a Release: the template it ran, recorded in a ControllerRevision. */
+export interface Revision {
+  revision: number;
+  hash: string;
+  images: string[];
+  createdAt: string;
+  template: DeploymentTemplate;
+  /** The ControllerRevision's name (absent in records made before names could be shortened). */
+  name?: string;
+}

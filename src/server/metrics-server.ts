@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { registry } from '../telemetry/metrics.ts';
+
+export interface Health {
+  /** True while every part this process runs is working. */
+  healthy(): boolean;
+  /** What /healthz shows: each part and its state. */
+  report(): Record<string, string>;
+}
+
+export interface MetricsServer {
+  /** The base URL it listens on, e.g. http://127.0.0.1:9464. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** /metrics (rollguard's Prometheus registry) and /healthz (200 when healthy, 503 otherwise). */
+export async function startMetricsServer({ host, port, health }: { host: string; port: number; health: Health }): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect metrics: ${(err as Error).message}\n`),
+      );
+    } else if (path === '/healthz') {
+      const ok = health.healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ok, ...health.report() })}\n`);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('rollguard serves /metrics and /healthz\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shown}:${address.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a scraper's keep-alive connection must not hold up shutdown
+      }),
+  };
+}

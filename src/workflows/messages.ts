@@ -1,0 +1,29 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  InvalidSpecMessage,
+  ReleaseSnapshot,
+  RollbackOutcome,
+  RollbackRequest,
+  SpecMessage,
+} from '../domain/release/records.ts';
+
+/**
+ * Every message a Release workflow accepts, defined once: the controller, the CLI and the tests
+ * import these definitions (the records they carry are in src/domain/release/records.ts).
+ */
+
+export const specSignal = defineSignal<[SpecMessage]>('spec');
+
+/** A new generation the controller cannot read (it does not match the schema): recorded as InvalidSpec. */
+export const invalidSpecSignal = defineSignal<[InvalidSpecMessage]>('invalid-spec');
+/** The Release is being deleted: stop, clean up, complete. */
+export const deleteSignal = defineSignal('delete');
+/** Roll back without waiting for the outcome (the Temporal UI, the annotation path). */
+export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
+/** Roll back and wait: refused before it enters history when the revision is unknown. */
+export const rollbackUpdate = defineUpdate<RollbackOutcome, [RollbackRequest]>('rollback');
+export const pauseSignal = defineSignal('pause');
+/** Someone else wrote the Release's status: write rollguard's again (the controller sends it). */
+export const restoreStatusSignal = defineSignal<[{ reason?: string }?]>('restore-status');
+export const resumeSignal = defineSignal('resume');
+export const statusQuery = defineQuery<ReleaseSnapshot>('status');

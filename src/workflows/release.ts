@@ -1,0 +1,203 @@
+import {
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
+  upsertMemo, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import { ConditionReason } from '../domain/api/index.ts';
+import { releaseName, releaseNamespace, releasePhase } from './search-attributes.ts';
+import { ReleaseState } from '../domain/release/state.ts';
+import { releaseWorkflowId } from '../domain/release/ref.ts';
+import { applyCarriedSpec, refuseRollback, refuseRollout, refuseSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
+import { recordEvent, refusalOf, writeStatus } from './proxies.ts';
+import { readRollbackRequest, readSpecMessage } from '../domain/release/requests.ts';
+import { recover } from './recover.ts';
+import { deleteSignal, invalidSpecSignal, pauseSignal, restoreStatusSignal, resumeSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery } from './messages.ts';
+import type { InvalidSpecMessage, ReleaseMemo, ReleaseWorkflowInput, RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
+import { setPaused } from './pause.ts';
+
+interface QueuedRollback {
+  request: RollbackRequest;
+  outcome?: RollbackOutcome | { refused: string };
+}
+
+/**
+ * One Release, for as long as it exists: it waits for messages and runs one piece of work at a
+ * time, a rollout of the newest spec or a rollback. A newer spec or a rollback request cancels the
+ * work in flight. The steps themselves live in ./rollout.ts; the state and its decisions in
+ * src/domain/release/state.ts.
+ */
+export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void> {
+  const state = input.carried ? new ReleaseState(input.carried) : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
+  let pendingSpec: SpecMessage | undefined = input.pendingSpec;
+  let pendingInvalid: InvalidSpecMessage | undefined;
+  let specToRollOut = false;
+  let deleted = false;
+  const rollbacks: QueuedRollback[] = [];
+  let inFlight: CancellationScope | undefined;
+
+  const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0, pendingInvalid?.generation ?? 0);
+
+  setHandler(statusQuery, () => state.snapshot());
+  setHandler(specSignal, (raw) => {
+    const message = readSpecMessage(raw);
+    if ('invalid' in message) return void log.warn('spec message ignored', { reason: message.invalid });
+    if (message.generation <= newestGeneration()) return; // already seen: a redelivery or an older event
+    pendingSpec = message;
+    inFlight?.cancel();
+  });
+  setHandler(invalidSpecSignal, (raw) => {
+    const { generation, problems } = (raw ?? {}) as Partial<InvalidSpecMessage>;
+    if (!Number.isInteger(generation) || !Array.isArray(problems)) return void log.warn('invalid-spec message ignored: it needs a generation and problems');
+    if ((generation as number) <= newestGeneration()) return;
+    pendingInvalid = { generation: generation as number, problems: problems.map((p) => String(p).slice(0, 1024)).slice(0, 20) };
+    pendingSpec = undefined;
+    inFlight?.cancel();
+  });
+  setHandler(deleteSignal, () => {
+    deleted = true;
+    inFlight?.cancel();
+  });
+  // Awaited, so continue-as-new (which waits for every handler) never drops a status write.
+  setHandler(pauseSignal, () => setPaused(state, true));
+  setHandler(resumeSignal, () => setPaused(state, false));
+  setHandler(restoreStatusSignal, async (raw) => {
+    if (state.data.phase === 'Pending' && state.data.generation === 0) return; // nothing of ours to restore yet
+    await writeStatus(state);
+    const why = typeof raw?.reason === 'string' ? `: ${raw.reason.slice(0, 512)}` : '';
+    await recordEvent(state, { type: 'Warning', reason: ConditionReason.StatusOverwritten, message: `the status was written by someone other than rollguard and was restored${why}`, action: 'Status' });
+  });
+
+  /** A request whose id was handled, or is queued, is a redelivery: acted on once. */
+  const seen = (request: RollbackRequest): boolean =>
+    request.requestId !== undefined &&
+    (request.requestId === state.data.observedRollbackRequest || rollbacks.some((r) => r.request.requestId === request.requestId));
+
+  setHandler(rollbackSignal, (raw) => {
+    const request = readRollbackRequest(raw);
+    if ('invalid' in request) {
+      rollbacks.push({ request: {}, outcome: { refused: request.invalid } });
+      return;
+    }
+    if (seen(request)) return void log.info('rollback request already handled', { requestId: request.requestId });
+    rollbacks.push({ request: { ...request, trigger: request.trigger ?? 'Signal' } });
+    inFlight?.cancel();
+  });
+  setHandler(
+    rollbackUpdate,
+    async (raw) => {
+      const request = readRollbackRequest(raw) as RollbackRequest; // the validator refused anything else
+      const queued: QueuedRollback = { request: { ...request, trigger: request.trigger ?? 'Update' } };
+      rollbacks.push(queued);
+      inFlight?.cancel();
+      await condition(() => queued.outcome !== undefined);
+      const outcome = queued.outcome as RollbackOutcome | { refused: string };
+      // An ApplicationFailure fails the Update, not the workflow task (which would be retried for ever).
+      if ('refused' in outcome) throw ApplicationFailure.create({ type: 'RollbackRefused', message: outcome.refused, nonRetryable: true });
+      return outcome;
+    },
+    {
+      // Refused here, a bad request never enters the history.
+      validator: (raw) => {
+        const request = readRollbackRequest(raw);
+        if ('invalid' in request) throw ApplicationFailure.create({ type: 'InvalidRollbackRequest', message: request.invalid, nonRetryable: true });
+        if (seen(request)) {
+          throw ApplicationFailure.create({ type: 'RollbackRefused', message: `rollback request ${request.requestId} was already handled`, nonRetryable: true });
+        }
+        const target = state.rollbackTarget(request.toRevision);
+        if ('refused' in target) throw ApplicationFailure.create({ type: 'RollbackRefused', message: target.refused, nonRetryable: true });
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: releaseName, value: input.ref.name },
+    { key: releaseNamespace, value: input.ref.namespace },
+    { key: releasePhase, value: state.data.phase },
+  ]);
+  if (!input.carried) await recover(state, input);
+
+  /** Runs one piece of work so that a newer message can cancel it; true when it ran to the end. */
+  async function interruptible(work: () => Promise<void>): Promise<boolean> {
+    try {
+      await CancellationScope.cancellable(async () => {
+        inFlight = CancellationScope.current();
+        await work();
+      });
+      return true;
+    } catch (err) {
+      if (isCancellation(err)) return false;
+      const refusal = refusalOf(err);
+      if (!refusal) throw err;
+      await CancellationScope.nonCancellable(() => refuseRollout(state, refusal, undefined));
+      return true;
+    } finally {
+      inFlight = undefined;
+    }
+  }
+
+  for (;;) {
+    await condition(
+      () => deleted || rollbacks.length > 0 || pendingSpec !== undefined || pendingInvalid !== undefined || (specToRollOut && !state.paused) || workflowInfo().continueAsNewSuggested,
+    );
+    if (deleted) break;
+
+    if (pendingInvalid) {
+      const message = pendingInvalid;
+      pendingInvalid = undefined;
+      state.data.generation = message.generation;
+      specToRollOut = false;
+      await refuseSpec(state, message.problems);
+      continue;
+    }
+    if (pendingSpec) {
+      const message = pendingSpec;
+      pendingSpec = undefined;
+      // A signal that arrived with the start is handled before recovery: it may be a generation done already.
+      if (message.generation <= state.data.generation) continue;
+      upsertMemo({ generation: message.generation } satisfies ReleaseMemo);
+      specToRollOut = await applyCarriedSpec(state, message);
+      continue;
+    }
+    const rollback = rollbacks.shift();
+    if (rollback?.request.requestId !== undefined) state.data.observedRollbackRequest = rollback.request.requestId;
+    if (rollback?.outcome) {
+      await refuseRollback(state, (rollback.outcome as { refused: string }).refused);
+      if (rollback.request.requestId !== undefined) await writeStatus(state);
+      continue;
+    }
+    if (rollback) {
+      let outcome: QueuedRollback['outcome'];
+      await interruptible(async () => {
+        outcome = await rollBack(state, rollback.request);
+      });
+      rollback.outcome = outcome ?? { refused: 'the rollback was interrupted by a newer request' };
+      if ('refused' in rollback.outcome && rollback.request.requestId !== undefined) await writeStatus(state);
+      continue;
+    }
+    if (specToRollOut && !state.paused) {
+      specToRollOut = false;
+      const rollout: Rollout = { revision: undefined };
+      const finished = await interruptible(() => rollOut(state, rollout));
+      if (!finished) await CancellationScope.nonCancellable(() => supersede(state, rollout));
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      // A rollback Update waits on this loop: serve it first rather than wait for it to finish.
+      await condition(() => allHandlersFinished() || rollbacks.length > 0 || pendingSpec !== undefined || deleted);
+      if (!allHandlersFinished()) continue;
+      return await continueAsNew<typeof releaseWorkflow>({
+        ref: input.ref,
+        carried: state.data,
+        ...(pendingSpec ? { pendingSpec } : {}),
+      });
+    }
+  }
+  log.info('release deleted: workflow ends', { release: `${input.ref.namespace}/${input.ref.name}` });
+}
+
+async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
+  // Only a revision still in flight: one that already became stable (the rollout was cancelled while
+  // pruning old revisions) keeps its outcome.
+  const revision = state.data.revisions.find((r) => r.revision === rollout.revision);
+  if (revision?.outcome === 'InProgress') state.markRevision(revision.revision, 'Superseded');
+  log.info('rollout superseded', { revision: rollout.revision });
+}

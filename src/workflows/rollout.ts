@@ -1,0 +1,320 @@
+import { CancellationScope, log, patched, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { ConditionReason as Reason, ConditionType as Type, parseDuration } from '../domain/api/index.ts';
+import { decideVerdict } from '../domain/health/verdict.ts';
+import { readinessResult } from '../domain/health/readiness.ts';
+import type { CheckResult } from '../domain/health/types.ts';
+import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../domain/release/analysis-plan.ts';
+import { RefusalType } from '../domain/release/refusal.ts';
+import type { ReleaseState } from '../domain/release/state.ts';
+import { templateProblems } from '../domain/release/template-checks.ts';
+import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
+import { releaseRevision } from './search-attributes.ts';
+import type { Revision } from '../domain/release/records.ts';
+import { enter, kube, local, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
+import type { RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
+
+/** What the rollout in flight has done so far, so a superseded one can be recorded as such. */
+export interface Rollout {
+  revision: number | undefined;
+}
+
+const True = 'True';
+const False = 'False';
+
+/**
+ * Takes a new spec generation as the desired state. Returns whether it should be rolled out: not
+ * when the spec is one rollguard cannot roll out (it says so in an InvalidSpec condition instead).
+ */
+export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage): Promise<boolean> {
+  const now = new Date();
+  state.data.generation = message.generation;
+  state.data.spec = message.spec;
+  const defaults = await local.operatorDefaults();
+  const problems = [...specProblems(message.spec, defaults), ...templateProblems(message.spec.template)];
+  // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
+  // object is in the way, and whose pods the selector would also select.
+  if (problems.length === 0 && patched('admission-checks')) {
+    problems.push(
+      ...(await kube.dryRunTemplate({ ref: state.data.ref, template: message.spec.template, adopt: message.spec.adopt })),
+      ...(await kube.selectorConflicts({ ref: state.data.ref, matchLabels: message.spec.template.selector.matchLabels })),
+    );
+  }
+  if (problems.length > 0) {
+    await refuseSpec(state, problems);
+    return false;
+  }
+  if (state.data.conditions.some((c) => c.type === Type.InvalidSpec)) {
+    state.setCondition({ type: Type.InvalidSpec, status: False, reason: Reason.SpecValid, message: 'the spec can be rolled out' }, now);
+  }
+  await checkReachable(state, prometheusAddresses(message.spec, defaults));
+  if (state.paused) {
+    const reason = state.data.pausedBySignal ? Reason.PausedBySignal : Reason.PausedBySpec;
+    state.setCondition({ type: Type.Paused, status: True, reason, message: `generation ${message.generation} is held until the Release is resumed` }, now);
+    await writeStatus(state);
+  }
+  return true;
+}
+
+/** A spec rollguard cannot roll out: an InvalidSpec condition naming each problem, an Event, and nothing written. */
+export async function refuseSpec(state: ReleaseState, problems: string[]): Promise<void> {
+  const message = problems.join('; ');
+  state.setCondition({ type: Type.InvalidSpec, status: True, reason: Reason.SpecInvalid, message }, new Date());
+  if (patched('admission-checks')) {
+    const running = state.data.currentRevision !== undefined ? `; revision ${state.data.currentRevision} keeps running` : '';
+    state.setCondition({ type: Type.Progressing, status: False, reason: Reason.SpecInvalid, message: `generation ${state.data.generation} cannot be rolled out${running}` }, new Date());
+    await enter(state, 'Failed', Reason.SpecInvalid, `generation ${state.data.generation} cannot be rolled out: ${message}`, { warning: true, action: 'Validate' });
+    return;
+  }
+  await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: Reason.SpecInvalid, message, action: 'Validate' } });
+  await writeStatus(state);
+}
+
+/** Says in a condition (and an Event) when a server the checks query does not answer; the rollout goes on. */
+async function checkReachable(state: ReleaseState, addresses: { field: string; address: string }[]): Promise<void> {
+  const problems = addresses.length > 0 ? await kube.unreachablePrometheus({ addresses }) : [];
+  const had = state.data.conditions.some((c) => c.type === Type.ChecksReachable);
+  if (problems.length === 0 && !had) return;
+  const message = problems.length > 0 ? problems.join('; ') : 'every Prometheus the checks query answers';
+  state.setCondition({ type: Type.ChecksReachable, status: problems.length > 0 ? False : True, reason: problems.length > 0 ? Reason.PrometheusUnreachable : Reason.PrometheusReachable, message }, new Date());
+  if (problems.length > 0) await recordEvent(state, { type: 'Warning', reason: Reason.PrometheusUnreachable, message, action: 'Validate' });
+}
+
+/** Snapshot → apply → await the rollout → analysis → verdict → stable, or roll back. */
+export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<void> {
+  const spec = state.data.spec;
+  if (!spec) return;
+  const ref = state.data.ref;
+  const generation = state.data.generation;
+  state.setCondition({ type: Type.Paused, status: False, reason: Reason.Resumed, message: 'rollouts are not paused' }, new Date());
+  state.setCondition({ type: Type.Progressing, status: True, reason: Reason.RolloutStarted, message: `rolling out generation ${generation}` }, new Date());
+  await enter(state, 'Progressing', Reason.RolloutStarted, `rolling out generation ${generation}`);
+
+  let revision: Revision;
+  try {
+    revision = await kube.snapshotRevision({ ref, template: spec.template });
+    rollout.revision = revision.revision;
+    state.data.desiredRevision = revision.revision;
+    state.addRevision({ revision: revision.revision, images: revision.images, createdAt: revision.createdAt, outcome: 'InProgress' });
+    await kube.applyRevision({ ref, revision, adopt: spec.adopt });
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (!refusal) throw err;
+    await refuseRollout(state, refusal, rollout.revision);
+    return;
+  }
+  state.data.currentRevision = revision.revision;
+  upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
+  await writeStatus(state);
+
+  const { checks, rolledOut } = await measure(state, revision);
+  const verdict = judgeRollout(decideVerdict(checks, spec.analysis.failureWeight), rolledOut);
+  state.data.lastVerdict = statusVerdict(verdict, revision.revision, new Date());
+  const summary = verdictSummary(verdict);
+
+  if (verdict.healthy) {
+    state.markStable(revision.revision);
+    state.setCondition({ type: Type.Ready, status: True, reason: Reason.HealthChecksPassed, message: `revision ${revision.revision}: ${verdict.reason}` }, new Date());
+    state.setCondition({ type: Type.Progressing, status: False, reason: Reason.RolloutComplete, message: `revision ${revision.revision} is rolled out and stable` }, new Date());
+    clearRolledBack(state);
+    await enter(state, 'Ready', Reason.HealthChecksPassed, `revision ${revision.revision} is healthy: ${summary}`);
+    const pruned = await kube.pruneRevisions({ ref, keep: spec.revisionHistoryLimit, protect: [revision.revision, ...(state.data.stableRevision ? [state.data.stableRevision] : [])] });
+    state.forgetRevisions(pruned);
+    return;
+  }
+
+  state.markRevision(revision.revision, 'Failed');
+  const readinessFailed = checks.some((c) => c.kind === 'readiness' && c.outcome === 'Fail');
+  const reason = !rolledOut && verdict.status !== 'Unhealthy' ? Reason.RolloutIncomplete : readinessFailed ? Reason.ReadinessDeadlineExceeded : Reason.HealthChecksFailed;
+  state.setCondition({ type: Type.Ready, status: False, reason, message: `revision ${revision.revision}: ${verdict.reason}` }, new Date());
+  state.setCondition({ type: Type.Progressing, status: False, reason, message: `revision ${revision.revision} did not become healthy` }, new Date());
+  const stable = state.data.stableRevision;
+
+  if (verdict.status === 'Unhealthy' && spec.rollback.automatic && stable !== undefined && stable !== revision.revision) {
+    await rollBackTo(state, stable, { id: rollbackId(), reason: `revision ${revision.revision} is unhealthy: ${verdict.reason}`, trigger: 'Automatic' });
+    return;
+  }
+  const why =
+    verdict.status === 'Inconclusive'
+      ? rolledOut
+        ? 'the verdict is inconclusive, so rollguard neither promotes nor rolls it back'
+        : `it is not fully rolled out, so it is never promoted, and nothing failed enough to roll it back; roll back with \`rollguard rollback\` or fix the spec`
+      : !spec.rollback.automatic
+        ? 'automatic rollback is off'
+        : `this is the first rollout of the Release: there is no stable revision to return to`;
+  if (verdict.status === 'Unhealthy' && spec.rollback.automatic && stable === undefined) {
+    state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.NoStableRevision, message: `revision ${revision.revision} failed and ${why}; the Deployment keeps running it. Fix the spec to roll out again.` }, new Date());
+  }
+  await enter(state, 'Failed', reason, `revision ${revision.revision} failed (${summary}); ${why}`, { warning: true });
+}
+
+const refusalReasons = {
+  [RefusalType.ApplyRefused]: Reason.ApplyRefused,
+  [RefusalType.ForeignObject]: Reason.ForeignObject,
+  [RefusalType.Forbidden]: Reason.Forbidden,
+  [RefusalType.NotFound]: Reason.RevisionMissing,
+} as const;
+
+/**
+ * What the API server (or an owner) refused for good: a condition with its words, a Warning Event,
+ * Failed, and back to the stable revision when something else runs now. Nothing is retried.
+ */
+export async function refuseRollout(state: ReleaseState, refusal: Refusal, revision: number | undefined): Promise<void> {
+  const reason = refusalReasons[refusal.type as RefusalType] ?? Reason.ApplyRefused;
+  if (revision !== undefined) state.markRevision(revision, 'Failed');
+  state.setCondition({ type: Type.Progressing, status: False, reason, message: refusal.message }, new Date());
+  state.setCondition({ type: Type.Ready, status: False, reason, message: `generation ${state.data.generation} was not rolled out: ${refusal.message}` }, new Date());
+  const stable = state.data.stableRevision;
+  if (stable !== undefined && state.data.currentRevision !== undefined && state.data.currentRevision !== stable) {
+    await rollBackTo(state, stable, { id: rollbackId(), reason: refusal.message, trigger: 'Automatic' });
+    return;
+  }
+  const running = state.data.currentRevision !== undefined ? ` Revision ${state.data.currentRevision} keeps running.` : '';
+  await enter(state, 'Failed', reason, `generation ${state.data.generation} was not rolled out: ${refusal.message}.${running} Fix the spec (or the object in the way) to roll out again.`, { warning: true });
+}
+
+/** The readiness gate, then the analysis window with every other check (and readiness watched throughout). */
+async function measure(state: ReleaseState, revision: Revision): Promise<{ checks: CheckResult[]; rolledOut: boolean }> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  const deadlineMs = parseDuration(spec.healthChecks.readiness.deadline);
+  const result = await waits.awaitRollout({ ref, revision: revision.revision, deadline: Date.now() + deadlineMs });
+  state.data.progress = result.progress;
+  const weight = spec.healthChecks.readiness.weight;
+  const hasChecks = spec.healthChecks.http.length > 0 || spec.healthChecks.prometheus.length > 0;
+  if (!result.complete) {
+    // The Deployment's ready count includes the old pods still serving, so the wait's verdict decides.
+    const reason = `not rolled out within the ${deadlineMs / 1000}s readiness deadline: ${result.reason}`;
+    const readiness: CheckResult = { name: 'readiness', kind: 'readiness', outcome: 'Fail', value: result.progress.updated, weight, reason };
+    // A revision that is not fully rolled out is never promoted; the other checks still weigh in, so
+    // that the weights decide whether it is rolled back, as they do for a complete rollout.
+    if (!hasChecks || !patched('incomplete-rollout-analysed')) return { checks: [readiness], rolledOut: false };
+    return { checks: await analyse(state, revision, readiness), rolledOut: false };
+  }
+  const readiness = readinessResult({ ready: result.progress.ready, desired: result.progress.desired, deadlineExceeded: false, deadlineSeconds: deadlineMs / 1000, weight });
+  if (!patched('readiness-window')) {
+    if (!hasChecks) return { checks: [readiness], rolledOut: true };
+    return { checks: await analyse(state, revision, readiness), rolledOut: true };
+  }
+  // Pods that crash a minute after becoming Ready are the most common bad release: readiness is
+  // watched for the whole window, beside the other checks.
+  const until = Date.now() + parseDuration(spec.analysis.window);
+  const threshold = spec.analysis.failureWeight;
+  const watchScope = new CancellationScope();
+  const watch = watchScope.run(() =>
+    waits.watchReadiness({ ref, revision: revision.revision, matchLabels: spec.template.selector.matchLabels, until, toleranceMs: deadlineMs, weight }),
+  );
+  // Handled at once: if a step below is cancelled first (a newer spec), the watch's own cancellation
+  // must not surface as an unhandled rejection, which fails the workflow task for good.
+  watch.catch(() => undefined);
+  if (!hasChecks) {
+    announceAnalysis(state, revision, spec.analysis.window);
+    await writeStatus(state);
+    return { checks: [await watch], rolledOut: true };
+  }
+  const analysisScope = new CancellationScope();
+  const analysis = analysisScope.run(() => analyse(state, revision, readiness));
+  analysis.catch(() => undefined);
+  // Whichever ends first may already decide the verdict: then the other is cancelled, not awaited.
+  const first = await Promise.race([watch.then((r) => ({ watched: r })), analysis.then((checks) => ({ checks }))]);
+  if ('watched' in first && first.watched.outcome === 'Fail' && first.watched.weight >= threshold) {
+    analysisScope.cancel();
+    await analysis.catch(() => undefined);
+    return { checks: [first.watched], rolledOut: true };
+  }
+  if ('checks' in first && decideVerdict(first.checks, threshold).status === 'Unhealthy') {
+    watchScope.cancel();
+    await watch.catch(() => undefined);
+    return { checks: first.checks, rolledOut: true };
+  }
+  const [watched, checks] = await Promise.all([watch, analysis]);
+  return { checks: [watched, ...checks.filter((c) => c.kind !== 'readiness')], rolledOut: true };
+}
+
+function announceAnalysis(state: ReleaseState, revision: Revision, window: string): void {
+  state.setCondition({ type: Type.Progressing, status: True, reason: Reason.AnalysisRunning, message: `analysing revision ${revision.revision} for ${window}` }, new Date());
+}
+
+/** The analysis window with every HTTP and Prometheus check of the spec. */
+async function analyse(state: ReleaseState, revision: Revision, readiness: CheckResult): Promise<CheckResult[]> {
+  const spec = state.data.spec!;
+  announceAnalysis(state, revision, spec.analysis.window);
+  await writeStatus(state);
+  const podIps = spec.healthChecks.http.some((c) => c.port !== undefined) ? await kube.readyPodIps({ ref: state.data.ref, revision }) : [];
+  const input = analysisInput(spec, { podIps, ...(await local.operatorDefaults()), readiness });
+  return (await waits.runAnalysis(input)).checks;
+}
+
+const rollbackId = (): string => `rb-${uuid4().slice(0, 8)}`;
+
+function clearRolledBack(state: ReleaseState): void {
+  if (!state.data.conditions.some((c) => c.type === Type.RolledBack)) return;
+  state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.HealthChecksPassed, message: `revision ${state.data.currentRevision} is rolled out as the spec asks` }, new Date());
+}
+
+/** A rollback asked for by a person (Update, Signal, annotation). */
+export async function rollBack(state: ReleaseState, request: RollbackRequest): Promise<RollbackOutcome | { refused: string }> {
+  const target = state.rollbackTarget(request.toRevision);
+  if ('refused' in target) {
+    await refuseRollback(state, target.refused);
+    return target;
+  }
+  const id = rollbackId();
+  const from = state.data.currentRevision;
+  const reason = request.reason ?? `requested by ${request.trigger ?? 'Signal'}`;
+  await rollBackTo(state, target.to, { id, reason, trigger: request.trigger ?? 'Signal' });
+  return { rollbackId: id, ...(from !== undefined ? { from } : {}), to: target.to, phase: state.data.phase };
+}
+
+/** A rollback signal that cannot be carried out: said where people look (an Event, the log). */
+export async function refuseRollback(state: ReleaseState, reason: string): Promise<void> {
+  log.warn('rollback refused', { reason });
+  await recordEvent(state, { type: 'Warning', reason: Reason.RollbackRefused, message: `rollback refused: ${reason}`, action: 'Rollback' });
+}
+
+/** Re-applies a kept revision and awaits it: the compensation of a failed rollout, or a requested rollback. */
+async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger }: { id: string; reason: string; trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation' }): Promise<void> {
+  const ref = state.data.ref;
+  const from = state.data.currentRevision ?? to;
+  state.data.lastRollback = { id, fromRevision: from, toRevision: to, reason: reason.slice(0, 1024), trigger, time: new Date().toISOString() };
+  await enter(state, 'RollingBack', trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested, `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`, { warning: trigger === 'Automatic', action: 'Rollback' });
+
+  try {
+    const revision = await kube.readRevision({ ref, revision: to });
+    await kube.applyRevision({ ref, revision, adopt: state.data.spec?.adopt });
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (!refusal) throw err;
+    const message = `rollback ${id} to revision ${to} was refused: ${refusal.message}`;
+    state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message }, new Date());
+    await enter(state, 'Failed', Reason.RollbackFailed, message, { warning: true, action: 'Rollback' });
+    return;
+  }
+  state.data.currentRevision = to;
+  upsertSearchAttributes([{ key: releaseRevision, value: to }]);
+  const deadline = Date.now() + parseDuration(state.data.spec?.healthChecks.readiness.deadline ?? '30s');
+  const result = await waits.awaitRollout({ ref, revision: to, deadline });
+  state.data.progress = result.progress;
+  if (from !== to) state.markRevision(from, trigger === 'Automatic' ? 'Failed' : 'RolledBack');
+
+  if (!result.complete) {
+    state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message: `rollback ${id} to revision ${to} did not complete: ${result.reason}` }, new Date());
+    await enter(state, 'Failed', Reason.RollbackFailed, `rollback ${id} to revision ${to} did not complete: ${result.reason}`, { warning: true, action: 'Rollback' });
+    return;
+  }
+  if (trigger === 'Automatic') {
+    const message =
+      `rollback ${id} (Automatic): revision ${from} failed and revision ${to} runs again. The spec (generation ${state.data.generation}) ` +
+      `still asks for revision ${from}; rollguard will not retry it until the spec changes: fix the spec, or roll forward on purpose with \`rollguard rollback --to-revision ${from}\`.`;
+    state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.AutomaticRollback, message }, new Date());
+    await enter(state, 'Failed', Reason.AutomaticRollback, message, { warning: true, action: 'Rollback' });
+    return;
+  }
+  state.markStable(to);
+  const differs = state.data.desiredRevision !== undefined && state.data.desiredRevision !== to;
+  const message =
+    `rollback ${id} (${trigger}): revision ${to} runs, from revision ${from}.` +
+    (differs ? ` The spec still asks for revision ${state.data.desiredRevision}; change the spec to roll forward.` : '');
+  state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.RollbackRequested, message }, new Date());
+  state.setCondition({ type: Type.Ready, status: True, reason: Reason.RollbackRequested, message: `revision ${to} is rolled out` }, new Date());
+  await enter(state, 'Ready', Reason.RollbackRequested, message, { action: 'Rollback' });
+}
