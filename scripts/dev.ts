@@ -27,6 +27,8 @@ async function test(args: string[]): Promise<number> {
   const checks = [
     step('lint', 'eslint', ['--max-warnings', '0', '.']),
     step('type-check', 'tsc', ['--noEmit', '-p', '.']),
+    // The layers of docs/architecture.md, and no import cycles.
+    step('layers', 'depcruise', ['src', 'dev', 'scripts', 'bench', 'bin', 'test', '--config', '.dependency-cruiser.cjs']),
     ...(args.length > 0
       ? [step('tests', 'vitest', ['run', ...args])]
       : [
