@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { Condition, Release, ReleasePhase, RollbackRecord, Verdict } from '../domain/api/index.ts';
+import type { Condition, Release, ReleasePhase, RecordedVerdict, RollbackRecord } from '../domain/api/index.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { deploymentName } from '../domain/release/names.ts';
 import { statusQuery } from '../workflows/messages.ts';
@@ -27,7 +27,7 @@ export interface ReleaseFacts {
   currentRevision?: number;
   stableRevision?: number;
   conditions: Condition[];
-  lastVerdict?: Verdict;
+  lastVerdict?: RecordedVerdict;
   lastRollback?: RollbackRecord;
 }
 

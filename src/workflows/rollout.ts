@@ -2,7 +2,7 @@ import { CancellationScope, log, patched, upsertSearchAttributes, uuid4 } from '
 import { ConditionReason as Reason, ConditionType as Type, parseDuration } from '../domain/api/index.ts';
 import { decideVerdict } from '../domain/health/verdict.ts';
 import { readinessResult } from '../domain/health/readiness.ts';
-import type { CheckResult } from '../domain/health/types.ts';
+import { type CheckResult, withCheckKind } from '../domain/health/types.ts';
 import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../domain/release/analysis-plan.ts';
 import { RefusalType } from '../domain/release/refusal.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
@@ -123,7 +123,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
   }
 
   state.markRevision(revision.revision, 'Failed');
-  const readinessFailed = checks.some((c) => c.kind === 'readiness' && c.outcome === 'Fail');
+  const readinessFailed = checks.some((c) => c.kind === 'Readiness' && c.outcome === 'Fail');
   const reason = !rolledOut && verdict.status !== 'Unhealthy' ? Reason.RolloutIncomplete : readinessFailed ? Reason.ReadinessDeadlineExceeded : Reason.HealthChecksFailed;
   state.setCondition({ type: Type.Ready, status: False, reason, message: `revision ${revision.revision}: ${verdict.reason}` }, new Date());
   state.setCondition({ type: Type.Progressing, status: False, reason, message: `revision ${revision.revision} did not become healthy` }, new Date());
@@ -184,7 +184,7 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   if (!result.complete) {
     // The Deployment's ready count includes the old pods still serving, so the wait's verdict decides.
     const reason = `not rolled out within the ${deadlineMs / 1000}s readiness deadline: ${result.reason}`;
-    const readiness: CheckResult = { name: 'readiness', kind: 'readiness', outcome: 'Fail', value: result.progress.updated, weight, reason };
+    const readiness: CheckResult = { name: 'readiness', kind: 'Readiness', outcome: 'Fail', value: result.progress.updated, weight, reason };
     // A revision that is not fully rolled out is never promoted; the other checks still weigh in, so
     // that the weights decide whether it is rolled back, as they do for a complete rollout.
     if (!hasChecks || !patched('incomplete-rollout-analysed')) return { checks: [readiness], rolledOut: false };
@@ -209,13 +209,13 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   if (!hasChecks) {
     announceAnalysis(state, revision, spec.analysis.window);
     await writeStatus(state);
-    return { checks: [await watch], rolledOut: true };
+    return { checks: [withCheckKind(await watch)], rolledOut: true };
   }
   const analysisScope = new CancellationScope();
   const analysis = analysisScope.run(() => analyse(state, revision, readiness));
   analysis.catch(() => undefined);
   // Whichever ends first may already decide the verdict: then the other is cancelled, not awaited.
-  const first = await Promise.race([watch.then((r) => ({ watched: r })), analysis.then((checks) => ({ checks }))]);
+  const first = await Promise.race([watch.then((r) => ({ watched: withCheckKind(r) })), analysis.then((checks) => ({ checks }))]);
   if ('watched' in first && first.watched.outcome === 'Fail' && first.watched.weight >= threshold) {
     analysisScope.cancel();
     await analysis.catch(() => undefined);
@@ -227,7 +227,7 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
     return { checks: first.checks, rolledOut: true };
   }
   const [watched, checks] = await Promise.all([watch, analysis]);
-  return { checks: [watched, ...checks.filter((c) => c.kind !== 'readiness')], rolledOut: true };
+  return { checks: [withCheckKind(watched), ...checks.filter((c) => c.kind !== 'Readiness')], rolledOut: true };
 }
 
 function announceAnalysis(state: ReleaseState, revision: Revision, window: string): void {
@@ -241,7 +241,7 @@ async function analyse(state: ReleaseState, revision: Revision, readiness: Check
   await writeStatus(state);
   const podIps = spec.healthChecks.http.some((c) => c.port !== undefined) ? await kube.readyPodIps({ ref: state.data.ref, revision }) : [];
   const input = analysisInput(spec, { podIps, ...(await local.operatorDefaults()), readiness });
-  return (await waits.runAnalysis(input)).checks;
+  return (await waits.runAnalysis(input)).checks.map(withCheckKind);
 }
 
 const rollbackId = (): string => `rb-${uuid4().slice(0, 8)}`;

@@ -5,7 +5,7 @@ import { createEgressGuard, type EgressConfig, type EgressGuard } from '../../sr
 import { createHttpGate } from '../../src/activities/checks/http.ts';
 import { createPrometheusGate } from '../../src/activities/checks/prometheus.ts';
 import { createDependencyActivities } from '../../src/activities/cluster/dependencies.ts';
-import type { HealthGate, HttpCheck, PrometheusCheck } from '../../src/domain/health/types.ts';
+import type { HealthGate, HttpProbe, PrometheusQuery } from '../../src/domain/health/types.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { stackEnv } from '../support/stack.ts';
@@ -63,12 +63,12 @@ afterAll(async () => {
 });
 
 const settings = (): EgressConfig => ({ allow: `127.0.0.1:${allowed.port}`, controlPlane: [stackEnv.TEMPORAL_ADDRESS, 'https://127.0.0.1:6443'] });
-const probe = (urls: string[], overrides: Partial<HttpCheck> = {}): HttpCheck => ({
+const probe = (urls: string[], overrides: Partial<HttpProbe> = {}): HttpProbe => ({
   name: 'healthz', urls, weight: 5, timeoutMs: 1_000, retries: 1, expectedStatus: { min: 200, max: 299 }, ...overrides,
 });
 
 describe('HTTP checks under the egress policy', () => {
-  let gate: HealthGate<HttpCheck>;
+  let gate: HealthGate<HttpProbe>;
   beforeAll(() => {
     gate = createHttpGate({ egress: createEgressGuard(settings()), retryMinDelayMs: 5, retryMaxDelayMs: 20 });
   });
@@ -125,7 +125,7 @@ describe('HTTP checks under the egress policy', () => {
 
 describe('Prometheus addresses under the egress policy', () => {
   let egress: EgressGuard;
-  let gate: HealthGate<PrometheusCheck>;
+  let gate: HealthGate<PrometheusQuery>;
   beforeAll(() => {
     egress = createEgressGuard(settings());
     gate = createPrometheusGate({ egress, defaultPrometheus: stackEnv.PROMETHEUS_URL });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthActivities } from '../../src/activities/checks/analysis.ts';
 import { createPrometheusGate } from '../../src/activities/checks/prometheus.ts';
-import type { CheckResult, PrometheusCheck } from '../../src/domain/health/types.ts';
+import type { CheckResult, PrometheusQuery } from '../../src/domain/health/types.ts';
 import { decideVerdict } from '../../src/domain/health/verdict.ts';
 import { promQuery, TestExporter } from '../support/exporter.ts';
 import { stackEnv, waitFor } from '../support/stack.ts';
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const gate = createPrometheusGate();
-const check = (overrides: Partial<PrometheusCheck>): PrometheusCheck => ({
+const check = (overrides: Partial<PrometheusQuery>): PrometheusQuery => ({
   name: 'error-rate',
   address: stackEnv.PROMETHEUS_URL,
   query: errorRate('steady'),
@@ -35,7 +35,7 @@ const check = (overrides: Partial<PrometheusCheck>): PrometheusCheck => ({
 });
 
 /** Measures until the outcome is the expected one (new samples arrive every second) or times out. */
-async function measureUntil(spec: PrometheusCheck, outcome: CheckResult['outcome']): Promise<CheckResult> {
+async function measureUntil(spec: PrometheusQuery, outcome: CheckResult['outcome']): Promise<CheckResult> {
   let last: CheckResult | undefined;
   await waitFor(`the ${spec.name} check to be ${outcome}`, async () => (last = await gate.measure(spec, {})).outcome === outcome, { timeoutMs: 30_000, intervalMs: 500 });
   return last as CheckResult;
@@ -44,7 +44,7 @@ async function measureUntil(spec: PrometheusCheck, outcome: CheckResult['outcome
 describe('the Prometheus health gate against the local Prometheus', () => {
   it('passes while the error counter holds steady', async () => {
     const result = await measureUntil(check({}), 'Pass');
-    expect(result).toMatchObject({ kind: 'prometheus', value: 0, reason: 'value 0 within [-∞, 1]' });
+    expect(result).toMatchObject({ kind: 'Prometheus', value: 0, reason: 'value 0 within [-∞, 1]' });
   });
 
   it('fails when the error counter rises faster than the maximum rate', async () => {

@@ -121,7 +121,7 @@ describe('the Release workflow at its edges', () => {
   it('readiness is watched for the whole window: pods lost after becoming Ready roll the revision back', async () => {
     const { handle, phase } = await start({ image: 'example/app:v1' });
     await phase('Ready');
-    world.watch.push({ result: { name: 'readiness', kind: 'readiness', outcome: 'Fail', value: 1, weight: 3, reason: 'containers restarted 2 time(s)' } });
+    world.watch.push({ result: { name: 'readiness', kind: 'Readiness', outcome: 'Fail', value: 1, weight: 3, reason: 'containers restarted 2 time(s)' } });
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
     await waitFor('the automatic rollback', async () => (await handle.query(statusQuery)).lastRollback?.trigger === 'Automatic', { timeoutMs: 20_000 });
     const snapshot = await phase('Failed');
@@ -223,7 +223,7 @@ describe('the Release workflow at its edges', () => {
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
     await readyAt(2);
     announced.release();
-    watching.release({ name: 'readiness', kind: 'readiness', outcome: 'Pass', weight: 3, reason: 'late' });
+    watching.release({ name: 'readiness', kind: 'Readiness', outcome: 'Pass', weight: 3, reason: 'late' });
     await handle.terminate();
   });
 

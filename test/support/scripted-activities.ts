@@ -114,11 +114,11 @@ export class ScriptedWorld {
       },
       watchReadiness: async ({ weight }) => {
         record('watchReadiness');
-        return await this.run(this.watch.shift(), { name: 'readiness', kind: 'readiness', outcome: 'Pass', value: 3, weight, reason: '3/3 pods Ready' });
+        return await this.run(this.watch.shift(), { name: 'readiness', kind: 'Readiness', outcome: 'Pass', value: 3, weight, reason: '3/3 pods Ready' });
       },
       runAnalysis: async (input) => {
         record('runAnalysis');
-        const passing: CheckResult[] = (input.http ?? []).map((c) => ({ name: c.name, kind: 'http', outcome: 'Pass', weight: c.weight, reason: 'ok' }));
+        const passing: CheckResult[] = (input.http ?? []).map((c) => ({ name: c.name, kind: 'HTTP', outcome: 'Pass', weight: c.weight, reason: 'ok' }));
         const checks = await this.run(this.analysis.shift(), passing);
         return { checks: [...(input.readiness ? [input.readiness] : []), ...checks], rounds: 1, stoppedEarly: false };
       },

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { redactUrl } from '../../domain/health/egress.ts';
-import { httpDefaults, type BodyMatch, type CheckResult, type HealthGate, type HttpCheck, type MeasureContext } from '../../domain/health/types.ts';
+import { httpDefaults, type BodyMatch, type CheckResult, type HealthGate, type HttpProbe, type MeasureContext } from '../../domain/health/types.ts';
 import { defaultBodyLimitBytes, discardBody, readBodyPrefix } from './body.ts';
 import type { EgressGuard } from './egress.ts';
 import { describeRequestError } from './request-errors.ts';
@@ -55,13 +55,13 @@ function bodyMatcher(match: BodyMatch | undefined): BodyMatcher | undefined {
   return { test: (text) => regex.test(text), label: `/${match.regex}/` };
 }
 
-export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCheck> {
+export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpProbe> {
   const transport = options.transport ?? nodeTransport;
   const limit = pLimit(options.concurrency ?? 20);
   const bodyLimit = options.bodyLimitBytes ?? defaultBodyLimitBytes;
 
   /** One GET: throws ProbeFailure unless the status is in range and the body (if asked) matches. */
-  async function probeOnce(url: string, check: HttpCheck, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<string> {
+  async function probeOnce(url: string, check: HttpProbe, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<string> {
     const timeoutMs = check.timeoutMs ?? httpDefaults.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
@@ -92,7 +92,7 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
     }
   }
 
-  async function probeTarget(url: string, check: HttpCheck, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<TargetOutcome> {
+  async function probeTarget(url: string, check: HttpProbe, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<TargetOutcome> {
     try {
       const reason = await pRetry(() => probeOnce(url, check, matcher, ctx), {
         retries: check.retries ?? httpDefaults.retries,
@@ -109,8 +109,8 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
     }
   }
 
-  async function measure(check: HttpCheck, ctx: MeasureContext): Promise<CheckResult> {
-    const base = { name: check.name, kind: 'http', weight: check.weight } as const;
+  async function measure(check: HttpProbe, ctx: MeasureContext): Promise<CheckResult> {
+    const base = { name: check.name, kind: 'HTTP', weight: check.weight } as const;
     if (check.urls.length === 0) return { ...base, outcome: 'Inconclusive', reason: 'no targets to probe (no pod has an IP yet?)' };
     let matcher: BodyMatcher | undefined;
     try {
@@ -124,7 +124,7 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpCh
     return roundResult(base, outcomes, check.quorum ?? httpDefaults.quorum);
   }
 
-  return { kind: 'http', measure };
+  return { kind: 'HTTP', measure };
 }
 
 function roundResult(base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, targets: TargetOutcome[], quorum: 'all' | 'majority'): CheckResult {

@@ -1,5 +1,5 @@
 import { redactUrl } from '../../domain/health/egress.ts';
-import { prometheusDefaults, type CheckResult, type HealthGate, type MeasureContext, type PrometheusCheck } from '../../domain/health/types.ts';
+import { prometheusDefaults, type CheckResult, type HealthGate, type MeasureContext, type PrometheusQuery } from '../../domain/health/types.ts';
 import { readBodyPrefix } from './body.ts';
 import type { EgressGuard } from './egress.ts';
 import { describeRequestError } from './request-errors.ts';
@@ -66,7 +66,7 @@ const labelsOf = (metric: Record<string, string>): string =>
   Object.keys(metric).length === 0 ? '' : ` for {${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
 
 /** Compares every sample with the bounds; one sample out of bounds fails the round. */
-function compare(base: RoundBase, check: PrometheusCheck, samples: Sample[]): CheckResult {
+function compare(base: RoundBase, check: PrometheusQuery, samples: Sample[]): CheckResult {
   const bounds = `[${check.min ?? '-∞'}, ${check.max ?? '+∞'}]`;
   for (const s of samples) {
     if (check.min !== undefined && s.value < check.min) {
@@ -87,7 +87,7 @@ function compare(base: RoundBase, check: PrometheusCheck, samples: Sample[]): Ch
  * itself. A syntax error fails it at once (`permanent`), whatever its failure threshold. Only errors
  * that say Prometheus itself is in trouble (timeout, overload, 5xx) are inconclusive.
  */
-function evaluate(base: RoundBase, check: PrometheusCheck, answer: QueryAnswer, httpStatus: number): CheckResult {
+function evaluate(base: RoundBase, check: PrometheusQuery, answer: QueryAnswer, httpStatus: number): CheckResult {
   const address = redactUrl(check.address);
   if (answer.status === 'error') {
     const type = answer.errorType ?? 'unknown';
@@ -118,11 +118,11 @@ const parseAnswer = (text: string): QueryAnswer => {
 };
 
 /** The Prometheus provider: one instant query per round through the HTTP API. */
-export function createPrometheusGate(options: PrometheusGateOptions = {}): HealthGate<PrometheusCheck> {
+export function createPrometheusGate(options: PrometheusGateOptions = {}): HealthGate<PrometheusQuery> {
   const answerLimit = options.answerLimitBytes ?? defaultAnswerLimitBytes;
 
-  async function measure(check: PrometheusCheck, ctx: MeasureContext): Promise<CheckResult> {
-    const base = { name: check.name, kind: 'prometheus', weight: check.weight } as const;
+  async function measure(check: PrometheusQuery, ctx: MeasureContext): Promise<CheckResult> {
+    const base = { name: check.name, kind: 'Prometheus', weight: check.weight } as const;
     const address = redactUrl(check.address);
     const timeoutMs = check.timeoutMs ?? prometheusDefaults.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -157,5 +157,5 @@ export function createPrometheusGate(options: PrometheusGateOptions = {}): Healt
     }
   }
 
-  return { kind: 'prometheus', measure };
+  return { kind: 'Prometheus', measure };
 }

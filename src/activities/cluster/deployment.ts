@@ -189,7 +189,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
     ref: ReleaseRef; revision: number; matchLabels: Record<string, string>; until: number; toleranceMs: number; weight: number;
   }): Promise<CheckResult> {
     const ctx = Context.current();
-    const base = { name: 'readiness', kind: 'readiness', weight } as const;
+    const base = { name: 'readiness', kind: 'Readiness', weight } as const;
     const restartsAtStart = await restartsOf(ref, matchLabels);
     let shortSince: number | undefined;
     for (let poll = 0; ; poll++) {

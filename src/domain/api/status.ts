@@ -97,6 +97,8 @@ export const releaseStatusSchema = z
 
 export type ReleaseStatus = z.infer<typeof releaseStatusSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
-export type CheckResult = z.infer<typeof checkResultSchema>;
-export type Verdict = z.infer<typeof verdictSchema>;
+/** One check's result as the Release's status records it (src/domain/health has the analysis's own, richer one). */
+export type RecordedCheck = z.infer<typeof checkResultSchema>;
+/** The verdict as the Release's status records it (lastVerdict). */
+export type RecordedVerdict = z.infer<typeof verdictSchema>;
 export type RollbackRecord = z.infer<typeof rollbackRecordSchema>;

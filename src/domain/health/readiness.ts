@@ -15,7 +15,7 @@ export interface ReadinessObservation {
  * observes the pods, this only words the outcome. Not yet ready within the deadline is not a failure.
  */
 export function readinessResult(seen: ReadinessObservation): CheckResult {
-  const base = { name: 'readiness', kind: 'readiness', value: seen.ready, weight: seen.weight } as const;
+  const base = { name: 'readiness', kind: 'Readiness', value: seen.ready, weight: seen.weight } as const;
   const counts = `${seen.ready}/${seen.desired} pods Ready`;
   if (seen.ready >= seen.desired) return { ...base, outcome: 'Pass', reason: counts };
   if (seen.deadlineExceeded) {

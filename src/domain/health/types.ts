@@ -3,16 +3,16 @@
  * the Temporal payload boundary as JSON. The workflow maps a Release's health spec onto these inputs.
  */
 
-/** What one check concluded. Inconclusive: it could not be measured (no data, Prometheus unreachable). */
-export type Outcome = 'Pass' | 'Fail' | 'Inconclusive';
+import type { CheckKind, CheckOutcome } from '../api/check-fields.ts';
 
-export type CheckKind = 'http' | 'prometheus' | 'readiness';
-
-/** One check's result, as status, Events, the status query and the CLI show it. */
+/**
+ * One check's result: what the analysis concluded (Inconclusive: it could not be measured, such as no
+ * data or Prometheus unreachable). The Release's status records a part of it (RecordedCheck).
+ */
 export interface CheckResult {
   name: string;
   kind: CheckKind;
-  outcome: Outcome;
+  outcome: CheckOutcome;
   /** The measured figure: PromQL sample, failing HTTP targets, ready pods; absent when nothing was measured. */
   value?: number;
   weight: number;
@@ -42,7 +42,8 @@ export type BodyMatch = { contains: string } | { regex: string };
  */
 export type TargetQuorum = 'all' | 'majority';
 
-export interface HttpCheck {
+/** An HTTP check as the analysis runs it: its URLs resolved, its durations in milliseconds. */
+export interface HttpProbe {
   name: string;
   /** Absolute URLs; a per-pod check is resolved to one URL per pod by the caller (see targets.ts). */
   urls: string[];
@@ -61,9 +62,8 @@ export interface HttpCheck {
   weight: number;
 }
 
-export type NoDataOutcome = Outcome;
-
-export interface PrometheusCheck {
+/** A Prometheus check as the analysis runs it. */
+export interface PrometheusQuery {
   name: string;
   /** Base URL of the Prometheus server, e.g. http://prometheus:9090. */
   address: string;
@@ -72,7 +72,7 @@ export interface PrometheusCheck {
   min?: number;
   max?: number;
   /** What an empty result means; default Inconclusive. */
-  noData?: NoDataOutcome;
+  noData?: CheckOutcome;
   timeoutMs?: number;
   failureThreshold?: number;
   /** How often the query runs; AnalysisInput.intervalMs when absent. */
@@ -86,13 +86,13 @@ export const httpDefaults = {
   expectedStatus: { min: 200, max: 399 },
   quorum: 'all',
   failureThreshold: 1,
-} as const satisfies Partial<HttpCheck>;
+} as const satisfies Partial<HttpProbe>;
 
 export const prometheusDefaults = {
   noData: 'Inconclusive',
   timeoutMs: 5_000,
   failureThreshold: 1,
-} as const satisfies Partial<PrometheusCheck>;
+} as const satisfies Partial<PrometheusQuery>;
 
 /** What a provider may use while measuring: cancellation of the surrounding activity. */
 export interface MeasureContext {
@@ -113,8 +113,8 @@ export interface AnalysisInput {
   windowMs: number;
   /** The interval of checks that name none of their own. */
   intervalMs: number;
-  http?: HttpCheck[];
-  prometheus?: PrometheusCheck[];
+  http?: HttpProbe[];
+  prometheus?: PrometheusQuery[];
   /** Readiness is observed by the caller (the rollout wait) and passed in as a finished result. */
   readiness?: CheckResult;
   /** When set, the analysis ends early once the failing weight reaches it: no point watching a lost cause. */
@@ -128,3 +128,14 @@ export interface AnalysisResult {
   /** True when the analysis ended before its window because the failing weight was already reached. */
   stoppedEarly: boolean;
 }
+
+/**
+ * Results recorded before the kinds took the API's spelling say "http", "prometheus" and "readiness":
+ * the workflow reads every result through this, so those histories replay to the same decisions.
+ */
+export function withCheckKind(result: CheckResult): CheckResult {
+  const kind = legacyKinds[result.kind as string];
+  return kind === undefined ? result : { ...result, kind };
+}
+
+const legacyKinds: Partial<Record<string, CheckKind>> = { http: 'HTTP', prometheus: 'Prometheus', readiness: 'Readiness' };

@@ -1,8 +1,7 @@
-import { parseDuration, type ReleaseSpec, type Verdict as StatusVerdict } from '../api/index.ts';
-import type { CheckKind as StatusCheckKind } from '../api/index.ts';
+import { parseDuration, type RecordedVerdict, type ReleaseSpec } from '../api/index.ts';
 import { redactUrl } from '../health/egress.ts';
 import { targetUrls } from '../health/targets.ts';
-import type { AnalysisInput, CheckKind, CheckResult } from '../health/types.ts';
+import type { AnalysisInput, CheckResult } from '../health/types.ts';
 import type { Verdict } from '../health/verdict.ts';
 
 /**
@@ -98,10 +97,8 @@ function portNumber(spec: ReleaseSpec, port: number | string | undefined): numbe
   return Number.NaN;
 }
 
-const statusKinds: Record<CheckKind, StatusCheckKind> = { readiness: 'Readiness', http: 'HTTP', prometheus: 'Prometheus' };
-
 /** The verdict as the Release's status records it. */
-export function statusVerdict(verdict: Verdict, revision: number, time: Date): StatusVerdict {
+export function statusVerdict(verdict: Verdict, revision: number, time: Date): RecordedVerdict {
   return {
     time: time.toISOString(),
     revision,
@@ -110,7 +107,7 @@ export function statusVerdict(verdict: Verdict, revision: number, time: Date): S
     threshold: Math.max(1, verdict.threshold),
     checks: verdict.checks.map((check) => ({
       name: check.name,
-      kind: statusKinds[check.kind],
+      kind: check.kind,
       outcome: check.outcome,
       ...(check.value !== undefined && Number.isFinite(check.value) ? { value: check.value } : {}),
       weight: Math.min(100, Math.max(0, Math.round(check.weight))),

@@ -1,4 +1,4 @@
-import type { Condition, DeploymentTemplate, ReleasePhase, ReleaseSpec, RollbackRecord, RollbackTrigger, Verdict } from '../api/index.ts';
+import type { Condition, DeploymentTemplate, ReleasePhase, RecordedVerdict, ReleaseSpec, RollbackRecord, RollbackTrigger } from '../api/index.ts';
 import type { ReleaseRef } from './ref.ts';
 
 /**
@@ -79,7 +79,7 @@ export interface ReleaseSnapshot {
   stableRevision?: number;
   paused: boolean;
   progress?: RolloutProgress;
-  lastVerdict?: Verdict;
+  lastVerdict?: RecordedVerdict;
   lastRollback?: RollbackRecord;
   conditions: Condition[];
   revisions: RevisionSummary[];
@@ -120,7 +120,7 @@ export interface ReleaseStateData {
   stableHistory: number[];
   revisions: RevisionSummary[];
   conditions: Condition[];
-  lastVerdict?: Verdict;
+  lastVerdict?: RecordedVerdict;
   lastRollback?: RollbackRecord;
   progress?: RolloutProgress;
   history: TransitionRecord[];

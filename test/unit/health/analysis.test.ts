@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthActivities, type Clock } from '../../../src/activities/checks/analysis.ts';
 import type { AnalysisProgress } from '../../../src/domain/health/analysis-progress.ts';
 import { readinessResult } from '../../../src/domain/health/readiness.ts';
-import type { AnalysisResult, HttpCheck } from '../../../src/domain/health/types.ts';
+import type { AnalysisResult, HttpProbe } from '../../../src/domain/health/types.ts';
 import { ProbeTargets } from './probe-targets.ts';
 
 const targets = new ProbeTargets();
 beforeAll(() => targets.start());
 afterAll(() => targets.stop());
 
-const httpCheck = (path: string, overrides: Partial<HttpCheck> = {}): HttpCheck => ({
+const httpCheck = (path: string, overrides: Partial<HttpProbe> = {}): HttpProbe => ({
   name: path,
   urls: [targets.url(path)],
   retries: 0,
@@ -95,7 +95,7 @@ describe('the analysis over a window', () => {
     const readiness = readinessResult({ ready: 2, desired: 3, deadlineExceeded: true, deadlineSeconds: 30, weight: 3 });
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
     const result = await runAnalysis({ windowMs: 0, intervalMs: 20, readiness, http: [httpCheck('healthy')] });
-    expect(result.checks.map((c) => [c.kind, c.outcome])).toEqual([['readiness', 'Fail'], ['http', 'Pass']]);
+    expect(result.checks.map((c) => [c.kind, c.outcome])).toEqual([['Readiness', 'Fail'], ['HTTP', 'Pass']]);
     expect(result.checks[0]?.reason).toBe('2/3 pods Ready after the 30s readiness deadline');
   });
 

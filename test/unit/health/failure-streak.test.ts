@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { newStreak, recordRound, streakResult, type FailureStreak } from '../../../src/domain/health/failure-streak.ts';
-import type { CheckResult, Outcome } from '../../../src/domain/health/types.ts';
+import type { CheckOutcome as Outcome } from '../../../src/domain/api/check-fields.ts';
+import type { CheckResult } from '../../../src/domain/health/types.ts';
 
-const round = (outcome: Outcome): CheckResult => ({ name: 'healthz', kind: 'http', outcome, weight: 5, reason: `round ${outcome}` });
+const round = (outcome: Outcome): CheckResult => ({ name: 'healthz', kind: 'HTTP', outcome, weight: 5, reason: `round ${outcome}` });
 
 const fold = (outcomes: Outcome[], threshold: number): FailureStreak =>
   outcomes.reduce((streak, outcome) => recordRound(streak, round(outcome), threshold), newStreak());

@@ -2,20 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpGate } from '../../../src/activities/checks/http.ts';
 import { fetchTransport, nodeTransport } from '../../../src/activities/checks/transport.ts';
 import { waitFor } from '../../../dev/stack/process.ts';
-import type { HttpCheck } from '../../../src/domain/health/types.ts';
+import type { HttpProbe } from '../../../src/domain/health/types.ts';
 import { ProbeTargets, refusingUrl } from './probe-targets.ts';
 
 const targets = new ProbeTargets();
 beforeAll(() => targets.start());
 afterAll(() => targets.stop());
 
-const check = (overrides: Partial<HttpCheck>): HttpCheck => ({ name: 'healthz', urls: [], weight: 5, timeoutMs: 1_000, ...overrides });
+const check = (overrides: Partial<HttpProbe>): HttpProbe => ({ name: 'healthz', urls: [], weight: 5, timeoutMs: 1_000, ...overrides });
 
 describe.each([
   { transport: 'node:http', gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: nodeTransport }) },
   { transport: 'fetch', gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: fetchTransport() }) },
 ])('the HTTP health gate over $transport', ({ transport, gate }) => {
-  const probe = (overrides: Partial<HttpCheck>) => gate.measure(check(overrides), {});
+  const probe = (overrides: Partial<HttpProbe>) => gate.measure(check(overrides), {});
   const hitsBefore = (path: string): (() => number) => {
     const before = targets.hitsOf(path);
     return () => targets.hitsOf(path) - before;
@@ -23,7 +23,7 @@ describe.each([
 
   it('passes a healthy endpoint and says what it answered', async () => {
     const result = await probe({ urls: [targets.url('healthy')] });
-    expect(result).toMatchObject({ name: 'healthz', kind: 'http', outcome: 'Pass', value: 0, weight: 5 });
+    expect(result).toMatchObject({ name: 'healthz', kind: 'HTTP', outcome: 'Pass', value: 0, weight: 5 });
     expect(result.reason).toContain('status 200');
   });
 

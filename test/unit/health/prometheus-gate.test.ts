@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusGate } from '../../../src/activities/checks/prometheus.ts';
-import type { PrometheusCheck } from '../../../src/domain/health/types.ts';
+import type { PrometheusQuery } from '../../../src/domain/health/types.ts';
 import { ProbeTargets, refusingUrl } from './probe-targets.ts';
 
 // The gate against a real Prometheus is in test/integration/health-prometheus.test.ts; these are the
@@ -10,13 +10,13 @@ beforeAll(() => targets.start());
 afterAll(() => targets.stop());
 
 const gate = createPrometheusGate();
-const check = (address: string): PrometheusCheck => ({ name: 'error-rate', address, query: 'up', max: 1, weight: 4, timeoutMs: 500 });
+const check = (address: string): PrometheusQuery => ({ name: 'error-rate', address, query: 'up', max: 1, weight: 4, timeoutMs: 500 });
 
 describe('the Prometheus gate without a Prometheus', () => {
   it('is inconclusive, naming the address, when nothing listens there', async () => {
     const address = new URL(await refusingUrl()).origin;
     const result = await gate.measure(check(address), {});
-    expect(result).toMatchObject({ kind: 'prometheus', outcome: 'Inconclusive', weight: 4 });
+    expect(result).toMatchObject({ kind: 'Prometheus', outcome: 'Inconclusive', weight: 4 });
     expect(result.reason).toBe(`Prometheus at ${address} is unreachable: connection refused (nothing listens on that port)`);
   });
 

@@ -27,6 +27,6 @@ describe('the readiness result', () => {
     { ready: 1, deadlineExceeded: true, outcome: 'Fail', reason: '1/3 pods Ready after the 30s readiness deadline' },
     { ready: 1, deadlineExceeded: false, outcome: 'Inconclusive', reason: '1/3 pods Ready; the 30s deadline has not passed yet' },
   ])('is $outcome with $ready of 3 pods Ready', ({ ready, deadlineExceeded, outcome, reason }) => {
-    expect(readinessResult({ ...seen, ready, deadlineExceeded })).toEqual({ name: 'readiness', kind: 'readiness', value: ready, weight: 3, outcome, reason });
+    expect(readinessResult({ ...seen, ready, deadlineExceeded })).toEqual({ name: 'readiness', kind: 'Readiness', value: ready, weight: 3, outcome, reason });
   });
 });

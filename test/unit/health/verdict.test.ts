@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckKind, CheckResult, Outcome } from '../../../src/domain/health/types.ts';
+import type { CheckKind, CheckOutcome as Outcome } from '../../../src/domain/api/check-fields.ts';
+import { type CheckResult, withCheckKind } from '../../../src/domain/health/types.ts';
 import { decideVerdict, type VerdictStatus } from '../../../src/domain/health/verdict.ts';
 
 const check = (kind: CheckKind, name: string, weight: number, outcome: Outcome): CheckResult => ({
@@ -11,9 +12,9 @@ const check = (kind: CheckKind, name: string, weight: number, outcome: Outcome):
 });
 
 // The article's §4.2 weights: Prometheus 4, readiness 3, /healthz 5.
-const prometheus = (outcome: Outcome) => check('prometheus', 'error-rate', 4, outcome);
-const readiness = (outcome: Outcome) => check('readiness', 'readiness', 3, outcome);
-const healthz = (outcome: Outcome) => check('http', 'healthz', 5, outcome);
+const prometheus = (outcome: Outcome) => check('Prometheus', 'error-rate', 4, outcome);
+const readiness = (outcome: Outcome) => check('Readiness', 'readiness', 3, outcome);
+const healthz = (outcome: Outcome) => check('HTTP', 'healthz', 5, outcome);
 
 interface Row {
   when: string;
@@ -37,10 +38,10 @@ const table: Row[] = [
   { when: 'an inconclusive check could have reached it', checks: [prometheus('Pass'), healthz('Inconclusive')], threshold: 5, status: 'Inconclusive', failingWeight: 0 },
   { when: 'a failure plus an inconclusive check could have reached it', checks: [readiness('Fail'), prometheus('Inconclusive')], threshold: 5, status: 'Inconclusive', failingWeight: 3 },
   { when: 'failures reach it even with another inconclusive', checks: [healthz('Fail'), prometheus('Inconclusive')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
-  { when: 'a zero-weight check fails', checks: [check('http', 'info', 0, 'Fail'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'a zero-weight check is inconclusive', checks: [check('http', 'info', 0, 'Inconclusive')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'a negative weight would offset a failure', checks: [check('http', 'odd', -10, 'Fail'), healthz('Fail')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
-  { when: 'threshold 0 and any check fails', checks: [check('http', 'info', 0, 'Fail')], threshold: 0, status: 'Unhealthy', failingWeight: 0 },
+  { when: 'a zero-weight check fails', checks: [check('HTTP', 'info', 0, 'Fail'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 0 },
+  { when: 'a zero-weight check is inconclusive', checks: [check('HTTP', 'info', 0, 'Inconclusive')], threshold: 5, status: 'Healthy', failingWeight: 0 },
+  { when: 'a negative weight would offset a failure', checks: [check('HTTP', 'odd', -10, 'Fail'), healthz('Fail')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
+  { when: 'threshold 0 and any check fails', checks: [check('HTTP', 'info', 0, 'Fail')], threshold: 0, status: 'Unhealthy', failingWeight: 0 },
   { when: 'threshold 0 and everything passes', checks: [healthz('Pass')], threshold: 0, status: 'Healthy', failingWeight: 0 },
 ];
 
@@ -62,12 +63,12 @@ describe('the weighted verdict', () => {
 
   it('names the failing checks in its reason', () => {
     const verdict = decideVerdict([prometheus('Fail'), readiness('Fail'), healthz('Pass')], 5);
-    expect(verdict.reason).toBe('failing weight 7 reached the threshold 5 (failing: prometheus error-rate, readiness readiness)');
+    expect(verdict.reason).toBe('failing weight 7 reached the threshold 5 (failing: Prometheus error-rate, Readiness readiness)');
   });
 
   it('says why it could not decide', () => {
     const verdict = decideVerdict([healthz('Inconclusive')], 5);
-    expect(verdict.reason).toContain('http healthz (weight 5) could not be measured');
+    expect(verdict.reason).toContain('HTTP healthz (weight 5) could not be measured');
   });
 
   it('says when there was nothing to check', () => {
@@ -77,5 +78,11 @@ describe('the weighted verdict', () => {
   it('survives a JSON round trip unchanged, as it must to travel in status and Temporal payloads', () => {
     const verdict = decideVerdict([prometheus('Fail'), healthz('Pass')], 5);
     expect(JSON.parse(JSON.stringify(verdict))).toEqual(verdict);
+  });
+
+  it('reads results recorded with the old lower-case kinds as the kinds status shows', () => {
+    const recorded = [{ ...healthz('Fail'), kind: 'http' }, { ...prometheus('Pass'), kind: 'prometheus' }, { ...readiness('Pass'), kind: 'readiness' }];
+    expect(recorded.map((r) => withCheckKind(r as CheckResult).kind)).toEqual(['HTTP', 'Prometheus', 'Readiness']);
+    expect(withCheckKind(healthz('Pass'))).toEqual(healthz('Pass'));
   });
 });
