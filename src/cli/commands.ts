@@ -1,15 +1,27 @@
 import { booleanFlag, durationFlag, listFlag, portFlag, positionals, stringFlag, type Flags, type ParsedArgs } from './args.ts';
+import type { DeployOptions } from './commands/deploy.ts';
+import type { HistoryOptions } from './commands/history.ts';
+import type { PauseOptions } from './commands/pause.ts';
+import type { RollbackOptions } from './commands/rollback.ts';
+import type { RunOptions } from './commands/run.ts';
+import type { SetImageOptions } from './commands/set-image.ts';
+import type { StatusOptions } from './commands/status.ts';
 import { UsageError } from './errors.ts';
 import { parseImageAssignment } from './image-ref.ts';
 import type { Session } from './session.ts';
 
 /** One command of the CLI: its help, its flags, and how its arguments become the options of its module. */
-export interface Command {
+export interface Command<Options = unknown> {
   summary: string;
   usage: string;
   flags: Flags;
-  run(args: ParsedArgs, session: Session): Promise<number>;
+  /** The command line → the options of the command's module. Pure (the environment is passed in), so a table test covers it. */
+  options(args: ParsedArgs, env: NodeJS.ProcessEnv): Options;
+  /** Loads the command's module when it runs: `status` need not load the Temporal worker. */
+  run(options: Options, session: Session): Promise<number>;
 }
+
+const command = <Options>(c: Command<Options>): Command => c as Command;
 
 const wait: Flags = {
   wait: { type: 'boolean', short: 'w', description: 'follow the rollout to its end; exit 1 unless it ends Ready' },
@@ -22,9 +34,8 @@ function revisionNumber(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-// Each command's module is loaded when it runs: `status` need not load the Temporal worker.
 export const commands: Record<string, Command> = {
-  deploy: {
+  deploy: command<DeployOptions>({
     summary: 'create or update Releases from a file (server-side apply)',
     usage: 'deploy -f FILE [--wait] [--timeout DURATION] [--force-conflicts]',
     flags: {
@@ -32,22 +43,19 @@ export const commands: Record<string, Command> = {
       ...wait,
       'force-conflicts': { type: 'boolean', description: 'take over fields another field manager owns (default: refuse, naming it)' },
     },
-    async run(args, session) {
+    options(args) {
       positionals(args, [], 'deploy');
       const file = stringFlag(args.values, 'filename');
       if (!file) throw new UsageError('missing -f FILE, the file of Releases to deploy; see `rollguard deploy --help`');
-      const { deploy } = await import('./commands/deploy.ts');
-      return deploy(
-        { file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m'), forceConflicts: booleanFlag(args.values, 'force-conflicts') },
-        session,
-      );
+      return { file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m'), forceConflicts: booleanFlag(args.values, 'force-conflicts') };
     },
-  },
-  'set-image': {
+    run: async (options, session) => (await import('./commands/deploy.ts')).deploy(options, session),
+  }),
+  'set-image': command<SetImageOptions>({
     summary: "change the image of a Release's containers",
     usage: 'set-image RELEASE CONTAINER=IMAGE... [--wait] [--timeout DURATION]',
     flags: wait,
-    async run(args, session) {
+    options(args) {
       const [release, ...assignments] = args.positionals;
       if (!release || assignments.length === 0) throw new UsageError('usage: rollguard set-image RELEASE CONTAINER=IMAGE... (e.g. web app=example/web:v2)');
       const images = assignments.map((text) => {
@@ -57,11 +65,11 @@ export const commands: Record<string, Command> = {
           throw new UsageError((err as Error).message);
         }
       });
-      const { setImage } = await import('./commands/set-image.ts');
-      return setImage({ release, images, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') }, session);
+      return { release, images, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') };
     },
-  },
-  status: {
+    run: async (options, session) => (await import('./commands/set-image.ts')).setImage(options, session),
+  }),
+  status: command<StatusOptions>({
     summary: 'show a Release (phase, revisions, pods, health, conditions), or list the Releases',
     usage: 'status [RELEASE] [--watch] [-A]',
     flags: {
@@ -69,31 +77,28 @@ export const commands: Record<string, Command> = {
       interval: { type: 'string', value: 'DURATION', description: 'how often --watch looks (default 1s)' },
       'all-namespaces': { type: 'boolean', short: 'A', description: 'list the Releases of every namespace' },
     },
-    async run(args, session) {
+    options(args) {
       const [release] = positionals(args, ['RELEASE'], 'status', { optional: 1 });
-      const { status } = await import('./commands/status.ts');
-      return status(
-        {
-          ...(release ? { release } : {}),
-          allNamespaces: booleanFlag(args.values, 'all-namespaces'),
-          watch: booleanFlag(args.values, 'watch'),
-          intervalMs: durationFlag(args.values, 'interval', '1s'),
-        },
-        session,
-      );
+      return {
+        ...(release ? { release } : {}),
+        allNamespaces: booleanFlag(args.values, 'all-namespaces'),
+        watch: booleanFlag(args.values, 'watch'),
+        intervalMs: durationFlag(args.values, 'interval', '1s'),
+      };
     },
-  },
-  history: {
+    run: async (options, session) => (await import('./commands/status.ts')).status(options, session),
+  }),
+  history: command<HistoryOptions>({
     summary: 'list the revisions of a Release and its rollbacks',
     usage: 'history RELEASE',
     flags: {},
-    async run(args, session) {
+    options(args) {
       const [release] = positionals(args, ['RELEASE'], 'history');
-      const { history } = await import('./commands/history.ts');
-      return history({ release: release as string }, session);
+      return { release: release as string };
     },
-  },
-  rollback: {
+    run: async (options, session) => (await import('./commands/history.ts')).history(options, session),
+  }),
+  rollback: command<RollbackOptions>({
     summary: 'roll a Release back to a kept revision (the previous stable one by default)',
     usage: 'rollback RELEASE [--to-revision N] [--reason TEXT] [--timeout DURATION]',
     flags: {
@@ -101,20 +106,17 @@ export const commands: Record<string, Command> = {
       reason: { type: 'string', value: 'TEXT', description: 'why, for the Events and the workflow history' },
       timeout: { type: 'string', value: 'DURATION', description: 'how long to wait for the rollback to finish (default 5m)' },
     },
-    async run(args, session) {
+    options(args) {
       const [release] = positionals(args, ['RELEASE'], 'rollback');
       const toRevision = revisionNumber(stringFlag(args.values, 'to-revision'));
       const reason = stringFlag(args.values, 'reason');
-      const { rollback } = await import('./commands/rollback.ts');
-      return rollback(
-        { release: release as string, ...(toRevision ? { toRevision } : {}), ...(reason ? { reason } : {}), timeoutMs: durationFlag(args.values, 'timeout', '5m') },
-        session,
-      );
+      return { release: release as string, ...(toRevision ? { toRevision } : {}), ...(reason ? { reason } : {}), timeoutMs: durationFlag(args.values, 'timeout', '5m') };
     },
-  },
+    run: async (options, session) => (await import('./commands/rollback.ts')).rollback(options, session),
+  }),
   pause: pauseCommand(true),
   resume: pauseCommand(false),
-  run: {
+  run: command<RunOptions>({
     summary: 'run the controller and the worker (what the Deployment in deploy/rollguard runs)',
     usage: 'run [--controller-only | --worker-only] [--metrics-port PORT] [--prometheus-url URL]',
     flags: {
@@ -127,39 +129,39 @@ export const commands: Record<string, Command> = {
       'lease-namespace': { type: 'string', value: 'NAME', description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)" },
       'task-queue': { type: 'string', value: 'NAME', description: "the Temporal task queue of Release workflows (default $ROLLGUARD_TASK_QUEUE, else the cluster's: rollguard-<kube-system uid>)" },
     },
-    async run(args, session) {
+    options(args, env) {
       positionals(args, [], 'run');
-      const prometheusUrl = stringFlag(args.values, 'prometheus-url') ?? process.env.ROLLGUARD_PROMETHEUS_URL;
+      if (booleanFlag(args.values, 'controller-only') && booleanFlag(args.values, 'worker-only')) {
+        throw new UsageError('--controller-only and --worker-only exclude each other; give at most one');
+      }
+      const prometheusUrl = stringFlag(args.values, 'prometheus-url') ?? env.ROLLGUARD_PROMETHEUS_URL;
       const leaseNamespace = stringFlag(args.values, 'lease-namespace');
       const taskQueue = stringFlag(args.values, 'task-queue');
-      const { run } = await import('./commands/run.ts');
-      return run(
-        {
-          controller: !booleanFlag(args.values, 'worker-only'),
-          worker: !booleanFlag(args.values, 'controller-only'),
-          metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
-          metricsPort: portFlag(args.values, 'metrics-port', 9464),
-          ...(prometheusUrl ? { prometheusUrl } : {}),
-          watchNamespaces: listFlag(args.values, 'watch-namespace'),
-          ...(leaseNamespace ? { leaseNamespace } : {}),
-          ...(taskQueue ? { taskQueue } : {}),
-        },
-        session,
-      );
+      return {
+        controller: !booleanFlag(args.values, 'worker-only'),
+        worker: !booleanFlag(args.values, 'controller-only'),
+        metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
+        metricsPort: portFlag(args.values, 'metrics-port', 9464),
+        ...(prometheusUrl ? { prometheusUrl } : {}),
+        watchNamespaces: listFlag(args.values, 'watch-namespace'),
+        ...(leaseNamespace ? { leaseNamespace } : {}),
+        ...(taskQueue ? { taskQueue } : {}),
+      };
     },
-  },
+    run: async (options, session) => (await import('./commands/run.ts')).run(options, session),
+  }),
 };
 
 function pauseCommand(paused: boolean): Command {
   const name = paused ? 'pause' : 'resume';
-  return {
+  return command<PauseOptions>({
     summary: paused ? 'hold the next rollout of a Release (the one in flight finishes)' : 'let a paused Release roll out again',
     usage: `${name} RELEASE`,
     flags: {},
-    async run(args, session) {
+    options(args) {
       const [release] = positionals(args, ['RELEASE'], name);
-      const { setPaused } = await import('./commands/pause.ts');
-      return setPaused({ release: release as string, paused }, session);
+      return { release: release as string, paused };
     },
-  };
+    run: async (options, session) => (await import('./commands/pause.ts')).setPaused(options, session),
+  });
 }

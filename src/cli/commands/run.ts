@@ -24,7 +24,6 @@ export interface RunOptions {
  * graceful stop: the controller first (no new messages), then the worker drains its tasks.
  */
 export async function run(options: RunOptions, session: Session): Promise<number> {
-  if (!options.controller && !options.worker) throw new UsageError('--controller-only and --worker-only exclude each other; give at most one');
   const log = createLogger({ component: 'rollguard' });
   installTemporalRuntime(log);
   // Read once, so the controller and the worker of this process agree on it.
