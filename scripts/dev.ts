@@ -53,6 +53,23 @@ async function demo(args: string[]): Promise<number> {
   return await runDemo({ exit: values.exit, ...(values.namespace ? { namespace: values.namespace } : {}) }, say);
 }
 
+/** `npm run bench [-- NAME [ARGS]]`: one benchmark, or each in turn at its full size (docs/benchmarks.md). */
+async function bench(args: string[]): Promise<number> {
+  const benchmarks: Record<string, string> = { overhead: 'bench/overhead.ts', 'probe-fanout': 'bench/probe-fanout.ts' };
+  const [name, ...rest] = args;
+  if (name !== undefined && !(name in benchmarks)) {
+    say(`unknown benchmark "${name}"; one of: ${Object.keys(benchmarks).join(', ')}`);
+    return 2;
+  }
+  for (const [each, file] of Object.entries(benchmarks)) {
+    if (name !== undefined && each !== name) continue;
+    say(`benchmark ${each}`);
+    const result = spawnSync(process.execPath, [join(repoRoot, file), ...rest], { stdio: 'inherit', cwd: repoRoot });
+    if (result.status !== 0) return result.status ?? 1;
+  }
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   tools: async () => (await buildTools(say), 0),
   'stack:up': async () => (await stackUp(say), 0),
@@ -60,6 +77,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   'stack:env': async () => (console.log(stackEnvLines()), 0),
   test,
   demo,
+  bench,
 };
 
 const [name = '', ...rest] = process.argv.slice(2);

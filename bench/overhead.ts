@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { installReleaseCrd } from '../dev/demo/crd-install.ts';
+import { logFile } from '../dev/stack/process.ts';
+import { stackEnv, stackUp } from '../dev/stack/stack.ts';
+import { releaseResource } from '../src/domain/api/index.ts';
+import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
+
+/**
+ * rollguard's overhead over Kubernetes itself: N Releases (readiness gate only, a 1 s analysis window)
+ * and, in the same run on the same cluster, N plain Deployments with the same template. Each side is
+ * created, then every image is updated at once; the time until all are done is compared, and each
+ * object's time from the change to done (a Release Ready and stable at the new revision; a Deployment
+ * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
+ *
+ *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m]
+ *
+ * Runs `rollguard run` as a child process (serving only the benchmark's namespace, on a task queue of its
+ * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
+ * got, and the benchmark fails.
+ */
+const { values: args } = parseArgs({
+  options: {
+    releases: { type: 'string', default: '100' },
+    replicas: { type: 'string', default: '1' },
+    deadline: { type: 'string', default: '10m' },
+  },
+});
+const n = positiveInt('--releases', args.releases);
+const replicas = positiveInt('--replicas', args.replicas);
+const deadlineMs = minutes('--deadline', args.deadline);
+
+function positiveInt(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
+  return value;
+}
+
+function minutes(flag: string, text: string): number {
+  const match = /^(\d+)(s|m)$/.exec(text);
+  if (!match) throw new Error(`${flag} must be a duration such as 90s or 10m, not "${text}"`);
+  return Number(match[1]) * (match[2] === 'm' ? 60_000 : 1_000);
+}
+
+const say = (line: string): void => console.error(`[bench] ${line}`);
+const id = Date.now().toString(36).slice(-5);
+const namespaces = { plain: `bench-${id}-plain`, rollguard: `bench-${id}-rollguard` };
+const name = (i: number): string => `app-${String(i).padStart(5, '0')}`;
+const image = (version: string): string => `example/app:${version}`;
+
+const deploymentSpec = (i: number, version: string) => ({
+  replicas,
+  selector: { matchLabels: { app: name(i) } },
+  template: {
+    metadata: { labels: { app: name(i) } },
+    spec: { containers: [{ name: 'app', image: image(version) }] },
+  },
+});
+
+/** Runs `task` on every index with at most `concurrency` at once. */
+async function each(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count) await task(next++);
+  }));
+}
+
+interface Side {
+  /** Names of the objects done at `version`, read in one list call. */
+  done(version: string): Promise<Set<string>>;
+  create(i: number): Promise<unknown>;
+  update(i: number, version: string): Promise<unknown>;
+}
+
+function plainSide(kube: KubeClients): Side {
+  const namespace = namespaces.plain;
+  const rolledOut = (d: V1Deployment, version: string): boolean =>
+    d.spec?.template.spec?.containers[0]?.image === image(version) &&
+    (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+    d.status?.updatedReplicas === replicas &&
+    d.status?.availableReplicas === replicas &&
+    (d.status?.replicas ?? 0) === replicas;
+  return {
+    async done(version) {
+      const list = await kube.apps.listNamespacedDeployment({ namespace });
+      return new Set(list.items.filter((d) => rolledOut(d, version)).map((d) => d.metadata!.name!));
+    },
+    create: (i) => kube.apps.createNamespacedDeployment({ namespace, body: { metadata: { name: name(i) }, spec: deploymentSpec(i, 'v1') } }),
+    update: (i, version) =>
+      kube.apps.patchNamespacedDeployment({ namespace, name: name(i), body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image(version) }] }),
+  };
+}
+
+interface ReleaseLike {
+  metadata: { name: string; generation?: number };
+  spec: { template: { template: { spec: { containers: { image: string }[] } } } };
+  status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
+}
+
+function rollguardSide(kube: KubeClients): Side {
+  const namespace = namespaces.rollguard;
+  const target = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace };
+  const ready = (r: ReleaseLike, version: string): boolean =>
+    r.spec.template.template.spec.containers[0]?.image === image(version) &&
+    r.status?.phase === 'Ready' &&
+    (r.status.observedGeneration ?? 0) >= (r.metadata.generation ?? 1) &&
+    r.status.stableRevision !== undefined &&
+    r.status.stableRevision === r.status.currentRevision;
+  return {
+    async done(version) {
+      const list = (await kube.custom.listNamespacedCustomObject(target)) as { items: ReleaseLike[] };
+      return new Set(list.items.filter((r) => ready(r, version)).map((r) => r.metadata.name));
+    },
+    create: (i) =>
+      kube.custom.createNamespacedCustomObject({
+        ...target,
+        body: {
+          apiVersion: releaseResource.apiVersion,
+          kind: releaseResource.kind,
+          metadata: { name: name(i) },
+          spec: { template: deploymentSpec(i, 'v1'), healthChecks: { readiness: { deadline: '10m' } }, analysis: { window: '1s' } },
+        },
+      }),
+    update: (i, version) =>
+      kube.custom.patchNamespacedCustomObject(
+        { ...target, name: name(i), body: [{ op: 'replace', path: '/spec/template/template/spec/containers/0/image', value: image(version) }] },
+      ),
+  };
+}
+
+interface Phase {
+  totalMs: number;
+  /** Each object's time from its change to done, sorted. */
+  latenciesMs: number[];
+}
+
+/** Changes every object (create or update) and waits until all are done, noting when each got there. */
+async function measure(side: Side, what: string, version: string, change: (i: number) => Promise<unknown>): Promise<Phase> {
+  const changedAt = new Array<number>(n);
+  const doneAt = new Map<string, number>();
+  const started = performance.now();
+  const changing = each(n, 32, async (i) => {
+    changedAt[i] = performance.now();
+    await change(i);
+  });
+  let lastReport = started;
+  while (doneAt.size < n) {
+    const now = performance.now();
+    if (now - started > deadlineMs) {
+      await changing.catch(() => undefined);
+      throw new Error(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`);
+    }
+    for (const done of await side.done(version)) if (!doneAt.has(done)) doneAt.set(done, performance.now());
+    if (now - lastReport > 10_000) {
+      say(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s`);
+      lastReport = now;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await changing;
+  const latenciesMs = Array.from({ length: n }, (_, i) => doneAt.get(name(i))! - changedAt[i]!).sort((a, b) => a - b);
+  return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs };
+}
+
+const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** `rollguard run` as a user runs it, on the benchmark's namespace only; RSS and CPU sampled every second. */
+async function startRollguard(): Promise<{ stop: () => Promise<void>; usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number } }> {
+  const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
+  const log = createWriteStream(logFile(`bench-overhead-${id}`));
+  const child = spawn(
+    process.execPath,
+    [bin, 'run', '--watch-namespace', namespaces.rollguard, '--lease-namespace', namespaces.rollguard, '--task-queue', `bench-${id}`, '--metrics-address', '127.0.0.1', '--metrics-port', '0'],
+    { env: { ...process.env, KUBECONFIG: stackEnv.KUBECONFIG, TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => ((output = (output + chunk.toString()).slice(-4000)), log.write(chunk)));
+  const started = Date.now();
+  while (!/"msg":"metrics server listening"|"url":"http/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${output}`);
+    if (Date.now() - started > 120_000) throw new Error(`rollguard run did not start in 120s: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  let peakRssMiB = 0;
+  const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+    const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    peakRssMiB = Math.max(peakRssMiB, rssMiB);
+    return { rssMiB, cpuSeconds };
+  };
+  let last = await sample();
+  const sampler = setInterval(() => void sample().then((s) => (last = s), () => undefined), 1_000);
+  return {
+    usage: () => ({ ...last, peakRssMiB }),
+    async stop() {
+      clearInterval(sampler);
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      log.end();
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  await stackUp(say);
+  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
+  const kube = kubeClients(kubeConfig);
+  await installReleaseCrd(kubeConfig);
+  for (const namespace of Object.values(namespaces)) await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const rollguard = await startRollguard();
+  const idle = rollguard.usage();
+  const results: Record<string, { create: Phase; update: Phase }> = {};
+  try {
+    for (const [label, side] of [['plain Deployments', plainSide(kube)], ['rollguard Releases', rollguardSide(kube)]] as const) {
+      say(`${label}: creating ${n}`);
+      const create = await measure(side, `${label} created`, 'v1', (i) => side.create(i));
+      say(`${label}: updating every image`);
+      const update = await measure(side, `${label} updated`, 'v2', (i) => side.update(i, 'v2'));
+      results[label] = { create, update };
+    }
+  } finally {
+    const busy = rollguard.usage();
+    await rollguard.stop();
+    say(`rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak; ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`);
+    for (const namespace of Object.values(namespaces)) await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  }
+  const rows = Object.entries(results).flatMap(([label, phases]) =>
+    (['create', 'update'] as const).map((phase) => {
+      const { totalMs, latenciesMs } = phases[phase];
+      return `| ${label} | ${phase} | ${seconds(totalMs)} | ${seconds(quantile(latenciesMs, 0.5))} | ${seconds(quantile(latenciesMs, 0.95))} | ${seconds(latenciesMs.at(-1)!)} |`;
+    }),
+  );
+  const ratio = (phase: 'create' | 'update'): string => (results['rollguard Releases']![phase].totalMs / results['plain Deployments']![phase].totalMs).toFixed(2);
+  console.log(`N = ${n}, ${replicas} replica(s) each\n`);
+  console.log('| side | phase | all done (s) | p50 (s) | p95 (s) | max (s) |\n|---|---|---|---|---|---|');
+  console.log(rows.join('\n'));
+  console.log(`\nratio rollguard / plain: create ${ratio('create')}, bulk update ${ratio('update')}`);
+  return 0;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  say(`FAILED: ${(err as Error).message}`);
+  return 1;
+});

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/** A benchmark as `npm run bench -- NAME ARGS` runs it, at smoke size: it must finish and report its table. */
+function runBench(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the benchmarks at smoke size', () => {
+  it('overhead: 3 Releases and 3 plain Deployments are created and updated, and both sides are reported', async () => {
+    const { code, stdout, stderr } = await runBench('overhead.ts', ['--releases', '3', '--deadline', '3m']);
+    expect(code, stderr).toBe(0);
+    for (const side of ['plain Deployments', 'rollguard Releases']) {
+      for (const phase of ['create', 'update']) expect(stdout).toMatch(new RegExp(`\\| ${side} \\| ${phase} \\| \\d+\\.\\d \\|`));
+    }
+    expect(stdout).toMatch(/ratio rollguard \/ plain: create \d+\.\d\d, bulk update \d+\.\d\d/);
+    expect(stderr).toMatch(/rollguard run: RSS \d+ MiB before any Release, \d+ MiB at its peak/);
+  }, 240_000);
+
+  it('overhead: a side that cannot finish by the deadline says how far it got and fails', async () => {
+    const { code, stderr } = await runBench('overhead.ts', ['--releases', '3', '--deadline', '0s']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/FAILED: plain Deployments created: \d of 3 done after 0s \(deadline 0s\)/);
+  }, 240_000);
+
+  it('probe fan-out: 100 targets are probed and reported', async () => {
+    const { code, stdout, stderr } = await runBench('probe-fanout.ts', ['--targets', '100']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/\b100\b/);
+  }, 120_000);
+});
