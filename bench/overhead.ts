@@ -61,6 +61,20 @@ const deploymentSpec = (i: number, version: string) => ({
   },
 });
 
+/** The API server may answer 429 or 5xx for a moment (a busy or restarting server): try again, for a while. */
+async function patiently<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      const transient = code === undefined || code === 429 || code >= 500;
+      if (!transient || attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
 /** Runs `task` on every index with at most `concurrency` at once. */
 async function each(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -145,7 +159,7 @@ async function measure(side: Side, what: string, version: string, change: (i: nu
   const started = performance.now();
   const changing = each(n, 32, async (i) => {
     changedAt[i] = performance.now();
-    await change(i);
+    await patiently(() => change(i));
   });
   let lastReport = started;
   while (doneAt.size < n) {
@@ -154,7 +168,7 @@ async function measure(side: Side, what: string, version: string, change: (i: nu
       await changing.catch(() => undefined);
       throw new Error(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`);
     }
-    for (const done of await side.done(version)) if (!doneAt.has(done)) doneAt.set(done, performance.now());
+    for (const done of await patiently(() => side.done(version))) if (!doneAt.has(done)) doneAt.set(done, performance.now());
     if (now - lastReport > 10_000) {
       say(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s`);
       lastReport = now;
