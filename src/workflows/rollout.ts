@@ -177,7 +177,7 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const deadlineMs = parseDuration(spec.healthChecks.readiness.deadline);
-  const result = await waits.awaitRollout({ ref, revision: revision.revision, deadline: Date.now() + deadlineMs });
+  const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });
   state.data.progress = result.progress;
   const weight = spec.healthChecks.readiness.weight;
   const hasChecks = spec.healthChecks.http.length > 0 || spec.healthChecks.prometheus.length > 0;
@@ -291,8 +291,8 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
   }
   state.data.currentRevision = to;
   upsertSearchAttributes([{ key: releaseRevision, value: to }]);
-  const deadline = Date.now() + parseDuration(state.data.spec?.healthChecks.readiness.deadline ?? '30s');
-  const result = await waits.awaitRollout({ ref, revision: to, deadline });
+  const deadlineMs = parseDuration(state.data.spec?.healthChecks.readiness.deadline ?? '30s');
+  const result = await waits.awaitRollout({ ref, revision: to, deadlineMs });
   state.data.progress = result.progress;
   if (from !== to) state.markRevision(from, trigger === 'Automatic' ? 'Failed' : 'RolledBack');
 

@@ -7,6 +7,7 @@ import { isNotFound } from '../../kube/errors.ts';
 import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
 import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../domain/release/ref.ts';
 import type { CheckResult } from '../../domain/health/types.ts';
+import { watchedTime } from '../../domain/health/readiness.ts';
 import type { RolloutProgress } from '../../domain/release/records.ts';
 import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
 import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
@@ -145,12 +146,18 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
   }
 
   /**
-   * Watches the Deployment until the revision is fully rolled out and available, or the deadline
-   * (epoch ms, fixed by the workflow) passes. Heartbeats progress, so the workflow can show it and
-   * a retry after a worker crash carries on against the same deadline.
+   * Watches the Deployment until the revision is fully rolled out and available, or the readiness
+   * deadline passes. The deadline counts only time rollguard spent watching with the API server
+   * answering: an activity waiting in the task queue, a worker too busy to poll (at most two poll
+   * intervals count between two looks) or an API outage (the attempt fails and the next carries on)
+   * is rollguard's delay, never the revision's. The time watched travels in the heartbeat, so a retry
+   * after a worker crash carries on where the last attempt stopped. `deadline` (epoch ms) is what
+   * workflows started before this change still send.
    */
-  async function awaitRollout({ ref, revision, deadline }: { ref: ReleaseRef; revision: number; deadline: number }): Promise<RolloutResult> {
+  async function awaitRollout({ ref, revision, deadlineMs, deadline }: { ref: ReleaseRef; revision: number; deadlineMs?: number; deadline?: number }): Promise<RolloutResult> {
     const ctx = Context.current();
+    let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
+    let lastLook: number | undefined;
     for (;;) {
       let state: RolloutResult;
       try {
@@ -159,9 +166,13 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
         if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
         state = { complete: false, progress: { desired: 0, updated: 0, ready: 0, available: 0 }, reason: 'the Deployment does not exist' };
       }
-      ctx.heartbeat(state.progress);
-      if (state.complete || Date.now() >= deadline) return state;
-      await ctx.sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+      const now = Date.now();
+      watchedMs = watchedTime({ watchedMs, lastLook, now, pollMs });
+      lastLook = now;
+      ctx.heartbeat({ ...state.progress, watchedMs });
+      const remainingMs = deadline !== undefined ? deadline - now : (deadlineMs ?? 0) - watchedMs;
+      if (state.complete || remainingMs <= 0) return state;
+      await ctx.sleep(Math.min(pollMs, remainingMs));
     }
   }
 

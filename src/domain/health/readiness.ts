@@ -23,3 +23,12 @@ export function readinessResult(seen: ReadinessObservation): CheckResult {
   }
   return { ...base, outcome: 'Inconclusive', reason: `${counts}; the ${seen.deadlineSeconds}s deadline has not passed yet` };
 }
+
+/**
+ * The time a readiness deadline has used after one more look at the Deployment: the time since the
+ * last look, but at most two poll intervals of it. A worker too busy to look on time, a task that waited
+ * in the queue, or an outage between attempts is rollguard's delay, and never the revision's.
+ */
+export function watchedTime({ watchedMs, lastLook, now, pollMs }: { watchedMs: number; lastLook: number | undefined; now: number; pollMs: number }): number {
+  return lastLook === undefined ? watchedMs : watchedMs + Math.max(0, Math.min(now - lastLook, 2 * pollMs));
+}
