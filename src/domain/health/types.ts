@@ -3,6 +3,8 @@
  * the Temporal payload boundary as JSON. The workflow maps a Release's health spec onto these inputs.
  */
 
+import type { HeaderSource } from './check-headers.ts';
+
 /** What one check concluded. Inconclusive: it could not be measured (no data, Prometheus unreachable). */
 export type Outcome = 'Pass' | 'Fail' | 'Inconclusive';
 
@@ -59,6 +61,8 @@ export interface HttpCheck {
   /** Failing rounds in a row before the check counts as failing. */
   failureThreshold?: number;
   weight: number;
+  /** Request headers; a Secret's value is read by the activity, never carried here. */
+  headers?: HeaderSource[];
 }
 
 export type NoDataOutcome = Outcome;
@@ -78,6 +82,8 @@ export interface PrometheusCheck {
   /** How often the query runs; AnalysisInput.intervalMs when absent. */
   intervalMs?: number;
   weight: number;
+  /** Request headers; a Secret's value is read by the activity, never carried here. */
+  headers?: HeaderSource[];
 }
 
 export const httpDefaults = {
@@ -97,6 +103,8 @@ export const prometheusDefaults = {
 /** What a provider may use while measuring: cancellation of the surrounding activity. */
 export interface MeasureContext {
   signal?: AbortSignal;
+  /** The check's request headers with their values, Secrets' included: for the request only, never for a result. */
+  headers?: Record<string, string>;
 }
 
 /**
