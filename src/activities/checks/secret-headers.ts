@@ -6,7 +6,7 @@ import { apiMessage, apiStatus } from '../../kube/errors.ts';
 /** Reads a Secret's data, decoded; rejects as the Kubernetes client does (an ApiException carries the status). */
 export type ReadSecret = (namespace: string, name: string) => Promise<Record<string, string>>;
 
-/** One `get` of one Secret: the only access to Secrets rollguard needs (deploy/rbac/check-secret-reader.example.yaml). */
+/** One `get` of one Secret: the only access to Secrets rollguard needs (deploy/rbac/examples/check-secret-reader.yaml). */
 export const kubeSecretReader =
   (kube: KubeClients): ReadSecret =>
   async (namespace, name) => {

@@ -42,7 +42,7 @@ const secretKeyRef = z
   .meta({
     description:
       "A key of a Secret in the Release's namespace. rollguard reads it when the check runs (it needs `get` on that Secret: see " +
-      'deploy/rbac/check-secret-reader.example.yaml); the value is never written to status, Events, logs or workflow history.',
+      'deploy/rbac/examples/check-secret-reader.yaml); the value is never written to status, Events, logs or workflow history.',
   });
 
 /** One request header of a check: a literal value, or one read from a Secret when the check runs. */

@@ -22,7 +22,7 @@ export type SecretReadFailure =
   | { kind: 'Unavailable'; why: string };
 
 /** Where the grant for one Secret is described, for messages that tell a person what to do. */
-export const secretGrantHint = 'deploy/rbac/check-secret-reader.example.yaml, docs/check-credentials.md';
+export const secretGrantHint = 'deploy/rbac/examples/check-secret-reader.yaml, docs/check-credentials.md';
 
 /**
  * What went wrong with a Secret's key, naming the Secret and the key and saying what to do; never
