@@ -37,7 +37,10 @@ const secretKeyRef = z
       .min(1)
       .max(253)
       .regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a Secret key (letters, digits, "-", "_" and ".")' })
-      .meta({ description: 'The key of the Secret whose value is sent; surrounding whitespace (a trailing newline) is trimmed.' }),
+      .meta({
+        description:
+          'The key of the Secret whose value is sent as the whole header value (for a bearer token, "Bearer <token>"); surrounding whitespace, such as a trailing newline, is trimmed.',
+      }),
   })
   .meta({
     description:
