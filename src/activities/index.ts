@@ -2,6 +2,7 @@ import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
+import { kubeSecretReader } from './checks/secret-headers.ts';
 import { createDependencyActivities } from './cluster/dependencies.ts';
 import { createDeploymentActivities } from './cluster/deployment.ts';
 import { createReleaseActivities } from './cluster/release.ts';
@@ -19,18 +20,22 @@ export interface ActivityDeps {
    * in-cluster Services, never loopback, link-local or the control plane (this kubeconfig's API server).
    */
   egress?: EgressConfig;
+  /** How long admission waits for a Secret that checks' headers name to appear (default 15 s). */
+  secretGraceMs?: number;
 }
 
 /** Every activity a Release workflow runs, built from what they need to reach the world. */
-export function createActivities({ kube, log, health, defaultPrometheus, egress: settings = {} }: ActivityDeps) {
+export function createActivities({ kube, log, health, defaultPrometheus, egress: settings = {}, secretGraceMs }: ActivityDeps) {
   const egress = createEgressGuard({ ...settings, controlPlane: [...controlPlaneOf(kube.config.getCurrentCluster()?.server), ...(settings.controlPlane ?? [])] });
+  // Checks read the Secrets their headers name themselves, so no Secret's value passes the workflow.
+  const readSecret = kubeSecretReader(kube);
   return {
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube),
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube),
-    ...createHealthActivities({ egress, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
-    ...createDependencyActivities({ egress, ...(defaultPrometheus ? { defaultPrometheus } : {}) }),
+    ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
+    ...createDependencyActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...(secretGraceMs !== undefined ? { secretGraceMs } : {}) }),
     async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
       return defaultPrometheus ? { defaultPrometheus } : {};
     },

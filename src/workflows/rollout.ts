@@ -4,6 +4,7 @@ import { decideVerdict } from '../domain/health/verdict.ts';
 import { readinessResult } from '../domain/health/readiness.ts';
 import { type CheckResult, withCheckKind } from '../domain/health/types.ts';
 import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../domain/release/analysis-plan.ts';
+import { checkSecretRefs } from '../domain/release/header-sources.ts';
 import { RefusalType } from '../domain/release/refusal.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { templateProblems } from '../domain/release/template-checks.ts';
@@ -39,6 +40,13 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
       ...(await kube.selectorConflicts({ ref: state.data.ref, matchLabels: message.spec.template.selector.matchLabels })),
     );
   }
+  // The Secrets the checks' headers read: a typo in a name or key, or a missing grant, is refused here
+  // naming the field, rather than failing every check and rolling the revision back. Only the
+  // references cross the workflow; the activity reads the Secrets itself.
+  const secrets = checkSecretRefs(message.spec, state.data.ref.namespace);
+  if (problems.length === 0 && secrets.length > 0 && patched('check-secrets')) {
+    problems.push(...(await kube.unreadableCheckSecrets({ secrets })));
+  }
   if (problems.length > 0) {
     await refuseSpec(state, problems);
     return false;
@@ -46,7 +54,7 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   if (state.data.conditions.some((c) => c.type === Type.InvalidSpec)) {
     state.setCondition({ type: Type.InvalidSpec, status: False, reason: Reason.SpecValid, message: 'the spec can be rolled out' }, now);
   }
-  await checkReachable(state, prometheusAddresses(message.spec, defaults));
+  await checkReachable(state, prometheusAddresses(message.spec, { ...defaults, namespace: state.data.ref.namespace }));
   if (state.paused) {
     const reason = state.data.pausedBySignal ? Reason.PausedBySignal : Reason.PausedBySpec;
     state.setCondition({ type: Type.Paused, status: True, reason, message: `generation ${message.generation} is held until the Release is resumed` }, now);
@@ -70,7 +78,7 @@ export async function refuseSpec(state: ReleaseState, problems: string[]): Promi
 }
 
 /** Says in a condition (and an Event) when a server the checks query does not answer; the rollout goes on. */
-async function checkReachable(state: ReleaseState, addresses: { field: string; address: string }[]): Promise<void> {
+async function checkReachable(state: ReleaseState, addresses: Parameters<typeof kube.unreachablePrometheus>[0]['addresses']): Promise<void> {
   const problems = addresses.length > 0 ? await kube.unreachablePrometheus({ addresses }) : [];
   const had = state.data.conditions.some((c) => c.type === Type.ChecksReachable);
   if (problems.length === 0 && !had) return;
@@ -240,7 +248,7 @@ async function analyse(state: ReleaseState, revision: Revision, readiness: Check
   announceAnalysis(state, revision, spec.analysis.window);
   await writeStatus(state);
   const podIps = spec.healthChecks.http.some((c) => c.port !== undefined) ? await kube.readyPodIps({ ref: state.data.ref, revision }) : [];
-  const input = analysisInput(spec, { podIps, ...(await local.operatorDefaults()), readiness });
+  const input = analysisInput(spec, { podIps, ...(await local.operatorDefaults()), readiness, namespace: state.data.ref.namespace });
   return (await waits.runAnalysis(input)).checks.map(withCheckKind);
 }
 

@@ -10,6 +10,7 @@ import { waitFor } from '../support/stack.ts';
 import { specGenerations } from '../support/temporal.ts';
 import { NativeConnection } from '@temporalio/worker';
 import { kubeClients } from '../../src/kube/client.ts';
+import { createHeaderResolver, kubeSecretReader } from '../../src/activities/checks/secret-headers.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { resolveTaskQueue } from '../../src/temporal/task-queue.ts';
 import { createReleaseWorker } from '../../src/server/worker.ts';
@@ -17,6 +18,7 @@ import { workflowBundle } from '../support/releases.ts';
 import { stackEnv } from '../support/stack.ts';
 
 const rbacFile = new URL('../../deploy/rbac/rbac.yaml', import.meta.url);
+const secretReaderExample = new URL('../../deploy/rbac/examples/check-secret-reader.yaml', import.meta.url);
 const serviceAccount = { name: 'rollguard', namespace: 'rollguard-system' };
 
 let h: ControllerHarness;
@@ -25,9 +27,15 @@ let asRollguard: KubeConfig;
 /** Server-side applies deploy/rbac as a user would `kubectl apply -f deploy/rbac/`. */
 async function applyRbac(): Promise<void> {
   const documents = parseAllDocuments(await readFile(rbacFile, 'utf8')).map((d) => d.toJS() as KubernetesObject);
-  for (const object of documents) {
-    await h.admin.objects.patch(object, undefined, undefined, 'rollguard-tests', true, PatchStrategy.ServerSideApply);
-  }
+  for (const object of documents) await serverSideApply(object);
+}
+
+const serverSideApply = (object: KubernetesObject) => h.admin.objects.patch(object, undefined, undefined, 'rollguard-tests', true, PatchStrategy.ServerSideApply);
+
+/** The example grant for one check Secret, as a namespace owner would apply it to their namespace. */
+async function applySecretReaderExample(namespace: string): Promise<void> {
+  const documents = parseAllDocuments(await readFile(secretReaderExample, 'utf8')).map((d) => d.toJS() as KubernetesObject);
+  for (const object of documents) await serverSideApply({ ...object, metadata: { ...object.metadata, namespace } });
 }
 
 /** A kubeconfig for the rollguard ServiceAccount: the stack's server and CA, and a token from the TokenRequest API. */
@@ -109,6 +117,29 @@ describe('the rollguard ServiceAccount (deploy/rbac)', () => {
       await running;
       await connection.close();
     }
+  });
+
+  it('reads exactly the check Secret a namespace owner grants it with the example Role, and no other', async () => {
+    const core = asRollguard.makeApiClient(CoreV1Api);
+    for (const name of ['api-token', 'db-password']) {
+      await h.admin.core.createNamespacedSecret({ namespace: h.namespace, body: { metadata: { name }, stringData: { token: `${name}-value` } } });
+    }
+    const readable = createHeaderResolver(kubeSecretReader(kubeClients(asRollguard)));
+    const refs = (name: string) => [{ field: 'spec.healthChecks.http[0].headers[0].valueFrom.secretKeyRef', ref: { namespace: h.namespace, name, key: 'token' } }];
+    // Given no grant, a check's Secret is refused, and the message says how to grant it.
+    await expect(core.readNamespacedSecret({ name: 'api-token', namespace: h.namespace })).rejects.toMatchObject({ code: 403 });
+    const refused = await readable.unreadable(refs('api-token'));
+    expect(refused.problems).toEqual([expect.stringContaining(`rollguard may not read Secret "api-token" in namespace ${h.namespace}: grant its ServiceAccount get on this Secret`)]);
+
+    await applySecretReaderExample(h.namespace);
+    await waitFor('the example Role to let rollguard get api-token', async () =>
+      core.readNamespacedSecret({ name: 'api-token', namespace: h.namespace }).then(() => true, () => false),
+    );
+    await expect(readable.unreadable(refs('api-token'))).resolves.toEqual({ problems: [], transient: [] });
+    await expect(core.readNamespacedSecret({ name: 'db-password', namespace: h.namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(core.listNamespacedSecret({ namespace: h.namespace })).rejects.toMatchObject({ code: 403 });
+    await expect(core.listSecretForAllNamespaces()).rejects.toMatchObject({ code: 403 });
+    await expect(core.readNamespacedSecret({ name: 'api-token', namespace: 'default' })).rejects.toMatchObject({ code: 403 });
   });
 
   it('is refused anything outside its role', async () => {

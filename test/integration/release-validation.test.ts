@@ -79,6 +79,26 @@ const invalidSpecs: { what: string; field: string; edit: Edit; says: RegExp }[] 
     edit: (s) => (s.analysis = { window: '1m' }), // the query's defaults: 4 failing rounds, 30s apart
     says: /failureThreshold × interval exceeds analysis.window \(1m\), so prometheus check "error-rate" can never fail; shorten its interval, lower its failureThreshold, or lengthen analysis.window/,
   },
+  {
+    what: 'a token written in a check header',
+    field: 'spec.healthChecks.http[0].headers[0].value',
+    edit: (s) => (s.healthChecks.http[0].headers = [{ name: 'Authorization', value: 'Bearer s3cret' }]),
+    says: /take its value from a Secret with valueFrom.secretKeyRef instead of value/,
+  },
+  {
+    what: 'a Prometheus header with both value and valueFrom',
+    field: 'spec.healthChecks.prometheus[0].headers[0]',
+    edit: (s) => (s.healthChecks.prometheus[0].headers = [{ name: 'X-Scope-OrgID', value: 'shop', valueFrom: { secretKeyRef: { name: 'tenant', key: 'id' } } }]),
+    says: /exactly one of value or valueFrom must be set/,
+  },
+  { what: 'a check header value with a line break', field: 'spec.healthChecks.http[0].headers[0].value', edit: (s) => (s.healthChecks.http[0].headers = [{ name: 'X-Tenant', value: 'shop\r\nX-Admin: 1' }]), says: /should match/ },
+  { what: 'a Host header on a check', field: 'spec.healthChecks.http[0].headers[0].name', edit: (s) => (s.healthChecks.http[0].headers = [{ name: 'host', value: 'admin.internal' }]), says: /set by the connection/ },
+  {
+    what: 'one check header twice, in two cases',
+    field: 'spec.healthChecks.http[0].headers',
+    edit: (s) => (s.healthChecks.http[0].headers = [{ name: 'X-Tenant', value: 'a' }, { name: 'x-tenant', value: 'b' }]),
+    says: /header names must be unique \(whatever their case\)/,
+  },
   { what: 'a timeout longer than the interval', field: 'spec.healthChecks.http[0].timeout', edit: (s) => (s.healthChecks.http[0].timeout = '1m'), says: /timeout must not be longer than interval/ },
   { what: 'two http checks with one name', field: 'spec.healthChecks.http[1]', edit: (s) => s.healthChecks.http.push({ name: 'healthz', url: 'http://web/' }), says: /Duplicate value/ },
   { what: 'a prometheus check with neither min nor max', field: 'spec.healthChecks.prometheus[0]', edit: (s) => delete s.healthChecks.prometheus[0].max, says: /at least one of min or max/ },
@@ -121,6 +141,18 @@ describe('the API server validates Releases against the generated CRD', () => {
       expect(parseRelease(releaseWith(name, edit)).ok).toBe(false);
     },
   );
+
+  it('accepts check headers from a Secret and as text, and stores them as parseRelease reads them', async () => {
+    const release = releaseWith('headers', (s) => {
+      s.healthChecks.http[0].headers = [{ name: 'Authorization', valueFrom: { secretKeyRef: { name: 'api-token', key: 'token' } } }];
+      s.healthChecks.prometheus[0].headers = [{ name: 'X-Scope-OrgID', value: 'shop' }];
+    });
+    await create(release);
+    const parsed = parseRelease(release);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect((await read('headers')).spec).toEqual(parsed.release.spec);
+  });
 
   it('accepts a valid Release and fills in the same defaults as parseRelease', async () => {
     await create(sampleRelease('defaults'));

@@ -1,12 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkKey, isAnalysisProgress, lastRoundOf, nextRoundAfter, roundDueAt, type AnalysisProgress } from '../../domain/health/analysis-progress.ts';
 import { newStreak, recordRound, streakResult } from '../../domain/health/failure-streak.ts';
+import { redactValues, type HeaderSource } from '../../domain/health/check-headers.ts';
 import type { AnalysisInput, AnalysisResult, CheckResult, MeasureContext } from '../../domain/health/types.ts';
 import { httpDefaults, prometheusDefaults } from '../../domain/health/types.ts';
 import { decideVerdict } from '../../domain/health/verdict.ts';
 import { currentActivityHooks, type ActivityHooks } from './activity-context.ts';
 import { createHttpGate, type HttpGateOptions } from './http.ts';
 import { createPrometheusGate, type PrometheusGateOptions } from './prometheus.ts';
+import { createHeaderResolver, type HeaderResolver, type ReadSecret } from './secret-headers.ts';
 
 /** Wall-clock time (epoch ms): the window's start must mean the same thing to the next attempt. */
 export interface Clock {
@@ -22,6 +24,8 @@ export interface HealthDeps extends HttpGateOptions, PrometheusGateOptions {
   activity?: () => ActivityHooks;
   /** Longest quiet spell between heartbeats, while waiting for a round and while measuring one. */
   heartbeatEveryMs?: number;
+  /** Reads the Secrets that checks' headers name (in the Release's namespace). */
+  readSecret?: ReadSecret;
 }
 
 /** A check of the input with its streak key, its own interval and the failure threshold that applies to it. */
@@ -59,18 +63,19 @@ export function createHealthActivities(deps: HealthDeps = {}) {
   const http = createHttpGate(deps);
   const prometheus = createPrometheusGate(deps);
 
-  function plan(input: AnalysisInput): PlannedCheck[] {
+  function plan(input: AnalysisInput, headers: HeaderResolver): PlannedCheck[] {
     const httpChecks = (input.http ?? []).map((check, i) => ({
       key: checkKey('http', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? httpDefaults.failureThreshold,
-      measure: (ctx: MeasureContext) => http.measure(check, ctx),
+      measure: (ctx: MeasureContext) => withHeaders(headers, check.headers, { name: check.name, kind: 'HTTP', weight: check.weight }, ctx, (c) => http.measure(check, c)),
     }));
     const promChecks = (input.prometheus ?? []).map((check, i) => ({
       key: checkKey('prometheus', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? prometheusDefaults.failureThreshold,
-      measure: (ctx: MeasureContext) => prometheus.measure(check, ctx),
+      measure: (ctx: MeasureContext) =>
+        withHeaders(headers, check.headers, { name: check.name, kind: 'Prometheus', weight: check.weight }, ctx, (c) => prometheus.measure(check, c)),
     }));
     return [...httpChecks, ...promChecks];
   }
@@ -118,7 +123,8 @@ export function createHealthActivities(deps: HealthDeps = {}) {
    */
   async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult> {
     const hooks = hooksOf();
-    const checks = plan(input);
+    // One resolver per run: each Secret is read once per analysis, and again by the next one.
+    const checks = plan(input, createHeaderResolver(deps.readSecret));
     const resumed = hooks.lastHeartbeat();
     let progress: AnalysisProgress = isAnalysisProgress(resumed)
       ? resumed
@@ -148,6 +154,24 @@ export function createHealthActivities(deps: HealthDeps = {}) {
   }
 
   return { runAnalysis };
+}
+
+/**
+ * Measures a check with its headers. A header whose Secret cannot be read fails the round without a
+ * request (Inconclusive when the API server did not answer); no result names a Secret's value.
+ */
+async function withHeaders(
+  resolver: HeaderResolver,
+  sources: HeaderSource[] | undefined,
+  base: Pick<CheckResult, 'name' | 'kind' | 'weight'>,
+  ctx: MeasureContext,
+  measure: (ctx: MeasureContext) => Promise<CheckResult>,
+): Promise<CheckResult> {
+  if (!sources?.length) return measure(ctx);
+  const resolved = await resolver.resolve(sources);
+  if (!resolved.ok) return { ...base, outcome: resolved.transient ? 'Inconclusive' : 'Fail', reason: resolved.problem };
+  const result = await measure({ ...ctx, headers: resolved.headers });
+  return { ...result, reason: redactValues(result.reason, resolved.secretValues) };
 }
 
 export type HealthActivities = ReturnType<typeof createHealthActivities>;

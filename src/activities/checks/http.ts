@@ -73,7 +73,7 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
         if (admitted.refused) throw new AbortError(new EgressRefusal(admitted.reason));
         throw admitted.error;
       }
-      const res = await transport(url, signal, admitted?.pin);
+      const res = await transport(url, signal, admitted?.pin, ctx.headers);
       if (!inRange(res.status, expected)) {
         await discardBody(res.body, bodyLimit);
         throw new ProbeFailure(`status ${res.status}, expected ${expected.min}-${expected.max}`);

@@ -137,7 +137,13 @@ export function createPrometheusGate(options: PrometheusGateOptions = {}): Healt
         throw judged.error;
       }
       // POST keeps long queries out of URL length limits; Prometheus accepts both.
-      const res = await nodeRequest(url, { method: 'POST', form: new URLSearchParams({ query: check.query }), signal, ...(judged?.pin ? { pin: judged.pin } : {}) });
+      const res = await nodeRequest(url, {
+        method: 'POST',
+        form: new URLSearchParams({ query: check.query }),
+        signal,
+        ...(judged?.pin ? { pin: judged.pin } : {}),
+        ...(ctx.headers ? { headers: ctx.headers } : {}),
+      });
       status = res.status;
       const body = await readBodyPrefix(res.body, answerLimit);
       if (body.truncated) {

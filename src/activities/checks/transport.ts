@@ -15,7 +15,7 @@ export interface ProbeResponse {
  * egress policy), aborted by `signal`. With `pin`, the connection goes to that address whatever DNS
  * answers now: the address the egress policy judged.
  */
-export type ProbeTransport = (url: string, signal: AbortSignal, pin?: PinnedAddress) => Promise<ProbeResponse>;
+export type ProbeTransport = (url: string, signal: AbortSignal, pin?: PinnedAddress, headers?: Record<string, string>) => Promise<ProbeResponse>;
 
 const userAgent = 'rollguard-health-probe';
 
@@ -37,6 +37,19 @@ export interface RequestOptions {
   /** A form body (POST). */
   form?: URLSearchParams;
   pin?: PinnedAddress;
+  /** The check's own headers; rollguard's user-agent unless they name one, and the body's headers always. */
+  headers?: Record<string, string>;
+}
+
+/** The request's headers: the check's, under rollguard's defaults, with the body's framing set by rollguard. */
+function requestHeaders(extra: Record<string, string> | undefined, body: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': userAgent };
+  for (const [name, value] of Object.entries(extra ?? {})) headers[name.toLowerCase()] = value;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return headers;
 }
 
 /**
@@ -44,18 +57,14 @@ export interface RequestOptions {
  * are dropped rather than sent as Basic auth: the API refuses them, and a Release stored before it
  * did must not make rollguard send them.
  */
-export function nodeRequest(url: string, { signal, method = 'GET', form, pin }: RequestOptions): Promise<ProbeResponse> {
+export function nodeRequest(url: string, { signal, method = 'GET', form, pin, headers: extra }: RequestOptions): Promise<ProbeResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     target.username = '';
     target.password = '';
     const [client, agent] = target.protocol === 'https:' ? [https, agents.https] : [http, agents.http];
     const body = form?.toString();
-    const headers: Record<string, string> = { 'user-agent': userAgent };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
+    const headers = requestHeaders(extra, body);
     const req = client.request(target, { method, agent, signal, headers, ...(pin ? { lookup: pinnedLookup(pin) } : {}) }, (res) =>
       resolve({ status: res.statusCode ?? 0, body: res }),
     );
@@ -68,7 +77,7 @@ export function nodeRequest(url: string, { signal, method = 'GET', form, pin }: 
  * node:http(s): the default. It costs about two thirds of the CPU per probe of the global fetch
  * (undici), and CPU is what bounds the fan-out on a small machine (see docs/benchmarks.md).
  */
-export const nodeTransport: ProbeTransport = (url, signal, pin) => nodeRequest(url, { signal, ...(pin ? { pin } : {}) });
+export const nodeTransport: ProbeTransport = (url, signal, pin, headers) => nodeRequest(url, { signal, ...(pin ? { pin } : {}), ...(headers ? { headers } : {}) });
 
 const noBody: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
@@ -78,14 +87,14 @@ const noBody: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} }
  * rather than let DNS pick another address than the one the egress policy judged.
  */
 export function fetchTransport(fetchFn: typeof fetch = globalThis.fetch): ProbeTransport {
-  return async (url, signal, pin) => {
+  return async (url, signal, pin, headers) => {
     const target = new URL(url);
     if (pin && target.hostname.replace(/^\[(.*)\]$/, '$1') !== pin.address) {
       throw new Error('the fetch transport cannot connect to the address the egress policy checked; use the node:http transport');
     }
     target.username = '';
     target.password = '';
-    const res = await fetchFn(target, { signal, redirect: 'manual', headers: { 'user-agent': userAgent } });
+    const res = await fetchFn(target, { signal, redirect: 'manual', headers: requestHeaders(headers, undefined) });
     return { status: res.status, body: res.body ?? noBody };
   };
 }

@@ -35,12 +35,12 @@ export const failureThreshold = (byDefault: number) =>
 // The same pattern is all both the API server and parseRelease check, so they never disagree.
 const httpUrlPattern = /^https?:\/\/[^\s/?#]+([/?#]\S*)?$/;
 
-// user:password@ before the host. Checks send no credentials, and a URL is shown in status, Events and
-// logs and recorded in workflow history, so a password in one would be published.
+// user:password@ before the host. A URL is shown in status, Events and logs and recorded in workflow
+// history, so a password in one would be published; credentials go in headers read from a Secret.
 const userinfoPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
 export const hasCredentials = (url: string): boolean => userinfoPattern.test(url);
 export const credentialsMessage =
-  'must not contain credentials (user:password@ before the host): rollguard does not send them, and the URL is shown in status and events; credentials for checks are not supported yet';
+  'must not contain credentials (user:password@ before the host): the URL is shown in status and events; send them in a header whose value comes from a Secret (headers[].valueFrom.secretKeyRef)';
 
 /** A URL field; credentials are refused by the API server here and by parseRelease in admission.ts. */
 export const httpUrl = (description: string) =>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkName, failureThreshold, httpUrl, notLonger, weight } from './check-fields.ts';
+import { checkHeaders } from './check-headers.ts';
 import { checkFloors, duration } from './duration.ts';
 import { withRules } from './rules.ts';
 
@@ -58,6 +59,7 @@ export const httpCheckSchema = withRules(
       .max(1024)
       .optional()
       .meta({ description: 'When set, the response body must contain this text.' }),
+    headers: checkHeaders('each request of the check'),
     failureThreshold: failureThreshold(1),
     weight: weight(5),
   }),

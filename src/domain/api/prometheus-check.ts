@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkName, checkOutcomes, failureThreshold, httpUrl, weight } from './check-fields.ts';
+import { checkHeaders } from './check-headers.ts';
 import { checkFloors, duration } from './duration.ts';
 import { withRules } from './rules.ts';
 
@@ -15,6 +16,7 @@ export const prometheusCheckSchema = withRules(
       .max(4096)
       .meta({ description: 'PromQL query returning one value (a scalar or a one-element vector), e.g. an error rate.' }),
     address: httpUrl('Base URL of the Prometheus server to query; the operator default when omitted.').optional(),
+    headers: checkHeaders('each query, e.g. to a Prometheus behind an authenticating proxy'),
     min: bound('The check fails when the value is below min.'),
     max: bound('The check fails when the value is above max.'),
     noData: z

@@ -4,6 +4,7 @@
  */
 
 import type { CheckKind, CheckOutcome } from '../api/check-fields.ts';
+import type { HeaderSource } from './check-headers.ts';
 
 /**
  * One check's result: what the analysis concluded (Inconclusive: it could not be measured, such as no
@@ -60,6 +61,8 @@ export interface HttpProbe {
   /** Failing rounds in a row before the check counts as failing. */
   failureThreshold?: number;
   weight: number;
+  /** Request headers; a Secret's value is read by the activity, never carried here. */
+  headers?: HeaderSource[];
 }
 
 /** A Prometheus check as the analysis runs it. */
@@ -78,6 +81,8 @@ export interface PrometheusQuery {
   /** How often the query runs; AnalysisInput.intervalMs when absent. */
   intervalMs?: number;
   weight: number;
+  /** Request headers; a Secret's value is read by the activity, never carried here. */
+  headers?: HeaderSource[];
 }
 
 export const httpDefaults = {
@@ -97,6 +102,8 @@ export const prometheusDefaults = {
 /** What a provider may use while measuring: cancellation of the surrounding activity. */
 export interface MeasureContext {
   signal?: AbortSignal;
+  /** The check's request headers with their values, Secrets' included: for the request only, never for a result. */
+  headers?: Record<string, string>;
 }
 
 /**

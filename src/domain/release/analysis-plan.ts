@@ -1,8 +1,10 @@
 import { parseDuration, type RecordedVerdict, type ReleaseSpec } from '../api/index.ts';
 import { redactUrl } from '../health/egress.ts';
 import { targetUrls } from '../health/targets.ts';
+import type { HeaderSource } from '../health/check-headers.ts';
 import type { AnalysisInput, CheckResult } from '../health/types.ts';
 import type { Verdict } from '../health/verdict.ts';
+import { headerSources } from './header-sources.ts';
 
 /**
  * Maps a Release's health spec onto the health gates' input. Pure, so the workflow can call it: the
@@ -11,7 +13,7 @@ import type { Verdict } from '../health/verdict.ts';
  */
 export function analysisInput(
   spec: ReleaseSpec,
-  { podIps, defaultPrometheus, readiness }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult },
+  { podIps, defaultPrometheus, readiness, namespace }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult; namespace: string },
 ): AnalysisInput {
   const { http, prometheus } = spec.healthChecks;
   const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
@@ -33,6 +35,7 @@ export function analysisInput(
       ...(check.bodyContains ? { body: { contains: check.bodyContains } } : {}),
       failureThreshold: check.failureThreshold,
       weight: check.weight,
+      ...headerSources(check.headers, namespace),
     })),
     prometheus: prometheus.map((check) => ({
       name: check.name,
@@ -44,18 +47,27 @@ export function analysisInput(
       intervalMs: parseDuration(check.interval),
       failureThreshold: check.failureThreshold,
       weight: check.weight,
+      ...headerSources(check.headers, namespace),
     })),
   };
 }
 
-/** The Prometheus servers a spec's checks query, each with the field that names it. */
-export function prometheusAddresses(spec: ReleaseSpec, { defaultPrometheus }: { defaultPrometheus?: string }): { field: string; address: string }[] {
+/**
+ * The Prometheus servers a spec's checks query, each with the field that names it and the headers its
+ * check sends (a Prometheus behind an authenticating proxy answers only with them).
+ */
+export function prometheusAddresses(
+  spec: ReleaseSpec,
+  { defaultPrometheus, namespace }: { defaultPrometheus?: string; namespace: string },
+): { field: string; address: string; headers?: HeaderSource[] }[] {
   const seen = new Set<string>();
   return spec.healthChecks.prometheus.flatMap((check, i) => {
     const address = check.address ?? defaultPrometheus;
-    if (!address || seen.has(address)) return [];
-    seen.add(address);
-    return [{ field: check.address ? `spec.healthChecks.prometheus[${i}].address` : 'the default Prometheus (ROLLGUARD_PROMETHEUS_URL)', address }];
+    const headers = headerSources(check.headers, namespace);
+    const asked = JSON.stringify([address, headers]);
+    if (!address || seen.has(asked)) return [];
+    seen.add(asked);
+    return [{ field: check.address ? `spec.healthChecks.prometheus[${i}].address` : 'the default Prometheus (ROLLGUARD_PROMETHEUS_URL)', address, ...headers }];
   });
 }
 
