@@ -4,7 +4,6 @@ import { parse } from 'yaml';
 import { releaseCrdFile } from '../../src/domain/api/crd.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isConflict, isNotFound } from '../../src/kube/errors.ts';
-import { releaseResource } from '../../src/domain/api/index.ts';
 import { waitFor } from '../stack/process.ts';
 
 /** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
@@ -35,15 +34,15 @@ export async function ensureNamespace(kube: KubeClients, name: string): Promise<
  * ends its workflow and lifts the finalizer), so every demo tells the story from v1.
  */
 export async function removeRelease(kube: KubeClients, namespace: string, name: string): Promise<boolean> {
-  const target = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace, name };
+  const release = { namespace, name };
   try {
-    await kube.custom.deleteNamespacedCustomObject(target);
+    await kube.releases.delete(release);
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;
   }
   await waitFor(`the earlier demo's Release ${namespace}/${name} to be deleted`, async () =>
-    kube.custom.getNamespacedCustomObject(target).then(() => false, (err: unknown) => {
+    kube.releases.get(release).then(() => false, (err: unknown) => {
       if (isNotFound(err)) return true;
       throw err;
     }), { timeoutMs: 90_000 });

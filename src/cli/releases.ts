@@ -1,4 +1,4 @@
-import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
 import { parseRelease, releaseResource, type Release } from '../domain/api/index.ts';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
 import { kubeStatus } from './classify.ts';
@@ -8,11 +8,8 @@ import type { Session } from './session.ts';
 /** The field manager of everything the CLI writes, so `kubectl get --show-managed-fields` tells who changed what. */
 export const cliFieldManager = 'rollguard-cli';
 
-const { group, version, plural } = releaseResource;
-const target = (namespace: string, name: string) => ({ group, version, plural, namespace, name });
-
 const crdMissing = (): NotFoundError =>
-  new NotFoundError('this cluster does not serve Releases (rollguard.dev/v1alpha1): install the CRD with `kubectl apply --server-side -f deploy/crd/release.yaml`');
+  new NotFoundError(`this cluster does not serve Releases (${releaseResource.apiVersion}): install the CRD with \`kubectl apply --server-side -f deploy/crd/release.yaml\``);
 
 const releaseMissing = (namespace: string, name: string): NotFoundError =>
   new NotFoundError(`Release "${name}" not found in namespace "${namespace}"; list the Releases there with \`rollguard status -n ${namespace}\``);
@@ -33,7 +30,7 @@ function parsed(object: unknown): Release {
 /** The Release, or undefined when it does not exist. */
 export async function findRelease(session: Session, name: string, namespace = session.namespace): Promise<Release | undefined> {
   try {
-    return parsed(await session.kube().custom.getNamespacedCustomObject(target(namespace, name)));
+    return parsed(await session.kube().releases.get({ namespace, name }));
   } catch (err) {
     if (err instanceof ApiException && err.code === 404 && kubeStatus(err).reason === 'NotFound') return undefined;
     throw notFound(err, namespace, name) ?? err;
@@ -48,12 +45,9 @@ export async function readRelease(session: Session, name: string, namespace = se
 
 /** Releases as the API server stores them, in one namespace or all. */
 export async function listReleases(session: Session, { allNamespaces }: { allNamespaces: boolean }): Promise<unknown[]> {
-  const { custom } = session.kube();
   try {
-    const list = allNamespaces
-      ? await custom.listClusterCustomObject({ group, version, plural })
-      : await custom.listNamespacedCustomObject({ group, version, plural, namespace: session.namespace });
-    return (list as { items?: unknown[] }).items ?? [];
+    const list = await session.kube().releases.list(allNamespaces ? undefined : session.namespace);
+    return list.items ?? [];
   } catch (err) {
     if (err instanceof ApiException && err.code === 404) throw crdMissing();
     throw err;
@@ -74,10 +68,11 @@ export interface ApplyOptions {
 export async function applyRelease(session: Session, body: { metadata: { name: string; namespace: string } }, { force, dryRun = false }: ApplyOptions): Promise<Release> {
   const { name, namespace } = body.metadata;
   try {
-    const applied = await session.kube().custom.patchNamespacedCustomObject(
-      { ...target(namespace, name), body, fieldManager: cliFieldManager, force, ...(dryRun ? { dryRun: 'All' } : {}) },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    const applied = await session.kube().releases.patch({ namespace, name }, 'apply', body, {
+      fieldManager: cliFieldManager,
+      force,
+      ...(dryRun ? { dryRun: 'All' } : {}),
+    });
     return parsed(applied);
   } catch (err) {
     throw notFound(err, namespace, name) ?? applyConflict(err, namespace, name) ?? err;
@@ -105,10 +100,7 @@ function applyConflict(err: unknown, namespace: string, name: string): CliError 
 export async function patchRelease(session: Session, release: Release, operations: object[]): Promise<Release> {
   const { name, namespace = session.namespace } = release.metadata;
   try {
-    const patched = await session.kube().custom.patchNamespacedCustomObject(
-      { ...target(namespace, name), body: operations, fieldManager: cliFieldManager },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
+    const patched = await session.kube().releases.patch({ namespace, name }, 'json', operations, { fieldManager: cliFieldManager });
     return parsed(patched);
   } catch (err) {
     throw notFound(err, namespace, name) ?? err;

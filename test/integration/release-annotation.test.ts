@@ -90,7 +90,7 @@ describe('deleting a Release', () => {
   it('ends its workflow and the Release goes away', async () => {
     const release = await h.apply(appRelease('gone', { image: 'example/gone:v1' }));
     await h.waitForStatus('gone', 'Ready', (r) => r.status?.currentRevision === 1);
-    await h.clients.custom.deleteNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: h.namespace, name: 'gone' });
+    await h.clients.releases.delete({ namespace: h.namespace, name: 'gone' });
     await expect.poll(() => h.read('gone').then(() => 'exists', () => 'gone'), { timeout: 60_000 }).toBe('gone');
     expect((await h.handle(h.ref(release)).describe()).status.name).toBe('COMPLETED');
   });
