@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { releaseCrdFile } from '../../src/domain/api/crd.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isConflict, isNotFound } from '../../src/kube/errors.ts';
+import { patchContentType } from '../../src/kube/patch.ts';
 import { waitFor } from '../stack/process.ts';
 
 /** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
@@ -11,10 +12,7 @@ export async function installReleaseCrd(kubeConfig: KubeConfig, { fieldManager =
   const crd = parse(await readFile(releaseCrdFile, 'utf8')) as { metadata: { name: string } };
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const name = crd.metadata.name;
-  await api.patchCustomResourceDefinition(
-    { name, body: crd, fieldManager, force: true },
-    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-  );
+  await api.patchCustomResourceDefinition({ name, body: crd, fieldManager, force: true }, patchContentType.apply);
   await waitFor(`the ${name} CRD to be Established`, async () => {
     const { status } = await api.readCustomResourceDefinition({ name });
     return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
