@@ -1,7 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { parseRelease, releaseResource, type Release } from '../domain/api/index.ts';
+import { apiRefusal } from '../kube/errors.ts';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
-import { kubeStatus } from './classify.ts';
 import { CliError, ExitCode, NotFoundError } from './errors.ts';
 import type { Session } from './session.ts';
 
@@ -17,7 +17,7 @@ const releaseMissing = (namespace: string, name: string): NotFoundError =>
 /** A 404 from the Release API: no such Release, or no Release API at all. */
 function notFound(err: unknown, namespace: string, name: string): NotFoundError | undefined {
   if (!(err instanceof ApiException) || err.code !== 404) return undefined;
-  return kubeStatus(err).reason === 'NotFound' ? releaseMissing(namespace, name) : crdMissing();
+  return apiRefusal(err)?.reason === 'NotFound' ? releaseMissing(namespace, name) : crdMissing();
 }
 
 function parsed(object: unknown): Release {
@@ -32,7 +32,7 @@ export async function findRelease(session: Session, name: string, namespace = se
   try {
     return parsed(await session.kube().releases.get({ namespace, name }));
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404 && kubeStatus(err).reason === 'NotFound') return undefined;
+    if (err instanceof ApiException && err.code === 404 && apiRefusal(err)?.reason === 'NotFound') return undefined;
     throw notFound(err, namespace, name) ?? err;
   }
 }
@@ -82,10 +82,10 @@ export async function applyRelease(session: Session, body: { metadata: { name: s
 /** A 409 from server-side apply: fields another field manager owns, said in one line, with the way out. */
 function applyConflict(err: unknown, namespace: string, name: string): CliError | undefined {
   if (!(err instanceof ApiException) || err.code !== 409) return undefined;
-  const causes = (kubeStatus(err).details?.causes ?? []).filter((c) => /conflict with "/.test(c.message ?? ''));
+  const causes = (apiRefusal(err)?.causes ?? []).filter((c) => /conflict with "/.test(c.message));
   if (causes.length === 0) return undefined;
-  const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? ''))];
-  const fields = causes.map((c) => c.field ?? '');
+  const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message)?.[1] ?? ''))];
+  const fields = causes.map((c) => c.field);
   const shown = fields.length > 3 ? `${fields.slice(0, 3).join(', ')} and ${fields.length - 3} more` : fields.join(', ');
   const owners = managers.map((m) => `"${m}"`).join(', ');
   return new CliError(
