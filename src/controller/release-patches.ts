@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
+import type { EventAction, EventReason } from '../domain/release/events.ts';
 import { cleanupFinalizer } from '../domain/release/ref.ts';
 import { apiMessage, isNotFound } from '../kube/errors.ts';
 import { recordReleaseEvent } from '../kube/events.ts';
@@ -11,7 +12,7 @@ export interface ReleasePatches {
   /** Each returns the Release as patched (undefined once it is gone), so the next write carries its resourceVersion. */
   addFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
   removeFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
-  warn(meta: ReleaseMeta, event: { reason: string; action: string; note: string }): Promise<void>;
+  warn(meta: ReleaseMeta, event: { reason: EventReason; action: EventAction; note: string }): Promise<void>;
 }
 
 export function releasePatches(kube: KubeClients, reportingInstance: string): ReleasePatches {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { waitFor } from '../support/stack.ts';
@@ -23,7 +24,7 @@ describe('a status written by someone else', () => {
 
     await waitFor('the StatusOverwritten Event', async () => {
       const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-      return events.items.some((e) => e.reason === 'StatusOverwritten' && e.note?.includes('kubectl-patch'));
+      return events.items.some((e) => e.reason === EventReason.StatusOverwritten && e.note?.includes('kubectl-patch'));
     }, { timeoutMs: 20_000 });
   });
 });

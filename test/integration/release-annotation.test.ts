@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/domain/release/ref.ts';
+import { EventMessage, EventReason } from '../../src/domain/release/events.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { signalsOf } from '../support/temporal.ts';
 import { appRelease } from '../support/release-specs.ts';
@@ -59,7 +60,7 @@ describe('a rollback requested by annotation', () => {
     await h.apply(appRelease('api', { image: 'example/api:v1' }));
     await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.annotate('api', { [rollbackAnnotation]: '7' });
-    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining('RollbackRefused: rollback refused: revision 7 does not exist'));
+    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining(`${EventReason.RollbackRefused}: ${EventMessage.rollbackRefused('revision 7 does not exist')}`));
     expect((await h.read('api')).status).toMatchObject({ phase: 'Ready', currentRevision: 1 });
   });
 });
