@@ -1,6 +1,5 @@
-import { ApiException } from '@kubernetes/client-node';
 import { parseRelease, releaseResource, type Release } from '../domain/api/index.ts';
-import { apiRefusal } from '../kube/errors.ts';
+import { apiRefusal, isConflict, isNotFound } from '../kube/errors.ts';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
 import { CliError, ExitCode, NotFoundError } from './errors.ts';
 import type { Session } from './session.ts';
@@ -16,7 +15,7 @@ const releaseMissing = (namespace: string, name: string): NotFoundError =>
 
 /** A 404 from the Release API: no such Release, or no Release API at all. */
 function notFound(err: unknown, namespace: string, name: string): NotFoundError | undefined {
-  if (!(err instanceof ApiException) || err.code !== 404) return undefined;
+  if (!isNotFound(err)) return undefined;
   return apiRefusal(err)?.reason === 'NotFound' ? releaseMissing(namespace, name) : crdMissing();
 }
 
@@ -32,7 +31,7 @@ export async function findRelease(session: Session, name: string, namespace = se
   try {
     return parsed(await session.kube().releases.get({ namespace, name }));
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404 && apiRefusal(err)?.reason === 'NotFound') return undefined;
+    if (isNotFound(err) && apiRefusal(err)?.reason === 'NotFound') return undefined;
     throw notFound(err, namespace, name) ?? err;
   }
 }
@@ -49,7 +48,7 @@ export async function listReleases(session: Session, { allNamespaces }: { allNam
     const list = await session.kube().releases.list(allNamespaces ? undefined : session.namespace);
     return list.items ?? [];
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404) throw crdMissing();
+    if (isNotFound(err)) throw crdMissing();
     throw err;
   }
 }
@@ -81,7 +80,7 @@ export async function applyRelease(session: Session, body: { metadata: { name: s
 
 /** A 409 from server-side apply: fields another field manager owns, said in one line, with the way out. */
 function applyConflict(err: unknown, namespace: string, name: string): CliError | undefined {
-  if (!(err instanceof ApiException) || err.code !== 409) return undefined;
+  if (!isConflict(err)) return undefined;
   const causes = (apiRefusal(err)?.causes ?? []).filter((c) => /conflict with "/.test(c.message));
   if (causes.length === 0) return undefined;
   const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message)?.[1] ?? ''))];
