@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { releaseCrdFile } from '../../src/domain/api/crd.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isConflict, isNotFound } from '../../src/kube/errors.ts';
-import { releaseResource } from '../../src/domain/api/index.ts';
+import { patchContentType } from '../../src/kube/patch.ts';
 import { waitFor } from '../stack/process.ts';
 
 /** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
@@ -12,10 +12,7 @@ export async function installReleaseCrd(kubeConfig: KubeConfig, { fieldManager =
   const crd = parse(await readFile(releaseCrdFile, 'utf8')) as { metadata: { name: string } };
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const name = crd.metadata.name;
-  await api.patchCustomResourceDefinition(
-    { name, body: crd, fieldManager, force: true },
-    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-  );
+  await api.patchCustomResourceDefinition({ name, body: crd, fieldManager, force: true }, patchContentType.apply);
   await waitFor(`the ${name} CRD to be Established`, async () => {
     const { status } = await api.readCustomResourceDefinition({ name });
     return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
@@ -35,15 +32,15 @@ export async function ensureNamespace(kube: KubeClients, name: string): Promise<
  * ends its workflow and lifts the finalizer), so every demo tells the story from v1.
  */
 export async function removeRelease(kube: KubeClients, namespace: string, name: string): Promise<boolean> {
-  const target = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace, name };
+  const release = { namespace, name };
   try {
-    await kube.custom.deleteNamespacedCustomObject(target);
+    await kube.releases.delete(release);
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;
   }
   await waitFor(`the earlier demo's Release ${namespace}/${name} to be deleted`, async () =>
-    kube.custom.getNamespacedCustomObject(target).then(() => false, (err: unknown) => {
+    kube.releases.get(release).then(() => false, (err: unknown) => {
       if (isNotFound(err)) return true;
       throw err;
     }), { timeoutMs: 90_000 });

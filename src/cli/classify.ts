@@ -1,6 +1,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { apiMessage } from '../kube/errors.ts';
+import { apiMessage, apiRefusal, type ApiRefusal } from '../kube/errors.ts';
+import { isUnreachable } from '../kube/network-errors.ts';
 import { TemporalConnectError } from '../temporal/client.ts';
 import { CliError, ExitCode, NotFoundError, UnreachableError, UsageError } from './errors.ts';
 
@@ -10,31 +11,10 @@ export interface Endpoints {
   temporal?: string;
 }
 
-interface KubeStatus {
-  message?: string;
-  reason?: string;
-  details?: { causes?: { field?: string; message?: string }[] };
-}
-
-/** The Kubernetes Status in an API error's body (a string or an object, depending on the API), for its reason and causes. */
-export function kubeStatus(err: ApiException<unknown>): KubeStatus {
-  const body = err.body;
-  if (typeof body === 'string') {
-    try {
-      return JSON.parse(body) as KubeStatus;
-    } catch {
-      return { message: body.trim().split('\n')[0] ?? '' };
-    }
-  }
-  return (body ?? {}) as KubeStatus;
-}
-
-const networkCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /** The network error under a failed fetch ("fetch failed" says nothing by itself). */
 function networkCause(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && networkCodes.has(e.code)) return typeof e.message === 'string' && e.message ? e.message : e.code;
+    if (typeof e.code === 'string' && isUnreachable(e.code)) return typeof e.message === 'string' && e.message ? e.message : e.code;
     if (typeof e.code === 'string' && e.code.startsWith('ERR_TLS')) return String(e.message);
     if (e.cause === e) break;
   }
@@ -44,14 +24,15 @@ function networkCause(err: unknown): string | undefined {
 const firstLine = (text: string): string => text.split('\n')[0]?.trim() ?? '';
 
 function fromKube(err: ApiException<unknown>, kubernetes: string): CliError {
-  const status = kubeStatus(err);
-  const message = status.message || `HTTP ${err.code}`;
+  const status = apiRefusal(err) as ApiRefusal;
+  // A body that is not a Status object still says something ("404 page not found").
+  const message = status.text || status.message;
   if (err.code === 401 || err.code === 403) {
     return new UnreachableError(`Kubernetes at ${kubernetes} refused the request (${err.code}): ${message}; check the credentials of your kubeconfig context`, { cause: err });
   }
   if (err.code === 404) return new NotFoundError(message, { cause: err });
   if (err.code === 422 || err.code === 400) {
-    const details = (status.details?.causes ?? []).map((c) => `${c.field ?? '(object)'}: ${c.message ?? ''}`);
+    const details = status.causes.map((c) => `${c.field || '(object)'}: ${c.message}`);
     return new UsageError(details.length > 0 ? 'the API server refused the Release:' : `the API server refused the Release: ${message}`, { details, cause: err });
   }
   return new CliError(`Kubernetes refused the request: ${apiMessage(err)}`, ExitCode.Failed, { cause: err });

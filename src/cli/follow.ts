@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Release } from '../domain/api/index.ts';
+import { ConditionStatus, ConditionType, type Release } from '../domain/api/index.ts';
 import { RolloutError } from './errors.ts';
 import { Narrator } from './narration.ts';
 import { conditionOf, factsOf, loadView, type ReleaseView } from './release-view.ts';
@@ -24,18 +24,18 @@ export function rolloutEnd(view: ReleaseView, generation: number): RolloutOutcom
     const c = conditionOf(facts, type);
     return c && (c.observedGeneration ?? 0) >= generation ? c : undefined;
   };
-  const invalid = current('InvalidSpec');
-  if (invalid?.status === 'True') return { end: 'InvalidSpec', message: invalid.message };
-  const ready = current('Ready');
-  if (facts.phase === 'Ready' && ready?.status === 'True') return { end: 'Ready', message: ready.message };
+  const invalid = current(ConditionType.InvalidSpec);
+  if (invalid?.status === ConditionStatus.True) return { end: 'InvalidSpec', message: invalid.message };
+  const ready = current(ConditionType.Ready);
+  if (facts.phase === 'Ready' && ready?.status === ConditionStatus.True) return { end: 'Ready', message: ready.message };
   if (facts.phase === 'Failed' && ready) {
-    const rolledBack = current('RolledBack');
-    if (rolledBack?.status === 'True') return { end: 'RolledBack', message: rolledBack.message };
-    return { end: 'Failed', message: current('RolledBack')?.message ?? ready.message };
+    const rolledBack = current(ConditionType.RolledBack);
+    if (rolledBack?.status === ConditionStatus.True) return { end: 'RolledBack', message: rolledBack.message };
+    return { end: 'Failed', message: rolledBack?.message ?? ready.message };
   }
-  const paused = current('Paused');
+  const paused = current(ConditionType.Paused);
   const moving = facts.phase === 'Progressing' || facts.phase === 'RollingBack';
-  if (paused?.status === 'True' && !moving) return { end: 'Paused', message: `${paused.message}; resume it with \`rollguard resume ${view.release.metadata.name}\`` };
+  if (paused?.status === ConditionStatus.True && !moving) return { end: 'Paused', message: `${paused.message}; resume it with \`rollguard resume ${view.release.metadata.name}\`` };
   return undefined;
 }
 

@@ -1,26 +1,22 @@
-import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parseRelease, releaseResource, type Release } from '../domain/api/index.ts';
+import { apiRefusal, isConflict, isNotFound } from '../kube/errors.ts';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
-import { kubeStatus } from './classify.ts';
 import { CliError, ExitCode, NotFoundError } from './errors.ts';
 import type { Session } from './session.ts';
 
 /** The field manager of everything the CLI writes, so `kubectl get --show-managed-fields` tells who changed what. */
 export const cliFieldManager = 'rollguard-cli';
 
-const { group, version, plural } = releaseResource;
-const target = (namespace: string, name: string) => ({ group, version, plural, namespace, name });
-
 const crdMissing = (): NotFoundError =>
-  new NotFoundError('this cluster does not serve Releases (rollguard.dev/v1alpha1): install the CRD with `kubectl apply --server-side -f deploy/crd/release.yaml`');
+  new NotFoundError(`this cluster does not serve Releases (${releaseResource.apiVersion}): install the CRD with \`kubectl apply --server-side -f deploy/crd/release.yaml\``);
 
 const releaseMissing = (namespace: string, name: string): NotFoundError =>
   new NotFoundError(`Release "${name}" not found in namespace "${namespace}"; list the Releases there with \`rollguard status -n ${namespace}\``);
 
 /** A 404 from the Release API: no such Release, or no Release API at all. */
 function notFound(err: unknown, namespace: string, name: string): NotFoundError | undefined {
-  if (!(err instanceof ApiException) || err.code !== 404) return undefined;
-  return kubeStatus(err).reason === 'NotFound' ? releaseMissing(namespace, name) : crdMissing();
+  if (!isNotFound(err)) return undefined;
+  return apiRefusal(err)?.reason === 'NotFound' ? releaseMissing(namespace, name) : crdMissing();
 }
 
 function parsed(object: unknown): Release {
@@ -33,9 +29,9 @@ function parsed(object: unknown): Release {
 /** The Release, or undefined when it does not exist. */
 export async function findRelease(session: Session, name: string, namespace = session.namespace): Promise<Release | undefined> {
   try {
-    return parsed(await session.kube().custom.getNamespacedCustomObject(target(namespace, name)));
+    return parsed(await session.kube().releases.get({ namespace, name }));
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404 && kubeStatus(err).reason === 'NotFound') return undefined;
+    if (isNotFound(err) && apiRefusal(err)?.reason === 'NotFound') return undefined;
     throw notFound(err, namespace, name) ?? err;
   }
 }
@@ -48,14 +44,11 @@ export async function readRelease(session: Session, name: string, namespace = se
 
 /** Releases as the API server stores them, in one namespace or all. */
 export async function listReleases(session: Session, { allNamespaces }: { allNamespaces: boolean }): Promise<unknown[]> {
-  const { custom } = session.kube();
   try {
-    const list = allNamespaces
-      ? await custom.listClusterCustomObject({ group, version, plural })
-      : await custom.listNamespacedCustomObject({ group, version, plural, namespace: session.namespace });
-    return (list as { items?: unknown[] }).items ?? [];
+    const list = await session.kube().releases.list(allNamespaces ? undefined : session.namespace);
+    return list.items ?? [];
   } catch (err) {
-    if (err instanceof ApiException && err.code === 404) throw crdMissing();
+    if (isNotFound(err)) throw crdMissing();
     throw err;
   }
 }
@@ -74,10 +67,11 @@ export interface ApplyOptions {
 export async function applyRelease(session: Session, body: { metadata: { name: string; namespace: string } }, { force, dryRun = false }: ApplyOptions): Promise<Release> {
   const { name, namespace } = body.metadata;
   try {
-    const applied = await session.kube().custom.patchNamespacedCustomObject(
-      { ...target(namespace, name), body, fieldManager: cliFieldManager, force, ...(dryRun ? { dryRun: 'All' } : {}) },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    const applied = await session.kube().releases.patch({ namespace, name }, 'apply', body, {
+      fieldManager: cliFieldManager,
+      force,
+      ...(dryRun ? { dryRun: 'All' } : {}),
+    });
     return parsed(applied);
   } catch (err) {
     throw notFound(err, namespace, name) ?? applyConflict(err, namespace, name) ?? err;
@@ -86,11 +80,11 @@ export async function applyRelease(session: Session, body: { metadata: { name: s
 
 /** A 409 from server-side apply: fields another field manager owns, said in one line, with the way out. */
 function applyConflict(err: unknown, namespace: string, name: string): CliError | undefined {
-  if (!(err instanceof ApiException) || err.code !== 409) return undefined;
-  const causes = (kubeStatus(err).details?.causes ?? []).filter((c) => /conflict with "/.test(c.message ?? ''));
+  if (!isConflict(err)) return undefined;
+  const causes = (apiRefusal(err)?.causes ?? []).filter((c) => /conflict with "/.test(c.message));
   if (causes.length === 0) return undefined;
-  const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message ?? '')?.[1] ?? ''))];
-  const fields = causes.map((c) => c.field ?? '');
+  const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message)?.[1] ?? ''))];
+  const fields = causes.map((c) => c.field);
   const shown = fields.length > 3 ? `${fields.slice(0, 3).join(', ')} and ${fields.length - 3} more` : fields.join(', ');
   const owners = managers.map((m) => `"${m}"`).join(', ');
   return new CliError(
@@ -105,10 +99,7 @@ function applyConflict(err: unknown, namespace: string, name: string): CliError 
 export async function patchRelease(session: Session, release: Release, operations: object[]): Promise<Release> {
   const { name, namespace = session.namespace } = release.metadata;
   try {
-    const patched = await session.kube().custom.patchNamespacedCustomObject(
-      { ...target(namespace, name), body: operations, fieldManager: cliFieldManager },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
+    const patched = await session.kube().releases.patch({ namespace, name }, 'json', operations, { fieldManager: cliFieldManager });
     return parsed(patched);
   } catch (err) {
     throw notFound(err, namespace, name) ?? err;

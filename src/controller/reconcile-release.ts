@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { parseRelease } from '../domain/api/index.ts';
 import type { Logger } from '../telemetry/log.ts';
+import { EventAction, EventReason } from '../domain/release/events.ts';
 import { cleanupFinalizer, describeRef, type ReleaseRef } from '../domain/release/ref.ts';
 import { foreignStatusWrite } from './foreign-status.ts';
 import type { DeliveryLedger } from './ledger.ts';
@@ -146,7 +147,7 @@ const performers: Performers = {
 
   async refuseRollback({ why, key }, meta, { patches, ledger, log }) {
     log.warn('rollback annotation refused', { release: describeRef(meta), reason: why });
-    await patches.warn(meta, { reason: 'InvalidRollbackRequest', action: 'Rollback', note: why });
+    await patches.warn(meta, { reason: EventReason.InvalidRollbackRequest, action: EventAction.Rollback, note: why });
     ledger.recordRollbackRefused(meta.uid, key);
     return meta;
   },

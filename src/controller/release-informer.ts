@@ -1,8 +1,8 @@
-import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
-import { releaseResource } from '../domain/api/index.ts';
+import { makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { apiMessage } from '../kube/errors.ts';
+import { releasesPath } from '../kube/releases.ts';
 import { retryDelay, type RetryPolicy } from './pending-work.ts';
 
 export interface ReleaseWatchHandlers {
@@ -41,13 +41,7 @@ export async function watchReleases(
  * restart to us. Its 30 s inactivity timeout and 410s it handles itself.
  */
 async function watchScope(kube: KubeClients, namespace: string | undefined, log: Logger, handlers: ReleaseWatchHandlers) {
-  const { group, version, plural } = releaseResource;
-  const path = namespace ? `/apis/${group}/${version}/namespaces/${namespace}/${plural}` : `/apis/${group}/${version}/${plural}`;
-  const list = async () =>
-    (namespace
-      ? await kube.custom.listNamespacedCustomObject({ group, version, namespace, plural })
-      : await kube.custom.listClusterCustomObject({ group, version, plural })) as KubernetesListObject<KubernetesObject>;
-  const informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject> = makeInformer(kube.config, path, list);
+  const informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject> = makeInformer(kube.config, releasesPath(namespace), () => kube.releases.list(namespace));
   const scope = namespace ?? '(all namespaces)';
   let stopped = false;
   let failures = 0;

@@ -1,9 +1,10 @@
-import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
-import { releaseResource } from '../domain/api/index.ts';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
+import type { EventAction, EventReason } from '../domain/release/events.ts';
 import { cleanupFinalizer } from '../domain/release/ref.ts';
 import { apiMessage, isNotFound } from '../kube/errors.ts';
 import { recordReleaseEvent } from '../kube/events.ts';
+import type { PatchKind } from '../kube/patch.ts';
 import type { ReleaseMeta } from './plan.ts';
 
 /** The few writes the controller makes to a Release: its finalizer and a Warning Event (never its annotations). */
@@ -11,23 +12,13 @@ export interface ReleasePatches {
   /** Each returns the Release as patched (undefined once it is gone), so the next write carries its resourceVersion. */
   addFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
   removeFinalizer(meta: ReleaseMeta): Promise<KubernetesObject | undefined>;
-  warn(meta: ReleaseMeta, event: { reason: string; action: string; note: string }): Promise<void>;
+  warn(meta: ReleaseMeta, event: { reason: EventReason; action: EventAction; note: string }): Promise<void>;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-
-// Named as kubectl and client-go name Events: the object's name, a dot, a unique hex suffix. (A
-// generateName of "web." is refused: a name prefix may not end with a dot.)
-
 export function releasePatches(kube: KubeClients, reportingInstance: string): ReleasePatches {
-  async function patch(meta: ReleaseMeta, body: unknown, contentType: typeof mergePatch): Promise<KubernetesObject | undefined> {
-    const { group, version, plural } = releaseResource;
+  async function patch(meta: ReleaseMeta, kind: PatchKind, body: object): Promise<KubernetesObject | undefined> {
     try {
-      return (await kube.custom.patchNamespacedCustomObject(
-        { group, version, plural, namespace: meta.namespace, name: meta.name, body },
-        contentType,
-      )) as KubernetesObject;
+      return await kube.releases.patch(meta, kind, body);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw new Error(`the API server refused the patch: ${apiMessage(err)}`, { cause: err });
@@ -41,16 +32,12 @@ export function releasePatches(kube: KubeClients, reportingInstance: string): Re
   // do not make it fail.
   return {
     addFinalizer: (meta) =>
-      patch(meta, { metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] } }, mergePatch),
+      patch(meta, 'merge', { metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] } }),
     removeFinalizer: (meta) =>
-      patch(
-        meta,
-        [
-          { op: 'test', path: '/metadata/finalizers', value: meta.finalizers },
-          { op: 'replace', path: '/metadata/finalizers', value: meta.finalizers.filter((f) => f !== cleanupFinalizer) },
-        ],
-        jsonPatch,
-      ),
+      patch(meta, 'json', [
+        { op: 'test', path: '/metadata/finalizers', value: meta.finalizers },
+        { op: 'replace', path: '/metadata/finalizers', value: meta.finalizers.filter((f) => f !== cleanupFinalizer) },
+      ]),
     warn: (meta, { reason, action, note }) =>
       recordReleaseEvent(kube, meta, { type: 'Warning', reason, action, message: note }, reportingInstance),
   };

@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { releaseApi, type ReleaseApi } from './releases.ts';
 
 /**
  * The one way rollguard reaches Kubernetes: the kubeconfig and context as kubectl would find them
@@ -9,6 +10,7 @@ export interface KubeClients {
   core: k8s.CoreV1Api;
   apps: k8s.AppsV1Api;
   custom: k8s.CustomObjectsApi;
+  releases: ReleaseApi;
   events: k8s.EventsV1Api;
   coordination: k8s.CoordinationV1Api;
   objects: k8s.KubernetesObjectApi;
@@ -27,11 +29,13 @@ export const labelSelector = (matchLabels: Record<string, string>): string =>
   Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(',');
 
 export function kubeClients(config: k8s.KubeConfig): KubeClients {
+  const custom = config.makeApiClient(k8s.CustomObjectsApi);
   return {
     config,
     core: config.makeApiClient(k8s.CoreV1Api),
     apps: config.makeApiClient(k8s.AppsV1Api),
-    custom: config.makeApiClient(k8s.CustomObjectsApi),
+    custom,
+    releases: releaseApi(custom),
     events: config.makeApiClient(k8s.EventsV1Api),
     coordination: config.makeApiClient(k8s.CoordinationV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(config),

@@ -14,22 +14,34 @@ export interface ApiRefusal {
   reason: string;
   message: string;
   causes: { field: string; message: string }[];
+  /** The first line of a body that is not a Status object ("404 page not found", a proxy's page). */
+  text?: string;
+}
+
+interface StatusBody {
+  reason?: string;
+  message?: string;
+  details?: { causes?: { field?: string; message?: string }[] };
 }
 
 /** The Status body of a failed call, parsed; undefined when the error is not an API server answer. */
 export function apiRefusal(err: unknown): ApiRefusal | undefined {
   if (!(err instanceof ApiException)) return undefined;
-  let body: { reason?: string; message?: string; details?: { causes?: { field?: string; message?: string }[] } } = {};
+  // The body is a string or an object, depending on the API.
+  let body: StatusBody = {};
+  let text: string | undefined;
   try {
     body = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) ?? {};
   } catch {
-    // Not a Status object (a proxy's HTML page, say): the code alone speaks.
+    // Not a Status object: the code alone speaks, and the body's first line for whoever shows it.
+    text = (err.body as string).trim().split('\n')[0] ?? '';
   }
   return {
     code: err.code,
     reason: body.reason ?? '',
     message: body.message ?? `HTTP ${err.code}`,
     causes: (body.details?.causes ?? []).map((c) => ({ field: c.field ?? '', message: c.message ?? '' })),
+    ...(text !== undefined ? { text } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ConditionReason, ReleasePhase } from '../domain/api/index.ts';
-import type { ReleaseEvent } from '../domain/release/events.ts';
+import { EventAction, type EventReason, type ReleaseEvent } from '../domain/release/events.ts';
 import { refusalTypes } from '../domain/release/refusal.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { releasePhase, releaseRevision } from './search-attributes.ts';
@@ -69,9 +69,9 @@ export async function recordEvent(state: ReleaseState, event: Omit<ReleaseEvent,
 export async function enter(
   state: ReleaseState,
   to: ReleasePhase,
-  reason: ConditionReason,
+  reason: ConditionReason & EventReason,
   message: string,
-  { warning = false, action = 'Rollout' } = {},
+  { warning = false, action = EventAction.Rollout }: { warning?: boolean; action?: EventAction } = {},
 ): Promise<void> {
   const { from } = state.moveTo(to, reason, message, new Date());
   upsertSearchAttributes([

@@ -2,8 +2,8 @@ import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
   upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { ConditionReason } from '../domain/api/index.ts';
 import { releaseName, releaseNamespace, releasePhase } from './search-attributes.ts';
+import { EventAction, EventMessage, EventReason } from '../domain/release/events.ts';
 import { ReleaseState } from '../domain/release/state.ts';
 import { releaseWorkflowId } from '../domain/release/ref.ts';
 import { applyCarriedSpec, refuseRollback, refuseRollout, refuseSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
@@ -62,8 +62,8 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   setHandler(restoreStatusSignal, async (raw) => {
     if (state.data.phase === 'Pending' && state.data.generation === 0) return; // nothing of ours to restore yet
     await writeStatus(state);
-    const why = typeof raw?.reason === 'string' ? `: ${raw.reason.slice(0, 512)}` : '';
-    await recordEvent(state, { type: 'Warning', reason: ConditionReason.StatusOverwritten, message: `the status was written by someone other than rollguard and was restored${why}`, action: 'Status' });
+    const why = typeof raw?.reason === 'string' ? raw.reason.slice(0, 512) : undefined;
+    await recordEvent(state, { type: 'Warning', reason: EventReason.StatusOverwritten, message: EventMessage.statusOverwritten(why), action: EventAction.Status });
   });
 
   /** A request whose id was handled, or is queued, is a redelivery: acted on once. */
@@ -91,19 +91,20 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       await condition(() => queued.outcome !== undefined);
       const outcome = queued.outcome as RollbackOutcome | { refused: string };
       // An ApplicationFailure fails the Update, not the workflow task (which would be retried for ever).
-      if ('refused' in outcome) throw ApplicationFailure.create({ type: 'RollbackRefused', message: outcome.refused, nonRetryable: true });
+      // Its type is the reason of the Event that says the same.
+      if ('refused' in outcome) throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: outcome.refused, nonRetryable: true });
       return outcome;
     },
     {
       // Refused here, a bad request never enters the history.
       validator: (raw) => {
         const request = readRollbackRequest(raw);
-        if ('invalid' in request) throw ApplicationFailure.create({ type: 'InvalidRollbackRequest', message: request.invalid, nonRetryable: true });
+        if ('invalid' in request) throw ApplicationFailure.create({ type: EventReason.InvalidRollbackRequest, message: request.invalid, nonRetryable: true });
         if (seen(request)) {
-          throw ApplicationFailure.create({ type: 'RollbackRefused', message: `rollback request ${request.requestId} was already handled`, nonRetryable: true });
+          throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: `rollback request ${request.requestId} was already handled`, nonRetryable: true });
         }
         const target = state.rollbackTarget(request.toRevision);
-        if ('refused' in target) throw ApplicationFailure.create({ type: 'RollbackRefused', message: target.refused, nonRetryable: true });
+        if ('refused' in target) throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: target.refused, nonRetryable: true });
       },
     },
   );

@@ -5,6 +5,7 @@ import { readinessResult } from '../domain/health/readiness.ts';
 import { type CheckResult, withCheckKind } from '../domain/health/types.ts';
 import { analysisInput, prometheusAddresses, specProblems, statusVerdict } from '../domain/release/analysis-plan.ts';
 import { checkSecretRefs } from '../domain/release/header-sources.ts';
+import { EventAction, EventMessage, EventReason } from '../domain/release/events.ts';
 import { RefusalType } from '../domain/release/refusal.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { templateProblems } from '../domain/release/template-checks.ts';
@@ -70,10 +71,10 @@ export async function refuseSpec(state: ReleaseState, problems: string[]): Promi
   if (patched('admission-checks')) {
     const running = state.data.currentRevision !== undefined ? `; revision ${state.data.currentRevision} keeps running` : '';
     state.setCondition({ type: Type.Progressing, status: False, reason: Reason.SpecInvalid, message: `generation ${state.data.generation} cannot be rolled out${running}` }, new Date());
-    await enter(state, 'Failed', Reason.SpecInvalid, `generation ${state.data.generation} cannot be rolled out: ${message}`, { warning: true, action: 'Validate' });
+    await enter(state, 'Failed', Reason.SpecInvalid, `generation ${state.data.generation} cannot be rolled out: ${message}`, { warning: true, action: EventAction.Validate });
     return;
   }
-  await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: Reason.SpecInvalid, message, action: 'Validate' } });
+  await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: EventReason.SpecInvalid, message, action: EventAction.Validate } });
   await writeStatus(state);
 }
 
@@ -84,7 +85,7 @@ async function checkReachable(state: ReleaseState, addresses: Parameters<typeof 
   if (problems.length === 0 && !had) return;
   const message = problems.length > 0 ? problems.join('; ') : 'every Prometheus the checks query answers';
   state.setCondition({ type: Type.ChecksReachable, status: problems.length > 0 ? False : True, reason: problems.length > 0 ? Reason.PrometheusUnreachable : Reason.PrometheusReachable, message }, new Date());
-  if (problems.length > 0) await recordEvent(state, { type: 'Warning', reason: Reason.PrometheusUnreachable, message, action: 'Validate' });
+  if (problems.length > 0) await recordEvent(state, { type: 'Warning', reason: EventReason.PrometheusUnreachable, message, action: EventAction.Validate });
 }
 
 /** Snapshot → apply → await the rollout → analysis → verdict → stable, or roll back. */
@@ -276,7 +277,7 @@ export async function rollBack(state: ReleaseState, request: RollbackRequest): P
 /** A rollback signal that cannot be carried out: said where people look (an Event, the log). */
 export async function refuseRollback(state: ReleaseState, reason: string): Promise<void> {
   log.warn('rollback refused', { reason });
-  await recordEvent(state, { type: 'Warning', reason: Reason.RollbackRefused, message: `rollback refused: ${reason}`, action: 'Rollback' });
+  await recordEvent(state, { type: 'Warning', reason: EventReason.RollbackRefused, message: EventMessage.rollbackRefused(reason), action: EventAction.Rollback });
 }
 
 /** Re-applies a kept revision and awaits it: the compensation of a failed rollout, or a requested rollback. */
@@ -284,7 +285,7 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
   const ref = state.data.ref;
   const from = state.data.currentRevision ?? to;
   state.data.lastRollback = { id, fromRevision: from, toRevision: to, reason: reason.slice(0, 1024), trigger, time: new Date().toISOString() };
-  await enter(state, 'RollingBack', trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested, `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`, { warning: trigger === 'Automatic', action: 'Rollback' });
+  await enter(state, 'RollingBack', trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested, `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`, { warning: trigger === 'Automatic', action: EventAction.Rollback });
 
   try {
     const revision = await kube.readRevision({ ref, revision: to });
@@ -294,7 +295,7 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
     if (!refusal) throw err;
     const message = `rollback ${id} to revision ${to} was refused: ${refusal.message}`;
     state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message }, new Date());
-    await enter(state, 'Failed', Reason.RollbackFailed, message, { warning: true, action: 'Rollback' });
+    await enter(state, 'Failed', Reason.RollbackFailed, message, { warning: true, action: EventAction.Rollback });
     return;
   }
   state.data.currentRevision = to;
@@ -306,7 +307,7 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
 
   if (!result.complete) {
     state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message: `rollback ${id} to revision ${to} did not complete: ${result.reason}` }, new Date());
-    await enter(state, 'Failed', Reason.RollbackFailed, `rollback ${id} to revision ${to} did not complete: ${result.reason}`, { warning: true, action: 'Rollback' });
+    await enter(state, 'Failed', Reason.RollbackFailed, `rollback ${id} to revision ${to} did not complete: ${result.reason}`, { warning: true, action: EventAction.Rollback });
     return;
   }
   if (trigger === 'Automatic') {
@@ -314,7 +315,7 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
       `rollback ${id} (Automatic): revision ${from} failed and revision ${to} runs again. The spec (generation ${state.data.generation}) ` +
       `still asks for revision ${from}; rollguard will not retry it until the spec changes: fix the spec, or roll forward on purpose with \`rollguard rollback --to-revision ${from}\`.`;
     state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.AutomaticRollback, message }, new Date());
-    await enter(state, 'Failed', Reason.AutomaticRollback, message, { warning: true, action: 'Rollback' });
+    await enter(state, 'Failed', Reason.AutomaticRollback, message, { warning: true, action: EventAction.Rollback });
     return;
   }
   state.markStable(to);
@@ -324,5 +325,5 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
     (differs ? ` The spec still asks for revision ${state.data.desiredRevision}; change the spec to roll forward.` : '');
   state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.RollbackRequested, message }, new Date());
   state.setCondition({ type: Type.Ready, status: True, reason: Reason.RollbackRequested, message: `revision ${to} is rolled out` }, new Date());
-  await enter(state, 'Ready', Reason.RollbackRequested, message, { action: 'Rollback' });
+  await enter(state, 'Ready', Reason.RollbackRequested, message, { action: EventAction.Rollback });
 }

@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { releaseLabelValue } from '../../src/domain/release/names.ts';
 import { releaseLabel } from '../../src/domain/release/ref.ts';
+import { EventReason } from '../../src/domain/release/events.ts';
 import type { FaultScenario, StoredRelease } from './scenario.ts';
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
@@ -88,7 +89,7 @@ export async function gatherEvidence(scenario: FaultScenario, release: StoredRel
 
 /** The Events of one rollback, by its id: the one that starts it and the one that ends it. */
 export function rollbackEvents(evidence: Evidence, id: string): { started: number; finished: number; automatic: string[] } {
-  const automatic = evidence.events.filter((e) => e.reason === 'AutomaticRollback').map((e) => e.note);
+  const automatic = evidence.events.filter((e) => e.reason === EventReason.AutomaticRollback).map((e) => e.note);
   return {
     started: automatic.filter((note) => note.startsWith(`rollback ${id}:`)).length,
     finished: automatic.filter((note) => note.startsWith(`rollback ${id} (Automatic)`)).length,

@@ -1,6 +1,6 @@
-import { type KubernetesObject, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { type ReleaseInput, type ReleasePhase, type ReleaseStatus, releaseResource } from '../../src/domain/api/index.ts';
+import type { ReleaseInput, ReleasePhase, ReleaseStatus } from '../../src/domain/api/index.ts';
 import { releaseWorkflowId, revisionAnnotation } from '../../src/domain/release/ref.ts';
 import { dataDir } from '../../dev/stack/paths.ts';
 import type { TemporalConnection } from '../../src/temporal/client.ts';
@@ -15,8 +15,6 @@ export interface StoredRelease {
   metadata: { name: string; uid: string; generation?: number };
   status?: ReleaseStatus;
 }
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /**
  * One fault test's world on the fault stack: a namespace of its own, the `rollguard run` processes
@@ -53,24 +51,23 @@ export class FaultScenario {
   }
 
   private target(name: string) {
-    const { group, version, plural } = releaseResource;
-    return { group, version, plural, namespace: this.namespace, name };
+    return { namespace: this.namespace, name };
   }
 
   async create(release: ReleaseInput & { metadata: { name: string } }): Promise<StoredRelease> {
     const body = { ...release, metadata: { ...release.metadata, namespace: this.namespace } } as KubernetesObject;
-    const created = (await this.clients.custom.createNamespacedCustomObject({ ...this.target(release.metadata.name), body })) as StoredRelease;
+    const created = (await this.clients.releases.create(this.namespace, body)) as StoredRelease;
     this.workflowIds.add(this.workflowId(created));
     return created;
   }
 
   /** Replaces the Release's spec, as `kubectl apply` of an edited manifest would. */
   async update(release: ReleaseInput & { metadata: { name: string } }): Promise<StoredRelease> {
-    return (await this.clients.custom.patchNamespacedCustomObject({ ...this.target(release.metadata.name), body: { spec: release.spec } }, mergePatch)) as StoredRelease;
+    return (await this.clients.releases.patch(this.target(release.metadata.name), 'merge', { spec: release.spec })) as StoredRelease;
   }
 
   async read(name: string): Promise<StoredRelease> {
-    return (await this.clients.custom.getNamespacedCustomObject(this.target(name))) as StoredRelease;
+    return (await this.clients.releases.get(this.target(name))) as StoredRelease;
   }
 
   workflowId(release: StoredRelease): string {

@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ beforeAll(async () => {
   await installCrd(clients.config);
   ns = await createNamespace(clients, 'cli-errors');
   // A Release no controller serves: enough for the commands that fail before they reach its workflow.
-  await clients.custom.createNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, body: sampleRelease('idle') });
+  await clients.releases.create(ns, sampleRelease('idle'));
 });
 afterAll(() => deleteNamespace(clients, ns));
 
@@ -51,7 +50,7 @@ describe('bad input gets one line on stderr that says what is wrong, and an exit
         '  spec.template.replicas: Too small: expected number to be >=0\n' +
         '  spec.healthChecks.readiness.deadline: must be a positive duration such as "30s" (units: ms, s, m, h)\n',
     );
-    await expect(clients.custom.getNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, name: 'web' })).rejects.toThrow();
+    await expect(clients.releases.get({ namespace: ns, name: 'web' })).rejects.toThrow();
   });
 
   it('an unreachable Temporal (a closed port) is exit code 4', async () => {
@@ -70,7 +69,7 @@ describe('bad input gets one line on stderr that says what is wrong, and an exit
   });
 
   it("status names the task queue of a workflow no worker answers for (another cluster's, or an old one)", async () => {
-    const idle = (await clients.custom.getNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, name: 'idle' })) as {
+    const idle = (await clients.releases.get({ namespace: ns, name: 'idle' })) as {
       metadata: { uid: string };
     };
     const ref = { namespace: ns, name: 'idle', uid: idle.metadata.uid };
@@ -109,16 +108,12 @@ current-context: closed
 });
 
 describe('deploy and fields another field manager owns', () => {
-  const target = { group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', name: 'web' };
-  const replicas = async () => ((await clients.custom.getNamespacedCustomObject({ ...target, namespace: ns })) as { spec: { template: { replicas: number } } }).spec.template.replicas;
+  const replicas = async () => ((await clients.releases.get({ namespace: ns, name: 'web' })) as { spec: { template: { replicas: number } } }).spec.template.replicas;
 
   it('are not taken over: deploy refuses, naming the manager; with --force-conflicts it applies', async () => {
     expect((await rollguard(['deploy', '-f', exampleRelease, '-n', ns])).code).toBe(0);
     // Someone scales the Release by hand, as `kubectl edit` would: that field is now theirs.
-    await clients.custom.patchNamespacedCustomObject(
-      { ...target, namespace: ns, body: { spec: { template: { replicas: 5 } } }, fieldManager: 'kubectl-edit' },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await clients.releases.patch({ namespace: ns, name: 'web' }, 'merge', { spec: { template: { replicas: 5 } } }, { fieldManager: 'kubectl-edit' });
 
     const refused = await rollguard(['deploy', '-f', exampleRelease, '-n', ns]);
     expect(refused.code).toBe(1);

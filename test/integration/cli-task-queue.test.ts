@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
@@ -10,7 +9,7 @@ import { exampleRelease, rollguard, RollguardProcess, stackShell } from './cli-p
 const clients = kube();
 const processes: RollguardProcess[] = [];
 let ns = '';
-const target = (name: string) => ({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, name });
+const target = (name: string) => ({ namespace: ns, name });
 
 async function startRun(extra: string[], env = stackShell()): Promise<RollguardProcess> {
   const run = new RollguardProcess();
@@ -28,11 +27,11 @@ afterAll(async () => {
   const codes = [];
   for (const run of processes) codes.push(await run.stop());
   const temporal = await temporalOfStack();
-  const list = (await clients.custom.listNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns })) as {
+  const list = (await clients.releases.list(ns)) as {
     items: { metadata: { name: string; uid: string } }[];
   };
   for (const r of list.items) {
-    await clients.custom.patchNamespacedCustomObject({ ...target(r.metadata.name), body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await clients.releases.patch(target(r.metadata.name), 'merge', { metadata: { finalizers: null } });
     await terminateQuietly(temporal.client, releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid }));
   }
   await temporal.connection.close();
@@ -49,7 +48,7 @@ describe("rollguard run's task queue", () => {
 
     const deployed = await rollguard(['deploy', '-f', exampleRelease, '--wait', '-n', ns]);
     expect(deployed.code, deployed.stderr).toBe(0);
-    const release = (await clients.custom.getNamespacedCustomObject(target('web'))) as { metadata: { uid: string } };
+    const release = (await clients.releases.get(target('web'))) as { metadata: { uid: string } };
     const temporal = await temporalOfStack();
     try {
       expect(await workflowStatus(temporal.client, releaseWorkflowId({ namespace: ns, name: 'web', uid: release.metadata.uid }))).toMatchObject({ taskQueue: cluster });

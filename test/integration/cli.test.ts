@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRelease, type Release } from '../../src/domain/api/index.ts';
 import { workflowUrl } from '../../src/cli/links.ts';
@@ -11,10 +10,10 @@ import { exampleRelease, oneLineError, rollguard, RollguardProcess } from './cli
 const clients = kube();
 const rollguardRun = new RollguardProcess();
 let ns = '';
-const target = (name: string) => ({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns, name });
+const target = (name: string) => ({ namespace: ns, name });
 
 async function read(name: string): Promise<Release> {
-  const parsed = parseRelease(await clients.custom.getNamespacedCustomObject(target(name)));
+  const parsed = parseRelease(await clients.releases.get(target(name)));
   if (!parsed.ok) throw parsed.error;
   return parsed.release;
 }
@@ -31,9 +30,9 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await rollguardRun.stop();
   const temporal = await temporalOfStack();
-  const list = (await clients.custom.listNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: ns })) as { items: Release[] };
+  const list = (await clients.releases.list(ns)) as { items: Release[] };
   for (const r of list.items) {
-    await clients.custom.patchNamespacedCustomObject({ ...target(r.metadata.name), body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await clients.releases.patch(target(r.metadata.name), 'merge', { metadata: { finalizers: null } });
     await terminateQuietly(temporal.client, releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid ?? '' }));
   }
   await temporal.connection.close();

@@ -1,6 +1,5 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseResource } from '../../src/domain/api/index.ts';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { waitFor } from '../support/stack.ts';
@@ -17,19 +16,15 @@ describe('a status written by someone else', () => {
     await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
 
     // What `kubectl patch release web --subresource=status --type=merge -p '{"status":{"currentRevision":42}}'` does.
-    await h.clients.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural,
-        namespace: h.namespace, name: 'web', body: { status: { currentRevision: 42, phase: 'Failed' } }, fieldManager: 'kubectl-patch',
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    await h.clients.releases.patchStatus(
+      { namespace: h.namespace, name: 'web' }, 'merge', { status: { currentRevision: 42, phase: 'Failed' } }, { fieldManager: 'kubectl-patch' },
     );
     const restored = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1, 20_000);
     expect(restored.status?.stableRevision).toBe(1);
 
     await waitFor('the StatusOverwritten Event', async () => {
       const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-      return events.items.some((e) => e.reason === 'StatusOverwritten' && e.note?.includes('kubectl-patch'));
+      return events.items.some((e) => e.reason === EventReason.StatusOverwritten && e.note?.includes('kubectl-patch'));
     }, { timeoutMs: 20_000 });
   });
 });

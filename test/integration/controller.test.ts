@@ -2,6 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../src/controller/index.ts';
 import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../src/domain/release/ref.ts';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
 import { signalsOf, specGenerations, workflowStatus } from '../support/temporal.ts';
@@ -69,7 +70,7 @@ describe('the controller turns each change of a Release into a message to its wo
   it('a malformed rollback annotation is not sent: one Warning Event says why, however often the Release is seen', async () => {
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'yesterday' } } });
     const refusals = async () =>
-      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.filter((e) => e.reason === 'InvalidRollbackRequest' && e.regarding?.name === 'web');
+      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.filter((e) => e.reason === EventReason.InvalidRollbackRequest && e.regarding?.name === 'web');
     await waitFor('the Warning Event', async () => (await refusals()).length > 0);
     controller.resync();
     await h.patch('web', { metadata: { labels: { team: 'web' } } });

@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +28,6 @@ const caseDeadlineMs = 150_000;
 
 const clients = kube();
 const rollguardRun = new RollguardProcess();
-const resource = { group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases' } as const;
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 let namespace = '';
 let checkServer: Server;
 let checkUrl = '';
@@ -70,9 +67,9 @@ afterAll(async () => {
   await rollguardRun.stop();
   if (process.env.HOSTILE_LOG) await writeFile(process.env.HOSTILE_LOG, rollguardRun.output);
   const temporal = await temporalOfStack();
-  const list = (await clients.custom.listNamespacedCustomObject({ ...resource, namespace })) as { items: StoredRelease[] };
+  const list = (await clients.releases.list(namespace)) as { items: StoredRelease[] };
   for (const r of list.items) {
-    await clients.custom.patchNamespacedCustomObject({ ...resource, namespace, name: r.metadata.name, body: { metadata: { finalizers: null } } }, mergePatch).catch(() => undefined);
+    await clients.releases.patch({ namespace, name: r.metadata.name }, 'merge', { metadata: { finalizers: null } }).catch(() => undefined);
     await terminateQuietly(temporal.client, releaseWorkflowId({ namespace, name: r.metadata.name, uid: r.metadata.uid ?? '' }));
   }
   await temporal.connection.close();
@@ -84,14 +81,14 @@ afterAll(async () => {
 async function rollOutSteady(version: number): Promise<void> {
   const image = `example/steady:v${version}`;
   if (version === 1) {
-    await clients.custom.createNamespacedCustomObject({ ...resource, namespace, body: validRelease('steady', 'steady', checkUrl, image), fieldValidation: 'Strict' });
+    await clients.releases.create(namespace, validRelease('steady', 'steady', checkUrl, image), { fieldValidation: 'Strict' });
   } else {
     const body = { spec: { template: { template: { spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: 8080 }] }] } } } } };
-    await clients.custom.patchNamespacedCustomObject({ ...resource, namespace, name: 'steady', body }, mergePatch);
+    await clients.releases.patch({ namespace, name: 'steady' }, 'merge', body);
   }
   let last: StoredRelease;
   await waitFor(`steady to be Ready at v${version}`, async () => {
-    last = await clients.custom.getNamespacedCustomObject({ ...resource, namespace, name: 'steady' });
+    last = await clients.releases.get({ namespace, name: 'steady' });
     const deployment = await clients.apps.readNamespacedDeployment({ name: 'steady', namespace }).catch(() => undefined);
     return last.status?.phase === 'Ready' && last.status?.stableRevision === version && deployment?.spec?.template.spec?.containers[0]?.image === image;
   }, { timeoutMs: 240_000, intervalMs: 1000, hint: () => JSON.stringify(last?.status ?? {}) });

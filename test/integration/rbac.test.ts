@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseResource } from '../../src/domain/api/index.ts';
 import { leaseName } from '../../src/controller/lease.ts';
 import { cleanupFinalizer, rollbackAnnotation } from '../../src/domain/release/ref.ts';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { controllerHarness, type ControllerHarness } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
 import { specGenerations } from '../support/temporal.ts';
@@ -77,7 +78,7 @@ describe('the rollguard ServiceAccount (deploy/rbac)', () => {
 
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'soon' } } });
     await waitFor('the Warning Event', async () =>
-      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.some((e) => e.reason === 'InvalidRollbackRequest'),
+      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.some((e) => e.reason === EventReason.InvalidRollbackRequest),
     );
     await controller.stop();
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId, rollbackAnnotation, rollbackReasonAnnotation } from '../../src/domain/release/ref.ts';
+import { EventMessage, EventReason } from '../../src/domain/release/events.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { signalsOf } from '../support/temporal.ts';
 import { appRelease } from '../support/release-specs.ts';
@@ -59,7 +60,7 @@ describe('a rollback requested by annotation', () => {
     await h.apply(appRelease('api', { image: 'example/api:v1' }));
     await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.annotate('api', { [rollbackAnnotation]: '7' });
-    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining('RollbackRefused: rollback refused: revision 7 does not exist'));
+    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining(`${EventReason.RollbackRefused}: ${EventMessage.rollbackRefused('revision 7 does not exist')}`));
     expect((await h.read('api')).status).toMatchObject({ phase: 'Ready', currentRevision: 1 });
   });
 });
@@ -90,7 +91,7 @@ describe('deleting a Release', () => {
   it('ends its workflow and the Release goes away', async () => {
     const release = await h.apply(appRelease('gone', { image: 'example/gone:v1' }));
     await h.waitForStatus('gone', 'Ready', (r) => r.status?.currentRevision === 1);
-    await h.clients.custom.deleteNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: h.namespace, name: 'gone' });
+    await h.clients.releases.delete({ namespace: h.namespace, name: 'gone' });
     await expect.poll(() => h.read('gone').then(() => 'exists', () => 'gone'), { timeout: 60_000 }).toBe('gone');
     expect((await h.handle(h.ref(release)).describe()).status.name).toBe('COMPLETED');
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { promQuery, TestExporter } from '../support/exporter.ts';
 import { stackEnv, waitFor } from '../support/stack.ts';
 import { ReleaseHarness } from '../support/releases.ts';
@@ -85,7 +86,7 @@ describe('a Prometheus the API server cannot check', () => {
     expect(failed.status?.lastRollback).toBeUndefined();
     expect(failed.status?.currentRevision).toBe(1);
     const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-    expect(events.items.some((e) => e.regarding?.name === 'blind' && e.reason === 'PrometheusUnreachable' && e.type === 'Warning')).toBe(true);
+    expect(events.items.some((e) => e.regarding?.name === 'blind' && e.reason === EventReason.PrometheusUnreachable && e.type === 'Warning')).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@ import { releaseSpecSchema } from '../../src/domain/api/index.ts';
 import type { CheckResult } from '../../src/domain/health/types.ts';
 import type { ReleaseRef } from '../../src/domain/release/ref.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
+import { EventReason } from '../../src/domain/release/events.ts';
 import { deleteSignal, pauseSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
 import { workflowBundle } from '../support/releases.ts';
@@ -83,7 +84,7 @@ describe('the Release workflow at its edges', () => {
     expect(condition(failed, 'Progressing')?.message).toContain('Duplicate value');
     expect(condition(failed, 'Stalled')).toMatchObject({ status: 'True' });
     expect(world.count('applyRevision')).toBe(1);
-    expect(world.events.some((e) => e.type === 'Warning' && e.reason === 'ApplyRefused')).toBe(true);
+    expect(world.events.some((e) => e.type === 'Warning' && e.reason === EventReason.ApplyRefused)).toBe(true);
     await handle.terminate();
   });
 
@@ -250,7 +251,7 @@ describe('the Release workflow at its edges', () => {
     await handle.signal(rollbackSignal, request);
     await handle.signal(rollbackSignal, { toRevision: 2, requestId: 'annotation:2', trigger: 'Annotation' });
     await waitFor('the second request', async () => (await handle.query(statusQuery)).currentRevision === 2, { timeoutMs: 20_000 });
-    expect(world.events.filter((e) => e.reason === 'RollbackRequested' && e.message.includes('→ 1')).length).toBe(1);
+    expect(world.events.filter((e) => e.reason === EventReason.RollbackRequested && e.message.includes('→ 1')).length).toBe(1);
     expect((await handle.query(statusQuery)).lastRollback?.id).not.toBe(first);
     expect(world.lastStatus?.observedRollbackRequest).toBe('annotation:2');
     await handle.terminate();

@@ -1,7 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseResource } from '../../src/domain/api/index.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { appRelease } from '../support/release-specs.ts';
@@ -9,7 +8,7 @@ import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../su
 import { RollguardProcess } from './cli-process.ts';
 
 const clients = kube();
-const target = (namespace: string) => ({ group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace, name: 'web' });
+const target = (namespace: string) => ({ namespace, name: 'web' });
 let namespace: string;
 let connection: Connection;
 const first = new RollguardProcess();
@@ -27,17 +26,14 @@ afterAll(async () => {
 });
 
 const status = async () =>
-  ((await clients.custom.getNamespacedCustomObject(target(namespace))) as { status?: { phase?: string; currentRevision?: number } }).status;
+  ((await clients.releases.get(target(namespace))) as { status?: { phase?: string; currentRevision?: number } }).status;
 
 describe('rollguard killed mid-rollout', () => {
   it('resumes the rollout in a new process at the step it was in, running no side effect twice', { timeout: 240_000 }, async () => {
     await first.start(namespace);
     // Pods that take 8 s to become Ready keep the rollout waiting long enough to kill rollguard mid-wait.
     const release = appRelease('web', { image: 'example/web:v1', deadline: '90s', podAnnotations: { 'rollguard.dev/ready-delay': '8s' } });
-    const created = (await clients.custom.createNamespacedCustomObject({
-      ...target(namespace),
-      body: { ...release, metadata: { ...release.metadata, namespace } } as KubernetesObject,
-    })) as { metadata: { uid: string } };
+    const created = (await clients.releases.create(namespace, { ...release, metadata: { ...release.metadata, namespace } } as KubernetesObject)) as { metadata: { uid: string } };
     await waitFor('the Deployment to be applied', async () => (await status())?.currentRevision === 1, { timeoutMs: 60_000 });
 
     await first.kill();

@@ -1,5 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { releaseResource, type ReleaseInput } from '../../src/domain/api/index.ts';
+import type { ReleaseInput } from '../../src/domain/api/index.ts';
 import { startController, type ControllerOptions, type RunningController } from '../../src/controller/index.ts';
 import type { KubeClients } from '../../src/kube/client.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
@@ -14,8 +13,6 @@ import { temporalOfStack, terminateQuietly } from './temporal.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type StoredRelease = any;
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 /**
  * A namespace of its own, the CRD installed, a Temporal client, and controllers run in-process that
  * serve only that namespace (and keep their Lease there), so tests never act on each other's Releases.
@@ -29,8 +26,7 @@ export async function controllerHarness(prefix: string) {
   const logs: Record<string, unknown>[] = [];
   const controllers: RunningController[] = [];
   const workflowIds = new Set<string>();
-  const { group, version, plural } = releaseResource;
-  const target = (name: string) => ({ group, version, plural, namespace, name });
+  const releases = admin.releases;
   const log = createLogger({}, {
     level: 'debug',
     write: (_level, line) => {
@@ -78,32 +74,32 @@ export async function controllerHarness(prefix: string) {
     async create(name: string, edit: (release: ReleaseInput) => void = () => undefined): Promise<StoredRelease> {
       const body = sampleRelease(name);
       edit(body);
-      return remember(await admin.custom.createNamespacedCustomObject({ group, version, plural, namespace, body }));
+      return remember(await releases.create(namespace, body));
     },
 
     async get(name: string): Promise<StoredRelease | undefined> {
       try {
-        return await admin.custom.getNamespacedCustomObject(target(name));
+        return await releases.get({ namespace, name });
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
 
-    patch: (name: string, body: object): Promise<StoredRelease> => admin.custom.patchNamespacedCustomObject({ ...target(name), body }, mergePatch),
+    patch: (name: string, body: object): Promise<StoredRelease> => releases.patch({ namespace, name }, 'merge', body),
     /** Writes status as the workflow would (its field manager): a status written by anyone else is restored. */
     patchStatus: (name: string, status: object): Promise<StoredRelease> =>
-      admin.custom.patchNamespacedCustomObjectStatus({ ...target(name), body: { status }, fieldManager: statusManager }, mergePatch),
-    remove: (name: string): Promise<unknown> => admin.custom.deleteNamespacedCustomObject(target(name)),
+      releases.patchStatus({ namespace, name }, 'merge', { status }, { fieldManager: statusManager }),
+    remove: (name: string): Promise<unknown> => releases.delete({ namespace, name }),
     workflowId: (release: StoredRelease): string => releaseWorkflowId({ namespace, name: release.metadata.name, uid: release.metadata.uid }),
 
     /** Stops the controllers, ends the workflows the tests started, and deletes the namespace. */
     async cleanup(): Promise<void> {
       await Promise.all(controllers.map((c) => c.stop()));
-      const list = (await admin.custom.listNamespacedCustomObject({ group, version, plural, namespace })) as { items: StoredRelease[] };
+      const list = (await releases.list(namespace)) as { items: StoredRelease[] };
       for (const release of list.items) {
         remember(release);
-        await admin.custom.patchNamespacedCustomObject({ ...target(release.metadata.name), body: { metadata: { finalizers: null } } }, mergePatch);
+        await releases.patch({ namespace, name: release.metadata.name }, 'merge', { metadata: { finalizers: null } });
       }
       await Promise.all([...workflowIds].map((id) => terminateQuietly(temporal.client, id)));
       await deleteNamespace(admin, namespace);

@@ -161,7 +161,7 @@ export function handCases(checkUrl: string): HostileCase[] {
     { name: 'same-selector-second', what: 'the newer of two Releases with one selector', field: 'selector', expect: 'invalid', says: /selects the pods of the older Release same-selector-first/,
       release: validRelease('same-selector-second', 'shared', checkUrl),
       setup: (env) => waitFor('the older Release with that selector to exist', async () =>
-        env.clients.custom.getNamespacedCustomObject({ group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases', namespace: env.namespace, name: 'same-selector-first' }).then(() => true, () => false), { timeoutMs: 60_000 }) },
+        env.clients.releases.get({ namespace: env.namespace, name: 'same-selector-first' }).then(() => true, () => false), { timeoutMs: 60_000 }) },
   ];
 }
 

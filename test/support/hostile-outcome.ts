@@ -14,8 +14,6 @@ export type Outcome =
   | { class: 'analysing'; message: string }
   | { class: 'stuck'; status: unknown };
 
-const resource = { group: 'rollguard.dev', version: 'v1alpha1', plural: 'releases' } as const;
-
 /** Reasons of a Progressing=False condition by which rollguard refuses to roll a spec out. */
 const refusalReasons: string[] = [
   ConditionReason.SpecInvalid, ConditionReason.SelectorOverlap, ConditionReason.ApplyRefused,
@@ -67,7 +65,7 @@ export async function runCase(env: CaseEnv, c: HostileCase, { deadlineMs, pollMs
   await c.setup?.(env);
   let created: StoredRelease;
   try {
-    created = await env.clients.custom.createNamespacedCustomObject({ ...resource, namespace: env.namespace, body: c.release, fieldValidation: 'Strict' });
+    created = await env.clients.releases.create(env.namespace, c.release, { fieldValidation: 'Strict' });
   } catch (err) {
     const refusal = apiRefusal(err);
     if (!refusal) throw err;
@@ -76,7 +74,7 @@ export async function runCase(env: CaseEnv, c: HostileCase, { deadlineMs, pollMs
   const name = created.metadata.name as string;
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    const last: StoredRelease = await env.clients.custom.getNamespacedCustomObject({ ...resource, namespace: env.namespace, name });
+    const last: StoredRelease = await env.clients.releases.get({ namespace: env.namespace, name });
     const outcome = settled(last);
     if (outcome) {
       if (outcome.class === 'invalid') outcome.sideEffects = await sideEffects(env, last);

@@ -1,4 +1,4 @@
-import { type KubernetesObject, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { toolPath } from '../../dev/stack/tools.ts';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../dev/stack/paths.ts';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { parseRelease, type Release, type ReleaseInput, type ReleasePhase, releaseResource } from '../../src/domain/api/index.ts';
+import { parseRelease, type Release, type ReleaseInput, type ReleasePhase } from '../../src/domain/api/index.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { type ReleaseRef, releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { createReleaseWorker, workflowsPath } from '../../src/server/worker.ts';
@@ -124,7 +124,7 @@ export class ReleaseHarness {
   }
 
   private target(name: string) {
-    return { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace: this.namespace, name };
+    return { namespace: this.namespace, name };
   }
 
   /** Runs the controller's resync now: workflows that are missing or closed are started again. */
@@ -135,14 +135,11 @@ export class ReleaseHarness {
 
   /** Merge-patches a Release's metadata (annotations, labels), as `kubectl annotate` would. */
   async annotate(name: string, annotations: Record<string, string>): Promise<void> {
-    await this.clients.custom.patchNamespacedCustomObject(
-      { ...this.target(name), body: { metadata: { annotations } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await this.clients.releases.patch(this.target(name), 'merge', { metadata: { annotations } });
   }
 
   async read(name: string): Promise<Release> {
-    const parsed = parseRelease(await this.clients.custom.getNamespacedCustomObject(this.target(name)));
+    const parsed = parseRelease(await this.clients.releases.get(this.target(name)));
     if (!parsed.ok) throw parsed.error;
     return parsed.release;
   }
@@ -154,9 +151,9 @@ export class ReleaseHarness {
     const existing = await this.read(name).catch(() => undefined);
     if (existing) {
       body.metadata = { ...body.metadata, resourceVersion: existing.metadata.resourceVersion };
-      await this.clients.custom.replaceNamespacedCustomObject({ ...this.target(name), body });
+      await this.clients.releases.replace(this.target(name), body);
     } else {
-      await this.clients.custom.createNamespacedCustomObject({ ...this.target(name), body });
+      await this.clients.releases.create(this.namespace, body);
     }
     const stored = await this.read(name);
     const ref = this.ref(stored);

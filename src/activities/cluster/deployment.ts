@@ -1,9 +1,9 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
+import { patchContentType } from '../../kube/patch.ts';
 import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
 import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../domain/release/ref.ts';
 import type { CheckResult } from '../../domain/health/types.ts';
@@ -61,8 +61,6 @@ export function rolloutState(deployment: V1Deployment, revision: number): Rollou
   return { complete, progress, ...(reason ? { reason } : {}) };
 }
 
-const serverSideApply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
-
 export interface ApplyOptions {
   /** spec.adopt: take over a Deployment of the Release's name that no controller owns. */
   adopt?: boolean;
@@ -114,7 +112,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
         force: true,
         ...(dryRun ? { dryRun: 'All' } : {}),
       },
-      serverSideApply,
+      patchContentType.apply,
     );
   }
 

@@ -1,4 +1,4 @@
-import { parseRelease, releaseResource, type ReleaseStatus } from '../../domain/api/index.ts';
+import { parseRelease, type ReleaseStatus } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import type { ReleaseRef } from '../../domain/release/ref.ts';
@@ -13,12 +13,10 @@ export interface ObservedRelease {
 }
 
 export function createReleaseActivities(kube: KubeClients) {
-  const releases = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural };
-
   /** The Release as the cluster has it now: a workflow started again picks up from its status. */
   async function observeRelease({ ref }: { ref: ReleaseRef }): Promise<ObservedRelease> {
     try {
-      const object = await kube.custom.getNamespacedCustomObject({ ...releases, namespace: ref.namespace, name: ref.name });
+      const object = await kube.releases.get(ref);
       const parsed = parseRelease(object);
       if (!parsed.ok || parsed.release.metadata.uid !== ref.uid) return { exists: false };
       const { generation } = parsed.release.metadata;
@@ -34,11 +32,9 @@ export function createReleaseActivities(kube: KubeClients) {
    * select too (they would count, probe and scale each other's pods). The newer one is refused.
    */
   async function selectorConflicts({ ref, matchLabels }: { ref: ReleaseRef; matchLabels: Record<string, string> }): Promise<string[]> {
-    const list = (await kube.custom
-      .listNamespacedCustomObject({ ...releases, namespace: ref.namespace })
-      .catch((err: unknown) => {
-        throw classifyApiError(err, `list the Releases of namespace ${ref.namespace}`);
-      })) as { items?: unknown[] };
+    const list = await kube.releases.list(ref.namespace).catch((err: unknown) => {
+      throw classifyApiError(err, `list the Releases of namespace ${ref.namespace}`);
+    });
     const owners: SelectorOwner[] = (list.items ?? []).flatMap((item) => {
       const parsed = parseRelease(item);
       if (!parsed.ok) return [];

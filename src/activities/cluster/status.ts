@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ReleaseEvent } from '../../domain/release/events.ts';
 import { recordReleaseEvent } from '../../kube/events.ts';
-import { releaseResource, type ReleasePhase, type ReleaseStatus } from '../../domain/api/index.ts';
+import type { ReleasePhase, ReleaseStatus } from '../../domain/api/index.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { apiStatus, isConflict, isNotFound } from '../../kube/errors.ts';
 import type { Logger } from '../../telemetry/log.ts';
@@ -18,19 +17,9 @@ export interface TransitionInput {
   event: ReleaseEvent;
 }
 
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
-
 const instance = hostname();
 
 export function createStatusActivities(kube: KubeClients, log: Logger) {
-  const target = (ref: ReleaseRef) => ({
-    group: releaseResource.group,
-    version: releaseResource.version,
-    plural: releaseResource.plural,
-    namespace: ref.namespace,
-    name: ref.name,
-  });
-
   /**
    * Writes the Release's status through the /status subresource. The patch carries the
    * resourceVersion just read, so a concurrent write makes it fail with a conflict and it is tried
@@ -39,14 +28,14 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
   async function writeStatus({ ref, status }: { ref: ReleaseRef; status: ReleaseStatus }): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const current = (await kube.custom.getNamespacedCustomObject(target(ref))) as { metadata: { uid: string; resourceVersion: string } };
+        const current = (await kube.releases.get(ref)) as { metadata: { uid: string; resourceVersion: string } };
         if (current.metadata.uid !== ref.uid) return false;
         // The whole status is replaced, so a field someone else wrote there does not outlive rollguard's write.
         const body = [
           { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
           { op: 'add', path: '/status', value: status },
         ];
-        await kube.custom.patchNamespacedCustomObjectStatus({ ...target(ref), body, fieldManager: statusManager }, jsonPatch);
+        await kube.releases.patchStatus(ref, 'json', body, { fieldManager: statusManager });
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;

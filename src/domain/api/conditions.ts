@@ -1,6 +1,6 @@
 /**
  * The condition types and reasons a Release carries in status.conditions, named once so the
- * workflow, the CLI and the tests agree on them.
+ * workflow, the CLI and the tests agree on them. (The reasons of its Events: src/domain/release/events.ts.)
  */
 export const ConditionType = {
   /** The current revision is rolled out and passed its health checks. */
@@ -59,8 +59,5 @@ export const ConditionReason = {
   PausedBySpec: 'PausedBySpec',
   PausedBySignal: 'PausedBySignal',
   Resumed: 'Resumed',
-  // Events: a status written by someone else was replaced
-  StatusOverwritten: 'StatusOverwritten',
-  RollbackRefused: 'RollbackRefused',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -1,10 +1,61 @@
+import { ConditionReason } from '../api/index.ts';
+
+/**
+ * The reasons of the Events rollguard records on a Release, named once, as argo-rollouts names its
+ * Event reasons. A phase change's Event carries the reason of the condition it sets; the others stand
+ * on their own. Users filter Events by these strings and recorded workflow histories hold them: they
+ * never change.
+ */
+export const EventReason = {
+  // Phase changes
+  RolloutStarted: ConditionReason.RolloutStarted,
+  HealthChecksPassed: ConditionReason.HealthChecksPassed,
+  HealthChecksFailed: ConditionReason.HealthChecksFailed,
+  ReadinessDeadlineExceeded: ConditionReason.ReadinessDeadlineExceeded,
+  RolloutIncomplete: ConditionReason.RolloutIncomplete,
+  ApplyRefused: ConditionReason.ApplyRefused,
+  ForeignObject: ConditionReason.ForeignObject,
+  Forbidden: ConditionReason.Forbidden,
+  RevisionMissing: ConditionReason.RevisionMissing,
+  AutomaticRollback: ConditionReason.AutomaticRollback,
+  RollbackRequested: ConditionReason.RollbackRequested,
+  RollbackFailed: ConditionReason.RollbackFailed,
+  SpecInvalid: ConditionReason.SpecInvalid,
+  // Events of their own
+  /** A Prometheus the checks query does not answer; the rollout goes on. */
+  PrometheusUnreachable: ConditionReason.PrometheusUnreachable,
+  /** A rollback the workflow cannot carry out (a revision it does not keep, a request already handled). */
+  RollbackRefused: 'RollbackRefused',
+  /** A rollback annotation the controller cannot read. */
+  InvalidRollbackRequest: 'InvalidRollbackRequest',
+  /** A status written by someone other than rollguard, restored. */
+  StatusOverwritten: 'StatusOverwritten',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/** What rollguard was doing when it recorded an Event (the Event's action). */
+export const EventAction = {
+  Rollout: 'Rollout',
+  Rollback: 'Rollback',
+  Validate: 'Validate',
+  Status: 'Status',
+} as const;
+export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** The messages of the Events that stand on their own, worded once. */
+export const EventMessage = {
+  rollbackRefused: (why: string): string => `rollback refused: ${why}`,
+  statusOverwritten: (why: string | undefined): string =>
+    `the status was written by someone other than rollguard and was restored${why === undefined ? '' : `: ${why}`}`,
+} as const;
+
 /** An Event rollguard records on a Release (kubectl describe, kubectl events). */
 export interface ReleaseEvent {
   type: 'Normal' | 'Warning';
-  reason: string;
+  reason: EventReason;
   message: string;
   /** What rollguard did, e.g. "Rollout", "Rollback" (the Event's action). */
-  action: string;
+  action: EventAction;
   /**
    * Makes recording idempotent: an Event with the same key is one Event, however often the call is
    * repeated (activities run at least once). The workflow keys each Event by its own sequence.

@@ -16,6 +16,7 @@ describe('every failure becomes one line and an exit code', () => {
     ['an API server that refuses the credentials', status(403, { message: 'releases is forbidden' }), ExitCode.Unreachable, 'Kubernetes at https://k:6443 refused the request (403): releases is forbidden; check the credentials of your kubeconfig context'],
     ['an API server that does not answer', fetchFailed(), ExitCode.Unreachable, 'cannot reach Kubernetes at https://k:6443: connect ECONNREFUSED 127.0.0.1:6443; check KUBECONFIG, --kubeconfig and --context'],
     ['a workflow that does not exist', new WorkflowNotFoundError('not found', 'release/a/b/c', undefined), ExitCode.NotFound, 'the workflow was not found in Temporal at 127.0.0.1:7233: is `rollguard run` running against this Temporal namespace?'],
+    ['a path the API server answers in plain text', new ApiException(404, 'failed', '404 page not found\n', {}), ExitCode.NotFound, '404 page not found'],
     ['a conflict', status(409, { reason: 'Conflict', message: 'the object has been modified' }), ExitCode.Failed, 'Kubernetes refused the request: 409 Conflict: the object has been modified'],
     ['anything else, by its first line', new Error('boom\n    at somewhere'), ExitCode.Failed, 'boom'],
   ])('%s', (_what, err, code, message) => {

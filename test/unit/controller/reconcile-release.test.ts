@@ -7,6 +7,7 @@ import type { ReleasePatches } from '../../../src/controller/release-patches.ts'
 import type { ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
 import { createLogger } from '../../../src/telemetry/log.ts';
 import { cleanupFinalizer, rollbackAnnotation } from '../../../src/domain/release/ref.ts';
+import { EventReason } from '../../../src/domain/release/events.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 /** Fakes of Temporal and the API server that record what the controller sent. */
@@ -96,7 +97,7 @@ describe('reconciling one Release', () => {
     const release = stored({ finalizers: [cleanupFinalizer], annotations: { [rollbackAnnotation]: 'soon' } });
     await w.reconcile(release);
     await w.reconcile({ ...release, status: { phase: 'Ready' } });
-    expect(w.sent).toEqual(['event InvalidRollbackRequest']);
+    expect(w.sent).toEqual([`event ${EventReason.InvalidRollbackRequest}`]);
   });
 
   it('deletion with the workflow gone removes the finalizer at once', async () => {
