@@ -62,7 +62,7 @@ export interface ComponentState {
   /** Its health endpoint answered ok (undefined: it has none we know). */
   answers: boolean | undefined;
   /** For the kube-apiserver: the etcd port its running command line names. */
-  etcdPort?: number;
+  etcdPort?: number | undefined;
 }
 
 export interface Problem {

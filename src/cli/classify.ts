@@ -7,8 +7,8 @@ import { CliError, ExitCode, NotFoundError, UnreachableError, UsageError } from 
 
 /** Where the CLI was talking to, so an error can say so. */
 export interface Endpoints {
-  kubernetes?: string;
-  temporal?: string;
+  kubernetes?: string | undefined;
+  temporal?: string | undefined;
 }
 
 /** The network error under a failed fetch ("fetch failed" says nothing by itself). */

@@ -22,13 +22,13 @@ export interface ReleaseView {
 
 /** The facts both sources share: the live snapshot when there is one, else the Release's status. */
 export interface ReleaseFacts {
-  phase?: ReleasePhase;
-  generation?: number;
-  currentRevision?: number;
-  stableRevision?: number;
+  phase?: ReleasePhase | undefined;
+  generation?: number | undefined;
+  currentRevision?: number | undefined;
+  stableRevision?: number | undefined;
   conditions: Condition[];
-  lastVerdict?: RecordedVerdict;
-  lastRollback?: RollbackRecord;
+  lastVerdict?: RecordedVerdict | undefined;
+  lastRollback?: RollbackRecord | undefined;
 }
 
 export function factsOf(view: ReleaseView): ReleaseFacts {

@@ -116,7 +116,8 @@ export function campaign(options: LeaseOptions, leadership: Leadership): Candida
     try {
       const lease = await coordination.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== identity) return;
-      lease.spec = { ...lease.spec, holderIdentity: undefined, renewTime: new V1MicroTime() };
+      const { holderIdentity: _released, ...spec } = lease.spec;
+      lease.spec = { ...spec, renewTime: new V1MicroTime() };
       await coordination.replaceNamespacedLease({ name, namespace, body: lease });
     } catch (err) {
       log.warn('cannot hand back the lease; a standby takes over when it expires', { error: apiMessage(err) });

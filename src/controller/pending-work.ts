@@ -19,7 +19,7 @@ interface Entry {
   /** An event arrived while the work ran: run once more, on the newest state. */
   again: boolean;
   attempts: number;
-  timer?: NodeJS.Timeout;
+  timer?: NodeJS.Timeout | undefined;
 }
 
 /**

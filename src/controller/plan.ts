@@ -51,7 +51,7 @@ export type ForeignStatus = ForeignStatusWrite;
 /** What this controller did with rollback annotations, so a request is sent, or refused, once. */
 export interface RollbackLedger {
   /** The id of the rollback request last sent to the running workflow. */
-  sent?: string;
+  sent?: string | undefined;
   /** The key of the malformed request last reported in a Warning Event. */
   refused?: string;
 }

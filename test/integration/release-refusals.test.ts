@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseInput } from '../../src/domain/api/index.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
+import type { Release } from '../../src/domain/api/index.ts';
 
 // What the API server refuses, and objects that are someone else's, are never retried for ever and
 // never taken: each ends the rollout with a condition and an Event that say why.
@@ -19,7 +20,7 @@ const withEdit = (name: string, edit: Edit): ReleaseInput & { metadata: { name: 
   return release;
 };
 
-const condition = (release: { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }, type: string) =>
+const condition = (release: Release, type: string) =>
   release.status?.conditions?.find((c) => c.type === type);
 
 async function ownedObjects(name: string): Promise<{ deployment: boolean; revisions: number }> {

@@ -150,7 +150,7 @@ export class ReleaseHarness {
     const body = { ...release, metadata: { ...release.metadata, namespace: this.namespace } } as KubernetesObject;
     const existing = await this.read(name).catch(() => undefined);
     if (existing) {
-      body.metadata = { ...body.metadata, resourceVersion: existing.metadata.resourceVersion };
+      body.metadata = { ...body.metadata, ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) };
       await this.clients.releases.replace(this.target(name), body);
     } else {
       await this.clients.releases.create(this.namespace, body);

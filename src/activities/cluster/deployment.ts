@@ -1,4 +1,4 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1DeploymentSpec } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
@@ -32,7 +32,7 @@ export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revisio
       annotations: { [revisionAnnotation]: String(revision.revision) },
       ownerReferences: [ownerReference(ref)],
     },
-    spec: revision.template as V1Deployment['spec'],
+    spec: revision.template as V1DeploymentSpec,
   };
 }
 
@@ -63,7 +63,7 @@ export function rolloutState(deployment: V1Deployment, revision: number): Rollou
 
 export interface ApplyOptions {
   /** spec.adopt: take over a Deployment of the Release's name that no controller owns. */
-  adopt?: boolean;
+  adopt?: boolean | undefined;
 }
 
 export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } = {}) {

@@ -13,15 +13,15 @@ import type { CrossFieldRule } from './rules.ts';
 /** What the rules read of a spec; structural, so spec.ts can carry their CEL without a circular type. */
 interface TimedCheck {
   name: string;
-  url?: string;
-  address?: string;
-  interval?: string;
-  timeout?: string;
-  failureThreshold?: number;
+  url?: string | undefined;
+  address?: string | undefined;
+  interval?: string | undefined;
+  timeout?: string | undefined;
+  failureThreshold?: number | undefined;
 }
 export interface AdmittedSpec {
-  healthChecks?: { http?: TimedCheck[]; prometheus?: TimedCheck[] };
-  analysis?: { window?: string };
+  healthChecks?: { http?: TimedCheck[] | undefined; prometheus?: TimedCheck[] | undefined } | undefined;
+  analysis?: { window?: string | undefined } | undefined;
 }
 
 export interface AdmissionIssue {

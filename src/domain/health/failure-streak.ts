@@ -9,7 +9,7 @@ export interface FailureStreak {
   /** The last round's result. */
   last?: CheckResult;
   /** The round that reached the failure threshold: once failing, a check stays failing for the window. */
-  failed?: CheckResult;
+  failed?: CheckResult | undefined;
 }
 
 export const newStreak = (): FailureStreak => ({ consecutiveFailures: 0 });

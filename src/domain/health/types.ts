@@ -101,7 +101,7 @@ export const prometheusDefaults = {
 
 /** What a provider may use while measuring: cancellation of the surrounding activity. */
 export interface MeasureContext {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** The check's request headers with their values, Secrets' included: for the request only, never for a result. */
   headers?: Record<string, string>;
 }

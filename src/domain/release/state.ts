@@ -47,7 +47,7 @@ export class ReleaseState {
     this.data.revisions = [...this.data.revisions.filter((r) => r.revision !== summary.revision), summary].sort((a, b) => a.revision - b.revision);
   }
 
-  markRevision(revision: number, outcome: RevisionSummary['outcome']): void {
+  markRevision(revision: number, outcome: NonNullable<RevisionSummary['outcome']>): void {
     this.data.revisions = this.data.revisions.map((r) => (r.revision === revision ? { ...r, outcome } : r));
   }
 
