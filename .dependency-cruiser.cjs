@@ -15,13 +15,28 @@ const layer = (name, path, mayUse) => ({
   comment: `${name} may use only ${mayUse.join(', ')}`,
   severity: 'error',
   from: { path },
-  to: { pathNot: [path, ...mayUse.map((p) => `^src/${p}/`), '^node_modules', '^node:'], dependencyTypesNot: ['npm', 'npm-dev', 'core'] },
+  to: {
+    pathNot: [path, ...mayUse.map((p) => `^src/${p}/`), '^node_modules', '^node:'],
+    dependencyTypesNot: ['npm', 'npm-dev', 'core'],
+  },
 });
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'import cycles hide the direction of a dependency', from: {}, to: { circular: true } },
-    { name: 'src-apart-from-dev', severity: 'error', comment: 'what ships does not use the dev-only code', from: { path: '^src/' }, to: { path: '^(dev|scripts|bench|test)/' } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'import cycles hide the direction of a dependency',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'src-apart-from-dev',
+      severity: 'error',
+      comment: 'what ships does not use the dev-only code',
+      from: { path: '^src/' },
+      to: { path: '^(dev|scripts|bench|test)/' },
+    },
     layer('domain-api', '^src/domain/api/', []),
     layer('domain-health', '^src/domain/health/', ['domain/api']),
     layer('domain-release', '^src/domain/release/', ['domain/api', 'domain/health']),

@@ -25,8 +25,15 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflow code must not use Node built-ins (it is replayed).' },
             { group: ['@kubernetes/*'], message: 'Workflows reach the cluster through activities.' },
-            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflows import @temporalio/workflow only.' },
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'Import activities by type only (proxyActivities<typeof activities>).' },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'Workflows import @temporalio/workflow only.',
+            },
+            {
+              group: ['**/activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities by type only (proxyActivities<typeof activities>).',
+            },
           ],
         },
       ],

@@ -36,7 +36,8 @@ const deadlineMs = minutes('--deadline', args.deadline);
 
 function positiveInt(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
   return value;
 }
 
@@ -78,9 +79,11 @@ async function patiently<T>(call: () => Promise<T>): Promise<T> {
 /** Runs `task` on every index with at most `concurrency` at once. */
 async function each(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count) await task(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }
 
 interface Side {
@@ -103,9 +106,17 @@ function plainSide(kube: KubeClients): Side {
       const list = await kube.apps.listNamespacedDeployment({ namespace });
       return new Set(list.items.filter((d) => rolledOut(d, version)).map((d) => d.metadata!.name!));
     },
-    create: (i) => kube.apps.createNamespacedDeployment({ namespace, body: { metadata: { name: name(i) }, spec: deploymentSpec(i, 'v1') } }),
+    create: (i) =>
+      kube.apps.createNamespacedDeployment({
+        namespace,
+        body: { metadata: { name: name(i) }, spec: deploymentSpec(i, 'v1') },
+      }),
     update: (i, version) =>
-      kube.apps.patchNamespacedDeployment({ namespace, name: name(i), body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image(version) }] }),
+      kube.apps.patchNamespacedDeployment({
+        namespace,
+        name: name(i),
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image(version) }],
+      }),
   };
 }
 
@@ -117,7 +128,12 @@ interface ReleaseLike {
 
 function rollguardSide(kube: KubeClients): Side {
   const namespace = namespaces.rollguard;
-  const target = { group: releaseResource.group, version: releaseResource.version, plural: releaseResource.plural, namespace };
+  const target = {
+    group: releaseResource.group,
+    version: releaseResource.version,
+    plural: releaseResource.plural,
+    namespace,
+  };
   const ready = (r: ReleaseLike, version: string): boolean =>
     r.spec.template.template.spec.containers[0]?.image === image(version) &&
     r.status?.phase === 'Ready' &&
@@ -136,13 +152,19 @@ function rollguardSide(kube: KubeClients): Side {
           apiVersion: releaseResource.apiVersion,
           kind: releaseResource.kind,
           metadata: { name: name(i) },
-          spec: { template: deploymentSpec(i, 'v1'), healthChecks: { readiness: { deadline: '10m' } }, analysis: { window: '1s' } },
+          spec: {
+            template: deploymentSpec(i, 'v1'),
+            healthChecks: { readiness: { deadline: '10m' } },
+            analysis: { window: '1s' },
+          },
         },
       }),
     update: (i, version) =>
-      kube.custom.patchNamespacedCustomObject(
-        { ...target, name: name(i), body: [{ op: 'replace', path: '/spec/template/template/spec/containers/0/image', value: image(version) }] },
-      ),
+      kube.custom.patchNamespacedCustomObject({
+        ...target,
+        name: name(i),
+        body: [{ op: 'replace', path: '/spec/template/template/spec/containers/0/image', value: image(version) }],
+      }),
   };
 }
 
@@ -153,7 +175,12 @@ interface Phase {
 }
 
 /** Changes every object (create or update) and waits until all are done, noting when each got there. */
-async function measure(side: Side, what: string, version: string, change: (i: number) => Promise<unknown>): Promise<Phase> {
+async function measure(
+  side: Side,
+  what: string,
+  version: string,
+  change: (i: number) => Promise<unknown>,
+): Promise<Phase> {
   const changedAt = new Array<number>(n);
   const doneAt = new Map<string, number>();
   const started = performance.now();
@@ -166,9 +193,12 @@ async function measure(side: Side, what: string, version: string, change: (i: nu
     const now = performance.now();
     if (now - started > deadlineMs) {
       await changing.catch(() => undefined);
-      throw new Error(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`);
+      throw new Error(
+        `${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`,
+      );
     }
-    for (const done of await patiently(() => side.done(version))) if (!doneAt.has(done)) doneAt.set(done, performance.now());
+    for (const done of await patiently(() => side.done(version)))
+      if (!doneAt.has(done)) doneAt.set(done, performance.now());
     if (now - lastReport > 10_000) {
       say(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s`);
       lastReport = now;
@@ -180,20 +210,46 @@ async function measure(side: Side, what: string, version: string, change: (i: nu
   return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs };
 }
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
 /** `rollguard run` as a user runs it, on the benchmark's namespace only; RSS and CPU sampled every second. */
-async function startRollguard(): Promise<{ stop: () => Promise<void>; usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number } }> {
+async function startRollguard(): Promise<{
+  stop: () => Promise<void>;
+  usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number };
+}> {
   const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
   const log = createWriteStream(logFile(`bench-overhead-${id}`));
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--watch-namespace', namespaces.rollguard, '--lease-namespace', namespaces.rollguard, '--task-queue', `bench-${id}`, '--metrics-address', '127.0.0.1', '--metrics-port', '0'],
-    { env: { ...process.env, KUBECONFIG: stackEnv.KUBECONFIG, TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      bin,
+      'run',
+      '--watch-namespace',
+      namespaces.rollguard,
+      '--lease-namespace',
+      namespaces.rollguard,
+      '--task-queue',
+      `bench-${id}`,
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      '0',
+    ],
+    {
+      env: {
+        ...process.env,
+        KUBECONFIG: stackEnv.KUBECONFIG,
+        TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
-  for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => ((output = (output + chunk.toString()).slice(-4000)), log.write(chunk)));
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (chunk: Buffer) => ((output = (output + chunk.toString()).slice(-4000)), log.write(chunk)));
   const started = Date.now();
   while (!/"msg":"metrics server listening"|"url":"http/.test(output)) {
     if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${output}`);
@@ -210,7 +266,14 @@ async function startRollguard(): Promise<{ stop: () => Promise<void>; usage: () 
     return { rssMiB, cpuSeconds };
   };
   let last = await sample();
-  const sampler = setInterval(() => void sample().then((s) => (last = s), () => undefined), 1_000);
+  const sampler = setInterval(
+    () =>
+      void sample().then(
+        (s) => (last = s),
+        () => undefined,
+      ),
+    1_000,
+  );
   return {
     usage: () => ({ ...last, peakRssMiB }),
     async stop() {
@@ -227,12 +290,16 @@ async function main(): Promise<number> {
   const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
   const kube = kubeClients(kubeConfig);
   await installReleaseCrd(kubeConfig);
-  for (const namespace of Object.values(namespaces)) await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  for (const namespace of Object.values(namespaces))
+    await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const rollguard = await startRollguard();
   const idle = rollguard.usage();
   const results: Record<string, { create: Phase; update: Phase }> = {};
   try {
-    for (const [label, side] of [['plain Deployments', plainSide(kube)], ['rollguard Releases', rollguardSide(kube)]] as const) {
+    for (const [label, side] of [
+      ['plain Deployments', plainSide(kube)],
+      ['rollguard Releases', rollguardSide(kube)],
+    ] as const) {
       say(`${label}: creating ${n}`);
       const create = await measure(side, `${label} created`, 'v1', (i) => side.create(i));
       say(`${label}: updating every image`);
@@ -242,8 +309,11 @@ async function main(): Promise<number> {
   } finally {
     const busy = rollguard.usage();
     await rollguard.stop();
-    say(`rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak; ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`);
-    for (const namespace of Object.values(namespaces)) await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    say(
+      `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak; ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
+    );
+    for (const namespace of Object.values(namespaces))
+      await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   }
   const rows = Object.entries(results).flatMap(([label, phases]) =>
     (['create', 'update'] as const).map((phase) => {
@@ -251,7 +321,8 @@ async function main(): Promise<number> {
       return `| ${label} | ${phase} | ${seconds(totalMs)} | ${seconds(quantile(latenciesMs, 0.5))} | ${seconds(quantile(latenciesMs, 0.95))} | ${seconds(latenciesMs.at(-1)!)} |`;
     }),
   );
-  const ratio = (phase: 'create' | 'update'): string => (results['rollguard Releases']![phase].totalMs / results['plain Deployments']![phase].totalMs).toFixed(2);
+  const ratio = (phase: 'create' | 'update'): string =>
+    (results['rollguard Releases']![phase].totalMs / results['plain Deployments']![phase].totalMs).toFixed(2);
   console.log(`N = ${n}, ${replicas} replica(s) each\n`);
   console.log('| side | phase | all done (s) | p50 (s) | p95 (s) | max (s) |\n|---|---|---|---|---|---|');
   console.log(rows.join('\n'));

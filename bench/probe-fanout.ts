@@ -79,7 +79,16 @@ async function benchmark(n: number) {
     const { result: elapsedMs, peakRss } = await withPeakRss(() => probeAll(urls));
     const cpu = process.cpuUsage(cpuBefore);
     const rounds = Math.ceil(n / concurrency);
-    return { n, elapsedMs, ideal: rounds * latencyMs, single, idealMeasured: rounds * single, cpuMs: (cpu.user + cpu.system) / 1000, rssBefore, peakRss };
+    return {
+      n,
+      elapsedMs,
+      ideal: rounds * latencyMs,
+      single,
+      idealMeasured: rounds * single,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      rssBefore,
+      peakRss,
+    };
   } finally {
     targets.stop();
   }
@@ -87,8 +96,12 @@ async function benchmark(n: number) {
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 const pct = (actual: number, ideal: number): string => `${((actual / ideal - 1) * 100).toFixed(1)}%`;
-console.log(`node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); transport ${args.transport}, origins ${args.origins}, C = ${concurrency}, latency ${latencyMs} ms`);
-console.log('| N | elapsed | ideal | over ideal | one probe | over ceil(N/C) × one probe | probes/s | prober CPU/probe | RSS before → peak |');
+console.log(
+  `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); transport ${args.transport}, origins ${args.origins}, C = ${concurrency}, latency ${latencyMs} ms`,
+);
+console.log(
+  '| N | elapsed | ideal | over ideal | one probe | over ceil(N/C) × one probe | probes/s | prober CPU/probe | RSS before → peak |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of args.targets.split(',').map(Number)) {
   const r = await benchmark(n);

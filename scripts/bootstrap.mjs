@@ -57,11 +57,13 @@ function projectNode() {
   if (!existsSync(node)) fail(`${node} is missing after npm ci; delete node_modules and try again`);
   const wanted = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.node;
   const actual = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  if (actual !== `v${wanted}`) fail(`${node} is ${actual || 'not runnable'}, expected v${wanted}; delete node_modules and try again`);
+  if (actual !== `v${wanted}`)
+    fail(`${node} is ${actual || 'not runnable'}, expected v${wanted}; delete node_modules and try again`);
   return node;
 }
 
-if (!onPath('go')) fail('Go is not on the PATH; the local stack builds its servers from pinned Go modules (Go 1.26 or newer)');
+if (!onPath('go'))
+  fail('Go is not on the PATH; the local stack builds its servers from pinned Go modules (Go 1.26 or newer)');
 ensureDebianPackages();
 ensureNodeModules();
 const result = spawnSync(projectNode(), [join(root, 'scripts', 'dev.ts'), ...process.argv.slice(2)], {

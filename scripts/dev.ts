@@ -15,7 +15,11 @@ function step(title: string, bin: string, args: string[]): boolean {
     stdio: 'inherit',
     cwd: repoRoot,
     // The project's Node first, also when bootstrap.mjs was run without npm.
-    env: { ...process.env, ...stackEnv, PATH: `${join(repoRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}` },
+    env: {
+      ...process.env,
+      ...stackEnv,
+      PATH: `${join(repoRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+    },
   });
   const ok = result.status === 0;
   say(`${title}: ${ok ? 'passed' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)}s)`);
@@ -26,9 +30,19 @@ async function test(args: string[]): Promise<number> {
   await stackUp(say);
   const checks = [
     step('lint', 'eslint', ['--max-warnings', '0', '.']),
+    step('format', 'prettier', ['--check', '**/*.{ts,mjs,js,cjs}']),
     step('type-check', 'tsc', ['--noEmit', '-p', '.']),
     // The layers of docs/architecture.md, and no import cycles.
-    step('layers', 'depcruise', ['src', 'dev', 'scripts', 'bench', 'bin', 'test', '--config', '.dependency-cruiser.cjs']),
+    step('layers', 'depcruise', [
+      'src',
+      'dev',
+      'scripts',
+      'bench',
+      'bin',
+      'test',
+      '--config',
+      '.dependency-cruiser.cjs',
+    ]),
     ...(args.length > 0
       ? [step('tests', 'vitest', ['run', ...args])]
       : [

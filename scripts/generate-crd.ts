@@ -9,7 +9,9 @@ const generated = renderReleaseCrd();
 if (process.argv.includes('--check')) {
   const committed = await readFile(file, 'utf8').catch(() => '');
   if (committed !== generated) {
-    console.error(`${file} is out of date with src/domain/api: run \`node scripts/generate-crd.ts\` and commit the result`);
+    console.error(
+      `${file} is out of date with src/domain/api: run \`node scripts/generate-crd.ts\` and commit the result`,
+    );
     process.exitCode = 1;
   } else {
     console.log(`${file} is up to date`);

@@ -8,15 +8,22 @@ import { patchContentType } from '../../src/kube/patch.ts';
 import { waitFor } from '../stack/process.ts';
 
 /** Server-side applies deploy/crd/release.yaml, as a user installs it, and waits until Releases are served. */
-export async function installReleaseCrd(kubeConfig: KubeConfig, { fieldManager = 'rollguard-demo', timeoutMs = 30_000 } = {}): Promise<void> {
+export async function installReleaseCrd(
+  kubeConfig: KubeConfig,
+  { fieldManager = 'rollguard-demo', timeoutMs = 30_000 } = {},
+): Promise<void> {
   const crd = parse(await readFile(releaseCrdFile, 'utf8')) as { metadata: { name: string } };
   const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const name = crd.metadata.name;
   await api.patchCustomResourceDefinition({ name, body: crd, fieldManager, force: true }, patchContentType.apply);
-  await waitFor(`the ${name} CRD to be Established`, async () => {
-    const { status } = await api.readCustomResourceDefinition({ name });
-    return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
-  }, { timeoutMs });
+  await waitFor(
+    `the ${name} CRD to be Established`,
+    async () => {
+      const { status } = await api.readCustomResourceDefinition({ name });
+      return status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    },
+    { timeoutMs },
+  );
 }
 
 export async function ensureNamespace(kube: KubeClients, name: string): Promise<void> {
@@ -39,10 +46,17 @@ export async function removeRelease(kube: KubeClients, namespace: string, name: 
     if (isNotFound(err)) return false;
     throw err;
   }
-  await waitFor(`the earlier demo's Release ${namespace}/${name} to be deleted`, async () =>
-    kube.releases.get(release).then(() => false, (err: unknown) => {
-      if (isNotFound(err)) return true;
-      throw err;
-    }), { timeoutMs: 90_000 });
+  await waitFor(
+    `the earlier demo's Release ${namespace}/${name} to be deleted`,
+    async () =>
+      kube.releases.get(release).then(
+        () => false,
+        (err: unknown) => {
+          if (isNotFound(err)) return true;
+          throw err;
+        },
+      ),
+    { timeoutMs: 90_000 },
+  );
   return true;
 }

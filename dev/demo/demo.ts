@@ -27,14 +27,22 @@ const rolloutTimeoutMs = 120_000;
  * `npm run demo`: the local stack, the CRD, rollguard in this process, then the sample Release at v1,
  * v2 and a broken v3 that rollguard rolls back on its own, told as it happens.
  */
-export async function runDemo(options: DemoOptions, say: (line: string) => void = (line) => console.error(`[rollguard] ${line}`)): Promise<number> {
+export async function runDemo(
+  options: DemoOptions,
+  say: (line: string) => void = (line) => console.error(`[rollguard] ${line}`),
+): Promise<number> {
   const namespace = options.namespace ?? 'rollguard-demo';
   await stackUp(say);
   process.env.TEMPORAL_UI_URL ??= stackEnv.TEMPORAL_UI_URL; // links point at the stack's Web UI
   const out = processOutput('text');
   const chapter = (title: string): void => out.line('', out.style.bold(`▸ ${title}`));
   const session = new Session(
-    { kubeconfig: stackEnv.KUBECONFIG, namespace, temporalAddress: stackEnv.TEMPORAL_ADDRESS, temporalNamespace: stackEnv.TEMPORAL_NAMESPACE },
+    {
+      kubeconfig: stackEnv.KUBECONFIG,
+      namespace,
+      temporalAddress: stackEnv.TEMPORAL_ADDRESS,
+      temporalNamespace: stackEnv.TEMPORAL_NAMESPACE,
+    },
     out,
   );
 
@@ -51,7 +59,8 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void 
   chapter('Starting rollguard in this process: controller + worker');
   const rollguard = await startDemoRollguard(session.kubeConfig(), namespace);
   out.line(`  metrics  ${rollguard.metricsUrl}/metrics`, `  log      ${demoLogFile}`);
-  if (await removeRelease(session.kube(), namespace, release)) out.line(`  removed the Release "${release}" an earlier demo left`);
+  if (await removeRelease(session.kube(), namespace, release))
+    out.line(`  removed the Release "${release}" an earlier demo left`);
 
   const interrupted = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   const story = async (): Promise<void> => {

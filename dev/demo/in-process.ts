@@ -17,7 +17,10 @@ export const demoLogFile = logFile('rollguard-demo');
 export async function startDemoRollguard(kubeConfig: KubeConfig, namespace: string): Promise<RunningRollguard> {
   await mkdir(dirname(demoLogFile), { recursive: true });
   const file = createWriteStream(demoLogFile, { flags: 'a' });
-  const log = createLogger({ component: 'rollguard', demo: true }, { write: (_level, line) => void file.write(`${line}\n`) });
+  const log = createLogger(
+    { component: 'rollguard', demo: true },
+    { write: (_level, line) => void file.write(`${line}\n`) },
+  );
   installTemporalRuntime(log);
   const rollguard = await startRollguard({
     kubeConfig,

@@ -32,7 +32,7 @@ export function savedKwokctlConfig(text: string): SavedConfig {
   const config = parseAllDocuments(text)
     .map((doc) => doc.toJS() as SavedConfig | null)
     .find((doc) => doc?.kind === 'KwokctlConfiguration');
-  if (!config) throw new Error('no KwokctlConfiguration in the cluster\'s kwok.yaml');
+  if (!config) throw new Error("no KwokctlConfiguration in the cluster's kwok.yaml");
   return config;
 }
 
@@ -75,17 +75,30 @@ export interface Problem {
 /** What is wrong with a cluster's components, given what was found; empty when all are ours and answer. */
 export function componentProblems(states: ComponentState[], etcdPort: number | undefined): Problem[] {
   return states.flatMap((state): Problem[] => {
-    const problem = (message: string, settled: boolean): Problem => ({ component: state.name, message: `${state.name} ${message}`, settled });
+    const problem = (message: string, settled: boolean): Problem => ({
+      component: state.name,
+      message: `${state.name} ${message}`,
+      settled,
+    });
     if (state.pid === undefined) return [problem(`is not running; see ${state.log}`, true)];
     const found: Problem[] = [];
     for (const { port, held, heldBy } of state.ports) {
-      if (heldBy) found.push(problem(`(pid ${state.pid}) does not hold its port ${port}: ${heldBy} does; see ${state.log}`, true));
+      if (heldBy)
+        found.push(
+          problem(`(pid ${state.pid}) does not hold its port ${port}: ${heldBy} does; see ${state.log}`, true),
+        );
       else if (!held) found.push(problem(`(pid ${state.pid}) does not listen on its port ${port} yet`, false));
     }
     if (state.name === 'kube-apiserver' && state.etcdPort !== etcdPort) {
-      found.push(problem(`(pid ${state.pid}) uses the etcd at port ${state.etcdPort ?? '(none)'}, not this cluster's at ${etcdPort ?? '(none)'}`, true));
+      found.push(
+        problem(
+          `(pid ${state.pid}) uses the etcd at port ${state.etcdPort ?? '(none)'}, not this cluster's at ${etcdPort ?? '(none)'}`,
+          true,
+        ),
+      );
     }
-    if (found.length === 0 && state.answers === false) found.push(problem(`(pid ${state.pid}) does not answer its health check yet`, false));
+    if (found.length === 0 && state.answers === false)
+      found.push(problem(`(pid ${state.pid}) does not answer its health check yet`, false));
     return found;
   });
 }
@@ -125,7 +138,13 @@ export const componentLog = (clusterDir: string, component: KubeComponent): stri
 
 async function stateOf(clusterDir: string, component: KubeComponent): Promise<ComponentState> {
   const pid = recordedPid(clusterDir, component);
-  const state: ComponentState = { name: component.name, log: componentLog(clusterDir, component), pid, ports: [], answers: undefined };
+  const state: ComponentState = {
+    name: component.name,
+    log: componentLog(clusterDir, component),
+    pid,
+    ports: [],
+    answers: undefined,
+  };
   if (pid === undefined) return state;
   // Without /proc (not Linux) who holds a port cannot be seen; health and the etcd port are still checked.
   const visible = canSeeListeners();

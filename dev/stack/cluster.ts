@@ -4,7 +4,12 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  inspectComponents, type KubeComponent, type Problem, recordedComponents, recordedPid, savedKwokctlConfig,
+  inspectComponents,
+  type KubeComponent,
+  type Problem,
+  recordedComponents,
+  recordedPid,
+  savedKwokctlConfig,
 } from './cluster-components.ts';
 import { busyPorts } from './listeners.ts';
 import { dataDir, repoRoot } from './paths.ts';
@@ -123,7 +128,9 @@ export async function kubectl(args: string[], input?: string): Promise<string> {
 async function leasesRenewedSince(since: number): Promise<boolean> {
   const renewed = async (args: string[]): Promise<boolean[]> => {
     const out = await kubectl(['get', 'lease', ...args, '--ignore-not-found', '-o', 'json']);
-    const parsed = out.trim() ? (JSON.parse(out) as { items?: { spec?: { renewTime?: string } }[]; spec?: { renewTime?: string } }) : undefined;
+    const parsed = out.trim()
+      ? (JSON.parse(out) as { items?: { spec?: { renewTime?: string } }[]; spec?: { renewTime?: string } })
+      : undefined;
     const leases = parsed?.items ?? (parsed ? [parsed] : []);
     return leases.map((lease) => Date.parse(lease.spec?.renewTime ?? '0') > since);
   };
@@ -132,8 +139,7 @@ async function leasesRenewedSince(since: number): Promise<boolean> {
   return nodes.length >= nodeCount && [...nodes, ...leaders].every(Boolean);
 }
 
-const apiserverReady = async (): Promise<boolean> =>
-  (await kubectl(['get', '--raw', '/readyz'])).trim() === 'ok';
+const apiserverReady = async (): Promise<boolean> => (await kubectl(['get', '--raw', '/readyz'])).trim() === 'ok';
 
 /** Which of the stack's ports each recorded component port is (etcd's "http" is its client port). */
 const portNames: Record<string, Record<string, PortName>> = {
@@ -205,14 +211,26 @@ async function startComponents(bins: Binaries, args: string[]): Promise<void> {
   await verifyComponents();
 }
 
-async function createCluster(bins: Binaries & { config: Record<string, string> }, log: (line: string) => void): Promise<void> {
+async function createCluster(
+  bins: Binaries & { config: Record<string, string> },
+  log: (line: string) => void,
+): Promise<void> {
   const wanted = Object.values(portNames).flatMap((byName) => Object.values(byName));
   await assertFree(wanted.map((name) => ({ port: ports[name], what: describePort(name, ports[name]) })));
   log('creating the kwok cluster');
   const configFile = join(dataDir, 'kwokctl.yaml');
   await writeFile(configFile, await clusterConfig(bins.config));
   await startComponents(bins, [
-    'create', 'cluster', '--config', configFile, '--kubeconfig', kubeconfigPath, '--timeout', '3m', '--wait', '2m',
+    'create',
+    'cluster',
+    '--config',
+    configFile,
+    '--kubeconfig',
+    kubeconfigPath,
+    '--timeout',
+    '3m',
+    '--wait',
+    '2m',
   ]);
   await kwokctl(bins.kwokctl, ['scale', 'node', '--replicas', String(nodeCount)]);
 }
@@ -227,15 +245,21 @@ async function startStopped(bins: Binaries, log: (line: string) => void): Promis
     stopped.flatMap((component) =>
       component.ports.map(({ name, port }) => {
         const portName = portNames[component.name]?.[name];
-        const what = portName && ports[portName] === port
-          ? describePort(portName, port)
-          : `port ${port} of ${component.name} (the cluster's own since it was created; ${recreateRemedy})`;
+        const what =
+          portName && ports[portName] === port
+            ? describePort(portName, port)
+            : `port ${port} of ${component.name} (the cluster's own since it was created; ${recreateRemedy})`;
         return { port, what };
       }),
     ),
   );
-  if (moved.length > 0) log(`the kwok cluster keeps the ports it was created with (${moved.join('; ')}); ${recreateRemedy}`);
-  log(stopped.length === components.length ? 'starting the kwok cluster' : `starting the kwok cluster's ${stopped.map((c) => c.name).join(', ')}`);
+  if (moved.length > 0)
+    log(`the kwok cluster keeps the ports it was created with (${moved.join('; ')}); ${recreateRemedy}`);
+  log(
+    stopped.length === components.length
+      ? 'starting the kwok cluster'
+      : `starting the kwok cluster's ${stopped.map((c) => c.name).join(', ')}`,
+  );
   await startComponents(bins, ['start', 'cluster', '--timeout', '2m', '--wait', '2m']);
 }
 
@@ -255,14 +279,27 @@ export async function startKube(log = console.error): Promise<void> {
     await createCluster(bins, log);
   }
   await waitFor('the kube-apiserver', apiserverReady, { timeoutMs: 120_000, hint: `see ${clusterDir}/logs` });
-  await waitFor('kwok, the scheduler and the controller manager to hold their leases', () => leasesRenewedSince(started), {
-    timeoutMs: 120_000,
-    hint: `see ${clusterDir}/logs; a cluster created by an older rollguard may hold longer leases: \`npm run stack:down -- --purge\` creates it anew`,
-  });
-  await waitFor(`${nodeCount} Ready nodes`, async () => {
-    const out = await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}']);
-    return out.split(' ').filter((s) => s === 'True').length >= nodeCount;
-  }, { timeoutMs: 120_000 });
+  await waitFor(
+    'kwok, the scheduler and the controller manager to hold their leases',
+    () => leasesRenewedSince(started),
+    {
+      timeoutMs: 120_000,
+      hint: `see ${clusterDir}/logs; a cluster created by an older rollguard may hold longer leases: \`npm run stack:down -- --purge\` creates it anew`,
+    },
+  );
+  await waitFor(
+    `${nodeCount} Ready nodes`,
+    async () => {
+      const out = await kubectl([
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      return out.split(' ').filter((s) => s === 'True').length >= nodeCount;
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 export async function stopKube(): Promise<boolean> {

@@ -23,8 +23,15 @@ export function parseListeningSockets(table: string): { port: number; inode: num
 export const canSeeListeners = (): boolean => existsSync('/proc/net/tcp');
 
 async function listeningInodes(port: number): Promise<Set<number>> {
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((file) => readFile(file, 'utf8').catch(() => '')));
-  return new Set(tables.flatMap(parseListeningSockets).filter((socket) => socket.port === port).map((socket) => socket.inode));
+  const tables = await Promise.all(
+    ['/proc/net/tcp', '/proc/net/tcp6'].map((file) => readFile(file, 'utf8').catch(() => '')),
+  );
+  return new Set(
+    tables
+      .flatMap(parseListeningSockets)
+      .filter((socket) => socket.port === port)
+      .map((socket) => socket.inode),
+  );
 }
 
 async function socketInodesOf(pid: number): Promise<number[]> {
@@ -48,7 +55,9 @@ export async function portHolders(port: number): Promise<number[]> {
   const inodes = await listeningInodes(port);
   if (inodes.size === 0) return [];
   const pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number);
-  const holding = await Promise.all(pids.map(async (pid) => (await socketInodesOf(pid)).some((inode) => inodes.has(inode))));
+  const holding = await Promise.all(
+    pids.map(async (pid) => (await socketInodesOf(pid)).some((inode) => inodes.has(inode))),
+  );
   return pids.filter((_, i) => holding[i]);
 }
 
@@ -84,6 +93,8 @@ export function portFree(host: string, port: number): Promise<boolean> {
 export async function busyPorts(host: string, wanted: { port: number; what: string }[]): Promise<string[]> {
   const free = await Promise.all(wanted.map(({ port }) => portFree(host, port)));
   return await Promise.all(
-    wanted.filter((_, i) => !free[i]).map(async ({ port, what }) => `${what} is in use by ${await describeHolders(port)}`),
+    wanted
+      .filter((_, i) => !free[i])
+      .map(async ({ port, what }) => `${what} is in use by ${await describeHolders(port)}`),
   );
 }

@@ -9,8 +9,7 @@ export const dataDir = process.env.ROLLGUARD_DATA_DIR ?? join(repoRoot, '.data')
 
 /** Tool builds are cached outside the clone, by version, so every clone on a machine shares them. */
 export const cacheDir =
-  process.env.ROLLGUARD_CACHE_DIR ??
-  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rollguard');
+  process.env.ROLLGUARD_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rollguard');
 
 export const logsDir = join(dataDir, 'logs');
 export const pidsDir = join(dataDir, 'pids');

@@ -86,8 +86,9 @@ export function sharedPorts(chosen: Ports): string[] {
   }
   return [...byPort.entries()]
     .filter(([, names]) => names.length > 1)
-    .map(([port, names]) =>
-      `port ${port} is given to ${names.map((name) => `${portOwners[name].server} (${portOwners[name].variable})`).join(' and ')}`,
+    .map(
+      ([port, names]) =>
+        `port ${port} is given to ${names.map((name) => `${portOwners[name].server} (${portOwners[name].variable})`).join(' and ')}`,
     );
 }
 

@@ -109,14 +109,21 @@ export async function ensureDaemon(daemon: ServingDaemon): Promise<void> {
   if (answering && recorded !== undefined) {
     const foreign = await portsNotHeld(recorded, daemon.ports);
     if (foreign.length === 0) return;
-    throw new Error(`what answers as ${daemon.title} is not the process this stack started (pid ${recorded}): ${foreign.join('; ')}`);
+    throw new Error(
+      `what answers as ${daemon.title} is not the process this stack started (pid ${recorded}): ${foreign.join('; ')}`,
+    );
   }
   if (answering) {
     const variables = daemon.ports.map((name) => portOwners[name].variable).join(' / ');
-    throw new Error(`something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${variables}`);
+    throw new Error(
+      `something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${variables}`,
+    );
   }
   await stopDaemon(daemon.name);
-  const busy = await busyPorts(host, daemon.ports.map((name) => ({ port: ports[name], what: describePort(name, ports[name]) })));
+  const busy = await busyPorts(
+    host,
+    daemon.ports.map((name) => ({ port: ports[name], what: describePort(name, ports[name]) })),
+  );
   if (busy.length > 0) throw new Error(`cannot start ${daemon.title}:\n  ${busy.join('\n  ')}`);
   const pid = await startDaemon({ name: daemon.name, ...(await daemon.prepare()) });
   const holdsItsPorts = async (): Promise<boolean> =>

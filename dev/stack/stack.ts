@@ -23,7 +23,8 @@ export async function buildTools(log = console.error): Promise<void> {
 export async function stackUp(log = console.error): Promise<void> {
   const started = Date.now();
   const shared = sharedPorts(ports);
-  if (shared.length > 0) throw new Error(`the stack's ports overlap: ${shared.join('; ')}; move one of each with its variable`);
+  if (shared.length > 0)
+    throw new Error(`the stack's ports overlap: ${shared.join('; ')}; move one of each with its variable`);
   await buildTools(log);
   log('starting the local stack: Temporal, Prometheus, Kubernetes (kwok)');
   await Promise.all([startTemporal(), startPrometheus(), startKube(log)]);

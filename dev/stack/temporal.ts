@@ -30,14 +30,21 @@ export const startTemporal = (): Promise<void> =>
       const dir = join(dataDir, 'temporal');
       await mkdir(dir, { recursive: true });
       const args = [
-        'server', 'start-dev',
-        '--ip', host,
-        '--port', String(ports.temporal),
-        '--ui-port', String(ports.temporalUi),
-        '--db-filename', join(dir, 'temporal.db'),
-        '--log-level', 'warn',
+        'server',
+        'start-dev',
+        '--ip',
+        host,
+        '--port',
+        String(ports.temporal),
+        '--ui-port',
+        String(ports.temporalUi),
+        '--db-filename',
+        join(dir, 'temporal.db'),
+        '--log-level',
+        'warn',
         // Low, so a test reaches it with a few rollouts and continue-as-new is exercised (the default is 4096).
-        '--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
+        '--dynamic-config-value',
+        `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
         ...searchAttributes.flatMap((key) => ['--search-attribute', searchAttributeSpec(key)]),
       ];
       return { command: await toolPath('temporal', 'temporal'), args };

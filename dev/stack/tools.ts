@@ -17,15 +17,13 @@ interface Tool {
 }
 
 const kubeVersion = 'v1.36.3';
-const kubeVersionFlags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap(
-  (pkg) => [
-    `-X ${pkg}.gitVersion=${kubeVersion}`,
-    `-X ${pkg}.gitMajor=1`,
-    `-X ${pkg}.gitMinor=36`,
-    `-X ${pkg}.gitTreeState=clean`,
-    `-X ${pkg}.buildDate=2026-01-01T00:00:00Z`,
-  ],
-);
+const kubeVersionFlags = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+  `-X ${pkg}.gitVersion=${kubeVersion}`,
+  `-X ${pkg}.gitMajor=1`,
+  `-X ${pkg}.gitMinor=36`,
+  `-X ${pkg}.gitTreeState=clean`,
+  `-X ${pkg}.buildDate=2026-01-01T00:00:00Z`,
+]);
 
 export const tools = {
   kubernetes: {

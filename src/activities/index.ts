@@ -25,8 +25,18 @@ export interface ActivityDeps {
 }
 
 /** Every activity a Release workflow runs, built from what they need to reach the world. */
-export function createActivities({ kube, log, health, defaultPrometheus, egress: settings = {}, secretGraceMs }: ActivityDeps) {
-  const egress = createEgressGuard({ ...settings, controlPlane: [...controlPlaneOf(kube.config.getCurrentCluster()?.server), ...(settings.controlPlane ?? [])] });
+export function createActivities({
+  kube,
+  log,
+  health,
+  defaultPrometheus,
+  egress: settings = {},
+  secretGraceMs,
+}: ActivityDeps) {
+  const egress = createEgressGuard({
+    ...settings,
+    controlPlane: [...controlPlaneOf(kube.config.getCurrentCluster()?.server), ...(settings.controlPlane ?? [])],
+  });
   // Checks read the Secrets their headers name themselves, so no Secret's value passes the workflow.
   const readSecret = kubeSecretReader(kube);
   return {
@@ -35,7 +45,12 @@ export function createActivities({ kube, log, health, defaultPrometheus, egress:
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube),
     ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
-    ...createDependencyActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...(secretGraceMs !== undefined ? { secretGraceMs } : {}) }),
+    ...createDependencyActivities({
+      egress,
+      readSecret,
+      ...(defaultPrometheus ? { defaultPrometheus } : {}),
+      ...(secretGraceMs !== undefined ? { secretGraceMs } : {}),
+    }),
     async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
       return defaultPrometheus ? { defaultPrometheus } : {};
     },

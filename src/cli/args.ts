@@ -15,12 +15,33 @@ export type Flags = Record<string, Flag>;
 
 /** What every command understands: where the cluster and Temporal are, and how to print. */
 export const globalFlags: Flags = {
-  kubeconfig: { type: 'string', value: 'FILE', description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)' },
+  kubeconfig: {
+    type: 'string',
+    value: 'FILE',
+    description: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)',
+  },
   context: { type: 'string', value: 'NAME', description: 'kubeconfig context (default: its current context)' },
-  namespace: { type: 'string', short: 'n', value: 'NAME', description: "Kubernetes namespace (default: the context's, else \"default\")" },
-  'temporal-address': { type: 'string', value: 'HOST:PORT', description: 'Temporal frontend (default: $TEMPORAL_ADDRESS, the profile, else localhost:7233)' },
-  'temporal-namespace': { type: 'string', value: 'NAME', description: 'Temporal namespace (default: $TEMPORAL_NAMESPACE, the profile, else "default")' },
-  'temporal-profile': { type: 'string', value: 'NAME', description: 'profile of the Temporal config file (default: $TEMPORAL_PROFILE, else "default")' },
+  namespace: {
+    type: 'string',
+    short: 'n',
+    value: 'NAME',
+    description: 'Kubernetes namespace (default: the context\'s, else "default")',
+  },
+  'temporal-address': {
+    type: 'string',
+    value: 'HOST:PORT',
+    description: 'Temporal frontend (default: $TEMPORAL_ADDRESS, the profile, else localhost:7233)',
+  },
+  'temporal-namespace': {
+    type: 'string',
+    value: 'NAME',
+    description: 'Temporal namespace (default: $TEMPORAL_NAMESPACE, the profile, else "default")',
+  },
+  'temporal-profile': {
+    type: 'string',
+    value: 'NAME',
+    description: 'profile of the Temporal config file (default: $TEMPORAL_PROFILE, else "default")',
+  },
   output: { type: 'string', short: 'o', value: 'FORMAT', description: 'text (default), json or yaml' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
@@ -62,7 +83,11 @@ export interface ParsedArgs {
 export function parseCommandArgs(args: string[], flags: Flags, command: string): ParsedArgs {
   const options: ParseArgsOptionsConfig = {};
   for (const [name, flag] of Object.entries({ ...globalFlags, ...flags })) {
-    options[name] = { type: flag.type, ...(flag.short ? { short: flag.short } : {}), ...(flag.multiple ? { multiple: true } : {}) };
+    options[name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
   }
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -79,7 +104,10 @@ export const stringFlag = (values: FlagValues, name: string): string | undefined
 };
 
 export const listFlag = (values: FlagValues, name: string): string[] =>
-  (Array.isArray(values[name]) ? (values[name] as string[]) : []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  (Array.isArray(values[name]) ? (values[name] as string[]) : [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 export const booleanFlag = (values: FlagValues, name: string): boolean => values[name] === true;
 
@@ -89,7 +117,9 @@ export function durationFlag(values: FlagValues, name: string, fallback: string)
   try {
     return parseDuration(text);
   } catch {
-    throw new UsageError(`--${name} ${text} is not a duration: write a whole number followed by ms, s, m or h (e.g. "5m")`);
+    throw new UsageError(
+      `--${name} ${text} is not a duration: write a whole number followed by ms, s, m or h (e.g. "5m")`,
+    );
   }
 }
 
@@ -103,13 +133,22 @@ export function portFlag(values: FlagValues, name: string, fallback: number): nu
 }
 
 /** Exactly the positionals a command takes, named as its usage line names them. */
-export function positionals(args: ParsedArgs, names: string[], command: string, { optional = 0 } = {}): (string | undefined)[] {
+export function positionals(
+  args: ParsedArgs,
+  names: string[],
+  command: string,
+  { optional = 0 } = {},
+): (string | undefined)[] {
   const required = names.length - optional;
   if (args.positionals.length < required) {
-    throw new UsageError(`missing ${names.slice(args.positionals.length, required).join(' ')}; see \`rollguard ${command} --help\``);
+    throw new UsageError(
+      `missing ${names.slice(args.positionals.length, required).join(' ')}; see \`rollguard ${command} --help\``,
+    );
   }
   if (args.positionals.length > names.length) {
-    throw new UsageError(`unexpected argument "${args.positionals[names.length]}"; see \`rollguard ${command} --help\``);
+    throw new UsageError(
+      `unexpected argument "${args.positionals[names.length]}"; see \`rollguard ${command} --help\``,
+    );
   }
   return names.map((_, i) => args.positionals[i]);
 }

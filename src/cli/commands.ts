@@ -1,4 +1,13 @@
-import { booleanFlag, durationFlag, listFlag, portFlag, positionals, stringFlag, type Flags, type ParsedArgs } from './args.ts';
+import {
+  booleanFlag,
+  durationFlag,
+  listFlag,
+  portFlag,
+  positionals,
+  stringFlag,
+  type Flags,
+  type ParsedArgs,
+} from './args.ts';
 import type { DeployOptions } from './commands/deploy.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { PauseOptions } from './commands/pause.ts';
@@ -30,7 +39,10 @@ const wait: Flags = {
 
 function revisionNumber(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(text)) throw new UsageError(`--to-revision ${text} is not a revision number (1, 2, ...); see them with \`rollguard history\``);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw new UsageError(
+      `--to-revision ${text} is not a revision number (1, 2, ...); see them with \`rollguard history\``,
+    );
   return Number(text);
 }
 
@@ -39,15 +51,28 @@ export const commands: Record<string, Command> = {
     summary: 'create or update Releases from a file (server-side apply)',
     usage: 'deploy -f FILE [--wait] [--timeout DURATION] [--force-conflicts]',
     flags: {
-      filename: { type: 'string', short: 'f', value: 'FILE', description: 'YAML or JSON file of Releases ("-" for stdin)' },
+      filename: {
+        type: 'string',
+        short: 'f',
+        value: 'FILE',
+        description: 'YAML or JSON file of Releases ("-" for stdin)',
+      },
       ...wait,
-      'force-conflicts': { type: 'boolean', description: 'take over fields another field manager owns (default: refuse, naming it)' },
+      'force-conflicts': {
+        type: 'boolean',
+        description: 'take over fields another field manager owns (default: refuse, naming it)',
+      },
     },
     options(args) {
       positionals(args, [], 'deploy');
       const file = stringFlag(args.values, 'filename');
       if (!file) throw new UsageError('missing -f FILE, the file of Releases to deploy; see `rollguard deploy --help`');
-      return { file, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m'), forceConflicts: booleanFlag(args.values, 'force-conflicts') };
+      return {
+        file,
+        wait: booleanFlag(args.values, 'wait'),
+        timeoutMs: durationFlag(args.values, 'timeout', '10m'),
+        forceConflicts: booleanFlag(args.values, 'force-conflicts'),
+      };
     },
     run: async (options, session) => (await import('./commands/deploy.ts')).deploy(options, session),
   }),
@@ -57,7 +82,8 @@ export const commands: Record<string, Command> = {
     flags: wait,
     options(args) {
       const [release, ...assignments] = args.positionals;
-      if (!release || assignments.length === 0) throw new UsageError('usage: rollguard set-image RELEASE CONTAINER=IMAGE... (e.g. web app=example/web:v2)');
+      if (!release || assignments.length === 0)
+        throw new UsageError('usage: rollguard set-image RELEASE CONTAINER=IMAGE... (e.g. web app=example/web:v2)');
       const images = assignments.map((text) => {
         try {
           return parseImageAssignment(text);
@@ -65,7 +91,12 @@ export const commands: Record<string, Command> = {
           throw new UsageError((err as Error).message);
         }
       });
-      return { release, images, wait: booleanFlag(args.values, 'wait'), timeoutMs: durationFlag(args.values, 'timeout', '10m') };
+      return {
+        release,
+        images,
+        wait: booleanFlag(args.values, 'wait'),
+        timeoutMs: durationFlag(args.values, 'timeout', '10m'),
+      };
     },
     run: async (options, session) => (await import('./commands/set-image.ts')).setImage(options, session),
   }),
@@ -104,13 +135,22 @@ export const commands: Record<string, Command> = {
     flags: {
       'to-revision': { type: 'string', value: 'N', description: 'the revision to return to (see `rollguard history`)' },
       reason: { type: 'string', value: 'TEXT', description: 'why, for the Events and the workflow history' },
-      timeout: { type: 'string', value: 'DURATION', description: 'how long to wait for the rollback to finish (default 5m)' },
+      timeout: {
+        type: 'string',
+        value: 'DURATION',
+        description: 'how long to wait for the rollback to finish (default 5m)',
+      },
     },
     options(args) {
       const [release] = positionals(args, ['RELEASE'], 'rollback');
       const toRevision = revisionNumber(stringFlag(args.values, 'to-revision'));
       const reason = stringFlag(args.values, 'reason');
-      return { release: release as string, ...(toRevision ? { toRevision } : {}), ...(reason ? { reason } : {}), timeoutMs: durationFlag(args.values, 'timeout', '5m') };
+      return {
+        release: release as string,
+        ...(toRevision ? { toRevision } : {}),
+        ...(reason ? { reason } : {}),
+        timeoutMs: durationFlag(args.values, 'timeout', '5m'),
+      };
     },
     run: async (options, session) => (await import('./commands/rollback.ts')).rollback(options, session),
   }),
@@ -122,12 +162,34 @@ export const commands: Record<string, Command> = {
     flags: {
       'controller-only': { type: 'boolean', description: 'run only the controller' },
       'worker-only': { type: 'boolean', description: 'run only the Temporal worker' },
-      'metrics-port': { type: 'string', value: 'PORT', description: 'port of /metrics and /healthz (default 9464; 0 picks a free one)' },
+      'metrics-port': {
+        type: 'string',
+        value: 'PORT',
+        description: 'port of /metrics and /healthz (default 9464; 0 picks a free one)',
+      },
       'metrics-address': { type: 'string', value: 'ADDRESS', description: 'address they listen on (default 0.0.0.0)' },
-      'prometheus-url': { type: 'string', value: 'URL', description: 'Prometheus for checks naming no address (default $ROLLGUARD_PROMETHEUS_URL)' },
-      'watch-namespace': { type: 'string', multiple: true, value: 'NAME', description: 'serve only the Releases of this namespace (repeatable; default all)' },
-      'lease-namespace': { type: 'string', value: 'NAME', description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)" },
-      'task-queue': { type: 'string', value: 'NAME', description: "the Temporal task queue of Release workflows (default $ROLLGUARD_TASK_QUEUE, else the cluster's: rollguard-<kube-system uid>)" },
+      'prometheus-url': {
+        type: 'string',
+        value: 'URL',
+        description: 'Prometheus for checks naming no address (default $ROLLGUARD_PROMETHEUS_URL)',
+      },
+      'watch-namespace': {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        description: 'serve only the Releases of this namespace (repeatable; default all)',
+      },
+      'lease-namespace': {
+        type: 'string',
+        value: 'NAME',
+        description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)",
+      },
+      'task-queue': {
+        type: 'string',
+        value: 'NAME',
+        description:
+          "the Temporal task queue of Release workflows (default $ROLLGUARD_TASK_QUEUE, else the cluster's: rollguard-<kube-system uid>)",
+      },
     },
     options(args, env) {
       positionals(args, [], 'run');
@@ -155,7 +217,9 @@ export const commands: Record<string, Command> = {
 function pauseCommand(paused: boolean): Command {
   const name = paused ? 'pause' : 'resume';
   return command<PauseOptions>({
-    summary: paused ? 'hold the next rollout of a Release (the one in flight finishes)' : 'let a paused Release roll out again',
+    summary: paused
+      ? 'hold the next rollout of a Release (the one in flight finishes)'
+      : 'let a paused Release roll out again',
     usage: `${name} RELEASE`,
     flags: {},
     options(args) {

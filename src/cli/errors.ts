@@ -22,7 +22,11 @@ export class CliError extends Error {
   /** Lines printed after the message, such as each bad field of a Release. */
   readonly details: string[];
 
-  constructor(message: string, exitCode: ExitCode, { details = [], cause }: { details?: string[]; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    exitCode: ExitCode,
+    { details = [], cause }: { details?: string[]; cause?: unknown } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.exitCode = exitCode;

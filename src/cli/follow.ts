@@ -27,7 +27,8 @@ export function rolloutEnd(view: ReleaseView, generation: number): RolloutOutcom
   const invalid = current(ConditionType.InvalidSpec);
   if (invalid?.status === ConditionStatus.True) return { end: 'InvalidSpec', message: invalid.message };
   const ready = current(ConditionType.Ready);
-  if (facts.phase === 'Ready' && ready?.status === ConditionStatus.True) return { end: 'Ready', message: ready.message };
+  if (facts.phase === 'Ready' && ready?.status === ConditionStatus.True)
+    return { end: 'Ready', message: ready.message };
   if (facts.phase === 'Failed' && ready) {
     const rolledBack = current(ConditionType.RolledBack);
     if (rolledBack?.status === ConditionStatus.True) return { end: 'RolledBack', message: rolledBack.message };
@@ -35,7 +36,11 @@ export function rolloutEnd(view: ReleaseView, generation: number): RolloutOutcom
   }
   const paused = current(ConditionType.Paused);
   const moving = facts.phase === 'Progressing' || facts.phase === 'RollingBack';
-  if (paused?.status === ConditionStatus.True && !moving) return { end: 'Paused', message: `${paused.message}; resume it with \`rollguard resume ${view.release.metadata.name}\`` };
+  if (paused?.status === ConditionStatus.True && !moving)
+    return {
+      end: 'Paused',
+      message: `${paused.message}; resume it with \`rollguard resume ${view.release.metadata.name}\``,
+    };
   return undefined;
 }
 
@@ -50,7 +55,11 @@ export interface FollowOptions {
 }
 
 /** Polls the Release (and its workflow) until the rollout of `generation` ends or the deadline passes. */
-export async function followRollout(session: Session, release: Release, options: FollowOptions): Promise<{ outcome: RolloutOutcome; view: ReleaseView }> {
+export async function followRollout(
+  session: Session,
+  release: Release,
+  options: FollowOptions,
+): Promise<{ outcome: RolloutOutcome; view: ReleaseView }> {
   const { generation, since, timeoutMs, intervalMs = 1000, tell = () => undefined } = options;
   const name = release.metadata.name;
   const namespace = release.metadata.namespace ?? session.namespace;

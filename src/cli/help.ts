@@ -33,5 +33,13 @@ export function mainHelp(commands: Record<string, Command>): string {
 
 export function commandHelp(name: string, command: Command): string {
   const own = Object.keys(command.flags).length > 0 ? ['', 'Flags:', ...flagLines(command.flags)] : [];
-  return [`rollguard ${name}: ${command.summary}`, '', `Usage: rollguard ${command.usage}`, ...own, '', 'Flags of every command:', ...flagLines(globalFlags)].join('\n');
+  return [
+    `rollguard ${name}: ${command.summary}`,
+    '',
+    `Usage: rollguard ${command.usage}`,
+    ...own,
+    '',
+    'Flags of every command:',
+    ...flagLines(globalFlags),
+  ].join('\n');
 }

@@ -30,7 +30,8 @@ export function checkImageReference(text: string): ImageCheck {
   const at = text.indexOf('@');
   const digest = at >= 0 ? text.slice(at + 1) : undefined;
   const nameAndTag = at >= 0 ? text.slice(0, at) : text;
-  if (digest !== undefined && !digestPattern.test(digest)) return fail(`"@${digest}" is not a digest such as "@sha256:" followed by 64 hex digits`);
+  if (digest !== undefined && !digestPattern.test(digest))
+    return fail(`"@${digest}" is not a digest such as "@sha256:" followed by 64 hex digits`);
 
   // A ":" after the last "/" starts the tag; one before it belongs to a registry port.
   const colon = nameAndTag.lastIndexOf(':');
@@ -39,7 +40,9 @@ export function checkImageReference(text: string): ImageCheck {
   const tag = hasTag ? nameAndTag.slice(colon + 1) : undefined;
   if (tag === '') return fail('the tag after ":" is empty');
   if (tag !== undefined && !tagPattern.test(tag)) {
-    return fail(`the tag "${tag}" is not valid: up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`);
+    return fail(
+      `the tag "${tag}" is not valid: up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`,
+    );
   }
   if (name === '') return fail('the image has no repository name');
   if (name.length > maxNameLength) return fail(`the repository name is longer than ${maxNameLength} characters`);
@@ -47,14 +50,17 @@ export function checkImageReference(text: string): ImageCheck {
   const parts = name.split('/');
   const first = parts[0] as string;
   // Like Docker: the first part is a registry when it has a "." or ":", or is "localhost".
-  const hasDomain = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || /[A-Z]/.test(first));
+  const hasDomain =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || /[A-Z]/.test(first));
   if (hasDomain && !domain.test(first)) return fail(`"${first}" is not a registry host name`);
   const path = hasDomain ? parts.slice(1) : parts;
   for (const component of path) {
     if (component === '') return fail('the repository name has an empty path component ("//" or a trailing "/")');
     if (/[A-Z]/.test(component)) return fail(`"${component}" has upper-case letters; repository names are lower case`);
     if (!pathComponent.test(component)) {
-      return fail(`"${component}" is not a repository name component: lower-case letters and digits, joined by ".", "_" or "-"`);
+      return fail(
+        `"${component}" is not a repository name component: lower-case letters and digits, joined by ".", "_" or "-"`,
+      );
     }
   }
   return {

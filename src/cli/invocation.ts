@@ -33,12 +33,26 @@ export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv = process
   const args = parseCommandArgs(rest, command.flags, name);
   const v = args.values;
   const connections: Connections = {};
-  const connect = { kubeconfig: 'kubeconfig', context: 'context', namespace: 'namespace', temporalAddress: 'temporal-address', temporalNamespace: 'temporal-namespace', temporalProfile: 'temporal-profile' } as const;
+  const connect = {
+    kubeconfig: 'kubeconfig',
+    context: 'context',
+    namespace: 'namespace',
+    temporalAddress: 'temporal-address',
+    temporalNamespace: 'temporal-namespace',
+    temporalProfile: 'temporal-profile',
+  } as const;
   for (const [key, flag] of Object.entries(connect)) {
     const value = stringFlag(v, flag);
     if (value !== undefined) connections[key as keyof typeof connect] = value;
   }
-  return { name, command, options: command.options(args, env), connections, output: outputFormat(stringFlag(v, 'output')) };
+  return {
+    name,
+    command,
+    options: command.options(args, env),
+    connections,
+    output: outputFormat(stringFlag(v, 'output')),
+  };
 }
 
-const unknownCommand = (name: string): UsageError => new UsageError(`unknown command "${name}"; the commands are: ${Object.keys(commands).join(', ')}`);
+const unknownCommand = (name: string): UsageError =>
+  new UsageError(`unknown command "${name}"; the commands are: ${Object.keys(commands).join(', ')}`);

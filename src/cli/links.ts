@@ -4,11 +4,19 @@ export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The page of a workflow in the Temporal Web UI (its latest run). */
-export function workflowUrl(temporalNamespace: string, workflowId: string, env: NodeJS.ProcessEnv = process.env): string {
+export function workflowUrl(
+  temporalNamespace: string,
+  workflowId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return `${temporalUiUrl(env)}/namespaces/${encodeURIComponent(temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 /** The Temporal UI's workflow list filtered by a visibility query, e.g. `ReleaseName="web"`. */
-export function workflowSearchUrl(temporalNamespace: string, query: string, env: NodeJS.ProcessEnv = process.env): string {
+export function workflowSearchUrl(
+  temporalNamespace: string,
+  query: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return `${temporalUiUrl(env)}/namespaces/${encodeURIComponent(temporalNamespace)}/workflows?query=${encodeURIComponent(query)}`;
 }

@@ -26,9 +26,16 @@ export const plainStyle: Style = { good: (t) => t, bad: (t) => t, warn: (t) => t
 
 /** Colours only when `stream` is a terminal that takes them (styleText checks isTTY, NO_COLOR, TERM=dumb). */
 export function styleFor(stream: NodeJS.WritableStream): Style {
-  const colour = (format: Parameters<typeof styleText>[0]) => (text: string) => styleText(format, text, { stream, validateStream: true });
+  const colour = (format: Parameters<typeof styleText>[0]) => (text: string) =>
+    styleText(format, text, { stream, validateStream: true });
   if (process.env.NO_COLOR) return plainStyle; // NO_COLOR wins even over FORCE_COLOR
-  return { good: colour('green'), bad: colour('red'), warn: colour('yellow'), dim: colour('dim'), bold: colour('bold') };
+  return {
+    good: colour('green'),
+    bad: colour('red'),
+    warn: colour('yellow'),
+    dim: colour('dim'),
+    bold: colour('bold'),
+  };
 }
 
 /** Where a command writes: text for people, or the same data as JSON or YAML for scripts. */
@@ -51,14 +58,21 @@ export function processOutput(format: OutputFormat): Output {
   return streamOutput(format, process.stdout, process.stderr);
 }
 
-export function streamOutput(format: OutputFormat, stdout: NodeJS.WritableStream & { isTTY?: boolean }, stderr: NodeJS.WritableStream): Output {
+export function streamOutput(
+  format: OutputFormat,
+  stdout: NodeJS.WritableStream & { isTTY?: boolean },
+  stderr: NodeJS.WritableStream,
+): Output {
   const style = styleFor(stdout);
   return {
     format,
     style,
     interactive: Boolean(stdout.isTTY),
     line: (...lines) => void stdout.write(`${lines.join('\n')}\n`),
-    data: (value) => void stdout.write(format === 'yaml' ? `---\n${stringify(value, { lineWidth: 0 })}` : `${JSON.stringify(value, null, 2)}\n`),
+    data: (value) =>
+      void stdout.write(
+        format === 'yaml' ? `---\n${stringify(value, { lineWidth: 0 })}` : `${JSON.stringify(value, null, 2)}\n`,
+      ),
     note: (text) => void stderr.write(`${text}\n`),
     raw: (text) => void stdout.write(text),
   };

@@ -38,10 +38,15 @@ export function factsOf(view: ReleaseView): ReleaseFacts {
   return { ...status, generation: status.observedGeneration, conditions: status.conditions ?? [] };
 }
 
-export const conditionOf = (facts: ReleaseFacts, type: string): Condition | undefined => facts.conditions.find((c) => c.type === type);
+export const conditionOf = (facts: ReleaseFacts, type: string): Condition | undefined =>
+  facts.conditions.find((c) => c.type === type);
 
 /** Asks the workflow for its state, giving up after `timeoutMs` (no worker, or Temporal down). */
-export async function querySnapshot(session: Session, workflowId: string, timeoutMs: number): Promise<{ snapshot?: ReleaseSnapshot; unanswered?: string }> {
+export async function querySnapshot(
+  session: Session,
+  workflowId: string,
+  timeoutMs: number,
+): Promise<{ snapshot?: ReleaseSnapshot; unanswered?: string }> {
   let temporal;
   try {
     temporal = await session.temporal();
@@ -76,7 +81,12 @@ async function onTaskQueue(client: Client, handle: WorkflowHandle): Promise<stri
 /** The server's own words ("no poller seen for task queue recently, worker may be down") rather than the SDK's wrapper. */
 function reasonOf(err: unknown): string {
   const cause = (err as { cause?: { details?: unknown; message?: unknown } }).cause;
-  const words = typeof cause?.details === 'string' && cause.details ? cause.details : typeof cause?.message === 'string' ? cause.message : (err as Error).message;
+  const words =
+    typeof cause?.details === 'string' && cause.details
+      ? cause.details
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : (err as Error).message;
   return words.split('\n')[0] ?? '';
 }
 
@@ -87,16 +97,34 @@ async function deploymentProgress(session: Session, release: Release): Promise<R
     const s = d.status ?? {};
     // Right after a change the counts are still the old template's: better none than stale ones.
     if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return undefined;
-    return { desired: d.spec?.replicas ?? 1, updated: s.updatedReplicas ?? 0, ready: s.readyReplicas ?? 0, available: s.availableReplicas ?? 0 };
+    return {
+      desired: d.spec?.replicas ?? 1,
+      updated: s.updatedReplicas ?? 0,
+      ready: s.readyReplicas ?? 0,
+      available: s.availableReplicas ?? 0,
+    };
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
 
-export async function loadView(session: Session, release: Release, { queryTimeoutMs = 3000 } = {}): Promise<ReleaseView> {
+export async function loadView(
+  session: Session,
+  release: Release,
+  { queryTimeoutMs = 3000 } = {},
+): Promise<ReleaseView> {
   const workflowId = workflowIdOf(release);
-  const [answer, live] = await Promise.all([querySnapshot(session, workflowId, queryTimeoutMs), deploymentProgress(session, release)]);
+  const [answer, live] = await Promise.all([
+    querySnapshot(session, workflowId, queryTimeoutMs),
+    deploymentProgress(session, release),
+  ]);
   const progress = live ?? answer.snapshot?.progress;
-  return { release, workflowId, temporalNamespace: session.temporalNamespace(), ...answer, ...(progress ? { progress } : {}) };
+  return {
+    release,
+    workflowId,
+    temporalNamespace: session.temporalNamespace(),
+    ...answer,
+    ...(progress ? { progress } : {}),
+  };
 }

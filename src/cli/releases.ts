@@ -8,10 +8,14 @@ import type { Session } from './session.ts';
 export const cliFieldManager = 'rollguard-cli';
 
 const crdMissing = (): NotFoundError =>
-  new NotFoundError(`this cluster does not serve Releases (${releaseResource.apiVersion}): install the CRD with \`kubectl apply --server-side -f deploy/crd/release.yaml\``);
+  new NotFoundError(
+    `this cluster does not serve Releases (${releaseResource.apiVersion}): install the CRD with \`kubectl apply --server-side -f deploy/crd/release.yaml\``,
+  );
 
 const releaseMissing = (namespace: string, name: string): NotFoundError =>
-  new NotFoundError(`Release "${name}" not found in namespace "${namespace}"; list the Releases there with \`rollguard status -n ${namespace}\``);
+  new NotFoundError(
+    `Release "${name}" not found in namespace "${namespace}"; list the Releases there with \`rollguard status -n ${namespace}\``,
+  );
 
 /** A 404 from the Release API: no such Release, or no Release API at all. */
 function notFound(err: unknown, namespace: string, name: string): NotFoundError | undefined {
@@ -23,11 +27,19 @@ function parsed(object: unknown): Release {
   const result = parseRelease(object);
   if (result.ok) return result.release;
   const details = result.error.issues.map((i) => `${i.field}: ${i.message}`);
-  throw new CliError(`${result.error.message.split(':')[0]} as stored in the cluster does not match this rollguard's schema:`, ExitCode.Failed, { details });
+  throw new CliError(
+    `${result.error.message.split(':')[0]} as stored in the cluster does not match this rollguard's schema:`,
+    ExitCode.Failed,
+    { details },
+  );
 }
 
 /** The Release, or undefined when it does not exist. */
-export async function findRelease(session: Session, name: string, namespace = session.namespace): Promise<Release | undefined> {
+export async function findRelease(
+  session: Session,
+  name: string,
+  namespace = session.namespace,
+): Promise<Release | undefined> {
   try {
     return parsed(await session.kube().releases.get({ namespace, name }));
   } catch (err) {
@@ -43,7 +55,10 @@ export async function readRelease(session: Session, name: string, namespace = se
 }
 
 /** Releases as the API server stores them, in one namespace or all. */
-export async function listReleases(session: Session, { allNamespaces }: { allNamespaces: boolean }): Promise<unknown[]> {
+export async function listReleases(
+  session: Session,
+  { allNamespaces }: { allNamespaces: boolean },
+): Promise<unknown[]> {
   try {
     const list = await session.kube().releases.list(allNamespaces ? undefined : session.namespace);
     return list.items ?? [];
@@ -64,7 +79,11 @@ export interface ApplyOptions {
  * Server-side apply of a Release as written, as the field manager rollguard-cli. Without `force`,
  * a field another manager owns with another value is refused, naming that manager, not taken over.
  */
-export async function applyRelease(session: Session, body: { metadata: { name: string; namespace: string } }, { force, dryRun = false }: ApplyOptions): Promise<Release> {
+export async function applyRelease(
+  session: Session,
+  body: { metadata: { name: string; namespace: string } },
+  { force, dryRun = false }: ApplyOptions,
+): Promise<Release> {
   const { name, namespace } = body.metadata;
   try {
     const applied = await session.kube().releases.patch({ namespace, name }, 'apply', body, {
@@ -85,7 +104,8 @@ function applyConflict(err: unknown, namespace: string, name: string): CliError 
   if (causes.length === 0) return undefined;
   const managers = [...new Set(causes.map((c) => /conflict with "([^"]+)"/.exec(c.message)?.[1] ?? ''))];
   const fields = causes.map((c) => c.field);
-  const shown = fields.length > 3 ? `${fields.slice(0, 3).join(', ')} and ${fields.length - 3} more` : fields.join(', ');
+  const shown =
+    fields.length > 3 ? `${fields.slice(0, 3).join(', ')} and ${fields.length - 3} more` : fields.join(', ');
   const owners = managers.map((m) => `"${m}"`).join(', ');
   return new CliError(
     `Release ${namespace}/${name} was not applied: ${shown} ${fields.length === 1 ? 'is' : 'are'} owned by the field manager${managers.length === 1 ? '' : 's'} ${owners}, ` +
@@ -99,7 +119,9 @@ function applyConflict(err: unknown, namespace: string, name: string): CliError 
 export async function patchRelease(session: Session, release: Release, operations: object[]): Promise<Release> {
   const { name, namespace = session.namespace } = release.metadata;
   try {
-    const patched = await session.kube().releases.patch({ namespace, name }, 'json', operations, { fieldManager: cliFieldManager });
+    const patched = await session
+      .kube()
+      .releases.patch({ namespace, name }, 'json', operations, { fieldManager: cliFieldManager });
     return parsed(patched);
   } catch (err) {
     throw notFound(err, namespace, name) ?? err;
@@ -113,7 +135,9 @@ export const refOf = (release: Release): ReleaseRef => ({
 });
 
 /** The Release's workflow: as its status records it, else as the controller names it. */
-export const workflowIdOf = (release: Release): string => release.status?.workflowId ?? releaseWorkflowId(refOf(release));
+export const workflowIdOf = (release: Release): string =>
+  release.status?.workflowId ?? releaseWorkflowId(refOf(release));
 
 /** The images of a Release's spec, as "container=image". */
-export const imagesOf = (release: Release): string[] => release.spec.template.template.spec.containers.map((c) => `${c.name}=${c.image}`);
+export const imagesOf = (release: Release): string[] =>
+  release.spec.template.template.spec.containers.map((c) => `${c.name}=${c.image}`);

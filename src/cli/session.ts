@@ -1,6 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../kube/client.ts';
-import { connectTemporal, resolveTemporalConfig, type TemporalConnection, type TemporalOptions } from '../temporal/client.ts';
+import {
+  connectTemporal,
+  resolveTemporalConfig,
+  type TemporalConnection,
+  type TemporalOptions,
+} from '../temporal/client.ts';
 import type { Endpoints } from './classify.ts';
 import { UnreachableError, UsageError } from './errors.ts';
 import type { Output } from './output.ts';
@@ -97,18 +102,28 @@ export class Session {
     try {
       config = loadKubeConfig(kubeconfig ? { file: kubeconfig } : {});
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((err as Error).message.split('\n')[0] ?? '');
-      throw new UnreachableError(`cannot read the kubeconfig ${where}: ${reason}; point KUBECONFIG or --kubeconfig at a kubeconfig file`, { cause: err });
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'no such file'
+          : ((err as Error).message.split('\n')[0] ?? '');
+      throw new UnreachableError(
+        `cannot read the kubeconfig ${where}: ${reason}; point KUBECONFIG or --kubeconfig at a kubeconfig file`,
+        { cause: err },
+      );
     }
     if (context) {
       if (!config.getContextObject(context)) {
         const known = config.getContexts().map((c) => c.name);
-        throw new UsageError(`the kubeconfig ${where} has no context "${context}"; its contexts: ${known.join(', ') || 'none'}`);
+        throw new UsageError(
+          `the kubeconfig ${where} has no context "${context}"; its contexts: ${known.join(', ') || 'none'}`,
+        );
       }
       config.setCurrentContext(context);
     }
     if (!config.getCurrentCluster()) {
-      throw new UnreachableError(`the kubeconfig ${where} names no cluster for context "${config.getCurrentContext()}"; choose one with --context`);
+      throw new UnreachableError(
+        `the kubeconfig ${where} names no cluster for context "${config.getCurrentContext()}"; choose one with --context`,
+      );
     }
     return config;
   }

@@ -32,7 +32,12 @@ export interface Candidate {
  * Whether `identity` may take the lease. Like client-go, expiry is judged by when *we* last saw the
  * record change, not by the holder's renewTime, so clocks that disagree between nodes do not matter.
  */
-export function leaseAvailable(spec: V1LeaseSpec, identity: string, observedChangeAtMs: number, nowMs: number): boolean {
+export function leaseAvailable(
+  spec: V1LeaseSpec,
+  identity: string,
+  observedChangeAtMs: number,
+  nowMs: number,
+): boolean {
   if (!spec.holderIdentity || spec.holderIdentity === identity) return true;
   return nowMs >= observedChangeAtMs + (spec.leaseDurationSeconds ?? 15) * 1000;
 }
@@ -55,8 +60,16 @@ export function campaign(options: LeaseOptions, leadership: Leadership): Candida
       lease = await coordination.readNamespacedLease({ name, namespace });
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      const spec = { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 };
-      return write(() => coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }));
+      const spec = {
+        holderIdentity: identity,
+        leaseDurationSeconds: durationSeconds,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: 0,
+      };
+      return write(() =>
+        coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } }),
+      );
     }
     const spec = lease.spec ?? {};
     const record = JSON.stringify([spec.holderIdentity, spec.renewTime]);
@@ -86,7 +99,11 @@ export function campaign(options: LeaseOptions, leadership: Leadership): Candida
 
   async function stepDown(why: string, { expected = false } = {}): Promise<void> {
     leading = false;
-    (expected ? log.info : log.warn)('stepping down as the active controller', { lease: `${namespace}/${name}`, identity, why });
+    (expected ? log.info : log.warn)('stepping down as the active controller', {
+      lease: `${namespace}/${name}`,
+      identity,
+      why,
+    });
     await leadership.stopped().catch((err: unknown) => log.error('cannot stop the controller cleanly', { error: err }));
   }
 
@@ -96,7 +113,11 @@ export function campaign(options: LeaseOptions, leadership: Leadership): Candida
       held = await acquireOrRenew();
       if (held) lastRenewal = Date.now();
     } catch (err) {
-      log.warn('cannot reach the controller lease', { lease: `${namespace}/${name}`, identity, error: apiMessage(err) });
+      log.warn('cannot reach the controller lease', {
+        lease: `${namespace}/${name}`,
+        identity,
+        error: apiMessage(err),
+      });
     }
     if (held && !leading) {
       leading = true;

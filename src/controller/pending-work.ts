@@ -37,7 +37,10 @@ export class PendingWork {
   readonly #log: Logger;
   #stopped = false;
 
-  constructor(run: (ref: ReleaseRef) => Promise<void>, { log, concurrency = 8, retry = defaultRetry }: { log: Logger; concurrency?: number; retry?: RetryPolicy }) {
+  constructor(
+    run: (ref: ReleaseRef) => Promise<void>,
+    { log, concurrency = 8, retry = defaultRetry }: { log: Logger; concurrency?: number; retry?: RetryPolicy },
+  ) {
     this.#run = run;
     this.#limit = pLimit(concurrency);
     this.#retry = retry;

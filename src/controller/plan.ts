@@ -1,6 +1,11 @@
 import type { Release } from '../domain/api/index.ts';
 import { cleanupFinalizer, type ReleaseRef } from '../domain/release/ref.ts';
-import type { InvalidSpecMessage, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
+import type {
+  InvalidSpecMessage,
+  ReleaseWorkflowInput,
+  RollbackRequest,
+  SpecMessage,
+} from '../domain/release/records.ts';
 import type { ForeignStatusWrite } from './foreign-status.ts';
 import { readRollbackAnnotation } from './rollback-annotation.ts';
 
@@ -43,7 +48,14 @@ export type Observation =
    * `delivered`: the newest generation the Release's running workflow was sent, 0 when none runs;
    * `rollbacks`: what this controller did with the rollback annotation.
    */
-  | { state: 'live'; meta: ReleaseMeta; release: Release; delivered: number; rollbacks?: RollbackLedger; foreignStatus?: ForeignStatus };
+  | {
+      state: 'live';
+      meta: ReleaseMeta;
+      release: Release;
+      delivered: number;
+      rollbacks?: RollbackLedger;
+      foreignStatus?: ForeignStatus;
+    };
 
 /** The newest write of the Release's status was not rollguard's (and has not been answered yet). */
 export type ForeignStatus = ForeignStatusWrite;
@@ -58,7 +70,8 @@ export interface RollbackLedger {
 
 type Table = { [S in Observation['state']]: (observation: Extract<Observation, { state: S }>) => Work[] };
 
-export const hasFinalizer = (meta: Pick<ReleaseMeta, 'finalizers'>): boolean => meta.finalizers.includes(cleanupFinalizer);
+export const hasFinalizer = (meta: Pick<ReleaseMeta, 'finalizers'>): boolean =>
+  meta.finalizers.includes(cleanupFinalizer);
 
 const table: Table = {
   deleting: ({ meta }) => (hasFinalizer(meta) ? [{ kind: 'delete', removeFinalizer: true }] : []),
@@ -66,14 +79,27 @@ const table: Table = {
   invalid: (observation) => [...finalizerWork(observation), ...invalidSpecWork(observation)],
   // In this order: the finalizer before any workflow exists, so deletion always waits for it;
   // the spec before a rollback, so a rollback never starts a workflow that has no spec.
-  live: (observation) => [...finalizerWork(observation), ...specWork(observation), ...rollbackWork(observation), ...restoreWork(observation)],
+  live: (observation) => [
+    ...finalizerWork(observation),
+    ...specWork(observation),
+    ...rollbackWork(observation),
+    ...restoreWork(observation),
+  ],
 };
 
 export function planRelease(observation: Observation): Work[] {
   return (table[observation.state] as (o: Observation) => Work[])(observation);
 }
 
-function invalidSpecWork({ generation, problems, delivered }: { generation: number; problems: string[]; delivered: number }): Work[] {
+function invalidSpecWork({
+  generation,
+  problems,
+  delivered,
+}: {
+  generation: number;
+  problems: string[];
+  delivered: number;
+}): Work[] {
   return generation > delivered ? [{ kind: 'invalidSpec', message: { generation, problems } }] : [];
 }
 
@@ -81,7 +107,8 @@ function restoreWork({ foreignStatus }: { foreignStatus?: ForeignStatus }): Work
   return foreignStatus ? [{ kind: 'restoreStatus', ...foreignStatus }] : [];
 }
 
-const finalizerWork = ({ meta }: { meta: ReleaseMeta }): Work[] => (hasFinalizer(meta) ? [] : [{ kind: 'addFinalizer' }]);
+const finalizerWork = ({ meta }: { meta: ReleaseMeta }): Work[] =>
+  hasFinalizer(meta) ? [] : [{ kind: 'addFinalizer' }];
 
 function specWork({ release, delivered }: { release: Release; delivered: number }): Work[] {
   const generation = release.metadata.generation ?? 1;
@@ -102,7 +129,10 @@ function specWork({ release, delivered }: { release: Release; delivered: number 
 function rollbackWork({ release, rollbacks = {} }: { release: Release; rollbacks?: RollbackLedger }): Work[] {
   const annotation = readRollbackAnnotation(release.metadata.annotations);
   if (!annotation) return [];
-  if (!annotation.valid) return annotation.key === rollbacks.refused ? [] : [{ kind: 'refuseRollback', why: annotation.why, key: annotation.key }];
+  if (!annotation.valid)
+    return annotation.key === rollbacks.refused
+      ? []
+      : [{ kind: 'refuseRollback', why: annotation.why, key: annotation.key }];
   const { requestId } = annotation.request;
   if (release.status?.observedRollbackRequest === requestId || rollbacks.sent === requestId) return [];
   return [{ kind: 'rollback', request: annotation.request }];

@@ -67,14 +67,25 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
   const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, generation, deps));
   const foreign = foreignStatusWrite(object);
   const foreignStatus = foreign && ledger.restoreSent(meta.uid) !== foreign.key ? foreign : undefined;
-  return { state: 'live', meta, release: parsed.release, delivered, rollbacks: ledger.rollbacks(meta.uid), ...(foreignStatus ? { foreignStatus } : {}) };
+  return {
+    state: 'live',
+    meta,
+    release: parsed.release,
+    delivered,
+    rollbacks: ledger.rollbacks(meta.uid),
+    ...(foreignStatus ? { foreignStatus } : {}),
+  };
 }
 
 /**
  * What the workflow has seen, when this controller does not know (it just started, took over, or is
  * resyncing): its memo, and only when that lags behind the Release, the spec signals in its history.
  */
-async function askWorkflow(meta: ReleaseMeta, generation: number, { workflows, ledger, log }: ReconcileDeps): Promise<number> {
+async function askWorkflow(
+  meta: ReleaseMeta,
+  generation: number,
+  { workflows, ledger, log }: ReconcileDeps,
+): Promise<number> {
   const workflow = await workflows.describe(refOf(meta));
   if (workflow.state !== 'Running') return ledger.observeWorkflow(meta.uid, { running: false });
   if (workflow.taskQueue !== workflows.taskQueue) {
@@ -86,9 +97,15 @@ async function askWorkflow(meta: ReleaseMeta, generation: number, { workflows, l
       remedy: `run rollguard with --task-queue ${workflow.taskQueue} (or ROLLGUARD_TASK_QUEUE) until such workflows are done`,
     });
   }
-  const seen = ledger.observeWorkflow(meta.uid, { running: true, ...(workflow.generation !== undefined ? { memoGeneration: workflow.generation } : {}) });
+  const seen = ledger.observeWorkflow(meta.uid, {
+    running: true,
+    ...(workflow.generation !== undefined ? { memoGeneration: workflow.generation } : {}),
+  });
   if (seen >= generation) return seen;
-  return ledger.observeWorkflow(meta.uid, { running: true, memoGeneration: await workflows.specInHistory(refOf(meta), workflow.runId) });
+  return ledger.observeWorkflow(meta.uid, {
+    running: true,
+    memoGeneration: await workflows.specInHistory(refOf(meta), workflow.runId),
+  });
 }
 
 async function perform(observation: Observation, meta: ReleaseMeta, deps: ReconcileDeps): Promise<void> {

@@ -25,7 +25,8 @@ export async function watchReleases(
 ): Promise<ReleaseInformer> {
   const scopes = namespaces.length > 0 ? namespaces : [undefined];
   const watches = await Promise.all(scopes.map((namespace) => watchScope(kube, namespace, log, handlers)));
-  const cacheOf = (namespace: string) => watches.find((w) => w.namespace === undefined || w.namespace === namespace)?.cache;
+  const cacheOf = (namespace: string) =>
+    watches.find((w) => w.namespace === undefined || w.namespace === namespace)?.cache;
   return {
     get: (namespace, name) => cacheOf(namespace)?.get(name, namespace),
     list: () => watches.flatMap((w) => [...w.cache.list()]),
@@ -40,8 +41,17 @@ export async function watchReleases(
  * error other than 410 Gone (an API server restart, a 403, a refused connection) and leaves the
  * restart to us. Its 30 s inactivity timeout and 410s it handles itself.
  */
-async function watchScope(kube: KubeClients, namespace: string | undefined, log: Logger, handlers: ReleaseWatchHandlers) {
-  const informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject> = makeInformer(kube.config, releasesPath(namespace), () => kube.releases.list(namespace));
+async function watchScope(
+  kube: KubeClients,
+  namespace: string | undefined,
+  log: Logger,
+  handlers: ReleaseWatchHandlers,
+) {
+  const informer: Informer<KubernetesObject> & ObjectCache<KubernetesObject> = makeInformer(
+    kube.config,
+    releasesPath(namespace),
+    () => kube.releases.list(namespace),
+  );
   const scope = namespace ?? '(all namespaces)';
   let stopped = false;
   let failures = 0;
@@ -58,7 +68,12 @@ async function watchScope(kube: KubeClients, namespace: string | undefined, log:
     failures = Date.now() - lastFailure > 2 * restartPolicy.maxDelayMs ? 1 : failures + 1;
     lastFailure = Date.now();
     const retryInMs = retryDelay(failures, restartPolicy);
-    log.warn('watch of releases stopped; restarting it', { namespace: scope, attempt: failures, retryInMs, error: apiMessage(err) });
+    log.warn('watch of releases stopped; restarting it', {
+      namespace: scope,
+      attempt: failures,
+      retryInMs,
+      error: apiMessage(err),
+    });
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       if (!stopped) void begin();

@@ -53,7 +53,11 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
     else log.warn('ignoring a release without a name, namespace or uid', { object: object.metadata });
   };
 
-  const informer: Promise<ReleaseInformer> = watchReleases(kube, { namespaces, log, handlers: { changed: queue, deleted: queue } });
+  const informer: Promise<ReleaseInformer> = watchReleases(kube, {
+    namespaces,
+    log,
+    handlers: { changed: queue, deleted: queue },
+  });
   const cache = await informer;
 
   const resync = (): void => {

@@ -32,7 +32,9 @@ export function releasePatches(kube: KubeClients, reportingInstance: string): Re
   // do not make it fail.
   return {
     addFinalizer: (meta) =>
-      patch(meta, 'merge', { metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] } }),
+      patch(meta, 'merge', {
+        metadata: { resourceVersion: meta.resourceVersion, finalizers: [...meta.finalizers, cleanupFinalizer] },
+      }),
     removeFinalizer: (meta) =>
       patch(meta, 'json', [
         { op: 'test', path: '/metadata/finalizers', value: meta.finalizers },

@@ -2,13 +2,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
-import { deleteSignal, invalidSpecSignal, restoreStatusSignal, rollbackSignal, specSignal } from '../workflows/messages.ts';
-import type { InvalidSpecMessage, ReleaseMemo, ReleaseWorkflowInput, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
+import {
+  deleteSignal,
+  invalidSpecSignal,
+  restoreStatusSignal,
+  rollbackSignal,
+  specSignal,
+} from '../workflows/messages.ts';
+import type {
+  InvalidSpecMessage,
+  ReleaseMemo,
+  ReleaseWorkflowInput,
+  RollbackRequest,
+  SpecMessage,
+} from '../domain/release/records.ts';
 
 /** The workflow type the worker registers (src/workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
 export const releaseWorkflowType = 'releaseWorkflow';
 
-export type WorkflowState = { state: 'Running'; runId: string; taskQueue: string; generation?: number } | { state: 'Closed' | 'Missing' };
+export type WorkflowState =
+  { state: 'Running'; runId: string; taskQueue: string; generation?: number } | { state: 'Closed' | 'Missing' };
 
 /** Every call the controller makes to Temporal: one message per kind, each bounded by a deadline. */
 export interface ReleaseWorkflows {
@@ -32,7 +45,10 @@ export interface ReleaseWorkflows {
   awaitClosed(ref: ReleaseRef, timeoutMs: number, abort: AbortSignal): Promise<boolean>;
 }
 
-export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_000, pollMs = 1000 }: { taskQueue: string; rpcTimeoutMs?: number; pollMs?: number }): ReleaseWorkflows {
+export function releaseWorkflows(
+  client: Client,
+  { taskQueue, rpcTimeoutMs = 10_000, pollMs = 1000 }: { taskQueue: string; rpcTimeoutMs?: number; pollMs?: number },
+): ReleaseWorkflows {
   // Without a deadline a call to an unreachable Temporal would hold the Release's pending work forever.
   const bounded = <T>(what: string, ref: ReleaseRef, call: () => Promise<T>): Promise<T> =>
     client.withDeadline(Date.now() + rpcTimeoutMs, call).catch((err: unknown) => {
@@ -47,7 +63,12 @@ export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_
       if (description.status.name !== 'RUNNING') return { state: 'Closed' };
       const memo = description.memo as Partial<ReleaseMemo> | undefined;
       const generation = typeof memo?.generation === 'number' ? memo.generation : undefined;
-      return { state: 'Running', runId: description.runId, taskQueue: description.taskQueue, ...(generation !== undefined ? { generation } : {}) };
+      return {
+        state: 'Running',
+        runId: description.runId,
+        taskQueue: description.taskQueue,
+        ...(generation !== undefined ? { generation } : {}),
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { state: 'Missing' };
       throw err;
@@ -58,7 +79,9 @@ export function releaseWorkflows(client: Client, { taskQueue, rpcTimeoutMs = 10_
     taskQueue,
     describe,
     async specInHistory(ref, runId) {
-      const history = await bounded('read the history of', ref, () => client.workflow.getHandle(releaseWorkflowId(ref), runId).fetchHistory());
+      const history = await bounded('read the history of', ref, () =>
+        client.workflow.getHandle(releaseWorkflowId(ref), runId).fetchHistory(),
+      );
       let newest = 0;
       for (const event of history.events ?? []) {
         const signal = event.workflowExecutionSignaledEventAttributes;

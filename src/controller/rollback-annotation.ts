@@ -23,16 +23,23 @@ const maxRequestIdLength = 253;
 export const annotationRequestId = (target: string, id?: string): string => `annotation:${target}${id ? `#${id}` : ''}`;
 
 /** The rollback the annotations request, or undefined when there is none. */
-export function readRollbackAnnotation(annotations: Record<string, string> | undefined): RollbackAnnotation | undefined {
+export function readRollbackAnnotation(
+  annotations: Record<string, string> | undefined,
+): RollbackAnnotation | undefined {
   const value = annotations?.[rollbackAnnotation];
   if (value === undefined) return undefined;
   const target = value.trim();
   const id = annotations?.[rollbackRequestIdAnnotation]?.trim() || undefined;
   const key = annotationRequestId(target, id);
   if (id !== undefined && id.length > maxRequestIdLength) {
-    return { valid: false, key, why: `${rollbackRequestIdAnnotation} is ${id.length} characters long; keep it within ${maxRequestIdLength}` };
+    return {
+      valid: false,
+      key,
+      why: `${rollbackRequestIdAnnotation} is ${id.length} characters long; keep it within ${maxRequestIdLength}`,
+    };
   }
-  const reason = annotations?.[rollbackReasonAnnotation]?.trim() || `requested with the ${rollbackAnnotation}=${target} annotation`;
+  const reason =
+    annotations?.[rollbackReasonAnnotation]?.trim() || `requested with the ${rollbackAnnotation}=${target} annotation`;
   const request = { reason: reason.slice(0, maxReasonLength), trigger: 'Annotation' as const, requestId: key };
   if (target === 'previous') return { valid: true, key, request };
   if (/^[1-9][0-9]*$/.test(target) && Number(target) <= maxRevision) {

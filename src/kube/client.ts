@@ -26,7 +26,9 @@ export function loadKubeConfig({ file, context }: { file?: string; context?: str
 
 /** An equality label selector (`app=web,tier=fe`) from a selector's matchLabels. */
 export const labelSelector = (matchLabels: Record<string, string>): string =>
-  Object.entries(matchLabels).map(([key, value]) => `${key}=${value}`).join(',');
+  Object.entries(matchLabels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
 
 export function kubeClients(config: k8s.KubeConfig): KubeClients {
   const custom = config.makeApiClient(k8s.CustomObjectsApi);

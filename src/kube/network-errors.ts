@@ -15,7 +15,9 @@ const networkErrors: Record<string, string> = {
 };
 
 /** What a network error code means, or undefined for a code that is not one. */
-export const networkErrorText = (code: string): string | undefined => (Object.hasOwn(networkErrors, code) ? networkErrors[code] : undefined);
+export const networkErrorText = (code: string): string | undefined =>
+  Object.hasOwn(networkErrors, code) ? networkErrors[code] : undefined;
 
 /** Whether the code says the server could not be reached at all; a reply cut off mid-way was reached. */
-export const isUnreachable = (code: string): boolean => code !== 'UND_ERR_SOCKET' && networkErrorText(code) !== undefined;
+export const isUnreachable = (code: string): boolean =>
+  code !== 'UND_ERR_SOCKET' && networkErrorText(code) !== undefined;

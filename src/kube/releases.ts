@@ -40,11 +40,16 @@ export function releaseApi(custom: CustomObjectsApi): ReleaseApi {
   return {
     get: (key) => custom.getNamespacedCustomObject(at(key)),
     list: (namespace) =>
-      namespace ? custom.listNamespacedCustomObject({ group, version, plural, namespace }) : custom.listClusterCustomObject({ group, version, plural }),
-    create: (namespace, body, options = {}) => custom.createNamespacedCustomObject({ group, version, plural, namespace, body, ...options }),
+      namespace
+        ? custom.listNamespacedCustomObject({ group, version, plural, namespace })
+        : custom.listClusterCustomObject({ group, version, plural }),
+    create: (namespace, body, options = {}) =>
+      custom.createNamespacedCustomObject({ group, version, plural, namespace, body, ...options }),
     replace: (key, body) => custom.replaceNamespacedCustomObject({ ...at(key), body }),
-    patch: (key, kind, body, options = {}) => custom.patchNamespacedCustomObject({ ...at(key), body, ...options }, patchContentType[kind]),
-    patchStatus: (key, kind, body, options = {}) => custom.patchNamespacedCustomObjectStatus({ ...at(key), body, ...options }, patchContentType[kind]),
+    patch: (key, kind, body, options = {}) =>
+      custom.patchNamespacedCustomObject({ ...at(key), body, ...options }, patchContentType[kind]),
+    patchStatus: (key, kind, body, options = {}) =>
+      custom.patchNamespacedCustomObjectStatus({ ...at(key), body, ...options }, patchContentType[kind]),
     delete: (key) => custom.deleteNamespacedCustomObject(at(key)),
   };
 }

@@ -16,7 +16,15 @@ export interface MetricsServer {
 }
 
 /** /metrics (rollguard's Prometheus registry) and /healthz (200 when healthy, 503 otherwise). */
-export async function startMetricsServer({ host, port, health }: { host: string; port: number; health: Health }): Promise<MetricsServer> {
+export async function startMetricsServer({
+  host,
+  port,
+  health,
+}: {
+  host: string;
+  port: number;
+  health: Health;
+}): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -24,11 +32,16 @@ export async function startMetricsServer({ host, port, health }: { host: string;
     } else if (path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`cannot collect metrics: ${(err as Error).message}\n`),
+        (err: unknown) =>
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`cannot collect metrics: ${(err as Error).message}\n`),
       );
     } else if (path === '/healthz') {
       const ok = health.healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ok, ...health.report() })}\n`);
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify({ ok, ...health.report() })}\n`);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('rollguard serves /metrics and /healthz\n');
     }

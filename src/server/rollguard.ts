@@ -87,10 +87,19 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
         // Temporal is control plane too: a check must not reach it unless the operator names it.
-        checkEgress: { controlPlane: [address], ...(checkAllow ? { allow: checkAllow } : {}), ...(clusterDomain ? { clusterDomain } : {}) },
+        checkEgress: {
+          controlPlane: [address],
+          ...(checkAllow ? { allow: checkAllow } : {}),
+          ...(clusterDomain ? { clusterDomain } : {}),
+        },
       });
       workerRun = worker.run();
-      log.info('worker started', { namespace, taskQueue: worker.options.taskQueue, prometheus: options.prometheusUrl ?? null, checkAllow: checkAllow ?? null });
+      log.info('worker started', {
+        namespace,
+        taskQueue: worker.options.taskQueue,
+        prometheus: options.prometheusUrl ?? null,
+        checkAllow: checkAllow ?? null,
+      });
     }
     if (options.controller) {
       temporal = await connectTemporal(options.temporal);
@@ -102,7 +111,10 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
       });
-      log.info('controller started', { identity: controller.identity, namespaces: options.watchNamespaces.length > 0 ? options.watchNamespaces : 'all' });
+      log.info('controller started', {
+        identity: controller.identity,
+        namespaces: options.watchNamespaces.length > 0 ? options.watchNamespaces : 'all',
+      });
     }
     if (options.metrics) {
       const w = worker;

@@ -31,7 +31,9 @@ export function installTemporalRuntime(log: Logger): void {
 }
 
 /** The worker's connection, configured exactly as the client's (src/temporal/client.ts). */
-export async function connectWorkerTemporal(options: TemporalOptions): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
+export async function connectWorkerTemporal(
+  options: TemporalOptions,
+): Promise<{ connection: NativeConnection; namespace: string; address: string }> {
   const { connectionOptions, namespace } = resolveTemporalConfig(options);
   const { address = 'localhost:7233', tls, apiKey, metadata } = connectionOptions;
   try {

@@ -41,7 +41,10 @@ export class TemporalConnectError extends Error {
 }
 
 /** Connection settings as the environment configuration and the explicit options resolve them. */
-export function resolveTemporalConfig(options: TemporalOptions = {}): { connectionOptions: ConnectionOptions; namespace: string } {
+export function resolveTemporalConfig(options: TemporalOptions = {}): {
+  connectionOptions: ConnectionOptions;
+  namespace: string;
+} {
   const load: LoadClientProfileOptions = {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.env ? { overrideEnvVars: options.env } : {}),
@@ -52,7 +55,11 @@ export function resolveTemporalConfig(options: TemporalOptions = {}): { connecti
     loaded = loadClientConnectConfig(load);
   } catch (err) {
     const where = options.profile ? `profile "${options.profile}"` : 'the default profile';
-    throw new TemporalConnectError(`cannot read the Temporal configuration (${where}): ${(err as Error).message}`, options.address ?? '', err);
+    throw new TemporalConnectError(
+      `cannot read the Temporal configuration (${where}): ${(err as Error).message}`,
+      options.address ?? '',
+      err,
+    );
   }
   const { address, tls, apiKey, metadata } = loaded.connectionOptions;
   return {

@@ -12,7 +12,10 @@ export interface TaskQueueChoice {
  * The task queue the controller starts Release workflows on and the workers poll: the one named
  * (flag, then ROLLGUARD_TASK_QUEUE), else this cluster's, read once from its kube-system Namespace.
  */
-export async function resolveTaskQueue(core: CoreV1Api, { flag, env = process.env }: { flag?: string | undefined; env?: NodeJS.ProcessEnv } = {}): Promise<TaskQueueChoice> {
+export async function resolveTaskQueue(
+  core: CoreV1Api,
+  { flag, env = process.env }: { flag?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): Promise<TaskQueueChoice> {
   if (flag?.trim()) return { taskQueue: flag.trim(), from: 'flag' };
   const named = env[taskQueueEnv]?.trim();
   if (named) return { taskQueue: named, from: taskQueueEnv };
@@ -26,6 +29,9 @@ export async function resolveTaskQueue(core: CoreV1Api, { flag, env = process.en
       { cause: err },
     );
   }
-  if (!uid) throw new Error(`the kube-system Namespace has no uid to name this cluster's task queue; name one with --task-queue or ${taskQueueEnv}`);
+  if (!uid)
+    throw new Error(
+      `the kube-system Namespace has no uid to name this cluster's task queue; name one with --task-queue or ${taskQueueEnv}`,
+    );
   return { taskQueue: clusterTaskQueue(uid), from: 'cluster' };
 }

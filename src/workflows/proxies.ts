@@ -1,5 +1,11 @@
 import {
-  ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities, upsertMemo, upsertSearchAttributes,
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertMemo,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ConditionReason, ReleasePhase } from '../domain/api/index.ts';
@@ -9,7 +15,12 @@ import type { ReleaseState } from '../domain/release/state.ts';
 import { releasePhase, releaseRevision } from './search-attributes.ts';
 
 /** Retried with backoff until the API server answers; what retrying cannot fix fails at once. */
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...refusalTypes] };
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: [...refusalTypes],
+};
 
 /** Short calls to the Kubernetes API: retried with backoff until the API server answers. */
 export const kube = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
@@ -31,7 +42,8 @@ export interface Refusal {
 
 /** The refusal an activity failed with, or undefined for any other error (which the caller rethrows). */
 export function refusalOf(err: unknown): Refusal | undefined {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.nonRetryable) return undefined;
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.nonRetryable)
+    return undefined;
   return { type: err.cause.type ?? 'Refused', message: err.cause.message };
 }
 

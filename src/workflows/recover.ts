@@ -24,5 +24,9 @@ export async function recover(state: ReleaseState, input: ReleaseWorkflowInput):
   const settled = status.phase === 'Ready' || status.phase === 'Failed';
   d.phase = settled ? status.phase : status.phase === 'Pending' ? 'Pending' : 'Progressing';
   if (settled) d.generation = status.observedGeneration ?? 0;
-  log.info('workflow recovered the Release from its status', { phase: d.phase, generation: d.generation, currentRevision: d.currentRevision });
+  log.info('workflow recovered the Release from its status', {
+    phase: d.phase,
+    generation: d.generation,
+    currentRevision: d.currentRevision,
+  });
 }

@@ -1,17 +1,51 @@
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, log, setHandler,
-  upsertMemo, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { releaseName, releaseNamespace, releasePhase } from './search-attributes.ts';
 import { EventAction, EventMessage, EventReason } from '../domain/release/events.ts';
 import { ReleaseState } from '../domain/release/state.ts';
 import { releaseWorkflowId } from '../domain/release/ref.ts';
-import { applyCarriedSpec, refuseRollback, refuseRollout, refuseSpec, rollBack, rollOut, type Rollout } from './rollout.ts';
+import {
+  applyCarriedSpec,
+  refuseRollback,
+  refuseRollout,
+  refuseSpec,
+  rollBack,
+  rollOut,
+  type Rollout,
+} from './rollout.ts';
 import { recordEvent, refusalOf, writeStatus } from './proxies.ts';
 import { readRollbackRequest, readSpecMessage } from '../domain/release/requests.ts';
 import { recover } from './recover.ts';
-import { deleteSignal, invalidSpecSignal, pauseSignal, restoreStatusSignal, resumeSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery } from './messages.ts';
-import type { InvalidSpecMessage, ReleaseMemo, ReleaseWorkflowInput, RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
+import {
+  deleteSignal,
+  invalidSpecSignal,
+  pauseSignal,
+  restoreStatusSignal,
+  resumeSignal,
+  rollbackSignal,
+  rollbackUpdate,
+  specSignal,
+  statusQuery,
+} from './messages.ts';
+import type {
+  InvalidSpecMessage,
+  ReleaseMemo,
+  ReleaseWorkflowInput,
+  RollbackOutcome,
+  RollbackRequest,
+  SpecMessage,
+} from '../domain/release/records.ts';
 import { setPaused } from './pause.ts';
 
 interface QueuedRollback {
@@ -26,7 +60,9 @@ interface QueuedRollback {
  * src/domain/release/state.ts.
  */
 export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void> {
-  const state = input.carried ? new ReleaseState(input.carried) : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
+  const state = input.carried
+    ? new ReleaseState(input.carried)
+    : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
   let pendingSpec: SpecMessage | undefined = input.pendingSpec;
   let pendingInvalid: InvalidSpecMessage | undefined;
   let specToRollOut = false;
@@ -34,7 +70,8 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   const rollbacks: QueuedRollback[] = [];
   let inFlight: CancellationScope | undefined;
 
-  const newestGeneration = (): number => Math.max(state.data.generation, pendingSpec?.generation ?? 0, pendingInvalid?.generation ?? 0);
+  const newestGeneration = (): number =>
+    Math.max(state.data.generation, pendingSpec?.generation ?? 0, pendingInvalid?.generation ?? 0);
 
   setHandler(statusQuery, () => state.snapshot());
   setHandler(specSignal, (raw) => {
@@ -46,9 +83,13 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   });
   setHandler(invalidSpecSignal, (raw) => {
     const { generation, problems } = (raw ?? {}) as Partial<InvalidSpecMessage>;
-    if (!Number.isInteger(generation) || !Array.isArray(problems)) return void log.warn('invalid-spec message ignored: it needs a generation and problems');
+    if (!Number.isInteger(generation) || !Array.isArray(problems))
+      return void log.warn('invalid-spec message ignored: it needs a generation and problems');
     if ((generation as number) <= newestGeneration()) return;
-    pendingInvalid = { generation: generation as number, problems: problems.map((p) => String(p).slice(0, 1024)).slice(0, 20) };
+    pendingInvalid = {
+      generation: generation as number,
+      problems: problems.map((p) => String(p).slice(0, 1024)).slice(0, 20),
+    };
     pendingSpec = undefined;
     inFlight?.cancel();
   });
@@ -63,13 +104,19 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     if (state.data.phase === 'Pending' && state.data.generation === 0) return; // nothing of ours to restore yet
     await writeStatus(state);
     const why = typeof raw?.reason === 'string' ? raw.reason.slice(0, 512) : undefined;
-    await recordEvent(state, { type: 'Warning', reason: EventReason.StatusOverwritten, message: EventMessage.statusOverwritten(why), action: EventAction.Status });
+    await recordEvent(state, {
+      type: 'Warning',
+      reason: EventReason.StatusOverwritten,
+      message: EventMessage.statusOverwritten(why),
+      action: EventAction.Status,
+    });
   });
 
   /** A request whose id was handled, or is queued, is a redelivery: acted on once. */
   const seen = (request: RollbackRequest): boolean =>
     request.requestId !== undefined &&
-    (request.requestId === state.data.observedRollbackRequest || rollbacks.some((r) => r.request.requestId === request.requestId));
+    (request.requestId === state.data.observedRollbackRequest ||
+      rollbacks.some((r) => r.request.requestId === request.requestId));
 
   setHandler(rollbackSignal, (raw) => {
     const request = readRollbackRequest(raw);
@@ -92,19 +139,38 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       const outcome = queued.outcome as RollbackOutcome | { refused: string };
       // An ApplicationFailure fails the Update, not the workflow task (which would be retried for ever).
       // Its type is the reason of the Event that says the same.
-      if ('refused' in outcome) throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: outcome.refused, nonRetryable: true });
+      if ('refused' in outcome)
+        throw ApplicationFailure.create({
+          type: EventReason.RollbackRefused,
+          message: outcome.refused,
+          nonRetryable: true,
+        });
       return outcome;
     },
     {
       // Refused here, a bad request never enters the history.
       validator: (raw) => {
         const request = readRollbackRequest(raw);
-        if ('invalid' in request) throw ApplicationFailure.create({ type: EventReason.InvalidRollbackRequest, message: request.invalid, nonRetryable: true });
+        if ('invalid' in request)
+          throw ApplicationFailure.create({
+            type: EventReason.InvalidRollbackRequest,
+            message: request.invalid,
+            nonRetryable: true,
+          });
         if (seen(request)) {
-          throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: `rollback request ${request.requestId} was already handled`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: EventReason.RollbackRefused,
+            message: `rollback request ${request.requestId} was already handled`,
+            nonRetryable: true,
+          });
         }
         const target = state.rollbackTarget(request.toRevision);
-        if ('refused' in target) throw ApplicationFailure.create({ type: EventReason.RollbackRefused, message: target.refused, nonRetryable: true });
+        if ('refused' in target)
+          throw ApplicationFailure.create({
+            type: EventReason.RollbackRefused,
+            message: target.refused,
+            nonRetryable: true,
+          });
       },
     },
   );
@@ -137,7 +203,13 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
 
   for (;;) {
     await condition(
-      () => deleted || rollbacks.length > 0 || pendingSpec !== undefined || pendingInvalid !== undefined || (specToRollOut && !state.paused) || workflowInfo().continueAsNewSuggested,
+      () =>
+        deleted ||
+        rollbacks.length > 0 ||
+        pendingSpec !== undefined ||
+        pendingInvalid !== undefined ||
+        (specToRollOut && !state.paused) ||
+        workflowInfo().continueAsNewSuggested,
     );
     if (deleted) break;
 

@@ -37,8 +37,15 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {
     problems.push(
-      ...(await kube.dryRunTemplate({ ref: state.data.ref, template: message.spec.template, adopt: message.spec.adopt })),
-      ...(await kube.selectorConflicts({ ref: state.data.ref, matchLabels: message.spec.template.selector.matchLabels })),
+      ...(await kube.dryRunTemplate({
+        ref: state.data.ref,
+        template: message.spec.template,
+        adopt: message.spec.adopt,
+      })),
+      ...(await kube.selectorConflicts({
+        ref: state.data.ref,
+        matchLabels: message.spec.template.selector.matchLabels,
+      })),
     );
   }
   // The Secrets the checks' headers read: a typo in a name or key, or a missing grant, is refused here
@@ -53,12 +60,23 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
     return false;
   }
   if (state.data.conditions.some((c) => c.type === Type.InvalidSpec)) {
-    state.setCondition({ type: Type.InvalidSpec, status: False, reason: Reason.SpecValid, message: 'the spec can be rolled out' }, now);
+    state.setCondition(
+      { type: Type.InvalidSpec, status: False, reason: Reason.SpecValid, message: 'the spec can be rolled out' },
+      now,
+    );
   }
   await checkReachable(state, prometheusAddresses(message.spec, { ...defaults, namespace: state.data.ref.namespace }));
   if (state.paused) {
     const reason = state.data.pausedBySignal ? Reason.PausedBySignal : Reason.PausedBySpec;
-    state.setCondition({ type: Type.Paused, status: True, reason, message: `generation ${message.generation} is held until the Release is resumed` }, now);
+    state.setCondition(
+      {
+        type: Type.Paused,
+        status: True,
+        reason,
+        message: `generation ${message.generation} is held until the Release is resumed`,
+      },
+      now,
+    );
     await writeStatus(state);
   }
   return true;
@@ -69,23 +87,58 @@ export async function refuseSpec(state: ReleaseState, problems: string[]): Promi
   const message = problems.join('; ');
   state.setCondition({ type: Type.InvalidSpec, status: True, reason: Reason.SpecInvalid, message }, new Date());
   if (patched('admission-checks')) {
-    const running = state.data.currentRevision !== undefined ? `; revision ${state.data.currentRevision} keeps running` : '';
-    state.setCondition({ type: Type.Progressing, status: False, reason: Reason.SpecInvalid, message: `generation ${state.data.generation} cannot be rolled out${running}` }, new Date());
-    await enter(state, 'Failed', Reason.SpecInvalid, `generation ${state.data.generation} cannot be rolled out: ${message}`, { warning: true, action: EventAction.Validate });
+    const running =
+      state.data.currentRevision !== undefined ? `; revision ${state.data.currentRevision} keeps running` : '';
+    state.setCondition(
+      {
+        type: Type.Progressing,
+        status: False,
+        reason: Reason.SpecInvalid,
+        message: `generation ${state.data.generation} cannot be rolled out${running}`,
+      },
+      new Date(),
+    );
+    await enter(
+      state,
+      'Failed',
+      Reason.SpecInvalid,
+      `generation ${state.data.generation} cannot be rolled out: ${message}`,
+      { warning: true, action: EventAction.Validate },
+    );
     return;
   }
-  await kube.recordEvent({ ref: state.data.ref, event: { type: 'Warning', reason: EventReason.SpecInvalid, message, action: EventAction.Validate } });
+  await kube.recordEvent({
+    ref: state.data.ref,
+    event: { type: 'Warning', reason: EventReason.SpecInvalid, message, action: EventAction.Validate },
+  });
   await writeStatus(state);
 }
 
 /** Says in a condition (and an Event) when a server the checks query does not answer; the rollout goes on. */
-async function checkReachable(state: ReleaseState, addresses: Parameters<typeof kube.unreachablePrometheus>[0]['addresses']): Promise<void> {
+async function checkReachable(
+  state: ReleaseState,
+  addresses: Parameters<typeof kube.unreachablePrometheus>[0]['addresses'],
+): Promise<void> {
   const problems = addresses.length > 0 ? await kube.unreachablePrometheus({ addresses }) : [];
   const had = state.data.conditions.some((c) => c.type === Type.ChecksReachable);
   if (problems.length === 0 && !had) return;
   const message = problems.length > 0 ? problems.join('; ') : 'every Prometheus the checks query answers';
-  state.setCondition({ type: Type.ChecksReachable, status: problems.length > 0 ? False : True, reason: problems.length > 0 ? Reason.PrometheusUnreachable : Reason.PrometheusReachable, message }, new Date());
-  if (problems.length > 0) await recordEvent(state, { type: 'Warning', reason: EventReason.PrometheusUnreachable, message, action: EventAction.Validate });
+  state.setCondition(
+    {
+      type: Type.ChecksReachable,
+      status: problems.length > 0 ? False : True,
+      reason: problems.length > 0 ? Reason.PrometheusUnreachable : Reason.PrometheusReachable,
+      message,
+    },
+    new Date(),
+  );
+  if (problems.length > 0)
+    await recordEvent(state, {
+      type: 'Warning',
+      reason: EventReason.PrometheusUnreachable,
+      message,
+      action: EventAction.Validate,
+    });
 }
 
 /** Snapshot → apply → await the rollout → analysis → verdict → stable, or roll back. */
@@ -94,8 +147,19 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
   if (!spec) return;
   const ref = state.data.ref;
   const generation = state.data.generation;
-  state.setCondition({ type: Type.Paused, status: False, reason: Reason.Resumed, message: 'rollouts are not paused' }, new Date());
-  state.setCondition({ type: Type.Progressing, status: True, reason: Reason.RolloutStarted, message: `rolling out generation ${generation}` }, new Date());
+  state.setCondition(
+    { type: Type.Paused, status: False, reason: Reason.Resumed, message: 'rollouts are not paused' },
+    new Date(),
+  );
+  state.setCondition(
+    {
+      type: Type.Progressing,
+      status: True,
+      reason: Reason.RolloutStarted,
+      message: `rolling out generation ${generation}`,
+    },
+    new Date(),
+  );
   await enter(state, 'Progressing', Reason.RolloutStarted, `rolling out generation ${generation}`);
 
   let revision: Revision;
@@ -103,7 +167,12 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     revision = await kube.snapshotRevision({ ref, template: spec.template });
     rollout.revision = revision.revision;
     state.data.desiredRevision = revision.revision;
-    state.addRevision({ revision: revision.revision, images: revision.images, createdAt: revision.createdAt, outcome: 'InProgress' });
+    state.addRevision({
+      revision: revision.revision,
+      images: revision.images,
+      createdAt: revision.createdAt,
+      outcome: 'InProgress',
+    });
     await kube.applyRevision({ ref, revision, adopt: spec.adopt });
   } catch (err) {
     const refusal = refusalOf(err);
@@ -122,24 +191,64 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
 
   if (verdict.healthy) {
     state.markStable(revision.revision);
-    state.setCondition({ type: Type.Ready, status: True, reason: Reason.HealthChecksPassed, message: `revision ${revision.revision}: ${verdict.reason}` }, new Date());
-    state.setCondition({ type: Type.Progressing, status: False, reason: Reason.RolloutComplete, message: `revision ${revision.revision} is rolled out and stable` }, new Date());
+    state.setCondition(
+      {
+        type: Type.Ready,
+        status: True,
+        reason: Reason.HealthChecksPassed,
+        message: `revision ${revision.revision}: ${verdict.reason}`,
+      },
+      new Date(),
+    );
+    state.setCondition(
+      {
+        type: Type.Progressing,
+        status: False,
+        reason: Reason.RolloutComplete,
+        message: `revision ${revision.revision} is rolled out and stable`,
+      },
+      new Date(),
+    );
     clearRolledBack(state);
     await enter(state, 'Ready', Reason.HealthChecksPassed, `revision ${revision.revision} is healthy: ${summary}`);
-    const pruned = await kube.pruneRevisions({ ref, keep: spec.revisionHistoryLimit, protect: [revision.revision, ...(state.data.stableRevision ? [state.data.stableRevision] : [])] });
+    const pruned = await kube.pruneRevisions({
+      ref,
+      keep: spec.revisionHistoryLimit,
+      protect: [revision.revision, ...(state.data.stableRevision ? [state.data.stableRevision] : [])],
+    });
     state.forgetRevisions(pruned);
     return;
   }
 
   state.markRevision(revision.revision, 'Failed');
   const readinessFailed = checks.some((c) => c.kind === 'Readiness' && c.outcome === 'Fail');
-  const reason = !rolledOut && verdict.status !== 'Unhealthy' ? Reason.RolloutIncomplete : readinessFailed ? Reason.ReadinessDeadlineExceeded : Reason.HealthChecksFailed;
-  state.setCondition({ type: Type.Ready, status: False, reason, message: `revision ${revision.revision}: ${verdict.reason}` }, new Date());
-  state.setCondition({ type: Type.Progressing, status: False, reason, message: `revision ${revision.revision} did not become healthy` }, new Date());
+  const reason =
+    !rolledOut && verdict.status !== 'Unhealthy'
+      ? Reason.RolloutIncomplete
+      : readinessFailed
+        ? Reason.ReadinessDeadlineExceeded
+        : Reason.HealthChecksFailed;
+  state.setCondition(
+    { type: Type.Ready, status: False, reason, message: `revision ${revision.revision}: ${verdict.reason}` },
+    new Date(),
+  );
+  state.setCondition(
+    { type: Type.Progressing, status: False, reason, message: `revision ${revision.revision} did not become healthy` },
+    new Date(),
+  );
   const stable = state.data.stableRevision;
 
-  if (verdict.status === 'Unhealthy' && spec.rollback.automatic && stable !== undefined && stable !== revision.revision) {
-    await rollBackTo(state, stable, { id: rollbackId(), reason: `revision ${revision.revision} is unhealthy: ${verdict.reason}`, trigger: 'Automatic' });
+  if (
+    verdict.status === 'Unhealthy' &&
+    spec.rollback.automatic &&
+    stable !== undefined &&
+    stable !== revision.revision
+  ) {
+    await rollBackTo(state, stable, {
+      id: rollbackId(),
+      reason: `revision ${revision.revision} is unhealthy: ${verdict.reason}`,
+      trigger: 'Automatic',
+    });
     return;
   }
   const why =
@@ -151,7 +260,15 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
         ? 'automatic rollback is off'
         : `this is the first rollout of the Release: there is no stable revision to return to`;
   if (verdict.status === 'Unhealthy' && spec.rollback.automatic && stable === undefined) {
-    state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.NoStableRevision, message: `revision ${revision.revision} failed and ${why}; the Deployment keeps running it. Fix the spec to roll out again.` }, new Date());
+    state.setCondition(
+      {
+        type: Type.RolledBack,
+        status: False,
+        reason: Reason.NoStableRevision,
+        message: `revision ${revision.revision} failed and ${why}; the Deployment keeps running it. Fix the spec to roll out again.`,
+      },
+      new Date(),
+    );
   }
   await enter(state, 'Failed', reason, `revision ${revision.revision} failed (${summary}); ${why}`, { warning: true });
 }
@@ -167,22 +284,44 @@ const refusalReasons = {
  * What the API server (or an owner) refused for good: a condition with its words, a Warning Event,
  * Failed, and back to the stable revision when something else runs now. Nothing is retried.
  */
-export async function refuseRollout(state: ReleaseState, refusal: Refusal, revision: number | undefined): Promise<void> {
+export async function refuseRollout(
+  state: ReleaseState,
+  refusal: Refusal,
+  revision: number | undefined,
+): Promise<void> {
   const reason = refusalReasons[refusal.type as RefusalType] ?? Reason.ApplyRefused;
   if (revision !== undefined) state.markRevision(revision, 'Failed');
   state.setCondition({ type: Type.Progressing, status: False, reason, message: refusal.message }, new Date());
-  state.setCondition({ type: Type.Ready, status: False, reason, message: `generation ${state.data.generation} was not rolled out: ${refusal.message}` }, new Date());
+  state.setCondition(
+    {
+      type: Type.Ready,
+      status: False,
+      reason,
+      message: `generation ${state.data.generation} was not rolled out: ${refusal.message}`,
+    },
+    new Date(),
+  );
   const stable = state.data.stableRevision;
   if (stable !== undefined && state.data.currentRevision !== undefined && state.data.currentRevision !== stable) {
     await rollBackTo(state, stable, { id: rollbackId(), reason: refusal.message, trigger: 'Automatic' });
     return;
   }
-  const running = state.data.currentRevision !== undefined ? ` Revision ${state.data.currentRevision} keeps running.` : '';
-  await enter(state, 'Failed', reason, `generation ${state.data.generation} was not rolled out: ${refusal.message}.${running} Fix the spec (or the object in the way) to roll out again.`, { warning: true });
+  const running =
+    state.data.currentRevision !== undefined ? ` Revision ${state.data.currentRevision} keeps running.` : '';
+  await enter(
+    state,
+    'Failed',
+    reason,
+    `generation ${state.data.generation} was not rolled out: ${refusal.message}.${running} Fix the spec (or the object in the way) to roll out again.`,
+    { warning: true },
+  );
 }
 
 /** The readiness gate, then the analysis window with every other check (and readiness watched throughout). */
-async function measure(state: ReleaseState, revision: Revision): Promise<{ checks: CheckResult[]; rolledOut: boolean }> {
+async function measure(
+  state: ReleaseState,
+  revision: Revision,
+): Promise<{ checks: CheckResult[]; rolledOut: boolean }> {
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const deadlineMs = parseDuration(spec.healthChecks.readiness.deadline);
@@ -193,13 +332,26 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   if (!result.complete) {
     // The Deployment's ready count includes the old pods still serving, so the wait's verdict decides.
     const reason = `not rolled out within the ${deadlineMs / 1000}s readiness deadline: ${result.reason}`;
-    const readiness: CheckResult = { name: 'readiness', kind: 'Readiness', outcome: 'Fail', value: result.progress.updated, weight, reason };
+    const readiness: CheckResult = {
+      name: 'readiness',
+      kind: 'Readiness',
+      outcome: 'Fail',
+      value: result.progress.updated,
+      weight,
+      reason,
+    };
     // A revision that is not fully rolled out is never promoted; the other checks still weigh in, so
     // that the weights decide whether it is rolled back, as they do for a complete rollout.
     if (!hasChecks || !patched('incomplete-rollout-analysed')) return { checks: [readiness], rolledOut: false };
     return { checks: await analyse(state, revision, readiness), rolledOut: false };
   }
-  const readiness = readinessResult({ ready: result.progress.ready, desired: result.progress.desired, deadlineExceeded: false, deadlineSeconds: deadlineMs / 1000, weight });
+  const readiness = readinessResult({
+    ready: result.progress.ready,
+    desired: result.progress.desired,
+    deadlineExceeded: false,
+    deadlineSeconds: deadlineMs / 1000,
+    weight,
+  });
   if (!patched('readiness-window')) {
     if (!hasChecks) return { checks: [readiness], rolledOut: true };
     return { checks: await analyse(state, revision, readiness), rolledOut: true };
@@ -210,7 +362,14 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   const threshold = spec.analysis.failureWeight;
   const watchScope = new CancellationScope();
   const watch = watchScope.run(() =>
-    waits.watchReadiness({ ref, revision: revision.revision, matchLabels: spec.template.selector.matchLabels, until, toleranceMs: deadlineMs, weight }),
+    waits.watchReadiness({
+      ref,
+      revision: revision.revision,
+      matchLabels: spec.template.selector.matchLabels,
+      until,
+      toleranceMs: deadlineMs,
+      weight,
+    }),
   );
   // Handled at once: if a step below is cancelled first (a newer spec), the watch's own cancellation
   // must not surface as an unhandled rejection, which fails the workflow task for good.
@@ -224,7 +383,10 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
   const analysis = analysisScope.run(() => analyse(state, revision, readiness));
   analysis.catch(() => undefined);
   // Whichever ends first may already decide the verdict: then the other is cancelled, not awaited.
-  const first = await Promise.race([watch.then((r) => ({ watched: withCheckKind(r) })), analysis.then((checks) => ({ checks }))]);
+  const first = await Promise.race([
+    watch.then((r) => ({ watched: withCheckKind(r) })),
+    analysis.then((checks) => ({ checks })),
+  ]);
   if ('watched' in first && first.watched.outcome === 'Fail' && first.watched.weight >= threshold) {
     analysisScope.cancel();
     await analysis.catch(() => undefined);
@@ -240,7 +402,15 @@ async function measure(state: ReleaseState, revision: Revision): Promise<{ check
 }
 
 function announceAnalysis(state: ReleaseState, revision: Revision, window: string): void {
-  state.setCondition({ type: Type.Progressing, status: True, reason: Reason.AnalysisRunning, message: `analysing revision ${revision.revision} for ${window}` }, new Date());
+  state.setCondition(
+    {
+      type: Type.Progressing,
+      status: True,
+      reason: Reason.AnalysisRunning,
+      message: `analysing revision ${revision.revision} for ${window}`,
+    },
+    new Date(),
+  );
 }
 
 /** The analysis window with every HTTP and Prometheus check of the spec. */
@@ -248,8 +418,15 @@ async function analyse(state: ReleaseState, revision: Revision, readiness: Check
   const spec = state.data.spec!;
   announceAnalysis(state, revision, spec.analysis.window);
   await writeStatus(state);
-  const podIps = spec.healthChecks.http.some((c) => c.port !== undefined) ? await kube.readyPodIps({ ref: state.data.ref, revision }) : [];
-  const input = analysisInput(spec, { podIps, ...(await local.operatorDefaults()), readiness, namespace: state.data.ref.namespace });
+  const podIps = spec.healthChecks.http.some((c) => c.port !== undefined)
+    ? await kube.readyPodIps({ ref: state.data.ref, revision })
+    : [];
+  const input = analysisInput(spec, {
+    podIps,
+    ...(await local.operatorDefaults()),
+    readiness,
+    namespace: state.data.ref.namespace,
+  });
   return (await waits.runAnalysis(input)).checks.map(withCheckKind);
 }
 
@@ -257,11 +434,22 @@ const rollbackId = (): string => `rb-${uuid4().slice(0, 8)}`;
 
 function clearRolledBack(state: ReleaseState): void {
   if (!state.data.conditions.some((c) => c.type === Type.RolledBack)) return;
-  state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.HealthChecksPassed, message: `revision ${state.data.currentRevision} is rolled out as the spec asks` }, new Date());
+  state.setCondition(
+    {
+      type: Type.RolledBack,
+      status: False,
+      reason: Reason.HealthChecksPassed,
+      message: `revision ${state.data.currentRevision} is rolled out as the spec asks`,
+    },
+    new Date(),
+  );
 }
 
 /** A rollback asked for by a person (Update, Signal, annotation). */
-export async function rollBack(state: ReleaseState, request: RollbackRequest): Promise<RollbackOutcome | { refused: string }> {
+export async function rollBack(
+  state: ReleaseState,
+  request: RollbackRequest,
+): Promise<RollbackOutcome | { refused: string }> {
   const target = state.rollbackTarget(request.toRevision);
   if ('refused' in target) {
     await refuseRollback(state, target.refused);
@@ -277,15 +465,37 @@ export async function rollBack(state: ReleaseState, request: RollbackRequest): P
 /** A rollback signal that cannot be carried out: said where people look (an Event, the log). */
 export async function refuseRollback(state: ReleaseState, reason: string): Promise<void> {
   log.warn('rollback refused', { reason });
-  await recordEvent(state, { type: 'Warning', reason: EventReason.RollbackRefused, message: EventMessage.rollbackRefused(reason), action: EventAction.Rollback });
+  await recordEvent(state, {
+    type: 'Warning',
+    reason: EventReason.RollbackRefused,
+    message: EventMessage.rollbackRefused(reason),
+    action: EventAction.Rollback,
+  });
 }
 
 /** Re-applies a kept revision and awaits it: the compensation of a failed rollout, or a requested rollback. */
-async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger }: { id: string; reason: string; trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation' }): Promise<void> {
+async function rollBackTo(
+  state: ReleaseState,
+  to: number,
+  { id, reason, trigger }: { id: string; reason: string; trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation' },
+): Promise<void> {
   const ref = state.data.ref;
   const from = state.data.currentRevision ?? to;
-  state.data.lastRollback = { id, fromRevision: from, toRevision: to, reason: reason.slice(0, 1024), trigger, time: new Date().toISOString() };
-  await enter(state, 'RollingBack', trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested, `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`, { warning: trigger === 'Automatic', action: EventAction.Rollback });
+  state.data.lastRollback = {
+    id,
+    fromRevision: from,
+    toRevision: to,
+    reason: reason.slice(0, 1024),
+    trigger,
+    time: new Date().toISOString(),
+  };
+  await enter(
+    state,
+    'RollingBack',
+    trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested,
+    `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`,
+    { warning: trigger === 'Automatic', action: EventAction.Rollback },
+  );
 
   try {
     const revision = await kube.readRevision({ ref, revision: to });
@@ -306,8 +516,22 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
   if (from !== to) state.markRevision(from, trigger === 'Automatic' ? 'Failed' : 'RolledBack');
 
   if (!result.complete) {
-    state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message: `rollback ${id} to revision ${to} did not complete: ${result.reason}` }, new Date());
-    await enter(state, 'Failed', Reason.RollbackFailed, `rollback ${id} to revision ${to} did not complete: ${result.reason}`, { warning: true, action: EventAction.Rollback });
+    state.setCondition(
+      {
+        type: Type.RolledBack,
+        status: False,
+        reason: Reason.RollbackFailed,
+        message: `rollback ${id} to revision ${to} did not complete: ${result.reason}`,
+      },
+      new Date(),
+    );
+    await enter(
+      state,
+      'Failed',
+      Reason.RollbackFailed,
+      `rollback ${id} to revision ${to} did not complete: ${result.reason}`,
+      { warning: true, action: EventAction.Rollback },
+    );
     return;
   }
   if (trigger === 'Automatic') {
@@ -322,8 +546,13 @@ async function rollBackTo(state: ReleaseState, to: number, { id, reason, trigger
   const differs = state.data.desiredRevision !== undefined && state.data.desiredRevision !== to;
   const message =
     `rollback ${id} (${trigger}): revision ${to} runs, from revision ${from}.` +
-    (differs ? ` The spec still asks for revision ${state.data.desiredRevision}; change the spec to roll forward.` : '');
+    (differs
+      ? ` The spec still asks for revision ${state.data.desiredRevision}; change the spec to roll forward.`
+      : '');
   state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.RollbackRequested, message }, new Date());
-  state.setCondition({ type: Type.Ready, status: True, reason: Reason.RollbackRequested, message: `revision ${to} is rolled out` }, new Date());
+  state.setCondition(
+    { type: Type.Ready, status: True, reason: Reason.RollbackRequested, message: `revision ${to} is rolled out` },
+    new Date(),
+  );
   await enter(state, 'Ready', Reason.RollbackRequested, message, { action: EventAction.Rollback });
 }

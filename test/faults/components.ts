@@ -26,7 +26,8 @@ export const restartTemporal = (): Promise<void> => startTemporal();
 
 async function apiserverPid(): Promise<number> {
   const pid = Number((await readFile(join(clusterDir, 'pids', 'kube-apiserver.pid'), 'utf8')).trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) throw new Error('the fault stack records no running kube-apiserver');
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid))
+    throw new Error('the fault stack records no running kube-apiserver');
   return pid;
 }
 

@@ -67,7 +67,10 @@ export async function gatherEvidence(scenario: FaultScenario, release: StoredRel
   const { namespace, clients } = scenario;
   const name = release.metadata.name;
   const [revisions, deployment, events, history] = await Promise.all([
-    clients.apps.listNamespacedControllerRevision({ namespace, labelSelector: `${releaseLabel}=${releaseLabelValue(name)}` }),
+    clients.apps.listNamespacedControllerRevision({
+      namespace,
+      labelSelector: `${releaseLabel}=${releaseLabelValue(name)}`,
+    }),
     clients.apps.readNamespacedDeployment({ name, namespace }),
     clients.events.listNamespacedEvent({ namespace }),
     scenario.client().then((client) => fullHistory(client, scenario.workflowId(release))),
@@ -88,7 +91,10 @@ export async function gatherEvidence(scenario: FaultScenario, release: StoredRel
 }
 
 /** The Events of one rollback, by its id: the one that starts it and the one that ends it. */
-export function rollbackEvents(evidence: Evidence, id: string): { started: number; finished: number; automatic: string[] } {
+export function rollbackEvents(
+  evidence: Evidence,
+  id: string,
+): { started: number; finished: number; automatic: string[] } {
   const automatic = evidence.events.filter((e) => e.reason === EventReason.AutomaticRollback).map((e) => e.note);
   return {
     started: automatic.filter((note) => note.startsWith(`rollback ${id}:`)).length,
@@ -107,6 +113,7 @@ export function describeEvidence(e: Evidence): string {
     `snapshotRevision ×${s.snapshotRevision ?? 0}`,
     `duplicate Events ${e.duplicateEvents.length}`,
   ];
-  if (e.retried.length > 0) parts.push(`retried: ${e.retried.map((r) => `${r.activity} (attempt ${r.attempt})`).join(', ')}`);
+  if (e.retried.length > 0)
+    parts.push(`retried: ${e.retried.map((r) => `${r.activity} (attempt ${r.attempt})`).join(', ')}`);
   return parts.join('; ');
 }

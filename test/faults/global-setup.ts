@@ -18,9 +18,13 @@ function stackCommand(command: 'stack:up' | 'stack:down'): Promise<void> {
       env: { ...process.env, ...faultStackEnv },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
-    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk.toString().replaceAll('[rollguard]', '[fault stack]')));
+    child.stderr.on('data', (chunk: Buffer) =>
+      process.stderr.write(chunk.toString().replaceAll('[rollguard]', '[fault stack]')),
+    );
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`fault stack ${command} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`fault stack ${command} exited with ${code}`)),
+    );
   });
 }
 

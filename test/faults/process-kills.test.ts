@@ -9,7 +9,8 @@ import { seconds } from './recovery.ts';
 import { faultRelease, recreateRelease } from './releases.ts';
 import { FaultScenario } from './scenario.ts';
 
-const analysing = (st: ReleaseStatus): boolean => st.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'AnalysisRunning') ?? false;
+const analysing = (st: ReleaseStatus): boolean =>
+  st.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'AnalysisRunning') ?? false;
 
 /**
  * `rollguard run` killed with SIGKILL (a crash, a lost node) at each step of a rollout, then started
@@ -18,14 +19,21 @@ const analysing = (st: ReleaseStatus): boolean => st.conditions?.some((c) => c.t
  * applied revision, each Event once. Each test has its own namespace and rollguard, so they run at once.
  */
 describe.concurrent('rollguard run killed mid-rollout', () => {
-  it('killed while the pods of a new revision come up: the new process finishes the wait and the revision becomes stable', async ({ expect, onTestFinished }) => {
+  it('killed while the pods of a new revision come up: the new process finishes the wait and the revision becomes stable', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-progressing');
     onTestFinished(() => s.cleanup());
     const first = await s.rollguard();
     await s.create(faultRelease('web', 'example/web:v1'));
     await s.waitForPhase('web', 'Ready', (st) => st.currentRevision === 1);
     await s.update(faultRelease('web', 'example/web:v2'));
-    await s.waitFor('web', 'revision 2 applied, its pods coming up', (st) => st.phase === 'Progressing' && st.currentRevision === 2);
+    await s.waitFor(
+      'web',
+      'revision 2 applied, its pods coming up',
+      (st) => st.phase === 'Progressing' && st.currentRevision === 2,
+    );
 
     await first.kill();
     expect((await s.read('web')).status?.phase).toBe('Progressing');
@@ -45,7 +53,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     });
   });
 
-  it('killed during the analysis window: the new process carries on with the same window and the revision becomes stable', async ({ expect, onTestFinished }) => {
+  it('killed during the analysis window: the new process carries on with the same window and the revision becomes stable', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-analysis');
     const target = await healthEndpoint();
     onTestFinished(async () => {
@@ -62,7 +73,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     await s.rollguard();
     const { release, at } = await s.waitForPhase('api', 'Ready', (st) => st.stableRevision === 1);
 
-    expect(release.status?.lastVerdict?.checks.find((c) => c.name === 'healthz')).toMatchObject({ kind: 'HTTP', outcome: 'Pass' });
+    expect(release.status?.lastVerdict?.checks.find((c) => c.name === 'healthz')).toMatchObject({
+      kind: 'HTTP',
+      outcome: 'Pass',
+    });
     const evidence = await gatherEvidence(s, release);
     expect(evidence).toMatchObject({ revisions: [1], generation: 1, duplicateEvents: [] });
     expect(evidence.scheduled).toMatchObject({ snapshotRevision: 1, applyRevision: 1, runAnalysis: 1 });
@@ -75,7 +89,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     });
   });
 
-  it('killed while rolling back a broken revision: the rollback finishes once, under the same rollback id', async ({ expect, onTestFinished }) => {
+  it('killed while rolling back a broken revision: the rollback finishes once, under the same rollback id', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-rollback');
     onTestFinished(() => s.cleanup());
     const first = await s.rollguard();
@@ -89,7 +106,11 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     await first.kill();
     const restarted = Date.now();
     await s.rollguard();
-    const { release, at } = await s.waitForPhase('shop', 'Failed', (st) => st.lastRollback?.trigger === 'Automatic' && st.currentRevision === 1);
+    const { release, at } = await s.waitForPhase(
+      'shop',
+      'Failed',
+      (st) => st.lastRollback?.trigger === 'Automatic' && st.currentRevision === 1,
+    );
 
     expect(release.status?.lastRollback).toMatchObject({ id, fromRevision: 2, toRevision: 1 });
     const evidence = await gatherEvidence(s, release);
@@ -101,21 +122,28 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     expect(rollback.automatic.every((note) => note.includes(`rollback ${id}`))).toBe(true);
     await s.record({
       fault: 'SIGKILL of `rollguard run` during RollingBack (revision 2 broken, back to 1)',
-      expected: 'Failed, rolled back to revision 1 under one rollback id; generation 3; AutomaticRollback Events: 1 started, 1 finished',
+      expected:
+        'Failed, rolled back to revision 1 under one rollback id; generation 3; AutomaticRollback Events: 1 started, 1 finished',
       observed: `Failed at revision ${release.status?.currentRevision}, rollback ${release.status?.lastRollback?.id} (id at the kill: ${id}); AutomaticRollback Events: ${rollback.started} started, ${rollback.finished} finished; ${describeEvidence(evidence)}`,
       recoveryMs: at - restarted,
       test: 'killed while rolling back a broken revision',
     });
   });
 
-  it('killed right after it applied a revision: the Deployment is not applied a second time', async ({ expect, onTestFinished }) => {
+  it('killed right after it applied a revision: the Deployment is not applied a second time', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-apply');
     onTestFinished(() => s.cleanup());
     const first = await s.rollguard();
     await s.create(faultRelease('cart', 'example/cart:v1', { readyDelay: '1s' }));
     await s.waitForPhase('cart', 'Ready', (st) => st.currentRevision === 1);
     await s.update(faultRelease('cart', 'example/cart:v2', { readyDelay: '1s' }));
-    await waitFor('the Deployment applied with revision 2', async () => (await s.appliedRevision('cart')) === 2, { timeoutMs: 60_000, intervalMs: 50 });
+    await waitFor('the Deployment applied with revision 2', async () => (await s.appliedRevision('cart')) === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
 
     await first.kill();
     const restarted = Date.now();
@@ -134,12 +162,19 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     });
   });
 
-  it('of two rollguard run, the leader killed mid-rollout: the other takes the lease and the worker tasks, and a spec sent meanwhile is rolled out once', async ({ expect, onTestFinished }) => {
+  it('of two rollguard run, the leader killed mid-rollout: the other takes the lease and the worker tasks, and a spec sent meanwhile is rolled out once', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-leader');
     onTestFinished(() => s.cleanup());
     const processes = await Promise.all([s.rollguard(), s.rollguard()]);
     const holder = async (): Promise<string | undefined> =>
-      (await s.clients.coordination.readNamespacedLease({ name: leaseName, namespace: s.namespace }).catch(() => undefined))?.spec?.holderIdentity;
+      (
+        await s.clients.coordination
+          .readNamespacedLease({ name: leaseName, namespace: s.namespace })
+          .catch(() => undefined)
+      )?.spec?.holderIdentity;
     await waitFor('one of them to hold the lease', async () => (await holder()) !== undefined, { timeoutMs: 60_000 });
     const leaderIdentity = (await holder()) as string;
     const leader = processes.find((p) => p.output.includes(`"identity":"${leaderIdentity}"`));
@@ -152,7 +187,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     const killed = Date.now();
     // Sent at once: it may land in the same workflow task as the interrupted wait's result (which once left the Release stuck).
     await s.update(faultRelease('pay', 'example/pay:v2'));
-    await waitFor('the standby to take the lease', async () => (await holder()) !== leaderIdentity, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('the standby to take the lease', async () => (await holder()) !== leaderIdentity, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     const takenOver = Date.now();
     expect(standby.output).toContain(`"identity":"${await holder()}"`);
     const { release, at } = await s.waitForPhase('pay', 'Ready', (st) => st.stableRevision === 2);
@@ -163,7 +201,8 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     expect(evidence).toMatchObject({ revisions: [1, 2], generation: 2, duplicateEvents: [] });
     expect(evidence.scheduled).toMatchObject({ snapshotRevision: 2, applyRevision: 2 });
     await s.record({
-      fault: 'two `rollguard run`, the leader SIGKILLed during Progressing of revision 1; revision 2 applied right after',
+      fault:
+        'two `rollguard run`, the leader SIGKILLed during Progressing of revision 1; revision 2 applied right after',
       expected: 'the standby takes the Lease and sends generation 2, once; Ready at revision 2; generation 2',
       observed: `Lease taken by the standby ${seconds(takenOver - killed)} after the kill; spec signals ${signalled.join(',')}; Ready at revision ${release.status?.currentRevision}; ${describeEvidence(evidence)}`,
       recoveryMs: at - killed,
@@ -171,23 +210,41 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     });
   });
 
-  it('a burst of 20 Releases with rollguard killed twice: every Release becomes Ready, each step once', async ({ expect, onTestFinished }) => {
+  it('a burst of 20 Releases with rollguard killed twice: every Release becomes Ready, each step once', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('kill-burst');
     onTestFinished(() => s.cleanup());
     const names = Array.from({ length: 20 }, (_, i) => `app-${i}`);
-    const statuses = (): Promise<(ReleaseStatus | undefined)[]> => Promise.all(names.map(async (name) => (await s.read(name)).status));
+    const statuses = (): Promise<(ReleaseStatus | undefined)[]> =>
+      Promise.all(names.map(async (name) => (await s.read(name)).status));
     const first = await s.rollguard();
-    await Promise.all(names.map((name) => s.create(faultRelease(name, `example/${name}:v1`, { replicas: 1, readyDelay: '6s' }))));
-    await waitFor('five Releases to have applied their revision', async () => (await statuses()).filter((st) => st?.currentRevision === 1).length >= 5, { timeoutMs: 120_000 });
+    await Promise.all(
+      names.map((name) => s.create(faultRelease(name, `example/${name}:v1`, { replicas: 1, readyDelay: '6s' }))),
+    );
+    await waitFor(
+      'five Releases to have applied their revision',
+      async () => (await statuses()).filter((st) => st?.currentRevision === 1).length >= 5,
+      { timeoutMs: 120_000 },
+    );
 
     await first.kill();
     const second = await s.rollguard();
-    await waitFor('the second process to move a Release on', async () => second.output.includes('"msg":"release phase changed"'), { timeoutMs: 120_000 });
+    await waitFor(
+      'the second process to move a Release on',
+      async () => second.output.includes('"msg":"release phase changed"'),
+      { timeoutMs: 120_000 },
+    );
     const readyAtSecondKill = (await statuses()).filter((st) => st?.phase === 'Ready').length;
     await second.kill();
     const restarted = Date.now();
     await s.rollguard();
-    await waitFor('every Release to be Ready', async () => (await statuses()).every((st) => st?.phase === 'Ready' && st.stableRevision === 1), { timeoutMs: 180_000 });
+    await waitFor(
+      'every Release to be Ready',
+      async () => (await statuses()).every((st) => st?.phase === 'Ready' && st.stableRevision === 1),
+      { timeoutMs: 180_000 },
+    );
     const at = Date.now();
 
     const all = await Promise.all(names.map(async (name) => gatherEvidence(s, await s.read(name))));
@@ -197,8 +254,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
     }
     const retried = all.flatMap((e) => e.retried);
     await s.record({
-      fault: 'a burst of 20 new Releases, `rollguard run` SIGKILLed twice (at 5 applied, then once the second process had moved one on)',
-      expected: '20 Ready at revision 1; per Release: 1 ControllerRevision, generation 1, applyRevision once, each Event once',
+      fault:
+        'a burst of 20 new Releases, `rollguard run` SIGKILLed twice (at 5 applied, then once the second process had moved one on)',
+      expected:
+        '20 Ready at revision 1; per Release: 1 ControllerRevision, generation 1, applyRevision once, each Event once',
       observed: `20/20 Ready (${readyAtSecondKill} were at the second kill); per Release: revisions [1], generation 1, applyRevision ×1, 0 duplicate Events; ${retried.length} activities retried (${[...new Set(retried.map((r) => r.activity))].join(', ')})`,
       recoveryMs: at - restarted,
       test: 'a burst of 20 Releases',

@@ -30,6 +30,8 @@ export function recoveryTable(jsonl: string): string {
   return [
     '| fault | expected | observed | recovery | test |',
     '|---|---|---|---|---|',
-    ...rows.map((m) => `| ${m.fault} | ${m.expected} | ${m.observed} | ${seconds(m.recoveryMs)} | \`-t "${m.test}"\` |`),
+    ...rows.map(
+      (m) => `| ${m.fault} | ${m.expected} | ${m.observed} | ${seconds(m.recoveryMs)} | \`-t "${m.test}"\` |`,
+    ),
   ].join('\n');
 }

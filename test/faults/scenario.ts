@@ -63,7 +63,9 @@ export class FaultScenario {
 
   /** Replaces the Release's spec, as `kubectl apply` of an edited manifest would. */
   async update(release: ReleaseInput & { metadata: { name: string } }): Promise<StoredRelease> {
-    return (await this.clients.releases.patch(this.target(release.metadata.name), 'merge', { spec: release.spec })) as StoredRelease;
+    return (await this.clients.releases.patch(this.target(release.metadata.name), 'merge', {
+      spec: release.spec,
+    })) as StoredRelease;
   }
 
   async read(name: string): Promise<StoredRelease> {
@@ -82,20 +84,31 @@ export class FaultScenario {
     { timeoutMs = 120_000, intervalMs = 250 } = {},
   ): Promise<{ release: StoredRelease; at: number }> {
     let last: StoredRelease | undefined;
-    await waitFor(`${this.namespace}/${name}: ${what}`, async () => {
-      last = await this.read(name);
-      return last.status !== undefined && matches(last.status);
-    }, { timeoutMs, intervalMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` });
+    await waitFor(
+      `${this.namespace}/${name}: ${what}`,
+      async () => {
+        last = await this.read(name);
+        return last.status !== undefined && matches(last.status);
+      },
+      { timeoutMs, intervalMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` },
+    );
     return { release: last as StoredRelease, at: Date.now() };
   }
 
-  waitForPhase(name: string, phase: ReleasePhase, more: (status: ReleaseStatus) => boolean = () => true, options: { timeoutMs?: number } = {}) {
+  waitForPhase(
+    name: string,
+    phase: ReleasePhase,
+    more: (status: ReleaseStatus) => boolean = () => true,
+    options: { timeoutMs?: number } = {},
+  ) {
     return this.waitFor(name, `phase ${phase}`, (status) => status.phase === phase && more(status), options);
   }
 
   /** The revision number the Deployment was last applied with (rollguard's annotation), or undefined. */
   async appliedRevision(name: string): Promise<number | undefined> {
-    const deployment = await this.clients.apps.readNamespacedDeployment({ name, namespace: this.namespace }).catch(() => undefined);
+    const deployment = await this.clients.apps
+      .readNamespacedDeployment({ name, namespace: this.namespace })
+      .catch(() => undefined);
     const value = deployment?.metadata?.annotations?.[revisionAnnotation];
     return value === undefined ? undefined : Number(value);
   }

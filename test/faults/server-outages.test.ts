@@ -7,7 +7,8 @@ import { faultRelease, recreateRelease } from './releases.ts';
 import { seconds } from './recovery.ts';
 import { FaultScenario } from './scenario.ts';
 
-const analysing = (st: ReleaseStatus): boolean => st.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'AnalysisRunning') ?? false;
+const analysing = (st: ReleaseStatus): boolean =>
+  st.conditions?.some((c) => c.type === 'Progressing' && c.reason === 'AnalysisRunning') ?? false;
 
 /** Runs a fault and always ends it, so a failed assertion never leaves the stack down for the next test. */
 async function during<T>(fault: () => Promise<void>, end: () => Promise<void>, body: () => Promise<T>): Promise<T> {
@@ -25,7 +26,10 @@ async function during<T>(fault: () => Promise<void>, end: () => Promise<void>, b
  * faults hit the whole fault stack, so the tests run one at a time, each with its own `rollguard run`.
  */
 describe('the servers rollguard depends on fail mid-rollout', () => {
-  it('Temporal killed during the analysis window and started again: the analysis carries on and the revision becomes stable', async ({ expect, onTestFinished }) => {
+  it('Temporal killed during the analysis window and started again: the analysis carries on and the revision becomes stable', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('temporal-analysis');
     const target = await healthEndpoint();
     onTestFinished(async () => {
@@ -38,13 +42,22 @@ describe('the servers rollguard depends on fail mid-rollout', () => {
     await s.waitFor('api', 'the analysis probing the endpoint', (st) => analysing(st) && target.requests() >= 2);
 
     let back = 0;
-    await during(killTemporal, async () => {
-      await restartTemporal();
-      back = Date.now();
-    }, async () => undefined);
-    const { release, at } = await s.waitForPhase('api', 'Ready', (st) => st.stableRevision === 1, { timeoutMs: 180_000 });
+    await during(
+      killTemporal,
+      async () => {
+        await restartTemporal();
+        back = Date.now();
+      },
+      async () => undefined,
+    );
+    const { release, at } = await s.waitForPhase('api', 'Ready', (st) => st.stableRevision === 1, {
+      timeoutMs: 180_000,
+    });
 
-    expect(release.status?.lastVerdict?.checks.find((c) => c.name === 'healthz')).toMatchObject({ kind: 'HTTP', outcome: 'Pass' });
+    expect(release.status?.lastVerdict?.checks.find((c) => c.name === 'healthz')).toMatchObject({
+      kind: 'HTTP',
+      outcome: 'Pass',
+    });
     const evidence = await gatherEvidence(s, release);
     expect(evidence).toMatchObject({ revisions: [1], generation: 1, duplicateEvents: [] });
     expect(evidence.scheduled).toMatchObject({ snapshotRevision: 1, applyRevision: 1, runAnalysis: 1 });
@@ -57,7 +70,10 @@ describe('the servers rollguard depends on fail mid-rollout', () => {
     });
   });
 
-  it('Temporal killed while a broken revision is rolled back and started again: the rollback finishes once, under the same rollback id', async ({ expect, onTestFinished }) => {
+  it('Temporal killed while a broken revision is rolled back and started again: the rollback finishes once, under the same rollback id', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('temporal-rollback');
     onTestFinished(() => s.cleanup());
     await s.rollguard();
@@ -68,11 +84,20 @@ describe('the servers rollguard depends on fail mid-rollout', () => {
     const id = rolling.status?.lastRollback?.id;
 
     let back = 0;
-    await during(killTemporal, async () => {
-      await restartTemporal();
-      back = Date.now();
-    }, async () => undefined);
-    const { release, at } = await s.waitForPhase('shop', 'Failed', (st) => st.lastRollback?.trigger === 'Automatic' && st.currentRevision === 1, { timeoutMs: 180_000 });
+    await during(
+      killTemporal,
+      async () => {
+        await restartTemporal();
+        back = Date.now();
+      },
+      async () => undefined,
+    );
+    const { release, at } = await s.waitForPhase(
+      'shop',
+      'Failed',
+      (st) => st.lastRollback?.trigger === 'Automatic' && st.currentRevision === 1,
+      { timeoutMs: 180_000 },
+    );
 
     expect(release.status?.lastRollback).toMatchObject({ id, fromRevision: 2, toRevision: 1 });
     const evidence = await gatherEvidence(s, release);
@@ -83,14 +108,18 @@ describe('the servers rollguard depends on fail mid-rollout', () => {
     expect(rollback.automatic.every((note) => note.includes(`rollback ${id}`))).toBe(true);
     await s.record({
       fault: 'Temporal server SIGKILLed during RollingBack (revision 2 broken, back to 1), started again',
-      expected: 'Failed, rolled back to revision 1 under one rollback id; generation 3; AutomaticRollback Events: 1 started, 1 finished',
+      expected:
+        'Failed, rolled back to revision 1 under one rollback id; generation 3; AutomaticRollback Events: 1 started, 1 finished',
       observed: `Failed at revision ${release.status?.currentRevision}, rollback ${release.status?.lastRollback?.id} (id at the kill: ${id}); AutomaticRollback Events: ${rollback.started} started, ${rollback.finished} finished; ${describeEvidence(evidence)}`,
       recoveryMs: at - back,
       test: 'Temporal killed while a broken revision is rolled back',
     });
   });
 
-  it('the kube-apiserver stopped for 30 s while the pods of a new revision come up: the rollout finishes once it is back', async ({ expect, onTestFinished }) => {
+  it('the kube-apiserver stopped for 30 s while the pods of a new revision come up: the rollout finishes once it is back', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const s = await new FaultScenario().start('apiserver-outage');
     onTestFinished(() => s.cleanup());
     await s.rollguard();
@@ -101,21 +130,32 @@ describe('the servers rollguard depends on fail mid-rollout', () => {
     await s.create(faultRelease('web', 'example/web:v1', { deadline }));
     await s.waitForPhase('web', 'Ready', (st) => st.currentRevision === 1);
     await s.update(faultRelease('web', 'example/web:v2', { deadline }));
-    await s.waitFor('web', 'revision 2 applied, its pods coming up', (st) => st.phase === 'Progressing' && st.currentRevision === 2);
+    await s.waitFor(
+      'web',
+      'revision 2 applied, its pods coming up',
+      (st) => st.phase === 'Progressing' && st.currentRevision === 2,
+    );
 
     const stopping = Date.now();
     let back = 0;
-    await during(stopApiserver, async () => {
-      await startApiserver();
-      back = Date.now();
-    }, () => outage(30_000));
-    const { release, at } = await s.waitForPhase('web', 'Ready', (st) => st.stableRevision === 2, { timeoutMs: 200_000 });
+    await during(
+      stopApiserver,
+      async () => {
+        await startApiserver();
+        back = Date.now();
+      },
+      () => outage(30_000),
+    );
+    const { release, at } = await s.waitForPhase('web', 'Ready', (st) => st.stableRevision === 2, {
+      timeoutMs: 200_000,
+    });
 
     const evidence = await gatherEvidence(s, release);
     expect(evidence).toMatchObject({ revisions: [1, 2], generation: 2, duplicateEvents: [] });
     expect(evidence.scheduled).toMatchObject({ snapshotRevision: 2, applyRevision: 2 });
     await s.record({
-      fault: 'kube-apiserver stopped (SIGTERM) for 30 s during Progressing (waiting for the pods of revision 2), started again',
+      fault:
+        'kube-apiserver stopped (SIGTERM) for 30 s during Progressing (waiting for the pods of revision 2), started again',
       expected: 'Ready at revision 2; revisions 1,2; generation 2; each Event once',
       observed: `not answering for ${seconds(back - stopping)}; Ready at revision ${release.status?.currentRevision}; ${describeEvidence(evidence)}`,
       recoveryMs: at - back,

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 /** A benchmark as `npm run bench -- NAME ARGS` runs it, at smoke size: it must finish and report its table. */
 function runBench(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -20,7 +22,8 @@ describe('the benchmarks at smoke size', () => {
     const { code, stdout, stderr } = await runBench('overhead.ts', ['--releases', '3', '--deadline', '3m']);
     expect(code, stderr).toBe(0);
     for (const side of ['plain Deployments', 'rollguard Releases']) {
-      for (const phase of ['create', 'update']) expect(stdout).toMatch(new RegExp(`\\| ${side} \\| ${phase} \\| \\d+\\.\\d \\|`));
+      for (const phase of ['create', 'update'])
+        expect(stdout).toMatch(new RegExp(`\\| ${side} \\| ${phase} \\| \\d+\\.\\d \\|`));
     }
     expect(stdout).toMatch(/ratio rollguard \/ plain: create \d+\.\d\d, bulk update \d+\.\d\d/);
     expect(stderr).toMatch(/rollguard run: RSS \d+ MiB before any Release, \d+ MiB at its peak/);

@@ -62,9 +62,18 @@ afterAll(async () => {
   await Promise.all([forbidden.stop(), allowed.stop(), rebound.stop()]);
 });
 
-const settings = (): EgressConfig => ({ allow: `127.0.0.1:${allowed.port}`, controlPlane: [stackEnv.TEMPORAL_ADDRESS, 'https://127.0.0.1:6443'] });
+const settings = (): EgressConfig => ({
+  allow: `127.0.0.1:${allowed.port}`,
+  controlPlane: [stackEnv.TEMPORAL_ADDRESS, 'https://127.0.0.1:6443'],
+});
 const probe = (urls: string[], overrides: Partial<HttpProbe> = {}): HttpProbe => ({
-  name: 'healthz', urls, weight: 5, timeoutMs: 1_000, retries: 1, expectedStatus: { min: 200, max: 299 }, ...overrides,
+  name: 'healthz',
+  urls,
+  weight: 5,
+  timeoutMs: 1_000,
+  retries: 1,
+  expectedStatus: { min: 200, max: 299 },
+  ...overrides,
 });
 
 describe('HTTP checks under the egress policy', () => {
@@ -89,7 +98,11 @@ describe('HTTP checks under the egress policy', () => {
 
   it('send nothing to the cloud metadata address', async () => {
     const result = await gate.measure(probe(['http://169.254.169.254/latest/meta-data/iam/security-credentials/']), {});
-    expect(result).toMatchObject({ outcome: 'Fail', permanent: true, reason: expect.stringContaining('169.254.169.254 is link-local') });
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      permanent: true,
+      reason: expect.stringContaining('169.254.169.254 is link-local'),
+    });
   });
 
   it('do not follow a redirect to an address the policy refuses', async () => {
@@ -115,7 +128,10 @@ describe('HTTP checks under the egress policy', () => {
   });
 
   it('never send credentials written in a URL', async () => {
-    const result = await gate.measure(probe([allowed.url('/healthz?case=credentials').replace('//', '//admin:hunter2@')]), {});
+    const result = await gate.measure(
+      probe([allowed.url('/healthz?case=credentials').replace('//', '//admin:hunter2@')]),
+      {},
+    );
     expect(result.outcome).toBe('Pass');
     expect(result.reason).not.toContain('hunter2');
     expect(allowed.requests.some((r) => r.url === '/healthz?case=credentials')).toBe(true);
@@ -132,18 +148,31 @@ describe('Prometheus addresses under the egress policy', () => {
   });
 
   it('query the operator’s own Prometheus, which is trusted', async () => {
-    const result = await gate.measure({ name: 'up', address: stackEnv.PROMETHEUS_URL, query: 'vector(1)', max: 2, weight: 4 }, {});
+    const result = await gate.measure(
+      { name: 'up', address: stackEnv.PROMETHEUS_URL, query: 'vector(1)', max: 2, weight: 4 },
+      {},
+    );
     expect(result).toMatchObject({ outcome: 'Pass', value: 1 });
   });
 
   it('send nothing to an address a Release names that the policy refuses', async () => {
-    const result = await gate.measure({ name: 'up', address: forbidden.url('/prometheus'), query: 'up', max: 1, weight: 4 }, {});
-    expect(result).toMatchObject({ outcome: 'Fail', permanent: true, reason: expect.stringContaining('was not queried: refused by rollguard') });
+    const result = await gate.measure(
+      { name: 'up', address: forbidden.url('/prometheus'), query: 'up', max: 1, weight: 4 },
+      {},
+    );
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      permanent: true,
+      reason: expect.stringContaining('was not queried: refused by rollguard'),
+    });
     expect(forbidden.requests).toEqual([]);
   });
 
   it('are checked for reachability under their path prefix, and only where allowed', async () => {
-    const { unreachablePrometheus } = createDependencyActivities({ egress, defaultPrometheus: stackEnv.PROMETHEUS_URL });
+    const { unreachablePrometheus } = createDependencyActivities({
+      egress,
+      defaultPrometheus: stackEnv.PROMETHEUS_URL,
+    });
     const problems = await unreachablePrometheus({
       addresses: [
         { field: 'spec.healthChecks.prometheus[0].address', address: allowed.url('/prometheus') },
@@ -151,7 +180,11 @@ describe('Prometheus addresses under the egress policy', () => {
       ],
     });
     expect(allowed.requests.some((r) => r.url === '/prometheus/api/v1/status/buildinfo')).toBe(true);
-    expect(problems).toEqual([expect.stringMatching(/^spec\.healthChecks\.prometheus\[1\]\.address: Prometheus at .* is not queried: refused by rollguard's check egress policy/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^spec\.healthChecks\.prometheus\[1\]\.address: Prometheus at .* is not queried: refused by rollguard's check egress policy/,
+      ),
+    ]);
     expect(forbidden.requests).toEqual([]);
   });
 });
@@ -162,7 +195,15 @@ describe('a Release whose check points at the cloud metadata address', () => {
   afterAll(() => h.stop());
 
   it('fails its check without a request, and the status says which policy refused it and how to allow it', async () => {
-    const http = [{ name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/', interval: '1s', timeout: '500ms', failureThreshold: 2 }];
+    const http = [
+      {
+        name: 'metadata',
+        url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+        interval: '1s',
+        timeout: '500ms',
+        failureThreshold: 2,
+      },
+    ];
     await h.apply(appRelease('nosy', { image: 'example/nosy:v1', window: '3s', http }));
     const failed = await h.waitForStatus('nosy', 'Failed', (r) => r.status?.lastVerdict !== undefined);
     const check = failed.status?.lastVerdict?.checks.find((c) => c.name === 'metadata');

@@ -24,7 +24,10 @@ export interface CliResult {
 }
 
 /** Runs `rollguard ARGS...` to its end. */
-export function rollguard(args: string[], { env = stackShell(), input }: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function rollguard(
+  args: string[],
+  { env = stackShell(), input }: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -45,20 +48,43 @@ export class RollguardProcess {
   metricsUrl = '';
 
   /** `ownTaskQueue: false` leaves the task queue to rollguard (the cluster's, or ROLLGUARD_TASK_QUEUE in `env`). */
-  async start(namespace: string, extra: string[] = [], { ownTaskQueue = true, env = stackShell() }: { ownTaskQueue?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<void> {
+  async start(
+    namespace: string,
+    extra: string[] = [],
+    { ownTaskQueue = true, env = stackShell() }: { ownTaskQueue?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<void> {
     // A task queue of its own too: another test's workflows must not run on this worker.
     const taskQueue = ownTaskQueue ? ['--task-queue', `cli-${namespace}`] : [];
-    const args = ['run', '--watch-namespace', namespace, '--lease-namespace', namespace, ...taskQueue, '--metrics-address', '127.0.0.1', '--metrics-port', '0', '--prometheus-url', stackEnv.PROMETHEUS_URL, ...extra];
+    const args = [
+      'run',
+      '--watch-namespace',
+      namespace,
+      '--lease-namespace',
+      namespace,
+      ...taskQueue,
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      '0',
+      '--prometheus-url',
+      stackEnv.PROMETHEUS_URL,
+      ...extra,
+    ];
     const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    await waitFor('rollguard run to serve /healthz', async () => {
-      if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${this.output.slice(-2000)}`);
-      this.metricsUrl ||= /"url":"(http:[^"]+)"/.exec(this.output)?.[1] ?? '';
-      return this.metricsUrl !== '' && (await fetch(`${this.metricsUrl}/healthz`)).ok;
-    }, { timeoutMs: 120_000, intervalMs: 500, hint: () => this.output.slice(-2000) });
+    await waitFor(
+      'rollguard run to serve /healthz',
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`rollguard run exited with ${child.exitCode}: ${this.output.slice(-2000)}`);
+        this.metricsUrl ||= /"url":"(http:[^"]+)"/.exec(this.output)?.[1] ?? '';
+        return this.metricsUrl !== '' && (await fetch(`${this.metricsUrl}/healthz`)).ok;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, hint: () => this.output.slice(-2000) },
+    );
   }
 
   /** SIGKILL: a crash, or a node lost under the process; nothing is drained. */

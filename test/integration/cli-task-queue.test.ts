@@ -32,26 +32,39 @@ afterAll(async () => {
   };
   for (const r of list.items) {
     await clients.releases.patch(target(r.metadata.name), 'merge', { metadata: { finalizers: null } });
-    await terminateQuietly(temporal.client, releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid }));
+    await terminateQuietly(
+      temporal.client,
+      releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid }),
+    );
   }
   await temporal.connection.close();
   await deleteNamespace(clients, ns);
-  expect(codes.every((code) => code === 0), processes.map((p) => p.output.slice(-1000)).join('\n')).toBe(true);
+  expect(
+    codes.every((code) => code === 0),
+    processes.map((p) => p.output.slice(-1000)).join('\n'),
+  ).toBe(true);
 });
 
 describe("rollguard run's task queue", () => {
-  it("is named after the cluster by default: the log says which, the controller starts workflows on it, and the worker runs them", async () => {
+  it('is named after the cluster by default: the log says which, the controller starts workflows on it, and the worker runs them', async () => {
     const uid = (await clients.core.readNamespace({ name: 'kube-system' })).metadata?.uid ?? '';
     const cluster = `rollguard-${uid.replaceAll('-', '').slice(0, 8)}`;
     const run = await startRun([]);
-    expect(run.output).toMatch(new RegExp(`"msg":"release workflows use task queue".*"taskQueue":"${cluster}","from":"cluster"`));
+    expect(run.output).toMatch(
+      new RegExp(`"msg":"release workflows use task queue".*"taskQueue":"${cluster}","from":"cluster"`),
+    );
 
     const deployed = await rollguard(['deploy', '-f', exampleRelease, '--wait', '-n', ns]);
     expect(deployed.code, deployed.stderr).toBe(0);
     const release = (await clients.releases.get(target('web'))) as { metadata: { uid: string } };
     const temporal = await temporalOfStack();
     try {
-      expect(await workflowStatus(temporal.client, releaseWorkflowId({ namespace: ns, name: 'web', uid: release.metadata.uid }))).toMatchObject({ taskQueue: cluster });
+      expect(
+        await workflowStatus(
+          temporal.client,
+          releaseWorkflowId({ namespace: ns, name: 'web', uid: release.metadata.uid }),
+        ),
+      ).toMatchObject({ taskQueue: cluster });
     } finally {
       await temporal.connection.close();
     }
@@ -60,7 +73,10 @@ describe("rollguard run's task queue", () => {
   it('ROLLGUARD_TASK_QUEUE names another, and --task-queue wins over it', async () => {
     const byEnv = await startRun(['--worker-only'], { ...stackShell(), ROLLGUARD_TASK_QUEUE: `env-${ns}` });
     expect(byEnv.output).toMatch(new RegExp(`"taskQueue":"env-${ns}","from":"ROLLGUARD_TASK_QUEUE"`));
-    const byFlag = await startRun(['--worker-only', '--task-queue', `flag-${ns}`], { ...stackShell(), ROLLGUARD_TASK_QUEUE: `env-${ns}` });
+    const byFlag = await startRun(['--worker-only', '--task-queue', `flag-${ns}`], {
+      ...stackShell(),
+      ROLLGUARD_TASK_QUEUE: `env-${ns}`,
+    });
     expect(byFlag.output).toMatch(new RegExp(`"msg":"worker started".*"taskQueue":"flag-${ns}"`));
   });
 });

@@ -33,7 +33,10 @@ afterAll(async () => {
   const list = (await clients.releases.list(ns)) as { items: Release[] };
   for (const r of list.items) {
     await clients.releases.patch(target(r.metadata.name), 'merge', { metadata: { finalizers: null } });
-    await terminateQuietly(temporal.client, releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid ?? '' }));
+    await terminateQuietly(
+      temporal.client,
+      releaseWorkflowId({ namespace: ns, name: r.metadata.name, uid: r.metadata.uid ?? '' }),
+    );
   }
   await temporal.connection.close();
   await deleteNamespace(clients, ns);
@@ -56,14 +59,20 @@ describe('deploying with the CLI against `rollguard run`', () => {
     const result = await cli('set-image', 'web', 'app=example/web:v2', '--wait');
 
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`release ${ns}/web configured: generation 2, running revision 1 (app=example/web:v2)`);
+    expect(result.stdout).toContain(
+      `release ${ns}/web configured: generation 2, running revision 1 (app=example/web:v2)`,
+    );
     expect(result.stdout).toContain('is Ready at revision 2');
     expect(await deploymentImage('web')).toBe('example/web:v2');
   });
 
   it('status shows the phase, revisions, pods, each check, the conditions and the workflow in the Temporal UI', async () => {
     const web = await read('web');
-    const link = workflowUrl('default', releaseWorkflowId({ namespace: ns, name: 'web', uid: web.metadata.uid ?? '' }), { TEMPORAL_UI_URL: stackEnv.TEMPORAL_UI_URL });
+    const link = workflowUrl(
+      'default',
+      releaseWorkflowId({ namespace: ns, name: 'web', uid: web.metadata.uid ?? '' }),
+      { TEMPORAL_UI_URL: stackEnv.TEMPORAL_UI_URL },
+    );
 
     const text = await cli('status', 'web');
     expect(text.code, text.stderr).toBe(0);
@@ -75,7 +84,12 @@ describe('deploying with the CLI against `rollguard run`', () => {
     expect(text.stdout).toContain(link);
 
     const json = JSON.parse((await cli('status', 'web', '-o', 'json')).stdout);
-    expect(json).toMatchObject({ phase: 'Ready', currentRevision: 2, stableRevision: 2, workflow: { url: link, answered: true } });
+    expect(json).toMatchObject({
+      phase: 'Ready',
+      currentRevision: 2,
+      stableRevision: 2,
+      workflow: { url: link, answered: true },
+    });
 
     const table = await cli('status');
     expect(table.stdout).toMatch(/^NAME\s+PHASE\s+CURRENT\s+STABLE\s+AGE\s+IMAGES$/m);
@@ -87,8 +101,14 @@ describe('deploying with the CLI against `rollguard run`', () => {
 
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/RollingBack\s+rollback rb-\w+: revision 3 → 2 \(Automatic\)/);
-    expect(oneLineError(result)).toMatch(new RegExp(`^rollguard: release ${ns}/web was rolled back: rollback rb-\\w+ \\(Automatic\\)`));
-    expect((await read('web')).status).toMatchObject({ phase: 'Failed', currentRevision: 2, lastRollback: { fromRevision: 3, toRevision: 2, trigger: 'Automatic' } });
+    expect(oneLineError(result)).toMatch(
+      new RegExp(`^rollguard: release ${ns}/web was rolled back: rollback rb-\\w+ \\(Automatic\\)`),
+    );
+    expect((await read('web')).status).toMatchObject({
+      phase: 'Failed',
+      currentRevision: 2,
+      lastRollback: { fromRevision: 3, toRevision: 2, trigger: 'Automatic' },
+    });
     expect(await deploymentImage('web')).toBe('example/web:v2');
   });
 
@@ -102,15 +122,26 @@ describe('deploying with the CLI against `rollguard run`', () => {
     expect(text.stdout).toMatch(/^3\s+example\/web:v3-broken\s+.* ago\s+Failed\s*$/m);
     expect(text.stdout).toMatch(new RegExp(`${id}\\s+3 → 2\\s+Automatic`));
     const json = JSON.parse((await cli('history', 'web', '-o', 'json')).stdout);
-    expect(json.revisions.map((r: { revision: number; outcome: string }) => [r.revision, r.outcome])).toEqual([[1, 'Stable'], [2, 'Stable'], [3, 'Failed']]);
+    expect(json.revisions.map((r: { revision: number; outcome: string }) => [r.revision, r.outcome])).toEqual([
+      [1, 'Stable'],
+      [2, 'Stable'],
+      [3, 'Failed'],
+    ]);
   });
 
   it('rollback --to-revision 1 returns to v1 and prints the outcome', async () => {
     const result = await cli('rollback', 'web', '--to-revision', '1', '--reason', 'v2 slows checkout');
 
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^rolled back ${ns}/web: revision 2 → 1 \\(rollback rb-\\w+\\); phase Ready$`, 'm'));
-    expect((await read('web')).status?.lastRollback).toMatchObject({ fromRevision: 2, toRevision: 1, trigger: 'Update', reason: 'v2 slows checkout' });
+    expect(result.stdout).toMatch(
+      new RegExp(`^rolled back ${ns}/web: revision 2 → 1 \\(rollback rb-\\w+\\); phase Ready$`, 'm'),
+    );
+    expect((await read('web')).status?.lastRollback).toMatchObject({
+      fromRevision: 2,
+      toRevision: 1,
+      trigger: 'Update',
+      reason: 'v2 slows checkout',
+    });
     await waitFor('v1 to run again', async () => (await deploymentImage('web')) === 'example/web:v1');
   });
 
@@ -118,7 +149,9 @@ describe('deploying with the CLI against `rollguard run`', () => {
     const result = await cli('rollback', 'web', '--to-revision', '9');
 
     expect(result.code).toBe(1);
-    expect(oneLineError(result)).toBe(`rollguard: rollback of ${ns}/web refused: revision 9 does not exist; kept revisions: 1, 2, 3`);
+    expect(oneLineError(result)).toBe(
+      `rollguard: rollback of ${ns}/web refused: revision 9 does not exist; kept revisions: 1, 2, 3`,
+    );
     expect((await read('web')).status?.currentRevision).toBe(1);
   });
 
@@ -130,7 +163,11 @@ describe('deploying with the CLI against `rollguard run`', () => {
     expect(await deploymentImage('web')).toBe('example/web:v1');
 
     expect((await cli('resume', 'web')).code).toBe(0);
-    await waitFor('v4 to be rolled out', async () => (await read('web')).status?.phase === 'Ready' && (await deploymentImage('web')) === 'example/web:v4', { timeoutMs: 60_000 });
+    await waitFor(
+      'v4 to be rolled out',
+      async () => (await read('web')).status?.phase === 'Ready' && (await deploymentImage('web')) === 'example/web:v4',
+      { timeoutMs: 60_000 },
+    );
   });
 
   it('rollguard run serves /metrics with the transitions it made, and /healthz', async () => {
@@ -140,7 +177,14 @@ describe('deploying with the CLI against `rollguard run`', () => {
     const metrics = await (await fetch(`${rollguardRun.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^rollguard_\w*cpu_seconds_total \d/m); // process metrics, under rollguard's prefix
     // Its worker ran every activity of these rollouts (the task queue is its own), so it counted them.
-    expect(metrics).toMatch(new RegExp(`^rollguard_release_phase_transitions_total\\{namespace="${ns}",release="web",from="Progressing",to="Ready"\\} [1-9]`, 'm'));
-    expect(metrics).toMatch(new RegExp(`^rollguard_release_rollbacks_total\\{namespace="${ns}",release="web",trigger="Automatic"\\} 1$`, 'm'));
+    expect(metrics).toMatch(
+      new RegExp(
+        `^rollguard_release_phase_transitions_total\\{namespace="${ns}",release="web",from="Progressing",to="Ready"\\} [1-9]`,
+        'm',
+      ),
+    );
+    expect(metrics).toMatch(
+      new RegExp(`^rollguard_release_rollbacks_total\\{namespace="${ns}",release="web",trigger="Automatic"\\} 1$`, 'm'),
+    );
   });
 });

@@ -20,22 +20,29 @@ afterAll(() => h?.cleanup());
 async function adopted(name: string): Promise<{ release: StoredRelease; workflowId: string }> {
   const release = await h.create(name);
   const workflowId = h.workflowId(release);
-  await waitFor(`${name}'s workflow to get its spec`, async () => (await specGenerations(h.client, workflowId)).length > 0);
+  await waitFor(
+    `${name}'s workflow to get its spec`,
+    async () => (await specGenerations(h.client, workflowId)).length > 0,
+  );
   return { release, workflowId };
 }
 
-const gone = (name: string) => waitFor(`${name} to disappear`, async () => (await h.get(name)) === undefined, { timeoutMs: 30_000 });
+const gone = (name: string) =>
+  waitFor(`${name} to disappear`, async () => (await h.get(name)) === undefined, { timeoutMs: 30_000 });
 
 describe('deleting a Release', () => {
   it('tells its workflow, holds the Release until the workflow has closed, then lets it go', async () => {
     const { workflowId } = await adopted('doomed');
     await h.remove('doomed');
-    await waitFor('the delete signal', async () => (await signalsOf(h.client, workflowId)).some((s) => s.name === 'delete'));
+    await waitFor('the delete signal', async () =>
+      (await signalsOf(h.client, workflowId)).some((s) => s.name === 'delete'),
+    );
     // Until the workflow has closed, the finalizer holds the Release. No worker runs in this test, so
     // terminating stands in for the workflow finishing its cleanup (a worker of another test run that
     // polls the same task queue may have completed it already).
     const doomed = await h.get('doomed'); // read before the workflow's status: a workflow running now was running then
-    if ((await workflowStatus(h.client, workflowId))?.status === 'RUNNING') expect(doomed?.metadata.finalizers).toContain(cleanupFinalizer);
+    if ((await workflowStatus(h.client, workflowId))?.status === 'RUNNING')
+      expect(doomed?.metadata.finalizers).toContain(cleanupFinalizer);
     await terminateQuietly(h.client, workflowId);
     await gone('doomed');
     expect((await signalsOf(h.client, workflowId)).filter((s) => s.name === 'delete')).toHaveLength(1);
@@ -52,7 +59,10 @@ describe('deleting a Release', () => {
   it('is not held up when the workflow never existed', async () => {
     // Made while no controller runs, with the finalizer already on: a Release whose workflow is missing.
     await controller.stop();
-    const release = await h.create('never-started', (r) => (r.metadata = { ...r.metadata, finalizers: [cleanupFinalizer] }));
+    const release = await h.create(
+      'never-started',
+      (r) => (r.metadata = { ...r.metadata, finalizers: [cleanupFinalizer] }),
+    );
     await h.remove('never-started');
     controller = await h.startController();
     await gone('never-started');
@@ -76,12 +86,16 @@ describe('self-healing', () => {
     });
     const history = await h.client.workflow.getHandle(healed.workflowId).fetchHistory();
     const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    expect(defaultPayloadConverter.fromPayload(input ?? {})).toMatchObject({ recovered: { currentRevision: 3, stableRevision: 2 } });
+    expect(defaultPayloadConverter.fromPayload(input ?? {})).toMatchObject({
+      recovered: { currentRevision: 3, stableRevision: 2 },
+    });
     expect(await specGenerations(h.client, healed.workflowId)).toEqual([1]);
 
     // A rollback request marks the point by which the resync has handled `steady` too.
     await h.patch('steady', { metadata: { annotations: { [rollbackAnnotation]: 'previous' } } });
-    await waitFor('the rollback signal', async () => (await signalsOf(h.client, steady.workflowId)).some((s) => s.name === 'rollback'));
+    await waitFor('the rollback signal', async () =>
+      (await signalsOf(h.client, steady.workflowId)).some((s) => s.name === 'rollback'),
+    );
     expect((await signalsOf(h.client, steady.workflowId)).map((s) => s.name)).toEqual(['spec', 'rollback']);
   });
 });

@@ -34,7 +34,9 @@ describe('one active controller at a time', () => {
     await h.untilLeader(standby);
     expect((await lease()).spec).toMatchObject({ holderIdentity: standby.identity, leaseTransitions: 1 });
 
-    await h.patch('shared', { spec: { template: { template: { spec: { containers: [{ name: 'app', image: 'example/shared:v2' }] } } } } });
+    await h.patch('shared', {
+      spec: { template: { template: { spec: { containers: [{ name: 'app', image: 'example/shared:v2' }] } } } },
+    });
     await waitFor('generation 2', async () => (await specGenerations(h.client, workflowId)).includes(2));
     // The new leader sent only what was new: no second generation 1.
     expect(await specGenerations(h.client, workflowId)).toEqual([1, 2]);
@@ -48,7 +50,16 @@ describe('one active controller at a time', () => {
     await h.admin.coordination.replaceNamespacedLease({
       name: leaseName,
       namespace: h.namespace,
-      body: { ...current, spec: { ...current.spec, holderIdentity: 'crashed-controller', leaseDurationSeconds: 3, renewTime: now, acquireTime: now } },
+      body: {
+        ...current,
+        spec: {
+          ...current.spec,
+          holderIdentity: 'crashed-controller',
+          leaseDurationSeconds: 3,
+          renewTime: now,
+          acquireTime: now,
+        },
+      },
     });
     const started = Date.now();
     const survivor = await h.startController({ identity: 'controller-c' });

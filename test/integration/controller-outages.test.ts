@@ -18,7 +18,10 @@ async function relay(target: URL) {
     new Promise<void>((resolve, reject) => {
       server = createServer((inbound) => {
         const outbound = connect(Number(target.port), target.hostname);
-        for (const [a, b] of [[inbound, outbound], [outbound, inbound]] as const) {
+        for (const [a, b] of [
+          [inbound, outbound],
+          [outbound, inbound],
+        ] as const) {
           sockets.add(a);
           a.on('close', () => sockets.delete(a));
           a.on('error', () => b.destroy());
@@ -43,8 +46,14 @@ async function relay(target: URL) {
 }
 
 const failures = (h: ControllerHarness, release: string) =>
-  h.logs.filter((line) => line.msg === 'release work failed; it stays pending and is retried' && line.release === `${h.namespace}/${release}`).length;
-const newImage = (name: string) => ({ spec: { template: { template: { spec: { containers: [{ name: 'app', image: `example/${name}:v2` }] } } } } });
+  h.logs.filter(
+    (line) =>
+      line.msg === 'release work failed; it stays pending and is retried' &&
+      line.release === `${h.namespace}/${release}`,
+  ).length;
+const newImage = (name: string) => ({
+  spec: { template: { template: { spec: { containers: [{ name: 'app', image: `example/${name}:v2` }] } } } },
+});
 
 let h: ControllerHarness;
 let viaRelay: TemporalConnection | undefined;
@@ -59,7 +68,11 @@ afterAll(async () => {
 describe('outages delay messages and lose none', () => {
   it('a spec changed while Temporal is unreachable is delivered once Temporal is back', async () => {
     const temporal = await relay(new URL(`grpc://${stackEnv.TEMPORAL_ADDRESS}`));
-    viaRelay = await connectTemporal({ env: {}, address: `127.0.0.1:${temporal.port()}`, namespace: stackEnv.TEMPORAL_NAMESPACE });
+    viaRelay = await connectTemporal({
+      env: {},
+      address: `127.0.0.1:${temporal.port()}`,
+      namespace: stackEnv.TEMPORAL_NAMESPACE,
+    });
     const controller = await h.startController({ temporal: viaRelay.client });
     await h.untilLeader(controller);
     const release = await h.create('web');
@@ -67,10 +80,14 @@ describe('outages delay messages and lose none', () => {
 
     await temporal.cut();
     await h.patch('web', newImage('web'));
-    await waitFor('the controller to find Temporal unreachable', async () => failures(h, 'web') > 0, { timeoutMs: 60_000 });
+    await waitFor('the controller to find Temporal unreachable', async () => failures(h, 'web') > 0, {
+      timeoutMs: 60_000,
+    });
     await temporal.restore();
 
-    await waitFor('generation 2', async () => (await specGenerations(h.client, h.workflowId(release))).includes(2), { timeoutMs: 90_000 });
+    await waitFor('generation 2', async () => (await specGenerations(h.client, h.workflowId(release))).includes(2), {
+      timeoutMs: 90_000,
+    });
     expect(await specGenerations(h.client, h.workflowId(release))).toEqual([1, 2]);
     await controller.stop();
   });
@@ -94,10 +111,14 @@ describe('outages delay messages and lose none', () => {
 
     await kube.cut();
     await h.patch('api', newImage('api'));
-    await waitFor('the watch to stop', async () => h.logs.some((line) => line.msg === 'watch of releases stopped; restarting it'));
+    await waitFor('the watch to stop', async () =>
+      h.logs.some((line) => line.msg === 'watch of releases stopped; restarting it'),
+    );
     await kube.restore();
 
-    await waitFor('generation 2', async () => (await specGenerations(h.client, h.workflowId(release))).includes(2), { timeoutMs: 90_000 });
+    await waitFor('generation 2', async () => (await specGenerations(h.client, h.workflowId(release))).includes(2), {
+      timeoutMs: 90_000,
+    });
     expect(await specGenerations(h.client, h.workflowId(release))).toEqual([1, 2]);
     await controller.stop();
   });

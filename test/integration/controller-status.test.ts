@@ -11,20 +11,29 @@ beforeAll(() => h.start('status', { controller: true }), 120_000);
 afterAll(() => h.stop());
 
 describe('a status written by someone else', () => {
-  it('is overwritten with rollguard\'s at once, with a Warning Event naming the writer', async () => {
+  it("is overwritten with rollguard's at once, with a Warning Event naming the writer", async () => {
     await h.apply(appRelease('web', { image: 'example/web:v1' }));
     await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
 
     // What `kubectl patch release web --subresource=status --type=merge -p '{"status":{"currentRevision":42}}'` does.
     await h.clients.releases.patchStatus(
-      { namespace: h.namespace, name: 'web' }, 'merge', { status: { currentRevision: 42, phase: 'Failed' } }, { fieldManager: 'kubectl-patch' },
+      { namespace: h.namespace, name: 'web' },
+      'merge',
+      { status: { currentRevision: 42, phase: 'Failed' } },
+      { fieldManager: 'kubectl-patch' },
     );
     const restored = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1, 20_000);
     expect(restored.status?.stableRevision).toBe(1);
 
-    await waitFor('the StatusOverwritten Event', async () => {
-      const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-      return events.items.some((e) => e.reason === EventReason.StatusOverwritten && e.note?.includes('kubectl-patch'));
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      'the StatusOverwritten Event',
+      async () => {
+        const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
+        return events.items.some(
+          (e) => e.reason === EventReason.StatusOverwritten && e.note?.includes('kubectl-patch'),
+        );
+      },
+      { timeoutMs: 20_000 },
+    );
   });
 });

@@ -18,6 +18,8 @@ describe('connecting to Temporal', () => {
 
   it('says which address it could not reach', async () => {
     // Nothing listens on port 1: connecting fails once the connect timeout (10 s) has passed.
-    await expect(connectTemporal({ env: {}, address: '127.0.0.1:1' })).rejects.toThrow(/cannot connect to Temporal at 127\.0\.0\.1:1 \(without TLS, namespace "default"\)/);
+    await expect(connectTemporal({ env: {}, address: '127.0.0.1:1' })).rejects.toThrow(
+      /cannot connect to Temporal at 127\.0\.0\.1:1 \(without TLS, namespace "default"\)/,
+    );
   });
 });

@@ -1,7 +1,12 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../src/controller/index.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../src/domain/release/ref.ts';
+import {
+  cleanupFinalizer,
+  rollbackAnnotation,
+  rollbackReasonAnnotation,
+  rollbackRequestIdAnnotation,
+} from '../../src/domain/release/ref.ts';
 import { EventReason } from '../../src/domain/release/events.ts';
 import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
@@ -28,11 +33,17 @@ describe('the controller turns each change of a Release into a message to its wo
     await waitFor('the finalizer', async () => (await h.get('web'))?.metadata.finalizers?.includes(cleanupFinalizer));
     await waitFor('the spec signal', async () => (await specGenerations(h.client, workflowId)).length > 0);
 
-    expect(await workflowStatus(h.client, workflowId)).toMatchObject({ status: 'RUNNING', type: 'releaseWorkflow', taskQueue: h.taskQueue });
+    expect(await workflowStatus(h.client, workflowId)).toMatchObject({
+      status: 'RUNNING',
+      type: 'releaseWorkflow',
+      taskQueue: h.taskQueue,
+    });
     const [spec] = await signalsOf(h.client, workflowId);
     expect(spec).toMatchObject({ name: 'spec', args: [{ generation: 1 }] });
     // The parsed spec, with the defaults the user left out filled in.
-    expect(spec?.args[0]).toMatchObject({ spec: { analysis: { window: '5m', failureWeight: 3 }, rollback: { automatic: true } } });
+    expect(spec?.args[0]).toMatchObject({
+      spec: { analysis: { window: '5m', failureWeight: 3 }, rollback: { automatic: true } },
+    });
 
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -43,7 +54,9 @@ describe('the controller turns each change of a Release into a message to its wo
   });
 
   it('an edited spec is sent once, as generation 2', async () => {
-    await h.patch('web', { spec: { template: { template: { spec: { containers: [{ name: 'app', image: 'example/web:v2' }] } } } } });
+    await h.patch('web', {
+      spec: { template: { template: { spec: { containers: [{ name: 'app', image: 'example/web:v2' }] } } } },
+    });
     await waitFor('generation 2', async () => (await specGenerations(h.client, workflowId)).includes(2));
     expect(await specGenerations(h.client, workflowId)).toEqual([1, 2]);
   });
@@ -52,31 +65,46 @@ describe('the controller turns each change of a Release into a message to its wo
     await h.patchStatus('web', { phase: 'Ready', observedGeneration: 2, currentRevision: 2, stableRevision: 1 });
     await h.patch('web', { metadata: { labels: { team: 'shop' } } });
     // The annotation comes last: once its signal is in the history, the earlier changes were handled.
-    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: '1', [rollbackReasonAnnotation]: 'checkout errors' } } });
+    await h.patch('web', {
+      metadata: { annotations: { [rollbackAnnotation]: '1', [rollbackReasonAnnotation]: 'checkout errors' } },
+    });
 
     await waitFor('the rollback signal', async () => (await signalNames()).includes('rollback'));
     const signals = await signalsOf(h.client, workflowId);
     expect(signals.map((s) => s.name)).toEqual(['spec', 'spec', 'rollback']);
-    expect(signals[2]?.args[0]).toEqual({ toRevision: 1, reason: 'checkout errors', trigger: 'Annotation', requestId: 'annotation:1' });
+    expect(signals[2]?.args[0]).toEqual({
+      toRevision: 1,
+      reason: 'checkout errors',
+      trigger: 'Annotation',
+      requestId: 'annotation:1',
+    });
 
     // The workflow is rolling back, then records the request as handled: neither sends it again.
     await h.patchStatus('web', { phase: 'RollingBack' });
     await h.patchStatus('web', { phase: 'Ready', currentRevision: 1, observedRollbackRequest: 'annotation:1' });
     controller.resync();
     // (The next test's request marks the point by which these were handled: no second 'annotation:1'.)
-    expect((await h.get('web'))?.metadata.annotations).toMatchObject({ [rollbackAnnotation]: '1', [rollbackReasonAnnotation]: 'checkout errors' });
+    expect((await h.get('web'))?.metadata.annotations).toMatchObject({
+      [rollbackAnnotation]: '1',
+      [rollbackReasonAnnotation]: 'checkout errors',
+    });
   });
 
   it('a malformed rollback annotation is not sent: one Warning Event says why, however often the Release is seen', async () => {
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'yesterday' } } });
     const refusals = async () =>
-      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.filter((e) => e.reason === EventReason.InvalidRollbackRequest && e.regarding?.name === 'web');
+      (await h.admin.events.listNamespacedEvent({ namespace: h.namespace })).items.filter(
+        (e) => e.reason === EventReason.InvalidRollbackRequest && e.regarding?.name === 'web',
+      );
     await waitFor('the Warning Event', async () => (await refusals()).length > 0);
     controller.resync();
     await h.patch('web', { metadata: { labels: { team: 'web' } } });
     // A valid request after the resync marks the point by which both passes are done.
     await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: '2' } } });
-    await waitFor('the second rollback signal', async () => (await signalNames()).filter((n) => n === 'rollback').length === 2);
+    await waitFor(
+      'the second rollback signal',
+      async () => (await signalNames()).filter((n) => n === 'rollback').length === 2,
+    );
 
     const signals = await signalsOf(h.client, workflowId);
     expect(signals.map((s) => s.name)).toEqual(['spec', 'spec', 'rollback', 'rollback']);
@@ -94,8 +122,13 @@ describe('the controller turns each change of a Release into a message to its wo
     controller = await h.startController();
     await h.untilLeader(controller);
     // As above, a new rollback request marks the point by which the restart's first pass is done.
-    await h.patch('web', { metadata: { annotations: { [rollbackAnnotation]: 'previous', [rollbackRequestIdAnnotation]: 'incident-7' } } });
-    await waitFor('the third rollback signal', async () => (await signalNames()).filter((n) => n === 'rollback').length === 3);
+    await h.patch('web', {
+      metadata: { annotations: { [rollbackAnnotation]: 'previous', [rollbackRequestIdAnnotation]: 'incident-7' } },
+    });
+    await waitFor(
+      'the third rollback signal',
+      async () => (await signalNames()).filter((n) => n === 'rollback').length === 3,
+    );
 
     expect(await signalNames()).toEqual(['spec', 'spec', 'rollback', 'rollback', 'rollback']);
     const previous = (await signalsOf(h.client, workflowId)).at(-1);

@@ -18,7 +18,11 @@ beforeAll(async () => {
   const started = Date.now();
   exporter.values.set('app_errors_total{pod="rising"}', () => Math.floor(((Date.now() - started) / 1000) * 20));
   await exporter.start();
-  await waitFor('two scrapes of both counters', async () => (await promQuery(stackEnv.PROMETHEUS_URL, `count_over_time(${series('steady')}[1m])`) ?? 0) >= 2, { timeoutMs: 60_000 });
+  await waitFor(
+    'two scrapes of both counters',
+    async () => ((await promQuery(stackEnv.PROMETHEUS_URL, `count_over_time(${series('steady')}[1m])`)) ?? 0) >= 2,
+    { timeoutMs: 60_000 },
+  );
 });
 afterAll(async () => {
   await exporter.stop();
@@ -37,7 +41,11 @@ const check = (overrides: Partial<PrometheusQuery>): PrometheusQuery => ({
 /** Measures until the outcome is the expected one (new samples arrive every second) or times out. */
 async function measureUntil(spec: PrometheusQuery, outcome: CheckResult['outcome']): Promise<CheckResult> {
   let last: CheckResult | undefined;
-  await waitFor(`the ${spec.name} check to be ${outcome}`, async () => (last = await gate.measure(spec, {})).outcome === outcome, { timeoutMs: 30_000, intervalMs: 500 });
+  await waitFor(
+    `the ${spec.name} check to be ${outcome}`,
+    async () => (last = await gate.measure(spec, {})).outcome === outcome,
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   return last as CheckResult;
 }
 
@@ -56,13 +64,19 @@ describe('the Prometheus health gate against the local Prometheus', () => {
   it('maps no data to the configured noData outcome', async () => {
     const absent = errorRate('never-deployed');
     expect((await gate.measure(check({ query: absent }), {})).outcome).toBe('Inconclusive');
-    expect(await gate.measure(check({ query: absent, noData: 'Fail' }), {})).toMatchObject({ outcome: 'Fail', reason: 'the query returned no data (noData: Fail)' });
+    expect(await gate.measure(check({ query: absent, noData: 'Fail' }), {})).toMatchObject({
+      outcome: 'Fail',
+      reason: 'the query returned no data (noData: Fail)',
+    });
     expect((await gate.measure(check({ query: absent, noData: 'Pass' }), {})).outcome).toBe('Pass');
   });
 
   it('fails a query Prometheus rejects, saying so', async () => {
     const result = await gate.measure(check({ query: 'rate(app_errors_total[5s' }), {});
-    expect(result).toMatchObject({ outcome: 'Fail', reason: expect.stringMatching(/^Prometheus rejected the query \(bad_data\): .*fix the check's query$/) });
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      reason: expect.stringMatching(/^Prometheus rejected the query \(bad_data\): .*fix the check's query$/),
+    });
   });
 
   it('fails a range-vector query, which cannot be compared with a bound', async () => {
@@ -71,16 +85,31 @@ describe('the Prometheus health gate against the local Prometheus', () => {
   });
 
   it('compares a scalar result with min and max', async () => {
-    expect(await gate.measure(check({ query: 'scalar(vector(3))', min: 2, max: 4 }), {})).toMatchObject({ outcome: 'Pass', value: 3 });
-    expect(await gate.measure(check({ query: 'scalar(vector(3))', min: 5 }), {})).toMatchObject({ outcome: 'Fail', reason: 'value 3 is below the minimum 5' });
+    expect(await gate.measure(check({ query: 'scalar(vector(3))', min: 2, max: 4 }), {})).toMatchObject({
+      outcome: 'Pass',
+      value: 3,
+    });
+    expect(await gate.measure(check({ query: 'scalar(vector(3))', min: 5 }), {})).toMatchObject({
+      outcome: 'Fail',
+      reason: 'value 3 is below the minimum 5',
+    });
   });
 
   it('fails a query with a syntax error at once, whatever its failure threshold, so the verdict is unhealthy', async () => {
     const { runAnalysis } = createHealthActivities();
     const broken = check({ name: 'broken-query', query: 'sum(', failureThreshold: 4, intervalMs: 1_000 });
-    const result = await runAnalysis({ windowMs: 10_000, intervalMs: 1_000, stopAtFailingWeight: 3, prometheus: [broken] });
+    const result = await runAnalysis({
+      windowMs: 10_000,
+      intervalMs: 1_000,
+      stopAtFailingWeight: 3,
+      prometheus: [broken],
+    });
     expect(result.checks).toEqual([
-      expect.objectContaining({ name: 'broken-query', outcome: 'Fail', reason: expect.stringMatching(/^Prometheus rejected the query \(bad_data\): .*fix the check's query$/) }),
+      expect.objectContaining({
+        name: 'broken-query',
+        outcome: 'Fail',
+        reason: expect.stringMatching(/^Prometheus rejected the query \(bad_data\): .*fix the check's query$/),
+      }),
     ]);
     expect(result).toMatchObject({ rounds: 1, stoppedEarly: true });
     expect(decideVerdict(result.checks, 3)).toMatchObject({ status: 'Unhealthy', healthy: false });
@@ -96,7 +125,10 @@ describe('the Prometheus health gate against the local Prometheus', () => {
         check({ name: 'rising-errors', query: errorRate('rising'), weight: 4, failureThreshold: 2 }),
       ],
     });
-    expect(result.checks.map((c) => [c.name, c.outcome])).toEqual([['steady-errors', 'Pass'], ['rising-errors', 'Fail']]);
+    expect(result.checks.map((c) => [c.name, c.outcome])).toEqual([
+      ['steady-errors', 'Pass'],
+      ['rising-errors', 'Fail'],
+    ]);
     const verdict = decideVerdict(result.checks, 4);
     expect(verdict).toMatchObject({ status: 'Unhealthy', failingWeight: 4, healthy: false });
   });

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { boundaryCases, generatedCases, handCases, type HostileCase, validRelease } from '../support/hostile-cases.ts';
-import { decoderRefusal, describeOutcome, leafOf, namesField, type Outcome, runCase } from '../support/hostile-outcome.ts';
+import {
+  decoderRefusal,
+  describeOutcome,
+  leafOf,
+  namesField,
+  type Outcome,
+  runCase,
+} from '../support/hostile-outcome.ts';
 import type { StoredRelease } from '../support/controller.ts';
 import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
@@ -47,14 +54,19 @@ async function pidOf(marker: string): Promise<number> {
 }
 
 const processStartTime = async (): Promise<string> =>
-  /^rollguard_process_start_time_seconds (\S+)$/m.exec(await (await fetch(`${rollguardRun.metricsUrl}/metrics`)).text())?.[1] ?? '';
+  /^rollguard_process_start_time_seconds (\S+)$/m.exec(
+    await (await fetch(`${rollguardRun.metricsUrl}/metrics`)).text(),
+  )?.[1] ?? '';
 
 beforeAll(async () => {
   // What the HTTP checks probe: a healthy endpoint, so the valid Releases pass their checks.
   checkServer = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => checkServer.listen(0, '127.0.0.1', resolve));
   checkUrl = `http://127.0.0.1:${(checkServer.address() as AddressInfo).port}/healthz`;
-  cases = { hand: handCases(checkUrl), generated: [...boundaryCases(checkUrl), ...generatedCases(checkUrl, { seed, count: generatedCount })] };
+  cases = {
+    hand: handCases(checkUrl),
+    generated: [...boundaryCases(checkUrl), ...generatedCases(checkUrl, { seed, count: generatedCount })],
+  };
 
   await installCrd(clients.config);
   namespace = await createNamespace(clients, 'hostile');
@@ -69,8 +81,13 @@ afterAll(async () => {
   const temporal = await temporalOfStack();
   const list = (await clients.releases.list(namespace)) as { items: StoredRelease[] };
   for (const r of list.items) {
-    await clients.releases.patch({ namespace, name: r.metadata.name }, 'merge', { metadata: { finalizers: null } }).catch(() => undefined);
-    await terminateQuietly(temporal.client, releaseWorkflowId({ namespace, name: r.metadata.name, uid: r.metadata.uid ?? '' }));
+    await clients.releases
+      .patch({ namespace, name: r.metadata.name }, 'merge', { metadata: { finalizers: null } })
+      .catch(() => undefined);
+    await terminateQuietly(
+      temporal.client,
+      releaseWorkflowId({ namespace, name: r.metadata.name, uid: r.metadata.uid ?? '' }),
+    );
   }
   await temporal.connection.close();
   await deleteNamespace(clients, namespace);
@@ -81,17 +98,35 @@ afterAll(async () => {
 async function rollOutSteady(version: number): Promise<void> {
   const image = `example/steady:v${version}`;
   if (version === 1) {
-    await clients.releases.create(namespace, validRelease('steady', 'steady', checkUrl, image), { fieldValidation: 'Strict' });
+    await clients.releases.create(namespace, validRelease('steady', 'steady', checkUrl, image), {
+      fieldValidation: 'Strict',
+    });
   } else {
-    const body = { spec: { template: { template: { spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: 8080 }] }] } } } } };
+    const body = {
+      spec: {
+        template: {
+          template: { spec: { containers: [{ name: 'app', image, ports: [{ name: 'http', containerPort: 8080 }] }] } },
+        },
+      },
+    };
     await clients.releases.patch({ namespace, name: 'steady' }, 'merge', body);
   }
   let last: StoredRelease;
-  await waitFor(`steady to be Ready at v${version}`, async () => {
-    last = await clients.releases.get({ namespace, name: 'steady' });
-    const deployment = await clients.apps.readNamespacedDeployment({ name: 'steady', namespace }).catch(() => undefined);
-    return last.status?.phase === 'Ready' && last.status?.stableRevision === version && deployment?.spec?.template.spec?.containers[0]?.image === image;
-  }, { timeoutMs: 240_000, intervalMs: 1000, hint: () => JSON.stringify(last?.status ?? {}) });
+  await waitFor(
+    `steady to be Ready at v${version}`,
+    async () => {
+      last = await clients.releases.get({ namespace, name: 'steady' });
+      const deployment = await clients.apps
+        .readNamespacedDeployment({ name: 'steady', namespace })
+        .catch(() => undefined);
+      return (
+        last.status?.phase === 'Ready' &&
+        last.status?.stableRevision === version &&
+        deployment?.spec?.template.spec?.containers[0]?.image === image
+      );
+    },
+    { timeoutMs: 240_000, intervalMs: 1000, hint: () => JSON.stringify(last?.status ?? {}) },
+  );
 }
 
 const byClass = (list: HostileCase[]): Record<string, number> => {
@@ -112,11 +147,13 @@ function problemWith(c: HostileCase, outcome: Outcome | undefined): string | und
     case 'stuck':
       return `no condition within ${caseDeadlineMs / 1000}s`;
     case 'refused':
-      if (!namesField(outcome.message, c.field) && !decoderRefusal(outcome)) return `the refusal does not name ${c.field}`;
+      if (!namesField(outcome.message, c.field) && !decoderRefusal(outcome))
+        return `the refusal does not name ${c.field}`;
       break;
     case 'invalid':
       if (outcome.sideEffects.length > 0) return `rollguard refused it but left ${outcome.sideEffects.join(', ')}`;
-      if (!c.says && !outcome.message.includes(leafOf(c.field))) return `the condition does not name ${leafOf(c.field)}`;
+      if (!c.says && !outcome.message.includes(leafOf(c.field)))
+        return `the condition does not name ${leafOf(c.field)}`;
       break;
     case 'failed':
       if (!outcome.reason || !outcome.message) return 'Failed without a reason';
@@ -132,16 +169,32 @@ describe('a hostile corpus of Releases against the API server and `rollguard run
     const env = { clients, namespace };
     const limit = pLimit(concurrency);
     let done = 0;
-    const corpus = Promise.all(all.map((c) => limit(async () => {
-      outcomes.set(c, await runCase(env, c, { deadlineMs: caseDeadlineMs }).catch((err: Error) => ({ class: 'stuck' as const, status: `the test could not follow it: ${err.message}` })));
-      done++;
-    })));
+    const corpus = Promise.all(
+      all.map((c) =>
+        limit(async () => {
+          outcomes.set(
+            c,
+            await runCase(env, c, { deadlineMs: caseDeadlineMs }).catch((err: Error) => ({
+              class: 'stuck' as const,
+              status: `the test could not follow it: ${err.message}`,
+            })),
+          );
+          done++;
+        }),
+      ),
+    );
     // The healthy Release's updates are spread over the corpus run, not all at its start.
     const steady = (async () => {
       await rollOutSteady(1);
-      await waitFor('a third of the corpus', async () => done >= all.length / 3, { timeoutMs: 600_000, intervalMs: 1000 });
+      await waitFor('a third of the corpus', async () => done >= all.length / 3, {
+        timeoutMs: 600_000,
+        intervalMs: 1000,
+      });
       await rollOutSteady(2);
-      await waitFor('two thirds of the corpus', async () => done >= (2 * all.length) / 3, { timeoutMs: 600_000, intervalMs: 1000 });
+      await waitFor('two thirds of the corpus', async () => done >= (2 * all.length) / 3, {
+        timeoutMs: 600_000,
+        intervalMs: 1000,
+      });
       await rollOutSteady(3);
     })();
     await Promise.all([corpus, steady]);
@@ -160,11 +213,13 @@ describe('a hostile corpus of Releases against the API server and `rollguard run
   });
 
   it('every generated Release is refused naming its field, conditioned without side effects, or Ready', () => {
-    const problems = cases.generated.filter((c) => !only || only.test(c.name)).flatMap((c) => {
-      const outcome = outcomes.get(c);
-      const problem = problemWith(c, outcome);
-      return problem ? [`${problem}: ${outcome ? describeOutcome(c, outcome) : c.name}`] : [];
-    });
+    const problems = cases.generated
+      .filter((c) => !only || only.test(c.name))
+      .flatMap((c) => {
+        const outcome = outcomes.get(c);
+        const problem = problemWith(c, outcome);
+        return problem ? [`${problem}: ${outcome ? describeOutcome(c, outcome) : c.name}`] : [];
+      });
     expect(problems, `seed ${seed} (HOSTILE_SEED=${seed} reproduces it):\n${problems.join('\n')}`).toEqual([]);
   });
 

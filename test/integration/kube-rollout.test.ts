@@ -44,7 +44,9 @@ async function rolledOut(name: string, image: string): Promise<boolean> {
   const s = d.status ?? {};
   return (
     (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
-    s.updatedReplicas === 3 && s.availableReplicas === 3 && s.replicas === 3 &&
+    s.updatedReplicas === 3 &&
+    s.availableReplicas === 3 &&
+    s.replicas === 3 &&
     condition(d, 'Available')?.status === 'True' &&
     (await readyPods(name)).every((p) => p.ready && p.image === image)
   );
@@ -60,7 +62,9 @@ const setImage = (name: string, image: string) =>
 describe('the local Kubernetes cluster', () => {
   it('has at least 3 Ready fake nodes', async () => {
     const nodes = await clients.core.listNode();
-    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = nodes.items.filter((n) =>
+      n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
     expect(ready.length).toBeGreaterThanOrEqual(3);
   });
 

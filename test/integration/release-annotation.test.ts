@@ -23,10 +23,22 @@ describe('a rollback requested by annotation', () => {
 
     // The manifest as committed to Git, with the rollback request in it.
     const manifest = appRelease('web', { image: 'example/web:v2' });
-    manifest.metadata = { ...manifest.metadata, annotations: { [rollbackAnnotation]: 'previous', [rollbackReasonAnnotation]: 'errors in checkout' } };
+    manifest.metadata = {
+      ...manifest.metadata,
+      annotations: { [rollbackAnnotation]: 'previous', [rollbackReasonAnnotation]: 'errors in checkout' },
+    };
     await h.apply(manifest);
-    const back = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1 && r.status.observedRollbackRequest === 'annotation:previous');
-    expect(back.status?.lastRollback).toMatchObject({ fromRevision: 2, toRevision: 1, trigger: 'Annotation', reason: 'errors in checkout' });
+    const back = await h.waitForStatus(
+      'web',
+      'Ready',
+      (r) => r.status?.currentRevision === 1 && r.status.observedRollbackRequest === 'annotation:previous',
+    );
+    expect(back.status?.lastRollback).toMatchObject({
+      fromRevision: 2,
+      toRevision: 1,
+      trigger: 'Annotation',
+      reason: 'errors in checkout',
+    });
     expect(back.metadata.annotations).toMatchObject({ [rollbackAnnotation]: 'previous' });
     expect(await h.readyImages('web')).toEqual(Array(3).fill('example/web:v1'));
     const rollbackId = back.status?.lastRollback?.id;
@@ -38,10 +50,16 @@ describe('a rollback requested by annotation', () => {
     await h.restartController();
     // A malformed request marks the point by which the controller has seen all of the above.
     await h.annotate('web', { [rollbackAnnotation]: 'soon' });
-    await expect.poll(() => refusals('web'), { timeout: 30_000 }).toContainEqual(expect.stringContaining('"soon" is not a revision'));
+    await expect
+      .poll(() => refusals('web'), { timeout: 30_000 })
+      .toContainEqual(expect.stringContaining('"soon" is not a revision'));
 
     const after = await h.read('web');
-    expect(after.status).toMatchObject({ phase: 'Ready', currentRevision: 1, observedRollbackRequest: 'annotation:previous' });
+    expect(after.status).toMatchObject({
+      phase: 'Ready',
+      currentRevision: 1,
+      observedRollbackRequest: 'annotation:previous',
+    });
     expect(after.status?.lastRollback?.id).toBe(rollbackId);
     const rollbacks = (await h.snapshot('web')).history.filter((t) => t.to === 'RollingBack');
     expect(rollbacks).toHaveLength(1);
@@ -51,7 +69,11 @@ describe('a rollback requested by annotation', () => {
 
     // A new target is a new request, carried out once too.
     await h.annotate('web', { [rollbackAnnotation]: '2' });
-    const forward = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 2 && r.status.observedRollbackRequest === 'annotation:2');
+    const forward = await h.waitForStatus(
+      'web',
+      'Ready',
+      (r) => r.status?.currentRevision === 2 && r.status.observedRollbackRequest === 'annotation:2',
+    );
     expect(forward.status?.lastRollback).toMatchObject({ fromRevision: 1, toRevision: 2, trigger: 'Annotation' });
     expect(forward.status?.lastRollback?.id).not.toBe(rollbackId);
   });
@@ -60,7 +82,13 @@ describe('a rollback requested by annotation', () => {
     await h.apply(appRelease('api', { image: 'example/api:v1' }));
     await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.annotate('api', { [rollbackAnnotation]: '7' });
-    await expect.poll(() => refusals('api'), { timeout: 30_000 }).toContainEqual(expect.stringContaining(`${EventReason.RollbackRefused}: ${EventMessage.rollbackRefused('revision 7 does not exist')}`));
+    await expect
+      .poll(() => refusals('api'), { timeout: 30_000 })
+      .toContainEqual(
+        expect.stringContaining(
+          `${EventReason.RollbackRefused}: ${EventMessage.rollbackRefused('revision 7 does not exist')}`,
+        ),
+      );
     expect((await h.read('api')).status).toMatchObject({ phase: 'Ready', currentRevision: 1 });
   });
 });
@@ -81,7 +109,9 @@ describe('a workflow lost after an automatic rollback', () => {
 
     const snapshot = await h.snapshot('shop');
     expect(snapshot).toMatchObject({ currentRevision: 1, stableRevision: 1, generation: 2 });
-    const activities = (await handle.fetchHistory()).events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const activities = (await handle.fetchHistory()).events?.flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
     expect(activities).not.toContain('applyRevision');
     expect((await h.deployment('shop')).metadata?.annotations?.['rollguard.dev/revision']).toBe('1');
   });
@@ -92,7 +122,16 @@ describe('deleting a Release', () => {
     const release = await h.apply(appRelease('gone', { image: 'example/gone:v1' }));
     await h.waitForStatus('gone', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.clients.releases.delete({ namespace: h.namespace, name: 'gone' });
-    await expect.poll(() => h.read('gone').then(() => 'exists', () => 'gone'), { timeout: 60_000 }).toBe('gone');
+    await expect
+      .poll(
+        () =>
+          h.read('gone').then(
+            () => 'exists',
+            () => 'gone',
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe('gone');
     expect((await h.handle(h.ref(release)).describe()).status.name).toBe('COMPLETED');
   });
 });

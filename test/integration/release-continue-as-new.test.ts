@@ -16,7 +16,10 @@ describe('a long-lived Release workflow', () => {
     const handle = h.handle(h.ref(release));
     const first = (await handle.describe()).runId;
     while ((await handle.describe()).runId === first) {
-      expect(version, `no continue-as-new after ${version} rollouts (threshold ${suggestContinueAsNewAt} events)`).toBeLessThan(20);
+      expect(
+        version,
+        `no continue-as-new after ${version} rollouts (threshold ${suggestContinueAsNewAt} events)`,
+      ).toBeLessThan(20);
       await h.waitForStatus('long', 'Ready', (r) => r.status?.observedGeneration === version + 1);
       version++;
       await h.apply(appRelease('long', { image: `example/long:v${version}`, window: '1s' }));

@@ -23,20 +23,43 @@ describe('a Prometheus health gate', () => {
     let errors = 0;
     let perScrape = 0;
     exporter.values.set('app_errors_total', () => (errors += perScrape));
-    const prometheus = [{
-      name: 'error-rate', query: `sum(rate(app_errors_total{exporter="${exporter.job}"}[10s]))`, max: 0.5,
-      interval: '1s', failureThreshold: 2, noData: 'Fail' as const,
-    }];
+    const prometheus = [
+      {
+        name: 'error-rate',
+        query: `sum(rate(app_errors_total{exporter="${exporter.job}"}[10s]))`,
+        max: 0.5,
+        interval: '1s',
+        failureThreshold: 2,
+        noData: 'Fail' as const,
+      },
+    ];
     // Given Prometheus already has the series (a rate needs two scrapes)...
-    await waitFor('the error rate to be queryable', async () => (await promQuery(stackEnv.PROMETHEUS_URL, prometheus[0]!.query)) !== undefined, { timeoutMs: 60_000 });
+    await waitFor(
+      'the error rate to be queryable',
+      async () => (await promQuery(stackEnv.PROMETHEUS_URL, prometheus[0]!.query)) !== undefined,
+      { timeoutMs: 60_000 },
+    );
     await h.apply(appRelease('api', { image: 'example/api:v1', window: '4s', prometheus }));
     const v1 = await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1, 90_000);
-    expect(v1.status?.lastVerdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({ kind: 'Prometheus', outcome: 'Pass', weight: 4 });
+    expect(v1.status?.lastVerdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({
+      kind: 'Prometheus',
+      outcome: 'Pass',
+      weight: 4,
+    });
 
     perScrape = 10; // v2 starts failing requests: ten errors a second
     await h.apply(appRelease('api', { image: 'example/api:v2', window: '20s', prometheus }));
-    const failed = await h.waitForStatus('api', 'Failed', (r) => r.status?.lastRollback?.trigger === 'Automatic', 90_000);
-    expect(failed.status).toMatchObject({ currentRevision: 1, stableRevision: 1, lastRollback: { fromRevision: 2, toRevision: 1 } });
+    const failed = await h.waitForStatus(
+      'api',
+      'Failed',
+      (r) => r.status?.lastRollback?.trigger === 'Automatic',
+      90_000,
+    );
+    expect(failed.status).toMatchObject({
+      currentRevision: 1,
+      stableRevision: 1,
+      lastRollback: { fromRevision: 2, toRevision: 1 },
+    });
     const verdict = failed.status?.lastVerdict;
     expect(verdict).toMatchObject({ revision: 2, healthy: false, threshold: 3 });
     expect(verdict?.checks.find((c) => c.name === 'error-rate')).toMatchObject({ outcome: 'Fail', weight: 4 });
@@ -76,17 +99,25 @@ describe('an HTTP health gate', () => {
 
 describe('a Prometheus the API server cannot check', () => {
   it('that does not answer is named in a condition and an Event, and its checks are Inconclusive, not a rollback', async () => {
-    const prometheus = [{ name: 'latency', address: 'http://127.0.0.1:1', query: 'up', max: 1, interval: '1s', failureThreshold: 1 }];
+    const prometheus = [
+      { name: 'latency', address: 'http://127.0.0.1:1', query: 'up', max: 1, interval: '1s', failureThreshold: 1 },
+    ];
     await h.apply(appRelease('blind', { image: 'example/blind:v1', window: '2s', prometheus }));
     const failed = await h.waitForStatus('blind', 'Failed');
     const reachable = failed.status?.conditions?.find((c) => c.type === 'ChecksReachable');
     expect(reachable).toMatchObject({ status: 'False', reason: 'PrometheusUnreachable' });
-    expect(reachable?.message).toContain('spec.healthChecks.prometheus[0].address: Prometheus at http://127.0.0.1:1 does not answer');
+    expect(reachable?.message).toContain(
+      'spec.healthChecks.prometheus[0].address: Prometheus at http://127.0.0.1:1 does not answer',
+    );
     expect(failed.status?.lastVerdict?.checks.find((c) => c.name === 'latency')?.outcome).toBe('Inconclusive');
     expect(failed.status?.lastRollback).toBeUndefined();
     expect(failed.status?.currentRevision).toBe(1);
     const events = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
-    expect(events.items.some((e) => e.regarding?.name === 'blind' && e.reason === EventReason.PrometheusUnreachable && e.type === 'Warning')).toBe(true);
+    expect(
+      events.items.some(
+        (e) => e.regarding?.name === 'blind' && e.reason === EventReason.PrometheusUnreachable && e.type === 'Warning',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -94,8 +125,17 @@ describe('a spec the API server accepts but rollguard cannot roll out', () => {
   it('gets an InvalidSpec condition naming the field, and the Deployment is left alone', async () => {
     const http = [{ name: 'healthz', port: 'metrics', path: '/healthz', interval: '2s' }]; // no container declares "metrics"
     await h.apply(appRelease('odd', { image: 'example/odd:v1', http }));
-    await expect.poll(async () => (await h.read('odd')).status?.conditions?.find((c) => c.type === 'InvalidSpec'), { timeout: 30_000 })
-      .toMatchObject({ status: 'True', reason: 'SpecInvalid', message: expect.stringContaining('spec.healthChecks.http[0].port: no container of the pod template declares a port named "metrics"') });
+    await expect
+      .poll(async () => (await h.read('odd')).status?.conditions?.find((c) => c.type === 'InvalidSpec'), {
+        timeout: 30_000,
+      })
+      .toMatchObject({
+        status: 'True',
+        reason: 'SpecInvalid',
+        message: expect.stringContaining(
+          'spec.healthChecks.http[0].port: no container of the pod template declares a port named "metrics"',
+        ),
+      });
     await expect(h.deployment('odd')).rejects.toMatchObject({ code: 404 });
   });
 });

@@ -29,17 +29,26 @@ describe('rollback requested by Update', () => {
     const back = await handle.executeUpdate(rollbackUpdate, { args: [{ reason: 'bad latency' }] });
     expect(back).toMatchObject({ from: 2, to: 1, phase: 'Ready' });
     const after = await h.waitForStatus('upd', 'Ready', (r) => r.status?.currentRevision === 1);
-    expect(after.status?.lastRollback).toMatchObject({ id: back.rollbackId, fromRevision: 2, toRevision: 1, trigger: 'Update', reason: 'bad latency' });
+    expect(after.status?.lastRollback).toMatchObject({
+      id: back.rollbackId,
+      fromRevision: 2,
+      toRevision: 1,
+      trigger: 'Update',
+      reason: 'bad latency',
+    });
     expect(await h.readyImages('upd')).toEqual(Array(3).fill('example/upd:v1'));
 
     const forward = await handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 2 }] });
     expect(forward).toMatchObject({ from: 1, to: 2, phase: 'Ready' });
     await h.waitForStatus('upd', 'Ready', (r) => r.status?.currentRevision === 2);
 
-    const refused = await handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 9 }] }).catch((err: unknown) => err);
+    const refused = await handle
+      .executeUpdate(rollbackUpdate, { args: [{ toRevision: 9 }] })
+      .catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(String((refused as Error).cause)).toContain('revision 9 does not exist; kept revisions: 1, 2');
-    const accepted = (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+    const accepted =
+      (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
     expect(accepted).toHaveLength(2);
   });
 });
@@ -49,14 +58,35 @@ describe('rollback requested by Signal', () => {
     const handle = await twoRevisions('sig');
     const temporal = await toolPath('temporal', 'temporal');
     await run(temporal, [
-      'workflow', 'signal', '--address', stackEnv.TEMPORAL_ADDRESS, '--workflow-id', handle.workflowId,
-      '--name', 'rollback', '--input', JSON.stringify({ toRevision: 1, reason: 'from the CLI' }),
+      'workflow',
+      'signal',
+      '--address',
+      stackEnv.TEMPORAL_ADDRESS,
+      '--workflow-id',
+      handle.workflowId,
+      '--name',
+      'rollback',
+      '--input',
+      JSON.stringify({ toRevision: 1, reason: 'from the CLI' }),
     ]);
     const after = await h.waitForStatus('sig', 'Ready', (r) => r.status?.currentRevision === 1);
     expect(after.status?.lastRollback).toMatchObject({ toRevision: 1, trigger: 'Signal', reason: 'from the CLI' });
 
-    await run(temporal, ['workflow', 'signal', '--address', stackEnv.TEMPORAL_ADDRESS, '--workflow-id', handle.workflowId, '--name', 'rollback']);
-    await h.waitForStatus('sig', 'Ready', (r) => r.status?.currentRevision === 2 && r.status.lastRollback?.toRevision === 2);
+    await run(temporal, [
+      'workflow',
+      'signal',
+      '--address',
+      stackEnv.TEMPORAL_ADDRESS,
+      '--workflow-id',
+      handle.workflowId,
+      '--name',
+      'rollback',
+    ]);
+    await h.waitForStatus(
+      'sig',
+      'Ready',
+      (r) => r.status?.currentRevision === 2 && r.status.lastRollback?.toRevision === 2,
+    );
   });
 });
 
@@ -75,7 +105,16 @@ describe('a new spec mid-rollout', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const check = (rev: number) => [{ name: 'healthz', url: `http://127.0.0.1:${port}/healthz?rev=${rev}`, interval: '1s', timeout: '400ms', retries: 0, failureThreshold: 3 }];
+    const check = (rev: number) => [
+      {
+        name: 'healthz',
+        url: `http://127.0.0.1:${port}/healthz?rev=${rev}`,
+        interval: '1s',
+        timeout: '400ms',
+        retries: 0,
+        failureThreshold: 3,
+      },
+    ];
     try {
       await h.apply(appRelease('mid', { image: 'example/mid:v1' }));
       await h.waitForStatus('mid', 'Ready', (r) => r.status?.currentRevision === 1);
@@ -101,8 +140,13 @@ describe('pause', () => {
     const handle = h.client.workflow.getHandle(releaseWorkflowId(h.ref(release)));
     await handle.signal(pauseSignal);
     await h.apply(appRelease('hold', { image: 'example/hold:v2' }));
-    const held = await h.waitForStatus('hold', 'Ready', (r) =>
-      r.status?.observedGeneration === 2 && r.status.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') === true);
+    const held = await h.waitForStatus(
+      'hold',
+      'Ready',
+      (r) =>
+        r.status?.observedGeneration === 2 &&
+        r.status.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') === true,
+    );
     expect(held.status?.currentRevision).toBe(1);
     expect((await h.deployment('hold')).spec?.template.spec?.containers[0]?.image).toBe('example/hold:v1');
 

@@ -12,7 +12,8 @@ beforeAll(() => h.start('refusals'), 120_000);
 afterAll(() => h.stop());
 
 type Edit = (release: ReturnType<typeof appRelease>) => void;
-const podSpec = (r: ReturnType<typeof appRelease>) => r.spec.template.template.spec as Record<string, unknown> & { containers: Record<string, unknown>[] };
+const podSpec = (r: ReturnType<typeof appRelease>) =>
+  r.spec.template.template.spec as Record<string, unknown> & { containers: Record<string, unknown>[] };
 
 const withEdit = (name: string, edit: Edit): ReleaseInput & { metadata: { name: string } } => {
   const release = appRelease(name, { image: `example/${name}:v1` });
@@ -20,45 +21,66 @@ const withEdit = (name: string, edit: Edit): ReleaseInput & { metadata: { name: 
   return release;
 };
 
-const condition = (release: Release, type: string) =>
-  release.status?.conditions?.find((c) => c.type === type);
+const condition = (release: Release, type: string) => release.status?.conditions?.find((c) => c.type === type);
 
 async function ownedObjects(name: string): Promise<{ deployment: boolean; revisions: number }> {
-  const deployment = await h.deployment(name).then(() => true, () => false);
-  const revisions = await h.clients.apps.listNamespacedControllerRevision({ namespace: h.namespace, labelSelector: `rollguard.dev/release=${name}` });
+  const deployment = await h.deployment(name).then(
+    () => true,
+    () => false,
+  );
+  const revisions = await h.clients.apps.listNamespacedControllerRevision({
+    namespace: h.namespace,
+    labelSelector: `rollguard.dev/release=${name}`,
+  });
   return { deployment, revisions: revisions.items.length };
 }
 
 describe('a pod template the API server refuses', () => {
   it.each<[string, Edit, RegExp]>([
-    ['dupes', (r) => podSpec(r).containers.push({ name: 'app', image: 'example/other:v1' }), /duplicate entries for key \[name="app"\]/],
+    [
+      'dupes',
+      (r) => podSpec(r).containers.push({ name: 'app', image: 'example/other:v1' }),
+      /duplicate entries for key \[name="app"\]/,
+    ],
     ['badname', (r) => (podSpec(r).containers[0]!.name = 'App_1'), /containers\[0\]\.name/],
     ['badport', (r) => (podSpec(r).containers[0]!.ports = [{ containerPort: 70000 }]), /containerPort/],
     ['typo', (r) => (podSpec(r).containers[0]!.imagee = 'example/typo:v2'), /imagee/],
     ['nodesel', (r) => (podSpec(r).nodeSelectr = { disk: 'ssd' }), /nodeSelectr/],
-  ])('%s: is refused before anything is written, naming the field in InvalidSpec, and the Release is Failed', async (name, edit, says) => {
-    await h.apply(withEdit(name, edit));
-    const failed = await h.waitForStatus(name, 'Failed');
-    expect(condition(failed, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'SpecInvalid' });
-    expect(condition(failed, 'InvalidSpec')?.message).toMatch(says);
-    expect(condition(failed, 'Stalled')?.status).toBe('True');
-    expect(await ownedObjects(name)).toEqual({ deployment: false, revisions: 0 });
-  });
+  ])(
+    '%s: is refused before anything is written, naming the field in InvalidSpec, and the Release is Failed',
+    async (name, edit, says) => {
+      await h.apply(withEdit(name, edit));
+      const failed = await h.waitForStatus(name, 'Failed');
+      expect(condition(failed, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'SpecInvalid' });
+      expect(condition(failed, 'InvalidSpec')?.message).toMatch(says);
+      expect(condition(failed, 'Stalled')?.status).toBe('True');
+      expect(await ownedObjects(name)).toEqual({ deployment: false, revisions: 0 });
+    },
+  );
 });
 
-describe('objects that are someone else\'s', () => {
+describe("objects that are someone else's", () => {
   const foreignDeployment = (name: string, owner?: { kind: string; name: string; uid: string }) =>
     h.clients.apps.createNamespacedDeployment({
       namespace: h.namespace,
       body: {
         metadata: {
           name,
-          ...(owner ? { ownerReferences: [{ apiVersion: 'v1', kind: owner.kind, name: owner.name, uid: owner.uid, controller: true }] } : {}),
+          ...(owner
+            ? {
+                ownerReferences: [
+                  { apiVersion: 'v1', kind: owner.kind, name: owner.name, uid: owner.uid, controller: true },
+                ],
+              }
+            : {}),
         },
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: name, team: 'other' } },
-          template: { metadata: { labels: { app: name, team: 'other' } }, spec: { containers: [{ name: 'app', image: 'example/theirs:v1' }] } },
+          template: {
+            metadata: { labels: { app: name, team: 'other' } },
+            spec: { containers: [{ name: 'app', image: 'example/theirs:v1' }] },
+          },
         },
       },
     });
@@ -67,7 +89,9 @@ describe('objects that are someone else\'s', () => {
     await foreignDeployment('taken');
     await h.apply(appRelease('taken', { image: 'example/taken:v1' }));
     const failed = await h.waitForStatus('taken', 'Failed');
-    expect(condition(failed, 'InvalidSpec')?.message).toMatch(/Deployment .*\/taken already exists and is not this Release's.*spec\.adopt/);
+    expect(condition(failed, 'InvalidSpec')?.message).toMatch(
+      /Deployment .*\/taken already exists and is not this Release's.*spec\.adopt/,
+    );
     const deployment = await h.deployment('taken');
     expect(deployment.metadata?.ownerReferences ?? []).toEqual([]);
     expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('example/theirs:v1');
@@ -80,7 +104,14 @@ describe('objects that are someone else\'s', () => {
       namespace: h.namespace,
       body: {
         metadata: { name: 'adopted' },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'adopted' } }, template: { metadata: { labels: { app: 'adopted' } }, spec: { containers: [{ name: 'app', image: 'example/adopted:v0' }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'adopted' } },
+          template: {
+            metadata: { labels: { app: 'adopted' } },
+            spec: { containers: [{ name: 'app', image: 'example/adopted:v0' }] },
+          },
+        },
       },
     });
     const created = await h.apply(release);
@@ -91,7 +122,10 @@ describe('objects that are someone else\'s', () => {
 
   it('a Deployment another controller owns is never taken, even with spec.adopt', async () => {
     // A real owner: the garbage collector would delete a Deployment whose owner does not exist.
-    const owner = await h.clients.core.createNamespacedConfigMap({ namespace: h.namespace, body: { metadata: { name: 'someone' } } });
+    const owner = await h.clients.core.createNamespacedConfigMap({
+      namespace: h.namespace,
+      body: { metadata: { name: 'someone' } },
+    });
     await foreignDeployment('owned', { kind: 'ConfigMap', name: 'someone', uid: owner.metadata?.uid ?? '' });
     const release = appRelease('owned', { image: 'example/owned:v1' });
     release.spec.adopt = true;
@@ -104,13 +138,18 @@ describe('objects that are someone else\'s', () => {
   it('a ControllerRevision of another owner in the way fails the rollout at once instead of looping', async () => {
     await h.clients.apps.createNamespacedControllerRevision({
       namespace: h.namespace,
-      body: { metadata: { name: 'squat-1' }, revision: 1, data: { note: 'not rollguard\'s' } },
+      body: { metadata: { name: 'squat-1' }, revision: 1, data: { note: "not rollguard's" } },
     });
     await h.apply(appRelease('squat', { image: 'example/squat:v1' }));
     const failed = await h.waitForStatus('squat', 'Failed');
     expect(condition(failed, 'Progressing')).toMatchObject({ status: 'False', reason: 'ForeignObject' });
     expect(condition(failed, 'Progressing')?.message).toMatch(/ControllerRevision .*squat-1 already exists/);
-    expect((await h.deployment('squat').then(() => true, () => false))).toBe(false);
+    expect(
+      await h.deployment('squat').then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
   });
 
   it('a second Release selecting the same pods is refused; the first keeps its pods', async () => {

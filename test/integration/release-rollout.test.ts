@@ -34,7 +34,10 @@ describe('a Release rolls out', () => {
     await h.waitForStatus('api', 'Ready', (r) => r.status?.currentRevision === 1);
     await h.apply(appRelease('api', { image: 'example/api:v1', window: '3s' })); // new generation, same template
     await h.waitForStatus('api', 'Ready', (r) => r.status?.observedGeneration === 2);
-    const revisions = await h.clients.apps.listNamespacedControllerRevision({ namespace: h.namespace, labelSelector: 'rollguard.dev/release=api' });
+    const revisions = await h.clients.apps.listNamespacedControllerRevision({
+      namespace: h.namespace,
+      labelSelector: 'rollguard.dev/release=api',
+    });
     expect(revisions.items.map((r) => r.revision)).toEqual([1]);
   });
 });

@@ -7,7 +7,14 @@ import type { CheckResult } from '../../src/domain/health/types.ts';
 import type { ReleaseRef } from '../../src/domain/release/ref.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { EventReason } from '../../src/domain/release/events.ts';
-import { deleteSignal, pauseSignal, rollbackSignal, rollbackUpdate, specSignal, statusQuery } from '../../src/workflows/messages.ts';
+import {
+  deleteSignal,
+  pauseSignal,
+  rollbackSignal,
+  rollbackUpdate,
+  specSignal,
+  statusQuery,
+} from '../../src/workflows/messages.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
 import { workflowBundle } from '../support/releases.ts';
 import { Gate, ScriptedWorld } from '../support/scripted-activities.ts';
@@ -60,25 +67,36 @@ async function start(o: AppOptions) {
     signalArgs: [{ generation: 1, spec: spec(o) }],
   });
   const phase = async (wanted: string) => {
-    await waitFor(`phase ${wanted}`, async () => (await handle.query(statusQuery)).phase === wanted, { timeoutMs: 20_000 });
+    await waitFor(`phase ${wanted}`, async () => (await handle.query(statusQuery)).phase === wanted, {
+      timeoutMs: 20_000,
+    });
     return await handle.query(statusQuery);
   };
   const readyAt = async (revision: number) => {
-    await waitFor(`revision ${revision} Ready`, async () => {
-      const s = await handle.query(statusQuery);
-      return s.phase === 'Ready' && s.currentRevision === revision;
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      `revision ${revision} Ready`,
+      async () => {
+        const s = await handle.query(statusQuery);
+        return s.phase === 'Ready' && s.currentRevision === revision;
+      },
+      { timeoutMs: 20_000 },
+    );
   };
   return { ref, handle, phase, readyAt };
 }
 
-const condition = (snapshot: { conditions: { type: string; status: string; reason: string; message: string }[] }, type: string) =>
-  snapshot.conditions.find((c) => c.type === type);
+const condition = (
+  snapshot: { conditions: { type: string; status: string; reason: string; message: string }[] },
+  type: string,
+) => snapshot.conditions.find((c) => c.type === type);
 
 describe('the Release workflow at its edges', () => {
-  it('a Deployment the API server refuses fails the Release once, with the server\'s words, and is not retried', async () => {
+  it("a Deployment the API server refuses fails the Release once, with the server's words, and is not retried", async () => {
     const { handle, phase } = await start({ image: 'example/app:v1' });
-    world.apply.push({ refused: 'apply Deployment edges/app: the API server refused it (422 Invalid): spec.template.spec.containers[1].name: Duplicate value: "app"' });
+    world.apply.push({
+      refused:
+        'apply Deployment edges/app: the API server refused it (422 Invalid): spec.template.spec.containers[1].name: Duplicate value: "app"',
+    });
     const failed = await phase('Failed');
     expect(condition(failed, 'Progressing')).toMatchObject({ status: 'False', reason: 'ApplyRefused' });
     expect(condition(failed, 'Progressing')?.message).toContain('Duplicate value');
@@ -94,11 +112,18 @@ describe('the Release workflow at its edges', () => {
     // v2 is applied but its analysis is held; v3 supersedes it and is refused.
     const held = new Gate<CheckResult[]>();
     world.analysis.push({ gate: held });
-    await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2', http: [{ name: 'h', url: 'http://x/' }] }) });
+    await handle.signal(specSignal, {
+      generation: 2,
+      spec: spec({ image: 'example/app:v2', http: [{ name: 'h', url: 'http://x/' }] }),
+    });
     await held.reached;
     world.apply.push({ refused: 'the API server refused it (422 Invalid): bad' });
     await handle.signal(specSignal, { generation: 3, spec: spec({ image: 'example/app:v3' }) });
-    await waitFor('the rollback to revision 1', async () => (await handle.query(statusQuery)).lastRollback?.toRevision === 1, { timeoutMs: 20_000 });
+    await waitFor(
+      'the rollback to revision 1',
+      async () => (await handle.query(statusQuery)).lastRollback?.toRevision === 1,
+      { timeoutMs: 20_000 },
+    );
     const snapshot = await phase('Failed');
     expect(snapshot.currentRevision).toBe(1);
     expect(snapshot.stableRevision).toBe(1);
@@ -108,7 +133,11 @@ describe('the Release workflow at its edges', () => {
 
   it('a rollout that did not complete by its deadline is never promoted, whatever the weights', async () => {
     // The article's weights: readiness 3 < failureWeight 5, and the HTTP check passes.
-    const { handle, phase } = await start({ image: 'example/app:v1', failureWeight: 5, http: [{ name: 'healthz', url: 'http://x/', weight: 5 }] });
+    const { handle, phase } = await start({
+      image: 'example/app:v1',
+      failureWeight: 5,
+      http: [{ name: 'healthz', url: 'http://x/', weight: 5 }],
+    });
     world.rollout.push({ result: { complete: false, reason: '1/3 pods updated' } });
     const failed = await phase('Failed');
     expect(failed.stableRevision).toBeUndefined();
@@ -122,9 +151,22 @@ describe('the Release workflow at its edges', () => {
   it('readiness is watched for the whole window: pods lost after becoming Ready roll the revision back', async () => {
     const { handle, phase } = await start({ image: 'example/app:v1' });
     await phase('Ready');
-    world.watch.push({ result: { name: 'readiness', kind: 'Readiness', outcome: 'Fail', value: 1, weight: 3, reason: 'containers restarted 2 time(s)' } });
+    world.watch.push({
+      result: {
+        name: 'readiness',
+        kind: 'Readiness',
+        outcome: 'Fail',
+        value: 1,
+        weight: 3,
+        reason: 'containers restarted 2 time(s)',
+      },
+    });
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
-    await waitFor('the automatic rollback', async () => (await handle.query(statusQuery)).lastRollback?.trigger === 'Automatic', { timeoutMs: 20_000 });
+    await waitFor(
+      'the automatic rollback',
+      async () => (await handle.query(statusQuery)).lastRollback?.trigger === 'Automatic',
+      { timeoutMs: 20_000 },
+    );
     const snapshot = await phase('Failed');
     expect(snapshot.currentRevision).toBe(1);
     expect(world.count('watchReadiness')).toBe(2);
@@ -146,18 +188,24 @@ describe('the Release workflow at its edges', () => {
     expect(String((failure as WorkflowUpdateFailedError).cause?.message)).toContain('interrupted');
     held.release({ complete: true });
     let last: unknown;
-    await waitFor('revision 3 Ready', async () => {
-      const s = await handle.query(statusQuery);
-      last = s.history;
-      return s.phase === 'Ready' && s.currentRevision === 3;
-    }, { timeoutMs: 20_000, hint: () => JSON.stringify(last) });
+    await waitFor(
+      'revision 3 Ready',
+      async () => {
+        const s = await handle.query(statusQuery);
+        last = s.history;
+        return s.phase === 'Ready' && s.currentRevision === 3;
+      },
+      { timeoutMs: 20_000, hint: () => JSON.stringify(last) },
+    );
     await handle.terminate();
   });
 
   it('a rollback Update to an unknown revision is refused before it enters the history, as not retryable', async () => {
     const { handle, phase } = await start({ image: 'example/app:v1' });
     await phase('Ready');
-    const failure = (await handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 9 }] }).catch((err: unknown) => err)) as WorkflowUpdateFailedError;
+    const failure = (await handle
+      .executeUpdate(rollbackUpdate, { args: [{ toRevision: 9 }] })
+      .catch((err: unknown) => err)) as WorkflowUpdateFailedError;
     expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(failure.cause?.message).toContain('revision 9 does not exist');
     expect((failure.cause as { nonRetryable?: boolean }).nonRetryable).toBe(true);
@@ -170,11 +218,17 @@ describe('the Release workflow at its edges', () => {
     world.rollout.push({ gate: held });
     await held.reached;
     await handle.signal(pauseSignal);
-    await waitFor('Paused in status', async () => world.lastStatus?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') ?? false, { timeoutMs: 10_000 });
+    await waitFor(
+      'Paused in status',
+      async () => world.lastStatus?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True') ?? false,
+      { timeoutMs: 10_000 },
+    );
     held.release({ complete: true });
     await phase('Ready');
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
-    await waitFor('generation 2 held', async () => (await handle.query(statusQuery)).generation === 2, { timeoutMs: 10_000 });
+    await waitFor('generation 2 held', async () => (await handle.query(statusQuery)).generation === 2, {
+      timeoutMs: 10_000,
+    });
     const snapshot = await handle.query(statusQuery);
     expect(snapshot.phase).toBe('Ready');
     expect(condition(snapshot, 'Paused')).toMatchObject({ status: 'True', reason: 'PausedBySignal' });
@@ -182,32 +236,38 @@ describe('the Release workflow at its edges', () => {
     await handle.terminate();
   });
 
-  it('a rollback Update arriving while the workflow drains its handlers to continue as new is served, then it continues', { timeout: 120_000 }, async () => {
-    const { handle, readyAt } = await start({ image: 'example/app:v1' });
-    await readyAt(1);
-    const firstRun = (await handle.describe()).runId;
-    // Enough rollouts for the server to suggest continue-as-new (the stack suggests it early).
-    let generation = 1;
-    while ((await handle.describe()).historyLength < 380) {
-      generation++;
-      await handle.signal(specSignal, { generation, spec: spec({ image: `example/app:v${generation}` }) });
-      await readyAt(generation);
-    }
-    // A pause whose status write is held keeps a handler unfinished while the loop wants to continue as new.
-    const held = new Gate<void>();
-    world.statusGate = held;
-    await handle.signal(pauseSignal);
-    await held.reached;
-    const update = handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 1 }] });
-    held.release();
-    const outcome = await update;
-    expect(outcome).toMatchObject({ to: 1, from: generation });
-    await waitFor('the workflow to continue as new', async () => (await handle.describe()).runId !== firstRun, { timeoutMs: 20_000 });
-    const carried = await handle.query(statusQuery);
-    expect(carried).toMatchObject({ currentRevision: 1, paused: true });
-    expect(carried.revisions.length).toBe(generation);
-    await handle.terminate();
-  });
+  it(
+    'a rollback Update arriving while the workflow drains its handlers to continue as new is served, then it continues',
+    { timeout: 120_000 },
+    async () => {
+      const { handle, readyAt } = await start({ image: 'example/app:v1' });
+      await readyAt(1);
+      const firstRun = (await handle.describe()).runId;
+      // Enough rollouts for the server to suggest continue-as-new (the stack suggests it early).
+      let generation = 1;
+      while ((await handle.describe()).historyLength < 380) {
+        generation++;
+        await handle.signal(specSignal, { generation, spec: spec({ image: `example/app:v${generation}` }) });
+        await readyAt(generation);
+      }
+      // A pause whose status write is held keeps a handler unfinished while the loop wants to continue as new.
+      const held = new Gate<void>();
+      world.statusGate = held;
+      await handle.signal(pauseSignal);
+      await held.reached;
+      const update = handle.executeUpdate(rollbackUpdate, { args: [{ toRevision: 1 }] });
+      held.release();
+      const outcome = await update;
+      expect(outcome).toMatchObject({ to: 1, from: generation });
+      await waitFor('the workflow to continue as new', async () => (await handle.describe()).runId !== firstRun, {
+        timeoutMs: 20_000,
+      });
+      const carried = await handle.query(statusQuery);
+      expect(carried).toMatchObject({ currentRevision: 1, paused: true });
+      expect(carried.revisions.length).toBe(generation);
+      await handle.terminate();
+    },
+  );
 
   it('a newer spec arriving while the readiness watch starts supersedes the rollout cleanly', async () => {
     const { handle, readyAt } = await start({ image: 'example/app:v1' });
@@ -246,12 +306,18 @@ describe('the Release workflow at its edges', () => {
     await readyAt(2);
     const request = { toRevision: 1, requestId: 'annotation:1', trigger: 'Annotation' as const };
     await handle.signal(rollbackSignal, request);
-    await waitFor('the rollback', async () => (await handle.query(statusQuery)).currentRevision === 1, { timeoutMs: 20_000 });
+    await waitFor('the rollback', async () => (await handle.query(statusQuery)).currentRevision === 1, {
+      timeoutMs: 20_000,
+    });
     const first = (await handle.query(statusQuery)).lastRollback?.id;
     await handle.signal(rollbackSignal, request);
     await handle.signal(rollbackSignal, { toRevision: 2, requestId: 'annotation:2', trigger: 'Annotation' });
-    await waitFor('the second request', async () => (await handle.query(statusQuery)).currentRevision === 2, { timeoutMs: 20_000 });
-    expect(world.events.filter((e) => e.reason === EventReason.RollbackRequested && e.message.includes('→ 1')).length).toBe(1);
+    await waitFor('the second request', async () => (await handle.query(statusQuery)).currentRevision === 2, {
+      timeoutMs: 20_000,
+    });
+    expect(
+      world.events.filter((e) => e.reason === EventReason.RollbackRequested && e.message.includes('→ 1')).length,
+    ).toBe(1);
     expect((await handle.query(statusQuery)).lastRollback?.id).not.toBe(first);
     expect(world.lastStatus?.observedRollbackRequest).toBe('annotation:2');
     await handle.terminate();

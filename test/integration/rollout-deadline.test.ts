@@ -47,7 +47,9 @@ describe("the readiness deadline counts rollguard's watching, not rollguard's de
 
   it('still honours the fixed deadline that workflows started before this change send', async () => {
     const ref = await deploymentOf('old-workflow', 'example/app:v1-broken');
-    const result = (await new MockActivityEnvironment().run(() => awaitRollout({ ref, revision: 1, deadline: Date.now() - 1 }))) as RolloutResult;
+    const result = (await new MockActivityEnvironment().run(() =>
+      awaitRollout({ ref, revision: 1, deadline: Date.now() - 1 }),
+    )) as RolloutResult;
     expect(result.complete).toBe(false);
   });
 });

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { etcdPortOf, type KubeComponent, recordedComponents, recordedPid, savedKwokctlConfig } from '../../dev/stack/cluster-components.ts';
+import {
+  etcdPortOf,
+  type KubeComponent,
+  recordedComponents,
+  recordedPid,
+  savedKwokctlConfig,
+} from '../../dev/stack/cluster-components.ts';
 import { clusterDir } from '../../dev/stack/cluster.ts';
 import { commandLine, portHolders } from '../../dev/stack/listeners.ts';
 import { type PortName, ports } from '../../dev/stack/ports.ts';
@@ -44,7 +50,8 @@ describe.runIf(linux)('every server of the running local stack is its own', () =
       const pid = recordedPid(clusterDir, component(name));
       expect(pid, `${name}'s recorded process runs`).toBeDefined();
       expect(component(name).ports.length).toBeGreaterThan(0);
-      for (const { port } of component(name).ports) expect(await portHolders(port), `holders of port ${port}`).toEqual([pid]);
+      for (const { port } of component(name).ports)
+        expect(await portHolders(port), `holders of port ${port}`).toEqual([pid]);
     },
   );
 
@@ -71,8 +78,9 @@ describe.runIf(linux)('every server of the running local stack is its own', () =
     });
     afterAll(() => deleteNamespace(clients, namespace));
 
-    it('this cluster\'s etcd holds it', async () => {
-      const prefix = (await apiserverArgs()).find((arg) => arg.startsWith('--etcd-prefix='))?.split('=')[1] ?? '/registry';
+    it("this cluster's etcd holds it", async () => {
+      const prefix =
+        (await apiserverArgs()).find((arg) => arg.startsWith('--etcd-prefix='))?.split('=')[1] ?? '/registry';
       expect(await etcdKeyCount(etcdClientPort(), `${prefix}/namespaces/${namespace}`)).toBe(1);
       expect(await etcdKeyCount(etcdClientPort(), `${prefix}/namespaces/no-such-${namespace}`)).toBe(0);
     });

@@ -24,7 +24,16 @@ beforeAll(async () => {
   userDataDir = await mkdtemp(join(tmpdir(), 'rollguard-chromium-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1440, height: 900 },
   });
   page = browser.pages()[0] ?? (await browser.newPage());
@@ -47,11 +56,15 @@ describe('the Temporal Web UI', () => {
     const search = workflowSearchUrl('default', `ReleaseName="web" AND ReleaseNamespace="${h.namespace}"`, ui);
     const row = page.locator(`a[href*="${encodeURIComponent(workflowId)}"]`).first();
     // Visibility lags behind the workflow a little: reload until the row is listed.
-    await waitFor('the workflow to be listed in the Temporal UI', async () => {
-      await page.goto(search, { waitUntil: 'domcontentloaded' });
-      await row.waitFor({ state: 'visible', timeout: 5000 });
-      return true;
-    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    await waitFor(
+      'the workflow to be listed in the Temporal UI',
+      async () => {
+        await page.goto(search, { waitUntil: 'domcontentloaded' });
+        await row.waitFor({ state: 'visible', timeout: 5000 });
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
 
     // Then its row is there, and it is the only one
     expect(await page.getByText(workflowId, { exact: true }).count()).toBe(1);

@@ -27,13 +27,16 @@ export async function controllerHarness(prefix: string) {
   const controllers: RunningController[] = [];
   const workflowIds = new Set<string>();
   const releases = admin.releases;
-  const log = createLogger({}, {
-    level: 'debug',
-    write: (_level, line) => {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-      if (process.env.ROLLGUARD_TEST_LOG) console.error(line);
+  const log = createLogger(
+    {},
+    {
+      level: 'debug',
+      write: (_level, line) => {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+        if (process.env.ROLLGUARD_TEST_LOG) console.error(line);
+      },
     },
-  });
+  );
 
   const remember = (release: StoredRelease): StoredRelease => {
     workflowIds.add(releaseWorkflowId({ namespace, name: release.metadata.name, uid: release.metadata.uid }));
@@ -67,7 +70,9 @@ export async function controllerHarness(prefix: string) {
     },
 
     async untilLeader(...candidates: RunningController[]): Promise<RunningController> {
-      await waitFor('a controller to hold the lease', async () => candidates.some((c) => c.isLeader()), { timeoutMs: 30_000 });
+      await waitFor('a controller to hold the lease', async () => candidates.some((c) => c.isLeader()), {
+        timeoutMs: 30_000,
+      });
       return candidates.find((c) => c.isLeader()) as RunningController;
     },
 
@@ -91,7 +96,8 @@ export async function controllerHarness(prefix: string) {
     patchStatus: (name: string, status: object): Promise<StoredRelease> =>
       releases.patchStatus({ namespace, name }, 'merge', { status }, { fieldManager: statusManager }),
     remove: (name: string): Promise<unknown> => releases.delete({ namespace, name }),
-    workflowId: (release: StoredRelease): string => releaseWorkflowId({ namespace, name: release.metadata.name, uid: release.metadata.uid }),
+    workflowId: (release: StoredRelease): string =>
+      releaseWorkflowId({ namespace, name: release.metadata.name, uid: release.metadata.uid }),
 
     /** Stops the controllers, ends the workflows the tests started, and deletes the namespace. */
     async cleanup(): Promise<void> {

@@ -18,12 +18,16 @@ export function sampleRelease(name = 'web'): ReleaseInput & { metadata: { name: 
         selector: { matchLabels: { app: name } },
         template: {
           metadata: { labels: { app: name, tier: 'web' } },
-          spec: { containers: [{ name: 'app', image: `example/${name}:v1`, ports: [{ name: 'http', containerPort: 8080 }] }] },
+          spec: {
+            containers: [{ name: 'app', image: `example/${name}:v1`, ports: [{ name: 'http', containerPort: 8080 }] }],
+          },
         },
       },
       healthChecks: {
         http: [{ name: 'healthz', port: 'http', path: '/healthz' }],
-        prometheus: [{ name: 'error-rate', query: `sum(rate(http_requests_total{app="${name}",code=~"5.."}[1m]))`, max: 0.05 }],
+        prometheus: [
+          { name: 'error-rate', query: `sum(rate(http_requests_total{app="${name}",code=~"5.."}[1m]))`, max: 0.05 },
+        ],
       },
     },
   };

@@ -27,7 +27,11 @@ export class TestExporter {
   async start(): Promise<void> {
     this.server = createServer((_req, res) => {
       res.setHeader('content-type', 'text/plain; version=0.0.4');
-      res.end([...this.values].map(([metric, value]) => `${metric} ${typeof value === 'function' ? value() : value}\n`).join(''));
+      res.end(
+        [...this.values]
+          .map(([metric, value]) => `${metric} ${typeof value === 'function' ? value() : value}\n`)
+          .join(''),
+      );
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     this.targetFile = join(prometheusTargetsDir, `${this.job}.json`);

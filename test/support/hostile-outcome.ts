@@ -16,8 +16,12 @@ export type Outcome =
 
 /** Reasons of a Progressing=False condition by which rollguard refuses to roll a spec out. */
 const refusalReasons: string[] = [
-  ConditionReason.SpecInvalid, ConditionReason.SelectorOverlap, ConditionReason.ApplyRefused,
-  ConditionReason.ForeignObject, ConditionReason.Forbidden, ConditionReason.RevisionMissing,
+  ConditionReason.SpecInvalid,
+  ConditionReason.SelectorOverlap,
+  ConditionReason.ApplyRefused,
+  ConditionReason.ForeignObject,
+  ConditionReason.Forbidden,
+  ConditionReason.RevisionMissing,
 ];
 
 type Condition = { type: string; status: string; reason: string; message: string };
@@ -29,7 +33,8 @@ function settled(release: StoredRelease): Exclude<Outcome, { class: 'refused' | 
   const invalid = conditionOf(release, ConditionType.InvalidSpec);
   const progressing = conditionOf(release, ConditionType.Progressing);
   const phase = release.status?.phase as string | undefined;
-  if (invalid?.status === 'True') return { class: 'invalid', reason: invalid.reason, message: invalid.message, sideEffects: [] };
+  if (invalid?.status === 'True')
+    return { class: 'invalid', reason: invalid.reason, message: invalid.message, sideEffects: [] };
   if (phase === 'Failed' && progressing?.status === 'False' && refusalReasons.includes(progressing.reason)) {
     return { class: 'invalid', reason: progressing.reason, message: progressing.message, sideEffects: [] };
   }
@@ -39,11 +44,20 @@ function settled(release: StoredRelease): Exclude<Outcome, { class: 'refused' | 
     const why = [ready?.message, ...checks.map((c) => `${c.name}: ${c.reason ?? ''}`)].filter(Boolean).join('; ');
     return { class: 'failed', reason: ready?.reason ?? '', message: why, sideEffects: [] };
   }
-  if (progressing?.status === 'True' && progressing.reason === ConditionReason.AnalysisRunning && parseDuration(release.spec.analysis.window) > 60_000) {
+  if (
+    progressing?.status === 'True' &&
+    progressing.reason === ConditionReason.AnalysisRunning &&
+    parseDuration(release.spec.analysis.window) > 60_000
+  ) {
     return { class: 'analysing', message: progressing.message };
   }
   const ready = conditionOf(release, ConditionType.Ready);
-  if (phase === 'Ready' && ready?.status === 'True' && release.status?.observedGeneration === release.metadata.generation) return { class: 'ready' };
+  if (
+    phase === 'Ready' &&
+    ready?.status === 'True' &&
+    release.status?.observedGeneration === release.metadata.generation
+  )
+    return { class: 'ready' };
   return undefined;
 }
 
@@ -51,17 +65,27 @@ function settled(release: StoredRelease): Exclude<Outcome, { class: 'refused' | 
 async function sideEffects(env: CaseEnv, release: StoredRelease): Promise<string[]> {
   const uid = release.metadata.uid as string;
   const name = release.metadata.name as string;
-  const owned = (o: { metadata?: { ownerReferences?: { uid: string }[] } }) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+  const owned = (o: { metadata?: { ownerReferences?: { uid: string }[] } }) =>
+    (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
   const found: string[] = [];
-  const deployment = await env.clients.apps.readNamespacedDeployment({ name: deploymentName(name), namespace: env.namespace }).catch(() => undefined);
+  const deployment = await env.clients.apps
+    .readNamespacedDeployment({ name: deploymentName(name), namespace: env.namespace })
+    .catch(() => undefined);
   if (deployment && owned(deployment)) found.push(`Deployment ${deployment.metadata?.name}`);
-  const revisions = await env.clients.apps.listNamespacedControllerRevision({ namespace: env.namespace, labelSelector: `${releaseLabel}=${releaseLabelValue(name)}` });
+  const revisions = await env.clients.apps.listNamespacedControllerRevision({
+    namespace: env.namespace,
+    labelSelector: `${releaseLabel}=${releaseLabelValue(name)}`,
+  });
   for (const r of revisions.items.filter(owned)) found.push(`ControllerRevision ${r.metadata?.name}`);
   return found;
 }
 
 /** Creates the Release as `kubectl create` does (strict field validation) and follows it to its end. */
-export async function runCase(env: CaseEnv, c: HostileCase, { deadlineMs, pollMs = 1000 }: { deadlineMs: number; pollMs?: number }): Promise<Outcome> {
+export async function runCase(
+  env: CaseEnv,
+  c: HostileCase,
+  { deadlineMs, pollMs = 1000 }: { deadlineMs: number; pollMs?: number },
+): Promise<Outcome> {
   await c.setup?.(env);
   let created: StoredRelease;
   try {
@@ -101,7 +125,13 @@ export function namesField(message: string, field: string): boolean {
     const withoutIndex = f.replace(/\[\d+\]$/, '');
     if (withoutIndex !== f) candidates.push(withoutIndex);
   }
-  if (segments.length >= 2) candidates.push(segments.slice(-2).join('.').replace(/\[\d+\]/g, ''));
+  if (segments.length >= 2)
+    candidates.push(
+      segments
+        .slice(-2)
+        .join('.')
+        .replace(/\[\d+\]/g, ''),
+    );
   return candidates.some((f) => new RegExp(`${escape(f)}(?![A-Za-z0-9_])`).test(message));
 }
 
@@ -110,16 +140,29 @@ export function namesField(message: string, field: string): boolean {
  * its message names no field: Kubernetes' limit, not rollguard's.
  */
 export const decoderRefusal = (outcome: Outcome): boolean =>
-  outcome.class === 'refused' && outcome.code === 400 && /cannot unmarshal number .* into Go value/.test(outcome.message);
+  outcome.class === 'refused' &&
+  outcome.code === 400 &&
+  /cannot unmarshal number .* into Go value/.test(outcome.message);
 
 /** The last name in a field path: what a condition from the Deployment's own validation mentions. */
-export const leafOf = (field: string): string => field.replace(/\[\d+\]/g, '').split('.').at(-1) ?? field;
+export const leafOf = (field: string): string =>
+  field
+    .replace(/\[\d+\]/g, '')
+    .split('.')
+    .at(-1) ?? field;
 
 /** One line per case for the report. */
 export function describeOutcome(c: HostileCase, outcome: Outcome): string {
-  const detail = outcome.class === 'refused' ? `${outcome.code} ${outcome.message}`
-    : outcome.class === 'invalid' || outcome.class === 'failed' ? `${outcome.reason}: ${outcome.message}${outcome.sideEffects.length ? ` [left behind: ${outcome.sideEffects.join(', ')}]` : ''}`
-      : outcome.class === 'stuck' ? JSON.stringify(outcome.status) : outcome.class === 'analysing' ? outcome.message : '';
+  const detail =
+    outcome.class === 'refused'
+      ? `${outcome.code} ${outcome.message}`
+      : outcome.class === 'invalid' || outcome.class === 'failed'
+        ? `${outcome.reason}: ${outcome.message}${outcome.sideEffects.length ? ` [left behind: ${outcome.sideEffects.join(', ')}]` : ''}`
+        : outcome.class === 'stuck'
+          ? JSON.stringify(outcome.status)
+          : outcome.class === 'analysing'
+            ? outcome.message
+            : '';
   return `${c.name} (${c.what}) → ${outcome.class}${detail ? `: ${detail.slice(0, 400)}` : ''}`;
 }
 

@@ -29,13 +29,54 @@ export const int64Max = (): unknown => rawNumber('9223372036854775807');
 
 /** Strings a careless or hostile author writes: direction overrides, zero-width, NUL, emoji, combining marks. */
 const oddUnicode = fc.oneof(
-  fc.constantFrom('\u202eevil', 'zero\u200bwidth', '😀', 'Ωmega', 'a\u0000b', '\ufeffbom', 'é', 'e\u0301', 'line\nbreak', '\t', ' ', ''),
+  fc.constantFrom(
+    '\u202eevil',
+    'zero\u200bwidth',
+    '😀',
+    'Ωmega',
+    'a\u0000b',
+    '\ufeffbom',
+    'é',
+    'e\u0301',
+    'line\nbreak',
+    '\t',
+    ' ',
+    '',
+  ),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
 );
 
-const badDurations = fc.constantFrom('0s', '-5s', '1.5s', '5 minutes', '1d', '', 's', '10S', '1h30m', '999999999999999h', '1e3s', ' 5s', '5s ', '٣s', '0x10s', '05s');
+const badDurations = fc.constantFrom(
+  '0s',
+  '-5s',
+  '1.5s',
+  '5 minutes',
+  '1d',
+  '',
+  's',
+  '10S',
+  '1h30m',
+  '999999999999999h',
+  '1e3s',
+  ' 5s',
+  '5s ',
+  '٣s',
+  '0x10s',
+  '05s',
+);
 
-const unknownKeys = fc.constantFrom('foo', 'replica', 'Selector', 'templates', 'x-extra', 'kind', 'status', 'metadata', 'spec', 'ßpec');
+const unknownKeys = fc.constantFrom(
+  'foo',
+  'replica',
+  'Selector',
+  'templates',
+  'x-extra',
+  'kind',
+  'status',
+  'metadata',
+  'spec',
+  'ßpec',
+);
 
 const everyType: unknown[] = ['text', 42, 1.5, true, [], {}];
 
@@ -59,22 +100,57 @@ function wrongTypes(node: JsonSchema): fc.Arbitrary<unknown> {
 const longString = (from: number, to: number) => fc.integer({ min: from, max: to }).map((n) => 'x'.repeat(n));
 
 type Choice = fc.Arbitrary<Mutation>;
-const at = (path: Segment[], kind: string, values: fc.Arbitrary<unknown>): Choice => values.map((value) => ({ path, kind, value }));
+const at = (path: Segment[], kind: string, values: fc.Arbitrary<unknown>): Choice =>
+  values.map((value) => ({ path, kind, value }));
 const removed = (path: Segment[], kind: string): Choice => fc.constant({ path, kind, remove: true });
 
 function stringChoices(path: Segment[], node: JsonSchema): Choice[] {
   const choices: Choice[] = [at(path, 'odd unicode', oddUnicode)];
   const max = node.maxLength as number | undefined;
   if (max !== undefined) choices.push(at(path, 'too long', longString(max + 1, max + 200)));
-  choices.push(at(path, 'huge', fc.constantFrom(200_000, 300_000).map((n) => 'y'.repeat(n))));
+  choices.push(
+    at(
+      path,
+      'huge',
+      fc.constantFrom(200_000, 300_000).map((n) => 'y'.repeat(n)),
+    ),
+  );
   if (typeof node.pattern === 'string') {
     const pattern = new RegExp(node.pattern);
     if (node.pattern.includes('(ms|s|m|h)')) choices.push(at(path, 'bad duration', badDurations));
-    else choices.push(at(path, 'off pattern', fc.constantFrom('', 'UPPER case', '-leading', 'trailing-', '../..', 'a b', 'ftp://x', '//x', 'http://', 'x'.repeat(5)).filter((v) => !pattern.test(v))));
+    else
+      choices.push(
+        at(
+          path,
+          'off pattern',
+          fc
+            .constantFrom(
+              '',
+              'UPPER case',
+              '-leading',
+              'trailing-',
+              '../..',
+              'a b',
+              'ftp://x',
+              '//x',
+              'http://',
+              'x'.repeat(5),
+            )
+            .filter((v) => !pattern.test(v)),
+        ),
+      );
   }
   if (Array.isArray(node.enum)) {
     const members = node.enum as string[];
-    choices.push(at(path, 'not in enum', fc.constantFrom('', 'Other', ...members.map((m) => m.toLowerCase()), ...members.map((m) => m.toUpperCase())).filter((v) => !members.includes(v))));
+    choices.push(
+      at(
+        path,
+        'not in enum',
+        fc
+          .constantFrom('', 'Other', ...members.map((m) => m.toLowerCase()), ...members.map((m) => m.toUpperCase()))
+          .filter((v) => !members.includes(v)),
+      ),
+    );
   }
   return choices;
 }
@@ -87,9 +163,20 @@ function numberChoices(path: Segment[], node: JsonSchema): Choice[] {
     choices.push(at(path, 'fraction', fc.constantFrom(1.5, 0.1, -0.5)));
     choices.push(at(path, 'int64 max', fc.constant(int64Max())));
   }
-  if (min !== undefined) choices.push(at(path, 'below minimum', fc.oneof(fc.integer({ min: min - 1000, max: min - 1 }), fc.constant(-1e30))));
-  if (max !== undefined) choices.push(at(path, 'above maximum', fc.oneof(fc.integer({ min: max + 1, max: max + 1_000_000 }), fc.constant(1e30), fc.constant(2 ** 53))));
-  if (node.type === 'number') choices.push(at(path, 'extreme but valid', fc.constantFrom(1e308, -1e308, Number.MIN_VALUE)));
+  if (min !== undefined)
+    choices.push(
+      at(path, 'below minimum', fc.oneof(fc.integer({ min: min - 1000, max: min - 1 }), fc.constant(-1e30))),
+    );
+  if (max !== undefined)
+    choices.push(
+      at(
+        path,
+        'above maximum',
+        fc.oneof(fc.integer({ min: max + 1, max: max + 1_000_000 }), fc.constant(1e30), fc.constant(2 ** 53)),
+      ),
+    );
+  if (node.type === 'number')
+    choices.push(at(path, 'extreme but valid', fc.constantFrom(1e308, -1e308, Number.MIN_VALUE)));
   return choices;
 }
 
@@ -103,18 +190,43 @@ function intOrStringChoices(path: Segment[]): Choice[] {
 function objectChoices(path: Segment[], node: JsonSchema, present: boolean): Choice[] {
   const choices: Choice[] = [];
   const properties = Object.keys((node.properties as JsonSchema | undefined) ?? {});
-  if (present && !node['x-kubernetes-preserve-unknown-fields'] && (properties.length > 0 || !node.additionalProperties)) {
-    choices.push(unknownKeys.filter((k) => !properties.includes(k)).map((key) => ({ path: [...path, key], kind: 'unknown field', value: 'surprise' })));
+  if (
+    present &&
+    !node['x-kubernetes-preserve-unknown-fields'] &&
+    (properties.length > 0 || !node.additionalProperties)
+  ) {
+    choices.push(
+      unknownKeys
+        .filter((k) => !properties.includes(k))
+        .map((key) => ({ path: [...path, key], kind: 'unknown field', value: 'surprise' })),
+    );
   }
-  for (const key of (node.required as string[] | undefined) ?? []) choices.push(removed([...path, key], 'missing required field'));
+  for (const key of (node.required as string[] | undefined) ?? [])
+    choices.push(removed([...path, key], 'missing required field'));
   const values = node.additionalProperties as JsonSchema | undefined;
   if (values) {
     // A map (labels, annotations): hostile keys, values and sizes.
     const keys = fc.constantFrom('bad key!', '', 'a/b/c', 'é', 'k'.repeat(64), `${'d'.repeat(254)}/k`, '-x', '/x');
     choices.push(keys.map((key) => ({ path, kind: 'bad key', value: { [key]: 'v' }, merge: true })));
-    if (values.type === 'string') choices.push(at([...path, 'hostile'], 'bad value', fc.oneof(oddUnicode, longString(64, 300), fc.constantFrom(42, true, null))));
+    if (values.type === 'string')
+      choices.push(
+        at(
+          [...path, 'hostile'],
+          'bad value',
+          fc.oneof(oddUnicode, longString(64, 300), fc.constantFrom(42, true, null)),
+        ),
+      );
     const maxProps = node.maxProperties as number | undefined;
-    if (maxProps !== undefined) choices.push(at(path, 'too many entries', fc.integer({ min: maxProps + 1, max: maxProps + 40 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'])))));
+    if (maxProps !== undefined)
+      choices.push(
+        at(
+          path,
+          'too many entries',
+          fc
+            .integer({ min: maxProps + 1, max: maxProps + 40 })
+            .map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']))),
+        ),
+      );
     if (node.minProperties) choices.push(at(path, 'empty map', fc.constant({})));
   }
   return choices;
@@ -129,7 +241,13 @@ function arrayChoices(path: Segment[], node: JsonSchema, current: unknown): Choi
     const max = node.maxItems as number | undefined;
     if (max !== undefined) {
       const renamed = (i: number) => ({ ...(items[0] as object), name: `item-${i}` });
-      choices.push(at(path, 'too many items', fc.integer({ min: max + 1, max: max + 8 }).map((n) => Array.from({ length: n }, (_, i) => renamed(i)))));
+      choices.push(
+        at(
+          path,
+          'too many items',
+          fc.integer({ min: max + 1, max: max + 8 }).map((n) => Array.from({ length: n }, (_, i) => renamed(i))),
+        ),
+      );
     }
   }
   return choices;
@@ -137,22 +255,58 @@ function arrayChoices(path: Segment[], node: JsonSchema, current: unknown): Choi
 
 /** Deployment pod-spec rules the CRD cannot see: what rollguard's admission dry run must catch. */
 const podSpecBreakers: Choice = fc.oneof(
-  at(['containers', 0, 'name'], 'bad container name', fc.constantFrom('App_1', 'UPPER', '-x', 'x-', 'a.b', 'é', 'x'.repeat(64))),
-  at(['containers', 0, 'ports', 0, 'containerPort'], 'port out of range', fc.oneof(fc.integer({ min: 65_536, max: 10_000_000 }), fc.integer({ min: -1000, max: 0 }))),
+  at(
+    ['containers', 0, 'name'],
+    'bad container name',
+    fc.constantFrom('App_1', 'UPPER', '-x', 'x-', 'a.b', 'é', 'x'.repeat(64)),
+  ),
+  at(
+    ['containers', 0, 'ports', 0, 'containerPort'],
+    'port out of range',
+    fc.oneof(fc.integer({ min: 65_536, max: 10_000_000 }), fc.integer({ min: -1000, max: 0 })),
+  ),
   at(['containers', 0, 'ports', 0, 'containerPort'], 'port as text', fc.constantFrom('eighty', '8080', '')),
   at(['containers', 0, 'imagePullPolicy'], 'unknown pull policy', fc.constantFrom('Sometimes', 'always', '')),
-  at(['containers', 0, 'resources'], 'bad quantity', fc.constantFrom('lots', '-1', '1.2.3', '1e999', '').map((cpu) => ({ limits: { cpu } }))),
-  at(['containers', 0, 'env'], 'bad env var', fc.constantFrom('', 'a=b', '1 bad=name').map((name) => [{ name, value: 'x' }])),
+  at(
+    ['containers', 0, 'resources'],
+    'bad quantity',
+    fc.constantFrom('lots', '-1', '1.2.3', '1e999', '').map((cpu) => ({ limits: { cpu } })),
+  ),
+  at(
+    ['containers', 0, 'env'],
+    'bad env var',
+    fc.constantFrom('', 'a=b', '1 bad=name').map((name) => [{ name, value: 'x' }]),
+  ),
   at(['containers', 0, 'command'], 'command as text', fc.constant('sh -c run')),
   at(['containers', 0, 'livenessProbe'], 'probe without handler', fc.constant({ periodSeconds: 5 })),
   at(['restartPolicy'], 'restart policy a Deployment refuses', fc.constantFrom('Never', 'OnFailure', 'always')),
   at(['hostNetwork'], 'boolean as text', fc.constantFrom('yes', 'true', 1)),
   at(['terminationGracePeriodSeconds'], 'negative grace period', fc.integer({ min: -100_000, max: -1 })),
   at(['dnsPolicy'], 'unknown DNS policy', fc.constantFrom('Sometimes', 'default', '')),
-  at(['volumes'], 'bad volume name', fc.constantFrom('Bad_Vol', '', 'x'.repeat(64)).map((name) => [{ name, emptyDir: {} }])),
+  at(
+    ['volumes'],
+    'bad volume name',
+    fc.constantFrom('Bad_Vol', '', 'x'.repeat(64)).map((name) => [{ name, emptyDir: {} }]),
+  ),
   at(['tolerations'], 'list as map', fc.constant({ key: 'x' })),
   at(['securityContext'], 'user as text', fc.constant({ runAsUser: 'root' })),
-  fc.tuple(fc.constantFrom<Segment[]>([], ['containers', 0]), fc.constantFrom('imagee', 'imag', 'Image', 'commands', 'nodeSelectr', 'restartpolicy', 'volumeMount', 'containres', 'ports ', 'selector', 'type'))
+  fc
+    .tuple(
+      fc.constantFrom<Segment[]>([], ['containers', 0]),
+      fc.constantFrom(
+        'imagee',
+        'imag',
+        'Image',
+        'commands',
+        'nodeSelectr',
+        'restartpolicy',
+        'volumeMount',
+        'containres',
+        'ports ',
+        'selector',
+        'type',
+      ),
+    )
     .map(([where, key]) => ({ path: [...where, key], kind: 'misspelled or foreign field', value: 'x' })),
 );
 
@@ -162,9 +316,21 @@ const podSpecPath: Segment[] = ['spec', 'template', 'template', 'spec'];
 function metadataChoices(): Choice[] {
   return [
     at(['metadata', 'name'], 'bad name', fc.constantFrom('Upper', 'a_b', 'é', '-a', 'a.', 'x'.repeat(254))),
-    at(['metadata', 'labels'], 'bad label', fc.constantFrom({ 'bad key!': 'v' }, { k: 'bad value!' }, { k: 'v'.repeat(64) })),
+    at(
+      ['metadata', 'labels'],
+      'bad label',
+      fc.constantFrom({ 'bad key!': 'v' }, { k: 'bad value!' }, { k: 'v'.repeat(64) }),
+    ),
     at(['metadata', 'annotations'], 'huge annotation', fc.constant({ 'example.com/big': 'z'.repeat(300_000) })),
-    at(['metadata', 'annotations'], 'malformed rollback request', fc.constantFrom({ 'rollguard.dev/rollback-to': 'yesterday' }, { 'rollguard.dev/rollback-to': '-1' }, { 'rollguard.dev/rollback-to': '99' })),
+    at(
+      ['metadata', 'annotations'],
+      'malformed rollback request',
+      fc.constantFrom(
+        { 'rollguard.dev/rollback-to': 'yesterday' },
+        { 'rollguard.dev/rollback-to': '-1' },
+        { 'rollguard.dev/rollback-to': '99' },
+      ),
+    ),
     at(['metadata', 'bogus'], 'unknown field', fc.constant('x')),
     at(['status'], 'status written by the author', fc.constant({ phase: 'Ready', stableRevision: 7 })),
   ];
@@ -172,7 +338,7 @@ function metadataChoices(): Choice[] {
 
 /** Every way to break one field of `base` that the schema (or the Deployment's rules) defines. */
 export function mutationChoices(base: object): Choice[] {
-  const spec = ((releaseCrd().spec.versions[0]!.schema.openAPIV3Schema.properties as JsonSchema).spec) as JsonSchema;
+  const spec = (releaseCrd().spec.versions[0]!.schema.openAPIV3Schema.properties as JsonSchema).spec as JsonSchema;
   const choices: Choice[] = [...metadataChoices()];
 
   const walk = (node: JsonSchema, path: Segment[], current: unknown, present: boolean): void => {
@@ -243,7 +409,10 @@ export function sampleMutations(base: object, { seed, count }: { seed: number; c
   const choices = mutationChoices(base);
   // About one case in eight breaks the pod spec, the part only rollguard's dry run can judge.
   const podSpec = podSpecBreakers.map((m) => ({ ...m, path: [...podSpecPath, ...m.path] }));
-  const arbitrary = fc.oneof(...choices.map((arbitrary) => ({ arbitrary, weight: 1 })), { arbitrary: podSpec, weight: Math.ceil(choices.length / 7) });
+  const arbitrary = fc.oneof(...choices.map((arbitrary) => ({ arbitrary, weight: 1 })), {
+    arbitrary: podSpec,
+    weight: Math.ceil(choices.length / 7),
+  });
   const seen = new Map<string, Mutation>();
   for (let round = 0; seen.size < count && round < 20; round++) {
     for (const m of fc.sample(arbitrary, { seed: seed + round, numRuns: count * 2 })) {
@@ -257,6 +426,8 @@ export function sampleMutations(base: object, { seed, count }: { seed: number; c
 
 /** A mutation's value for logs and keys: long strings shortened, raw numbers shown as written. */
 export function summarise(value: unknown): string {
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 12)}…(${v.length} chars)` : v));
+  const text = JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'string' && v.length > 40 ? `${v.slice(0, 12)}…(${v.length} chars)` : v,
+  );
   return text === undefined ? String(value) : text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }

@@ -100,7 +100,13 @@ export class ReleaseHarness {
     await this.controller?.stop();
     if (process.env.ROLLGUARD_RECORD_HISTORIES) await this.recordHistories();
     // Terminated rather than deleted: a test's workflows must not outlive it and meet a later test's code.
-    await Promise.all(this.refs.map((ref) => this.handle(ref).terminate('test finished').catch(() => undefined)));
+    await Promise.all(
+      this.refs.map((ref) =>
+        this.handle(ref)
+          .terminate('test finished')
+          .catch(() => undefined),
+      ),
+    );
     this.worker?.shutdown();
     await this.running?.catch(() => undefined);
     await this.connection?.close();
@@ -115,9 +121,20 @@ export class ReleaseHarness {
     await mkdir(historiesDir, { recursive: true });
     for (const ref of this.refs) {
       // The Temporal CLI writes the JSON form that historyFromJSON reads back.
-      const { stdout } = await run(await toolPath('temporal', 'temporal'), [
-        'workflow', 'show', '--address', stackEnv.TEMPORAL_ADDRESS, '--workflow-id', releaseWorkflowId(ref), '--output', 'json',
-      ], { maxBuffer: 1 << 26 });
+      const { stdout } = await run(
+        await toolPath('temporal', 'temporal'),
+        [
+          'workflow',
+          'show',
+          '--address',
+          stackEnv.TEMPORAL_ADDRESS,
+          '--workflow-id',
+          releaseWorkflowId(ref),
+          '--output',
+          'json',
+        ],
+        { maxBuffer: 1 << 26 },
+      );
       const file = join(historiesDir, `${this.namespace.replace(/-[0-9a-f]{6}$/, '')}-${ref.name}.json`);
       await writeFile(file, stdout);
     }
@@ -150,7 +167,10 @@ export class ReleaseHarness {
     const body = { ...release, metadata: { ...release.metadata, namespace: this.namespace } } as KubernetesObject;
     const existing = await this.read(name).catch(() => undefined);
     if (existing) {
-      body.metadata = { ...body.metadata, ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}) };
+      body.metadata = {
+        ...body.metadata,
+        ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+      };
       await this.clients.releases.replace(this.target(name), body);
     } else {
       await this.clients.releases.create(this.namespace, body);
@@ -182,12 +202,21 @@ export class ReleaseHarness {
   }
 
   /** Polls the Release's status until its phase (and, optionally, more) is as expected. */
-  async waitForStatus(name: string, phase: ReleasePhase, more: (r: Release) => boolean = () => true, timeoutMs = 60_000): Promise<Release> {
+  async waitForStatus(
+    name: string,
+    phase: ReleasePhase,
+    more: (r: Release) => boolean = () => true,
+    timeoutMs = 60_000,
+  ): Promise<Release> {
     let last: Release | undefined;
-    await waitFor(`${name} to be ${phase}`, async () => {
-      last = await this.read(name);
-      return last.status?.phase === phase && more(last);
-    }, { timeoutMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` });
+    await waitFor(
+      `${name} to be ${phase}`,
+      async () => {
+        last = await this.read(name);
+        return last.status?.phase === phase && more(last);
+      },
+      { timeoutMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` },
+    );
     return last as Release;
   }
 
@@ -199,7 +228,11 @@ export class ReleaseHarness {
   async readyImages(app: string): Promise<string[]> {
     const pods = await this.clients.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `app=${app}` });
     return pods.items
-      .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      .filter(
+        (p) =>
+          !p.metadata?.deletionTimestamp &&
+          p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      )
       .map((p) => p.spec?.containers[0]?.image ?? '');
   }
 }

@@ -65,7 +65,8 @@ export class ScriptedWorld {
 
   private async run<T>(step: Step<T> | undefined, fallback: T): Promise<T> {
     if (!step) return fallback;
-    if ('refused' in step) throw ApplicationFailure.create({ type: RefusalType.ApplyRefused, message: step.refused, nonRetryable: true });
+    if ('refused' in step)
+      throw ApplicationFailure.create({ type: RefusalType.ApplyRefused, message: step.refused, nonRetryable: true });
     if ('gate' in step) return await step.gate.enter();
     return step.result;
   }
@@ -91,34 +92,67 @@ export class ScriptedWorld {
         return true;
       },
       recordEvent: async ({ event }) => void (record('recordEvent'), this.events.push(event)),
-      recordTransition: async ({ status, event }) => (record('recordTransition'), this.statuses.push(status), this.events.push(event), true),
+      recordTransition: async ({ status, event }) => (
+        record('recordTransition'),
+        this.statuses.push(status),
+        this.events.push(event),
+        true
+      ),
       snapshotRevision: async ({ template }) => {
         record('snapshotRevision');
         const hash = JSON.stringify(template);
         const same = this.revisions.find((r) => r.hash === hash);
         if (same) return same;
-        const revision = { revision: this.revisions.length + 1, hash, images: images(template), createdAt: new Date().toISOString(), template };
+        const revision = {
+          revision: this.revisions.length + 1,
+          hash,
+          images: images(template),
+          createdAt: new Date().toISOString(),
+          template,
+        };
         this.revisions.push(revision);
         return revision;
       },
       readRevision: async ({ revision }) => {
         const found = this.revisions.find((r) => r.revision === revision);
-        if (!found) throw ApplicationFailure.create({ type: RefusalType.NotFound, message: `revision ${revision} does not exist`, nonRetryable: true });
+        if (!found)
+          throw ApplicationFailure.create({
+            type: RefusalType.NotFound,
+            message: `revision ${revision} does not exist`,
+            nonRetryable: true,
+          });
         return found;
       },
       applyRevision: async () => (record('applyRevision'), await this.run(this.apply.shift(), undefined)),
       awaitRollout: async () => {
         record('awaitRollout');
         const { complete, reason } = await this.run(this.rollout.shift(), { complete: true });
-        return { complete, progress: complete ? progress : { ...progress, updated: 1, ready: 0 }, ...(reason ? { reason } : {}) };
+        return {
+          complete,
+          progress: complete ? progress : { ...progress, updated: 1, ready: 0 },
+          ...(reason ? { reason } : {}),
+        };
       },
       watchReadiness: async ({ weight }) => {
         record('watchReadiness');
-        return await this.run(this.watch.shift(), { name: 'readiness', kind: 'Readiness', outcome: 'Pass', value: 3, weight, reason: '3/3 pods Ready' });
+        return await this.run(this.watch.shift(), {
+          name: 'readiness',
+          kind: 'Readiness',
+          outcome: 'Pass',
+          value: 3,
+          weight,
+          reason: '3/3 pods Ready',
+        });
       },
       runAnalysis: async (input) => {
         record('runAnalysis');
-        const passing: CheckResult[] = (input.http ?? []).map((c) => ({ name: c.name, kind: 'HTTP', outcome: 'Pass', weight: c.weight, reason: 'ok' }));
+        const passing: CheckResult[] = (input.http ?? []).map((c) => ({
+          name: c.name,
+          kind: 'HTTP',
+          outcome: 'Pass',
+          weight: c.weight,
+          reason: 'ok',
+        }));
         const checks = await this.run(this.analysis.shift(), passing);
         return { checks: [...(input.readiness ? [input.readiness] : []), ...checks], rounds: 1, stoppedEarly: false };
       },

@@ -40,7 +40,10 @@ export async function terminateQuietly(client: Client, workflowId: string): Prom
   }
 }
 
-export async function workflowStatus(client: Client, workflowId: string): Promise<{ status: string; runId: string; type: string; taskQueue: string } | undefined> {
+export async function workflowStatus(
+  client: Client,
+  workflowId: string,
+): Promise<{ status: string; runId: string; type: string; taskQueue: string } | undefined> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
     return { status: d.status.name, runId: d.runId, type: d.type, taskQueue: d.taskQueue };

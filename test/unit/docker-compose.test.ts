@@ -11,7 +11,9 @@ interface Service {
   ports?: string[];
   command?: string[];
 }
-const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, Service>;
+};
 const service = (name: string): Service => {
   const found = compose.services[name];
   if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
@@ -31,7 +33,10 @@ describe('docker-compose.yml offers what the local stack does', () => {
     const args = service('temporal-search-attributes').command ?? [];
     const registered = args
       .filter((arg) => arg.startsWith('--name='))
-      .map((arg, i) => `${arg.slice('--name='.length)}=${args.filter((a) => a.startsWith('--type='))[i]?.slice('--type='.length)}`);
+      .map(
+        (arg, i) =>
+          `${arg.slice('--name='.length)}=${args.filter((a) => a.startsWith('--type='))[i]?.slice('--type='.length)}`,
+      );
     expect(registered.sort()).toEqual(searchAttributes.map(searchAttributeSpec).sort());
   });
 

@@ -8,7 +8,9 @@ import { historiesDir } from '../support/releases.ts';
 
 // Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test). Replaying
 // them against today's workflow code catches a change that would break workflows already running.
-const files = readdirSync(historiesDir).filter((file) => file.endsWith('.json')).sort();
+const files = readdirSync(historiesDir)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 
 describe('recorded Release workflow histories', () => {
   it('exist for the main scenarios', () => {
@@ -21,7 +23,10 @@ describe('recorded Release workflow histories', () => {
       history: historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8'))),
     }));
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'rollguard-replay' }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath, replayName: 'rollguard-replay' },
+      histories,
+    )) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);

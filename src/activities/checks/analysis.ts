@@ -1,5 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { checkKey, isAnalysisProgress, lastRoundOf, nextRoundAfter, roundDueAt, type AnalysisProgress } from '../../domain/health/analysis-progress.ts';
+import {
+  checkKey,
+  isAnalysisProgress,
+  lastRoundOf,
+  nextRoundAfter,
+  roundDueAt,
+  type AnalysisProgress,
+} from '../../domain/health/analysis-progress.ts';
 import { newStreak, recordRound, streakResult } from '../../domain/health/failure-streak.ts';
 import { redactValues, type HeaderSource } from '../../domain/health/check-headers.ts';
 import type { AnalysisInput, AnalysisResult, CheckResult, MeasureContext } from '../../domain/health/types.ts';
@@ -68,19 +75,28 @@ export function createHealthActivities(deps: HealthDeps = {}) {
       key: checkKey('http', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? httpDefaults.failureThreshold,
-      measure: (ctx: MeasureContext) => withHeaders(headers, check.headers, { name: check.name, kind: 'HTTP', weight: check.weight }, ctx, (c) => http.measure(check, c)),
+      measure: (ctx: MeasureContext) =>
+        withHeaders(headers, check.headers, { name: check.name, kind: 'HTTP', weight: check.weight }, ctx, (c) =>
+          http.measure(check, c),
+        ),
     }));
     const promChecks = (input.prometheus ?? []).map((check, i) => ({
       key: checkKey('prometheus', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? prometheusDefaults.failureThreshold,
       measure: (ctx: MeasureContext) =>
-        withHeaders(headers, check.headers, { name: check.name, kind: 'Prometheus', weight: check.weight }, ctx, (c) => prometheus.measure(check, c)),
+        withHeaders(headers, check.headers, { name: check.name, kind: 'Prometheus', weight: check.weight }, ctx, (c) =>
+          prometheus.measure(check, c),
+        ),
     }));
     return [...httpChecks, ...promChecks];
   }
 
-  const results = (checks: PlannedCheck[], progress: AnalysisProgress, readiness: CheckResult | undefined): CheckResult[] => [
+  const results = (
+    checks: PlannedCheck[],
+    progress: AnalysisProgress,
+    readiness: CheckResult | undefined,
+  ): CheckResult[] => [
     ...(readiness ? [readiness] : []),
     ...checks.flatMap((c) => streakResult(progress.streaks[c.key] ?? newStreak(), c.failureThreshold) ?? []),
   ];
@@ -94,7 +110,12 @@ export function createHealthActivities(deps: HealthDeps = {}) {
   }
 
   /** Each check's next round, for the checks whose window is not done yet. */
-  function upcoming(checks: PlannedCheck[], progress: AnalysisProgress, input: AnalysisInput, at: number): UpcomingRound[] {
+  function upcoming(
+    checks: PlannedCheck[],
+    progress: AnalysisProgress,
+    input: AnalysisInput,
+    at: number,
+  ): UpcomingRound[] {
     return checks.flatMap((check) => {
       const last = lastRoundOf(progress, check.key, check.intervalMs, input.intervalMs);
       const round = nextRoundAfter(last, progress.startedAt, at, input.windowMs, check.intervalMs);
@@ -103,16 +124,32 @@ export function createHealthActivities(deps: HealthDeps = {}) {
   }
 
   /** Measures the due checks once. A round of slow probes can outlast a heartbeat timeout, so it beats too. */
-  async function measureRound(due: UpcomingRound[], progress: AnalysisProgress, hooks: ActivityHooks): Promise<AnalysisProgress> {
+  async function measureRound(
+    due: UpcomingRound[],
+    progress: AnalysisProgress,
+    hooks: ActivityHooks,
+  ): Promise<AnalysisProgress> {
     const ticker = setInterval(() => hooks.heartbeat(progress), heartbeatEveryMs);
-    const measured = await Promise.all(due.map((d) => d.check.measure({ signal: hooks.signal }))).finally(() => clearInterval(ticker));
+    const measured = await Promise.all(due.map((d) => d.check.measure({ signal: hooks.signal }))).finally(() =>
+      clearInterval(ticker),
+    );
     const streaks = { ...progress.streaks };
     const checkRounds = { ...progress.checkRounds };
     due.forEach(({ check, round }, i) => {
-      streaks[check.key] = recordRound(streaks[check.key] ?? newStreak(), measured[i] as CheckResult, check.failureThreshold);
+      streaks[check.key] = recordRound(
+        streaks[check.key] ?? newStreak(),
+        measured[i] as CheckResult,
+        check.failureThreshold,
+      );
       checkRounds[check.key] = round;
     });
-    return { ...progress, lastRound: progress.lastRound + 1, roundsMeasured: progress.roundsMeasured + 1, streaks, checkRounds };
+    return {
+      ...progress,
+      lastRound: progress.lastRound + 1,
+      roundsMeasured: progress.roundsMeasured + 1,
+      streaks,
+      checkRounds,
+    };
   }
 
   /**

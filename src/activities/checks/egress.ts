@@ -1,5 +1,11 @@
 import { lookup } from 'node:dns/promises';
-import { controlPlaneHost, decideEgress, egressPolicy, parseIp, type EgressPolicy } from '../../domain/health/egress.ts';
+import {
+  controlPlaneHost,
+  decideEgress,
+  egressPolicy,
+  parseIp,
+  type EgressPolicy,
+} from '../../domain/health/egress.ts';
 
 /** The operator's egress settings for checks (see docs/check-egress.md). */
 export interface EgressConfig {
@@ -17,7 +23,10 @@ export interface PinnedAddress {
   family: 4 | 6;
 }
 
-export type Admission = { ok: true; pin: PinnedAddress } | { ok: false; refused: true; reason: string } | { ok: false; refused: false; error: unknown };
+export type Admission =
+  | { ok: true; pin: PinnedAddress }
+  | { ok: false; refused: true; reason: string }
+  | { ok: false; refused: false; error: unknown };
 
 export interface EgressGuard {
   /** Resolves the URL's host and decides whether a check may connect to it. */
@@ -48,8 +57,15 @@ const abortable = <T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
  * an allow list it cannot read, so a typo stops rollguard at start rather than opening or closing
  * more than meant.
  */
-export function createEgressGuard(config: EgressConfig, { resolve = systemResolve }: { resolve?: Resolve } = {}): EgressGuard {
-  const base = egressPolicy({ ...(config.allow ? { allow: config.allow } : {}), ...(config.controlPlane ? { controlPlane: config.controlPlane } : {}), ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}) });
+export function createEgressGuard(
+  config: EgressConfig,
+  { resolve = systemResolve }: { resolve?: Resolve } = {},
+): EgressGuard {
+  const base = egressPolicy({
+    ...(config.allow ? { allow: config.allow } : {}),
+    ...(config.controlPlane ? { controlPlane: config.controlPlane } : {}),
+    ...(config.clusterDomain ? { clusterDomain: config.clusterDomain } : {}),
+  });
   let controlPlane: { at: number; addresses: Promise<string[]> } | undefined;
 
   // The control plane named by host name is also refused by the addresses that name resolves to.
@@ -57,7 +73,14 @@ export function createEgressGuard(config: EgressConfig, { resolve = systemResolv
     const now = Date.now();
     if (!controlPlane || now - controlPlane.at > controlPlaneTtlMs) {
       const names = base.controlPlane.filter((host) => !parseIp(host));
-      const addresses = Promise.all(names.map((name) => resolve(name).then((found) => found.map((a) => a.address), () => [])));
+      const addresses = Promise.all(
+        names.map((name) =>
+          resolve(name).then(
+            (found) => found.map((a) => a.address),
+            () => [],
+          ),
+        ),
+      );
       controlPlane = { at: now, addresses: addresses.then((lists) => lists.flat()) };
     }
     return controlPlane.addresses;
@@ -74,12 +97,19 @@ export function createEgressGuard(config: EgressConfig, { resolve = systemResolv
     const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
     let found: { address: string; family: number }[];
     try {
-      found = parseIp(host) ? [{ address: host, family: host.includes(':') ? 6 : 4 }] : await abortable(resolve(host), signal);
+      found = parseIp(host)
+        ? [{ address: host, family: host.includes(':') ? 6 : 4 }]
+        : await abortable(resolve(host), signal);
     } catch (err) {
       return { ok: false, refused: false, error: err };
     }
     const policy: EgressPolicy = { ...base, controlPlane: [...base.controlPlane, ...(await controlPlaneAddresses())] };
-    const decision = decideEgress(policy, { host, port, addresses: found.map((a) => a.address), ...(pod ? { pod } : {}) });
+    const decision = decideEgress(policy, {
+      host,
+      port,
+      addresses: found.map((a) => a.address),
+      ...(pod ? { pod } : {}),
+    });
     if (!decision.allowed) return { ok: false, refused: true, reason: decision.reason };
     const first = found[0] as { address: string; family: number };
     return { ok: true, pin: { address: first.address, family: first.family === 6 ? 6 : 4 } };

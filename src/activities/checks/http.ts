@@ -1,7 +1,14 @@
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { redactUrl } from '../../domain/health/egress.ts';
-import { httpDefaults, type BodyMatch, type CheckResult, type HealthGate, type HttpProbe, type MeasureContext } from '../../domain/health/types.ts';
+import {
+  httpDefaults,
+  type BodyMatch,
+  type CheckResult,
+  type HealthGate,
+  type HttpProbe,
+  type MeasureContext,
+} from '../../domain/health/types.ts';
 import { defaultBodyLimitBytes, discardBody, readBodyPrefix } from './body.ts';
 import type { EgressGuard } from './egress.ts';
 import { describeRequestError } from './request-errors.ts';
@@ -39,7 +46,8 @@ class EgressRefusal extends Error {
   override name = 'EgressRefusal';
 }
 
-const inRange = (status: number, range: { min: number; max: number }): boolean => status >= range.min && status <= range.max;
+const inRange = (status: number, range: { min: number; max: number }): boolean =>
+  status >= range.min && status <= range.max;
 
 /** A body match compiled once per measurement, with how to name it in a reason. */
 interface BodyMatcher {
@@ -61,13 +69,20 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
   const bodyLimit = options.bodyLimitBytes ?? defaultBodyLimitBytes;
 
   /** One GET: throws ProbeFailure unless the status is in range and the body (if asked) matches. */
-  async function probeOnce(url: string, check: HttpProbe, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<string> {
+  async function probeOnce(
+    url: string,
+    check: HttpProbe,
+    matcher: BodyMatcher | undefined,
+    ctx: MeasureContext,
+  ): Promise<string> {
     const timeoutMs = check.timeoutMs ?? httpDefaults.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
     const expected = check.expectedStatus ?? httpDefaults.expectedStatus;
     try {
-      const admitted = options.egress ? await options.egress.admit(url, { pod: check.pods === true, signal }) : undefined;
+      const admitted = options.egress
+        ? await options.egress.admit(url, { pod: check.pods === true, signal })
+        : undefined;
       if (admitted && !admitted.ok) {
         // AbortError stops the retries; p-retry rethrows the refusal it wraps.
         if (admitted.refused) throw new AbortError(new EgressRefusal(admitted.reason));
@@ -92,7 +107,12 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
     }
   }
 
-  async function probeTarget(url: string, check: HttpProbe, matcher: BodyMatcher | undefined, ctx: MeasureContext): Promise<TargetOutcome> {
+  async function probeTarget(
+    url: string,
+    check: HttpProbe,
+    matcher: BodyMatcher | undefined,
+    ctx: MeasureContext,
+  ): Promise<TargetOutcome> {
     try {
       const reason = await pRetry(() => probeOnce(url, check, matcher, ctx), {
         retries: check.retries ?? httpDefaults.retries,
@@ -105,13 +125,19 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
       return { url, ok: true, reason };
     } catch (err) {
       const refused = err instanceof EgressRefusal;
-      return { url, ok: false, reason: err instanceof Error ? err.message : String(err), ...(refused ? { refused } : {}) };
+      return {
+        url,
+        ok: false,
+        reason: err instanceof Error ? err.message : String(err),
+        ...(refused ? { refused } : {}),
+      };
     }
   }
 
   async function measure(check: HttpProbe, ctx: MeasureContext): Promise<CheckResult> {
     const base = { name: check.name, kind: 'HTTP', weight: check.weight } as const;
-    if (check.urls.length === 0) return { ...base, outcome: 'Inconclusive', reason: 'no targets to probe (no pod has an IP yet?)' };
+    if (check.urls.length === 0)
+      return { ...base, outcome: 'Inconclusive', reason: 'no targets to probe (no pod has an IP yet?)' };
     let matcher: BodyMatcher | undefined;
     try {
       matcher = bodyMatcher(check.body);
@@ -127,7 +153,11 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
   return { kind: 'HTTP', measure };
 }
 
-function roundResult(base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, targets: TargetOutcome[], quorum: 'all' | 'majority'): CheckResult {
+function roundResult(
+  base: Pick<CheckResult, 'name' | 'kind' | 'weight'>,
+  targets: TargetOutcome[],
+  quorum: 'all' | 'majority',
+): CheckResult {
   const outcomes = targets.map((o) => ({ ...o, url: redactUrl(o.url) }));
   const failed = outcomes.filter((o) => !o.ok);
   // A target the policy refuses fails the check for the whole window: no later round may reach it.
@@ -137,7 +167,13 @@ function roundResult(base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, target
   const value = failed.length;
   if (outcomes.length === 1) {
     const only = outcomes[0] as TargetOutcome;
-    return { ...base, value, outcome: ok ? 'Pass' : 'Fail', reason: `GET ${only.url}: ${only.reason}`, ...(ok ? {} : permanent) };
+    return {
+      ...base,
+      value,
+      outcome: ok ? 'Pass' : 'Fail',
+      reason: `GET ${only.url}: ${only.reason}`,
+      ...(ok ? {} : permanent),
+    };
   }
   const shown = failed.slice(0, 3).map((o) => `${o.url}: ${o.reason}`);
   const more = failed.length > shown.length ? `; and ${failed.length - shown.length} more` : '';

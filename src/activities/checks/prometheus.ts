@@ -1,5 +1,11 @@
 import { redactUrl } from '../../domain/health/egress.ts';
-import { prometheusDefaults, type CheckResult, type HealthGate, type MeasureContext, type PrometheusQuery } from '../../domain/health/types.ts';
+import {
+  prometheusDefaults,
+  type CheckResult,
+  type HealthGate,
+  type MeasureContext,
+  type PrometheusQuery,
+} from '../../domain/health/types.ts';
 import { readBodyPrefix } from './body.ts';
 import type { EgressGuard } from './egress.ts';
 import { describeRequestError } from './request-errors.ts';
@@ -63,17 +69,31 @@ function samplesOf(data: NonNullable<QueryAnswer['data']>): Sample[] | string {
 }
 
 const labelsOf = (metric: Record<string, string>): string =>
-  Object.keys(metric).length === 0 ? '' : ` for {${Object.entries(metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
+  Object.keys(metric).length === 0
+    ? ''
+    : ` for {${Object.entries(metric)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ')}}`;
 
 /** Compares every sample with the bounds; one sample out of bounds fails the round. */
 function compare(base: RoundBase, check: PrometheusQuery, samples: Sample[]): CheckResult {
   const bounds = `[${check.min ?? '-∞'}, ${check.max ?? '+∞'}]`;
   for (const s of samples) {
     if (check.min !== undefined && s.value < check.min) {
-      return { ...base, outcome: 'Fail', value: s.value, reason: `value ${s.value}${s.labels} is below the minimum ${check.min}` };
+      return {
+        ...base,
+        outcome: 'Fail',
+        value: s.value,
+        reason: `value ${s.value}${s.labels} is below the minimum ${check.min}`,
+      };
     }
     if (check.max !== undefined && s.value > check.max) {
-      return { ...base, outcome: 'Fail', value: s.value, reason: `value ${s.value}${s.labels} is above the maximum ${check.max}` };
+      return {
+        ...base,
+        outcome: 'Fail',
+        value: s.value,
+        reason: `value ${s.value}${s.labels} is above the maximum ${check.max}`,
+      };
     }
   }
   const first = samples[0] as Sample;
@@ -92,13 +112,26 @@ function evaluate(base: RoundBase, check: PrometheusQuery, answer: QueryAnswer, 
   if (answer.status === 'error') {
     const type = answer.errorType ?? 'unknown';
     if (transientErrors.has(type) || httpStatus >= 500) {
-      return { ...base, outcome: 'Inconclusive', reason: `Prometheus could not run the query (${type}): ${answer.error}` };
+      return {
+        ...base,
+        outcome: 'Inconclusive',
+        reason: `Prometheus could not run the query (${type}): ${answer.error}`,
+      };
     }
     const permanent = type === 'bad_data' ? { permanent: true } : {};
-    return { ...base, outcome: 'Fail', reason: `Prometheus rejected the query (${type}): ${answer.error}; fix the check's query`, ...permanent };
+    return {
+      ...base,
+      outcome: 'Fail',
+      reason: `Prometheus rejected the query (${type}): ${answer.error}; fix the check's query`,
+      ...permanent,
+    };
   }
   if (answer.status !== 'success' || !answer.data) {
-    return { ...base, outcome: 'Inconclusive', reason: `HTTP ${httpStatus} from ${address} is not a Prometheus query answer` };
+    return {
+      ...base,
+      outcome: 'Inconclusive',
+      reason: `HTTP ${httpStatus} from ${address} is not a Prometheus query answer`,
+    };
   }
   const samples = samplesOf(answer.data);
   if (typeof samples === 'string') return { ...base, outcome: 'Fail', reason: `${samples}; fix the check's query` };
@@ -131,9 +164,18 @@ export function createPrometheusGate(options: PrometheusGateOptions = {}): Healt
     let status: number;
     let answer: QueryAnswer;
     try {
-      const judged = options.egress && !sameAddress(check.address, options.defaultPrometheus) ? await options.egress.admit(url, { signal }) : undefined;
+      const judged =
+        options.egress && !sameAddress(check.address, options.defaultPrometheus)
+          ? await options.egress.admit(url, { signal })
+          : undefined;
       if (judged && !judged.ok) {
-        if (judged.refused) return { ...base, outcome: 'Fail', permanent: true, reason: `Prometheus at ${address} was not queried: ${judged.reason}` };
+        if (judged.refused)
+          return {
+            ...base,
+            outcome: 'Fail',
+            permanent: true,
+            reason: `Prometheus at ${address} was not queried: ${judged.reason}`,
+          };
         throw judged.error;
       }
       // POST keeps long queries out of URL length limits; Prometheus accepts both.
@@ -147,7 +189,11 @@ export function createPrometheusGate(options: PrometheusGateOptions = {}): Healt
       status = res.status;
       const body = await readBodyPrefix(res.body, answerLimit);
       if (body.truncated) {
-        return { ...base, outcome: 'Fail', reason: `the answer from ${address} is larger than ${answerLimit / 1024 / 1024} MiB (too many series?); fix the check's query` };
+        return {
+          ...base,
+          outcome: 'Fail',
+          reason: `the answer from ${address} is larger than ${answerLimit / 1024 / 1024} MiB (too many series?); fix the check's query`,
+        };
       }
       answer = parseAnswer(body.text);
     } catch (err) {
@@ -159,7 +205,11 @@ export function createPrometheusGate(options: PrometheusGateOptions = {}): Healt
       return evaluate(base, check, answer, status);
     } catch (err) {
       // A proxy or another version answering in a shape we do not know: say so rather than crash.
-      return { ...base, outcome: 'Inconclusive', reason: `unexpected answer from ${address}: ${(err as Error).message}` };
+      return {
+        ...base,
+        outcome: 'Inconclusive',
+        reason: `unexpected answer from ${address}: ${(err as Error).message}`,
+      };
     }
   }
 

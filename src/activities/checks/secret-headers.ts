@@ -1,5 +1,11 @@
 import { headerValuePattern } from '../../domain/api/check-headers.ts';
-import { isTransient, secretProblem, type HeaderSource, type SecretKeyRef, type SecretReadFailure } from '../../domain/health/check-headers.ts';
+import {
+  isTransient,
+  secretProblem,
+  type HeaderSource,
+  type SecretKeyRef,
+  type SecretReadFailure,
+} from '../../domain/health/check-headers.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { apiMessage, apiStatus } from '../../kube/errors.ts';
 
@@ -11,7 +17,9 @@ export const kubeSecretReader =
   (kube: KubeClients): ReadSecret =>
   async (namespace, name) => {
     const secret = await kube.core.readNamespacedSecret({ namespace, name });
-    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, base64]) => [key, Buffer.from(base64, 'base64').toString('utf8')]));
+    return Object.fromEntries(
+      Object.entries(secret.data ?? {}).map(([key, base64]) => [key, Buffer.from(base64, 'base64').toString('utf8')]),
+    );
   };
 
 /** The headers of a check with their values, and the secret values among them, to keep out of reasons. */
@@ -33,7 +41,8 @@ function valueOf(data: Record<string, string>, ref: SecretKeyRef): string | Secr
   if (raw === undefined) return { kind: 'MissingKey', keys: Object.keys(data).sort() };
   const value = raw.trim();
   if (value === '') return { kind: 'Unusable', why: 'it is empty' };
-  if (!headerValuePattern.test(value)) return { kind: 'Unusable', why: 'it holds a line break, a control character or a character beyond U+00FF' };
+  if (!headerValuePattern.test(value))
+    return { kind: 'Unusable', why: 'it holds a line break, a control character or a character beyond U+00FF' };
   return value;
 }
 
@@ -49,7 +58,9 @@ export function createHeaderResolver(readSecret: ReadSecret | undefined) {
     const id = `${ref.namespace}/${ref.name}`;
     let data = secrets.get(id);
     if (!data) {
-      data = readSecret ? readSecret(ref.namespace, ref.name) : Promise.reject(new Error('this worker has no Kubernetes client to read Secrets with'));
+      data = readSecret
+        ? readSecret(ref.namespace, ref.name)
+        : Promise.reject(new Error('this worker has no Kubernetes client to read Secrets with'));
       secrets.set(id, data);
       data.catch(() => secrets.delete(id));
     }
@@ -75,7 +86,11 @@ export function createHeaderResolver(readSecret: ReadSecret | undefined) {
       }
       const value = await secretValue(source.secretKeyRef);
       if (typeof value !== 'string') {
-        return { ok: false, problem: `header ${source.name}: ${secretProblem(source.secretKeyRef, value)}`, transient: isTransient(value) };
+        return {
+          ok: false,
+          problem: `header ${source.name}: ${secretProblem(source.secretKeyRef, value)}`,
+          transient: isTransient(value),
+        };
       }
       headers[source.name] = value;
       secretValues.push(value);
@@ -84,7 +99,9 @@ export function createHeaderResolver(readSecret: ReadSecret | undefined) {
   }
 
   /** Problems reading these Secret keys, one per key; transient ones are thrown (the caller retries). */
-  async function unreadable(refs: readonly { field: string; ref: SecretKeyRef }[]): Promise<{ problems: string[]; transient: string[] }> {
+  async function unreadable(
+    refs: readonly { field: string; ref: SecretKeyRef }[],
+  ): Promise<{ problems: string[]; transient: string[] }> {
     const problems: string[] = [];
     const transient: string[] = [];
     for (const { field, ref } of refs) {

@@ -15,7 +15,12 @@ export interface ProbeResponse {
  * egress policy), aborted by `signal`. With `pin`, the connection goes to that address whatever DNS
  * answers now: the address the egress policy judged.
  */
-export type ProbeTransport = (url: string, signal: AbortSignal, pin?: PinnedAddress, headers?: Record<string, string>) => Promise<ProbeResponse>;
+export type ProbeTransport = (
+  url: string,
+  signal: AbortSignal,
+  pin?: PinnedAddress,
+  headers?: Record<string, string>,
+) => Promise<ProbeResponse>;
 
 const userAgent = 'rollguard-health-probe';
 
@@ -57,7 +62,10 @@ function requestHeaders(extra: Record<string, string> | undefined, body: string 
  * are dropped rather than sent as Basic auth: the API refuses them, and a Release stored before it
  * did must not make rollguard send them.
  */
-export function nodeRequest(url: string, { signal, method = 'GET', form, pin, headers: extra }: RequestOptions): Promise<ProbeResponse> {
+export function nodeRequest(
+  url: string,
+  { signal, method = 'GET', form, pin, headers: extra }: RequestOptions,
+): Promise<ProbeResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     target.username = '';
@@ -65,8 +73,10 @@ export function nodeRequest(url: string, { signal, method = 'GET', form, pin, he
     const [client, agent] = target.protocol === 'https:' ? [https, agents.https] : [http, agents.http];
     const body = form?.toString();
     const headers = requestHeaders(extra, body);
-    const req = client.request(target, { method, agent, signal, headers, ...(pin ? { lookup: pinnedLookup(pin) } : {}) }, (res) =>
-      resolve({ status: res.statusCode ?? 0, body: res }),
+    const req = client.request(
+      target,
+      { method, agent, signal, headers, ...(pin ? { lookup: pinnedLookup(pin) } : {}) },
+      (res) => resolve({ status: res.statusCode ?? 0, body: res }),
     );
     req.once('error', reject);
     req.end(body);
@@ -77,7 +87,8 @@ export function nodeRequest(url: string, { signal, method = 'GET', form, pin, he
  * node:http(s): the default. It costs about two thirds of the CPU per probe of the global fetch
  * (undici), and CPU is what bounds the fan-out on a small machine (see docs/benchmarks.md).
  */
-export const nodeTransport: ProbeTransport = (url, signal, pin, headers) => nodeRequest(url, { signal, ...(pin ? { pin } : {}), ...(headers ? { headers } : {}) });
+export const nodeTransport: ProbeTransport = (url, signal, pin, headers) =>
+  nodeRequest(url, { signal, ...(pin ? { pin } : {}), ...(headers ? { headers } : {}) });
 
 const noBody: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
 
@@ -90,7 +101,9 @@ export function fetchTransport(fetchFn: typeof fetch = globalThis.fetch): ProbeT
   return async (url, signal, pin, headers) => {
     const target = new URL(url);
     if (pin && target.hostname.replace(/^\[(.*)\]$/, '$1') !== pin.address) {
-      throw new Error('the fetch transport cannot connect to the address the egress policy checked; use the node:http transport');
+      throw new Error(
+        'the fetch transport cannot connect to the address the egress policy checked; use the node:http transport',
+      );
     }
     target.username = '';
     target.password = '';

@@ -28,7 +28,12 @@ export interface DependencyDeps {
 const secretPollMs = 1_000;
 
 /** The activities that look at what a Release's checks depend on, before the analysis needs it. */
-export function createDependencyActivities({ egress, defaultPrometheus, readSecret, secretGraceMs = 15_000 }: DependencyDeps = {}) {
+export function createDependencyActivities({
+  egress,
+  defaultPrometheus,
+  readSecret,
+  secretGraceMs = 15_000,
+}: DependencyDeps = {}) {
   /**
    * The Secret keys a spec's check headers name that rollguard cannot read: one problem per key,
    * naming the field, the Secret and the key (never a value) and what to do. The spec is refused
@@ -51,7 +56,11 @@ export function createDependencyActivities({ egress, defaultPrometheus, readSecr
    * ends in an inconclusive verdict. Returns one problem per address that does not answer, or that
    * the egress policy does not let rollguard ask.
    */
-  async function unreachablePrometheus({ addresses }: { addresses: { field: string; address: string; headers?: HeaderSource[] }[] }): Promise<string[]> {
+  async function unreachablePrometheus({
+    addresses,
+  }: {
+    addresses: { field: string; address: string; headers?: HeaderSource[] }[];
+  }): Promise<string[]> {
     const resolver = createHeaderResolver(readSecret);
     const problems = await Promise.all(
       addresses.map(async ({ field, address, headers: sources }) => {
@@ -61,14 +70,22 @@ export function createDependencyActivities({ egress, defaultPrometheus, readSecr
         if (!headers.ok) return `${field}: Prometheus at ${shown} was not asked: ${headers.problem}`;
         try {
           const url = prometheusApiUrl(address, 'api/v1/status/buildinfo');
-          const judged = egress && !sameAddress(address, defaultPrometheus) ? await egress.admit(url, { signal }) : undefined;
+          const judged =
+            egress && !sameAddress(address, defaultPrometheus) ? await egress.admit(url, { signal }) : undefined;
           if (judged && !judged.ok) {
-            if (judged.refused) return `${field}: Prometheus at ${shown} is not queried: ${judged.reason}; its checks will fail`;
+            if (judged.refused)
+              return `${field}: Prometheus at ${shown} is not queried: ${judged.reason}; its checks will fail`;
             throw judged.error;
           }
-          const res = await nodeRequest(url, { signal, ...(judged?.pin ? { pin: judged.pin } : {}), ...(headers.headers ? { headers: headers.headers } : {}) });
+          const res = await nodeRequest(url, {
+            signal,
+            ...(judged?.pin ? { pin: judged.pin } : {}),
+            ...(headers.headers ? { headers: headers.headers } : {}),
+          });
           await res.body[Symbol.asyncIterator]().return?.(); // the status is all we need: drop the connection
-          return res.status >= 200 && res.status < 300 ? undefined : `${field}: ${shown} answered HTTP ${res.status}, not as a Prometheus server`;
+          return res.status >= 200 && res.status < 300
+            ? undefined
+            : `${field}: ${shown} answered HTTP ${res.status}, not as a Prometheus server`;
         } catch (err) {
           return `${field}: Prometheus at ${shown} does not answer (${describeRequestError(err, timeoutMs)}); its checks will be Inconclusive`;
         }

@@ -50,8 +50,11 @@ export function rolloutState(deployment: V1Deployment, revision: number): Rollou
   const onRevision = deployment.metadata?.annotations?.[revisionAnnotation] === String(revision);
   const observed = (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 1);
   const complete =
-    onRevision && observed &&
-    progress.updated === desired && progress.available === desired && progress.ready === desired &&
+    onRevision &&
+    observed &&
+    progress.updated === desired &&
+    progress.available === desired &&
+    progress.ready === desired &&
     (s.replicas ?? 0) === desired;
   const stalled = s.conditions?.find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
   const reason = complete
@@ -85,7 +88,9 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
     }
     if (isOwnedBy(existing, ref)) return;
     if (isEarlierRelease(existing, ref)) {
-      throw new Error(`Deployment ${ref.namespace}/${deploymentName(ref.name)} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`);
+      throw new Error(
+        `Deployment ${ref.namespace}/${deploymentName(ref.name)} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`,
+      );
     }
     const controlled = existing.metadata?.ownerReferences?.some((owner) => owner.controller);
     if (adopt && !controlled) return;
@@ -98,7 +103,11 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
   }
 
   /** Server-side applies the template as written, unknown fields included, so the API server judges it all. */
-  async function apply(ref: ReleaseRef, revision: Pick<Revision, 'revision' | 'template'>, dryRun: boolean): Promise<void> {
+  async function apply(
+    ref: ReleaseRef,
+    revision: Pick<Revision, 'revision' | 'template'>,
+    dryRun: boolean,
+  ): Promise<void> {
     await kube.custom.patchNamespacedCustomObject(
       {
         group: 'apps',
@@ -117,12 +126,20 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
   }
 
   /** Applies the revision to the Release's Deployment (idempotent); what the API server refuses is final. */
-  async function applyRevision({ ref, revision, adopt }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
+  async function applyRevision({
+    ref,
+    revision,
+    adopt,
+  }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
     try {
       await apply(ref, revision, false);
     } catch (err) {
-      throw classifyApiError(err, `apply Deployment ${ref.namespace}/${deploymentName(ref.name)} (revision ${revision.revision})`, { notFoundIsFinal: true });
+      throw classifyApiError(
+        err,
+        `apply Deployment ${ref.namespace}/${deploymentName(ref.name)} (revision ${revision.revision})`,
+        { notFoundIsFinal: true },
+      );
     }
   }
 
@@ -131,7 +148,11 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
    * server-side dry run of the apply (with strict field validation), and the ownership check. Returns
    * the problems, each a sentence naming the field; errors retrying may fix are thrown.
    */
-  async function dryRunTemplate({ ref, template, adopt }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
+  async function dryRunTemplate({
+    ref,
+    template,
+    adopt,
+  }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
     try {
       await checkOwnership(ref, { adopt });
       await apply(ref, { revision: 0, template }, true);
@@ -152,7 +173,17 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
    * after a worker crash carries on where the last attempt stopped. `deadline` (epoch ms) is what
    * workflows started before this change still send.
    */
-  async function awaitRollout({ ref, revision, deadlineMs, deadline }: { ref: ReleaseRef; revision: number; deadlineMs?: number; deadline?: number }): Promise<RolloutResult> {
+  async function awaitRollout({
+    ref,
+    revision,
+    deadlineMs,
+    deadline,
+  }: {
+    ref: ReleaseRef;
+    revision: number;
+    deadlineMs?: number;
+    deadline?: number;
+  }): Promise<RolloutResult> {
     const ctx = Context.current();
     let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
     let lastLook: number | undefined;
@@ -161,8 +192,13 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
       try {
         state = rolloutState(await read(ref), revision);
       } catch (err) {
-        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
-        state = { complete: false, progress: { desired: 0, updated: 0, ready: 0, available: 0 }, reason: 'the Deployment does not exist' };
+        if (!isNotFound(err))
+          throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+        state = {
+          complete: false,
+          progress: { desired: 0, updated: 0, ready: 0, available: 0 },
+          reason: 'the Deployment does not exist',
+        };
       }
       const now = Date.now();
       watchedMs = watchedTime({ watchedMs, lastLook, now, pollMs });
@@ -194,8 +230,20 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
    * Ready pods for longer than `toleranceMs`, or a container of the revision restarted; passes at
    * `until` (epoch ms) otherwise.
    */
-  async function watchReadiness({ ref, revision, matchLabels, until, toleranceMs, weight }: {
-    ref: ReleaseRef; revision: number; matchLabels: Record<string, string>; until: number; toleranceMs: number; weight: number;
+  async function watchReadiness({
+    ref,
+    revision,
+    matchLabels,
+    until,
+    toleranceMs,
+    weight,
+  }: {
+    ref: ReleaseRef;
+    revision: number;
+    matchLabels: Record<string, string>;
+    until: number;
+    toleranceMs: number;
+    weight: number;
   }): Promise<CheckResult> {
     const ctx = Context.current();
     const base = { name: 'readiness', kind: 'Readiness', weight } as const;
@@ -207,20 +255,39 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
       try {
         state = rolloutState(await read(ref), revision);
       } catch (err) {
-        if (!isNotFound(err)) throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+        if (!isNotFound(err))
+          throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
         return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
       }
       const { ready, desired } = state.progress;
       ctx.heartbeat(state.progress);
       shortSince = state.complete ? undefined : (shortSince ?? now);
       if (shortSince !== undefined && now - shortSince >= toleranceMs) {
-        return { ...base, outcome: 'Fail', value: ready, reason: `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim() };
+        return {
+          ...base,
+          outcome: 'Fail',
+          value: ready,
+          reason:
+            `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim(),
+        };
       }
       if (poll % 5 === 4 || now >= until) {
         const restarts = (await restartsOf(ref, matchLabels)) - restartsAtStart;
-        if (restarts > 0) return { ...base, outcome: 'Fail', value: ready, reason: `containers of revision ${revision} restarted ${restarts} time(s) during the analysis window` };
+        if (restarts > 0)
+          return {
+            ...base,
+            outcome: 'Fail',
+            value: ready,
+            reason: `containers of revision ${revision} restarted ${restarts} time(s) during the analysis window`,
+          };
       }
-      if (now >= until) return { ...base, outcome: 'Pass', value: ready, reason: `${ready}/${desired} pods Ready throughout the analysis window` };
+      if (now >= until)
+        return {
+          ...base,
+          outcome: 'Pass',
+          value: ready,
+          reason: `${ready}/${desired} pods Ready throughout the analysis window`,
+        };
       await ctx.sleep(Math.min(pollMs, Math.max(0, until - now)));
     }
   }

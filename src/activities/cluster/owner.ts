@@ -16,7 +16,8 @@ const controllerOf = (object: { metadata?: V1ObjectMeta }): V1OwnerReference | u
   object.metadata?.ownerReferences?.find((owner) => owner.controller);
 
 /** Whether this Release controls the object (its controller ownerReference carries the Release's uid). */
-export const isOwnedBy = (object: { metadata?: V1ObjectMeta }, ref: ReleaseRef): boolean => controllerOf(object)?.uid === ref.uid;
+export const isOwnedBy = (object: { metadata?: V1ObjectMeta }, ref: ReleaseRef): boolean =>
+  controllerOf(object)?.uid === ref.uid;
 
 /** An object's controller for a message, e.g. `ReplicaSet web-1 (uid 1234...)`, or who manages its fields. */
 export function describeOwner(object: { metadata?: V1ObjectMeta }): string {
@@ -29,5 +30,11 @@ export function describeOwner(object: { metadata?: V1ObjectMeta }): string {
 /** A controller ownerReference to an earlier Release of the same name: its garbage collection is pending. */
 export const isEarlierRelease = (object: { metadata?: V1ObjectMeta }, ref: ReleaseRef): boolean => {
   const owner = controllerOf(object);
-  return owner !== undefined && owner.kind === releaseResource.kind && owner.apiVersion === releaseResource.apiVersion && owner.name === ref.name && owner.uid !== ref.uid;
+  return (
+    owner !== undefined &&
+    owner.kind === releaseResource.kind &&
+    owner.apiVersion === releaseResource.apiVersion &&
+    owner.name === ref.name &&
+    owner.uid !== ref.uid
+  );
 };

@@ -45,7 +45,11 @@ export function notThere(message: string): ApplicationFailure {
 }
 
 /** Runs an API call and classifies what it throws. */
-export async function refusedOr<T>(action: string, call: () => Promise<T>, options?: { notFoundIsFinal?: boolean }): Promise<T> {
+export async function refusedOr<T>(
+  action: string,
+  call: () => Promise<T>,
+  options?: { notFoundIsFinal?: boolean },
+): Promise<T> {
   try {
     return await call();
   } catch (err) {

@@ -20,7 +20,11 @@ export function createReleaseActivities(kube: KubeClients) {
       const parsed = parseRelease(object);
       if (!parsed.ok || parsed.release.metadata.uid !== ref.uid) return { exists: false };
       const { generation } = parsed.release.metadata;
-      return { exists: true, ...(generation !== undefined ? { generation } : {}), ...(parsed.release.status ? { status: parsed.release.status } : {}) };
+      return {
+        exists: true,
+        ...(generation !== undefined ? { generation } : {}),
+        ...(parsed.release.status ? { status: parsed.release.status } : {}),
+      };
     } catch (err) {
       if (isNotFound(err)) return { exists: false };
       throw classifyApiError(err, `read Release ${ref.namespace}/${ref.name}`);
@@ -31,7 +35,13 @@ export function createReleaseActivities(kube: KubeClients) {
    * Problems with the Release's selector: an older Release in the namespace selects pods it would
    * select too (they would count, probe and scale each other's pods). The newer one is refused.
    */
-  async function selectorConflicts({ ref, matchLabels }: { ref: ReleaseRef; matchLabels: Record<string, string> }): Promise<string[]> {
+  async function selectorConflicts({
+    ref,
+    matchLabels,
+  }: {
+    ref: ReleaseRef;
+    matchLabels: Record<string, string>;
+  }): Promise<string[]> {
     const list = await kube.releases.list(ref.namespace).catch((err: unknown) => {
       throw classifyApiError(err, `list the Releases of namespace ${ref.namespace}`);
     });
@@ -41,7 +51,15 @@ export function createReleaseActivities(kube: KubeClients) {
       const { metadata, spec } = parsed.release;
       const created = (metadata as { creationTimestamp?: unknown }).creationTimestamp;
       const createdAt = created instanceof Date ? created.toISOString() : String(created ?? '');
-      return [{ namespace: ref.namespace, name: metadata.name, uid: metadata.uid ?? '', createdAt, matchLabels: spec.template.selector.matchLabels }];
+      return [
+        {
+          namespace: ref.namespace,
+          name: metadata.name,
+          uid: metadata.uid ?? '',
+          createdAt,
+          matchLabels: spec.template.selector.matchLabels,
+        },
+      ];
     });
     const stored = owners.find((o) => o.uid === ref.uid);
     if (!stored) return [];

@@ -19,9 +19,16 @@ export function templateHash(template: DeploymentTemplate): string {
     Array.isArray(value)
       ? value.map(canonical)
       : value && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+          )
         : value;
-  return createHash('sha256').update(JSON.stringify(canonical(template))).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(template)))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 const imagesOf = (template: DeploymentTemplate): string[] => template.template.spec.containers.map((c) => c.image);
@@ -60,7 +67,13 @@ export function createRevisionActivities(kube: KubeClients) {
    * Two workers racing on one revision number collide on its name, and the loser lists again. A
    * ControllerRevision of that name that is not this Release's is someone else's: refused, not taken.
    */
-  async function snapshotRevision({ ref, template }: { ref: ReleaseRef; template: DeploymentTemplate }): Promise<Revision> {
+  async function snapshotRevision({
+    ref,
+    template,
+  }: {
+    ref: ReleaseRef;
+    template: DeploymentTemplate;
+  }): Promise<Revision> {
     const hash = templateHash(template);
     const ctx = activityContext();
     for (let attempt = 1; ; attempt++) {
@@ -86,17 +99,22 @@ export function createRevisionActivities(kube: KubeClients) {
       } catch (err) {
         if (!isConflict(err)) throw classifyApiError(err, `create ControllerRevision ${ref.namespace}/${name}`);
       }
-      const holder = await kube.apps.readNamespacedControllerRevision({ namespace: ref.namespace, name }).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined; // deleted meanwhile: try again
-        throw classifyApiError(err, `read ControllerRevision ${ref.namespace}/${name}`);
-      });
+      const holder = await kube.apps
+        .readNamespacedControllerRevision({ namespace: ref.namespace, name })
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return undefined; // deleted meanwhile: try again
+          throw classifyApiError(err, `read ControllerRevision ${ref.namespace}/${name}`);
+        });
       if (holder && !isOwnedBy(holder, ref)) {
         throw foreignObject(
           `ControllerRevision ${ref.namespace}/${name} already exists and belongs to ${describeOwner(holder)}; ` +
             'rollguard does not take objects it does not own: delete or rename it to let this Release record its revision',
         );
       }
-      if (attempt >= snapshotAttempts) throw new Error(`revision ${revision} of ${ref.namespace}/${ref.name} was taken ${attempt} times in a row by a racing writer`);
+      if (attempt >= snapshotAttempts)
+        throw new Error(
+          `revision ${revision} of ${ref.namespace}/${ref.name} was taken ${attempt} times in a row by a racing writer`,
+        );
       // Someone of ours created it meanwhile: back off a little, then list again.
       await ctx.sleep(100 * attempt);
     }
@@ -104,12 +122,21 @@ export function createRevisionActivities(kube: KubeClients) {
 
   async function readRevision({ ref, revision }: { ref: ReleaseRef; revision: number }): Promise<Revision> {
     const found = (await listRevisions(ref)).find((r) => r.revision === revision);
-    if (!found) throw notThere(`revision ${revision} of ${ref.namespace}/${ref.name} does not exist (it was pruned or deleted)`);
+    if (!found)
+      throw notThere(`revision ${revision} of ${ref.namespace}/${ref.name} does not exist (it was pruned or deleted)`);
     return found;
   }
 
   /** Deletes the oldest revisions beyond `keep`, never one listed in `protect`; returns the deleted numbers. */
-  async function pruneRevisions({ ref, keep, protect }: { ref: ReleaseRef; keep: number; protect: number[] }): Promise<number[]> {
+  async function pruneRevisions({
+    ref,
+    keep,
+    protect,
+  }: {
+    ref: ReleaseRef;
+    keep: number;
+    protect: number[];
+  }): Promise<number[]> {
     const all = await listRevisions(ref);
     const deletable = all.filter((r) => !protect.includes(r.revision));
     const excess = all.length - keep;

@@ -56,7 +56,11 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
     } catch (err) {
       const code = apiStatus((err as Error).cause);
       if (code === undefined || code >= 500 || code === 429) throw err;
-      log.warn('the API server refused an Event; it is not recorded', { release: `${ref.namespace}/${ref.name}`, reason: event.reason, err });
+      log.warn('the API server refused an Event; it is not recorded', {
+        release: `${ref.namespace}/${ref.name}`,
+        reason: event.reason,
+        err,
+      });
     }
   }
 
@@ -64,16 +68,25 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
   async function recordTransition({ ref, from, to, status, event }: TransitionInput): Promise<boolean> {
     const exists = await writeStatus({ ref, status });
     // Events are for people reading `kubectl describe`; failing to write one must not hold up a rollout.
-    if (exists) await recordEvent({ ref, event }).catch((err: unknown) => log.warn('could not record an Event', { release: `${ref.namespace}/${ref.name}`, err }));
+    if (exists)
+      await recordEvent({ ref, event }).catch((err: unknown) =>
+        log.warn('could not record an Event', { release: `${ref.namespace}/${ref.name}`, err }),
+      );
     log.info('release phase changed', {
-      release: `${ref.namespace}/${ref.name}`, from, to, reason: event.reason, message: event.message,
-      revision: status.currentRevision, stableRevision: status.stableRevision,
+      release: `${ref.namespace}/${ref.name}`,
+      from,
+      to,
+      reason: event.reason,
+      message: event.message,
+      revision: status.currentRevision,
+      stableRevision: status.stableRevision,
     });
     phaseTransitions.inc({ namespace: ref.namespace, release: ref.name, from, to });
     if (to === 'RollingBack' && status.lastRollback) {
       rollbacks.inc({ namespace: ref.namespace, release: ref.name, trigger: status.lastRollback.trigger });
     }
-    for (const phase of releasePhases) releasePhase.set({ namespace: ref.namespace, release: ref.name, phase }, phase === to ? 1 : 0);
+    for (const phase of releasePhases)
+      releasePhase.set({ namespace: ref.namespace, release: ref.name, phase }, phase === to ? 1 : 0);
     return exists;
   }
 

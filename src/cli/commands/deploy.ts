@@ -46,21 +46,32 @@ function namespaceOf(doc: ReleaseDocument, session: Session, file: string): stri
   const own = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : undefined;
   const asked = session.connections.namespace;
   if (own && asked && own !== asked) {
-    throw new UsageError(`${file} puts Release "${String(doc.metadata?.name)}" in namespace "${own}", but -n says "${asked}"; drop one of them`);
+    throw new UsageError(
+      `${file} puts Release "${String(doc.metadata?.name)}" in namespace "${own}", but -n says "${asked}"; drop one of them`,
+    );
   }
   return own ?? session.namespace;
 }
 
 /** Checks every document before anything is applied, so a bad file changes nothing. */
-function validate(docs: ReleaseDocument[], session: Session, file: string): { body: ReleaseDocument & { metadata: { name: string; namespace: string } }; release: Release }[] {
+function validate(
+  docs: ReleaseDocument[],
+  session: Session,
+  file: string,
+): { body: ReleaseDocument & { metadata: { name: string; namespace: string } }; release: Release }[] {
   return docs.map((doc, i) => {
     if (doc.kind !== releaseResource.kind || doc.apiVersion !== releaseResource.apiVersion) {
-      throw new UsageError(`${file}: document ${i + 1} is a ${String(doc.kind ?? 'document without kind')}; rollguard deploy takes ${releaseResource.apiVersion} Releases (use kubectl for anything else)`);
+      throw new UsageError(
+        `${file}: document ${i + 1} is a ${String(doc.kind ?? 'document without kind')}; rollguard deploy takes ${releaseResource.apiVersion} Releases (use kubectl for anything else)`,
+      );
     }
     const parsed = parseRelease(doc);
     if (!parsed.ok) {
       const details = parsed.error.issues.map((issue) => `${issue.field}: ${issue.message}`);
-      throw new UsageError(`${file}: ${parsed.error.message.split(' is invalid')[0]} is invalid (${details.length} ${details.length === 1 ? 'problem' : 'problems'}):`, { details });
+      throw new UsageError(
+        `${file}: ${parsed.error.message.split(' is invalid')[0]} is invalid (${details.length} ${details.length === 1 ? 'problem' : 'problems'}):`,
+        { details },
+      );
     }
     const namespace = namespaceOf(doc, session, file);
     const metadata = { ...doc.metadata, name: parsed.release.metadata.name, namespace };
@@ -81,8 +92,17 @@ export async function deploy(options: DeployOptions, session: Session): Promise<
     const since = new Date();
     const before = await findRelease(session, body.metadata.name, body.metadata.namespace);
     const applied = await applyRelease(session, body, apply);
-    const action = !before ? 'created' : before.metadata.generation === applied.metadata.generation ? 'unchanged' : 'configured';
-    const summary = await announceChange(session, applied, { action, since, wait: options.wait, timeoutMs: options.timeoutMs });
+    const action = !before
+      ? 'created'
+      : before.metadata.generation === applied.metadata.generation
+        ? 'unchanged'
+        : 'configured';
+    const summary = await announceChange(session, applied, {
+      action,
+      since,
+      wait: options.wait,
+      timeoutMs: options.timeoutMs,
+    });
     summaries.push(summary);
   }
   if (session.out.format !== 'text') session.out.data(summaries.length === 1 ? summaries[0] : summaries);

@@ -17,12 +17,16 @@ interface StoredTemplate {
 /** The revisions kept as ControllerRevisions: what is left to read when the workflow does not answer. */
 async function storedRevisions(session: Session, release: Release): Promise<RevisionSummary[]> {
   const ref = refOf(release);
-  const list = await session.kube().apps.listNamespacedControllerRevision({ namespace: ref.namespace, labelSelector: `${releaseLabel}=${ref.name}` });
+  const list = await session
+    .kube()
+    .apps.listNamespacedControllerRevision({ namespace: ref.namespace, labelSelector: `${releaseLabel}=${ref.name}` });
   return list.items
     .filter((item) => item.metadata?.ownerReferences?.some((owner) => owner.uid === ref.uid))
     .map((item) => ({
       revision: item.revision,
-      images: ((item.data as StoredTemplate | undefined)?.template?.template?.spec?.containers ?? []).map((c) => c.image ?? ''),
+      images: ((item.data as StoredTemplate | undefined)?.template?.template?.spec?.containers ?? []).map(
+        (c) => c.image ?? '',
+      ),
       createdAt: new Date(item.metadata?.creationTimestamp ?? 0).toISOString(),
     }))
     .sort((a, b) => a.revision - b.revision);

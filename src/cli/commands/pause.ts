@@ -22,13 +22,18 @@ export async function setPaused(options: PauseOptions, session: Session): Promis
     await client.workflow.getHandle(workflowIdOf(release)).signal(options.paused ? pauseSignal : resumeSignal);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new NotFoundError(`the workflow of ${what} is not running; is \`rollguard run\` (the controller) running?`, { cause: err });
+      throw new NotFoundError(
+        `the workflow of ${what} is not running; is \`rollguard run\` (the controller) running?`,
+        { cause: err },
+      );
     }
     throw err;
   }
   const { out } = session;
-  if (out.format !== 'text') out.data({ namespace: release.metadata.namespace, name: release.metadata.name, paused: options.paused });
-  else if (options.paused) out.line(`paused ${what}: the next rollout waits until \`rollguard resume ${release.metadata.name}\``);
+  if (out.format !== 'text')
+    out.data({ namespace: release.metadata.namespace, name: release.metadata.name, paused: options.paused });
+  else if (options.paused)
+    out.line(`paused ${what}: the next rollout waits until \`rollguard resume ${release.metadata.name}\``);
   else out.line(`resumed ${what}: a spec that was held is rolled out now`);
   return 0;
 }

@@ -1,5 +1,9 @@
 import { userInfo } from 'node:os';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { rollbackUpdate } from '../../workflows/messages.ts';
 import type { RollbackOutcome } from '../../domain/release/records.ts';
 import { NotFoundError, RolloutError } from '../errors.ts';
@@ -36,13 +40,18 @@ export async function rollback(options: RollbackOptions, session: Session): Prom
   };
   let outcome: RollbackOutcome;
   try {
-    outcome = await client.withDeadline(Date.now() + options.timeoutMs, () => handle.executeUpdate(rollbackUpdate, { args: [request] }));
+    outcome = await client.withDeadline(Date.now() + options.timeoutMs, () =>
+      handle.executeUpdate(rollbackUpdate, { args: [request] }),
+    );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       throw new RolloutError(`rollback of ${what} refused: ${err.cause?.message ?? err.message}`, { cause: err });
     }
     if (err instanceof WorkflowNotFoundError) {
-      throw new NotFoundError(`the workflow of ${what} is not running; is \`rollguard run\` (the controller) running?`, { cause: err });
+      throw new NotFoundError(
+        `the workflow of ${what} is not running; is \`rollguard run\` (the controller) running?`,
+        { cause: err },
+      );
     }
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline/i.test((err as Error).message)) {
       throw new RolloutError(
@@ -54,14 +63,17 @@ export async function rollback(options: RollbackOptions, session: Session): Prom
   }
 
   const { out } = session;
-  if (out.format !== 'text') out.data({ namespace: release.metadata.namespace, name: release.metadata.name, ...outcome });
+  if (out.format !== 'text')
+    out.data({ namespace: release.metadata.namespace, name: release.metadata.name, ...outcome });
   else {
     const from = outcome.from !== undefined ? `revision ${outcome.from} → ${outcome.to}` : `revision ${outcome.to}`;
     const line = `rolled back ${what}: ${from} (rollback ${outcome.rollbackId}); phase ${outcome.phase}`;
     out.line(outcome.phase === 'Ready' ? out.style.good(line) : out.style.bad(line));
   }
   if (outcome.phase !== 'Ready') {
-    throw new RolloutError(`rollback ${outcome.rollbackId} of ${what} to revision ${outcome.to} did not complete (phase ${outcome.phase}); see \`rollguard status ${release.metadata.name}\``);
+    throw new RolloutError(
+      `rollback ${outcome.rollbackId} of ${what} to revision ${outcome.to} did not complete (phase ${outcome.phase}); see \`rollguard status ${release.metadata.name}\``,
+    );
   }
   return 0;
 }

@@ -50,7 +50,10 @@ export async function run(options: RunOptions, session: Session): Promise<number
   });
 
   const abort = new AbortController();
-  const signalled = Promise.race([once(process, 'SIGTERM', { signal: abort.signal }), once(process, 'SIGINT', { signal: abort.signal })]).then(([signal]) => signal as string);
+  const signalled = Promise.race([
+    once(process, 'SIGTERM', { signal: abort.signal }),
+    once(process, 'SIGINT', { signal: abort.signal }),
+  ]).then(([signal]) => signal as string);
   let exitCode = 0;
   try {
     const signal = await Promise.race([signalled, rollguard.failed]);

@@ -24,7 +24,9 @@ export async function setImage(options: SetImageOptions, session: Session): Prom
     const index = containers.findIndex((c) => c.name === container);
     if (index < 0) {
       const names = containers.map((c) => c.name).join(', ');
-      throw new UsageError(`Release ${release.metadata.namespace}/${release.metadata.name} has no container "${container}"; its containers: ${names}`);
+      throw new UsageError(
+        `Release ${release.metadata.namespace}/${release.metadata.name} has no container "${container}"; its containers: ${names}`,
+      );
     }
     if (containers[index]?.image === image) continue;
     // The test makes the patch fail if the list was reordered since it was read, instead of changing another container.

@@ -27,12 +27,16 @@ async function look(options: StatusOptions, session: Session): Promise<{ lines: 
     const where = options.allNamespaces ? 'any namespace' : `namespace "${session.namespace}"`;
     return { lines: [`no Releases in ${where}`], document: { items: [] } };
   }
-  return { lines: renderReleaseTable(rows, { allNamespaces: options.allNamespaces, style }), document: { items: rows } };
+  return {
+    lines: renderReleaseTable(rows, { allNamespaces: options.allNamespaces, style }),
+    document: { items: rows },
+  };
 }
 
 /** `rollguard status [RELEASE] [--watch]`. */
 export async function status(options: StatusOptions, session: Session): Promise<number> {
-  if (options.release && options.allNamespaces) throw new UsageError('-A lists every namespace; name a Release with -n NAMESPACE instead');
+  if (options.release && options.allNamespaces)
+    throw new UsageError('-A lists every namespace; name a Release with -n NAMESPACE instead');
   const { out } = session;
   let previous = '';
   for (;;) {
@@ -45,10 +49,14 @@ export async function status(options: StatusOptions, session: Session): Promise<
     // A terminal is redrawn every time (ages move on); a pipe gets a new block only when something changed.
     const key = JSON.stringify(document);
     if (out.format === 'text' && out.interactive) {
-      out.raw(`\x1b[H\x1b[2J${lines.join('\n')}\n\n${out.style.dim(`every ${options.intervalMs / 1000}s; Ctrl-C to stop`)}\n`);
+      out.raw(
+        `\x1b[H\x1b[2J${lines.join('\n')}\n\n${out.style.dim(`every ${options.intervalMs / 1000}s; Ctrl-C to stop`)}\n`,
+      );
     } else if (key !== previous) {
-      if (out.format === 'json') out.line(key); // one document per line, as `kubectl get -w -o json` streams
-      else if (out.format === 'yaml') out.data(document); // a YAML stream, one document per change
+      if (out.format === 'json')
+        out.line(key); // one document per line, as `kubectl get -w -o json` streams
+      else if (out.format === 'yaml')
+        out.data(document); // a YAML stream, one document per change
       else out.line(...(previous ? ['', ...lines] : lines));
     }
     previous = key;

@@ -47,10 +47,24 @@ export function rollbackEntries(history: TransitionRecord[], last: RollbackRecor
     .map((t) => {
       const m = rollbackMessage.exec(t.message);
       if (!m) return { id: '', time: t.at, reason: t.message, trigger: t.reason };
-      return { id: m[1] as string, fromRevision: Number(m[2]), toRevision: Number(m[3]), trigger: m[4] as string, time: t.at, reason: m[5] as string };
+      return {
+        id: m[1] as string,
+        fromRevision: Number(m[2]),
+        toRevision: Number(m[3]),
+        trigger: m[4] as string,
+        time: t.at,
+        reason: m[5] as string,
+      };
     });
   if (last && !entries.some((e) => e.id === last.id)) {
-    entries.push({ id: last.id, fromRevision: last.fromRevision, toRevision: last.toRevision, trigger: last.trigger, time: last.time, reason: last.reason });
+    entries.push({
+      id: last.id,
+      fromRevision: last.fromRevision,
+      toRevision: last.toRevision,
+      trigger: last.trigger,
+      time: last.time,
+      reason: last.reason,
+    });
   }
   return entries.sort((a, b) => a.time.localeCompare(b.time));
 }
@@ -58,20 +72,42 @@ export function rollbackEntries(history: TransitionRecord[], last: RollbackRecor
 /** Colours the outcome in a padded cell, leaving its padding plain. */
 function paintOutcome(cell: string, style: Style): string {
   const outcome = cell.trimEnd();
-  const paint = outcome === 'Stable' ? style.good : outcome === 'Failed' || outcome === 'RolledBack' ? style.bad : outcome === '-' ? (t: string) => t : style.warn;
+  const paint =
+    outcome === 'Stable'
+      ? style.good
+      : outcome === 'Failed' || outcome === 'RolledBack'
+        ? style.bad
+        : outcome === '-'
+          ? (t: string) => t
+          : style.warn;
   return paint(outcome) + cell.slice(outcome.length);
 }
 
 export function renderHistory(history: ReleaseHistory, style: Style, now = new Date()): string[] {
-  const marks = (e: RevisionEntry): string => [e.current ? 'current' : '', e.stable ? 'stable' : ''].filter(Boolean).join(', ');
-  const rows = history.revisions.map((e) => [String(e.revision), e.images.join(','), `${age(e.createdAt, now)} ago`, e.outcome ?? '-', marks(e)]);
+  const marks = (e: RevisionEntry): string =>
+    [e.current ? 'current' : '', e.stable ? 'stable' : ''].filter(Boolean).join(', ');
+  const rows = history.revisions.map((e) => [
+    String(e.revision),
+    e.images.join(','),
+    `${age(e.createdAt, now)} ago`,
+    e.outcome ?? '-',
+    marks(e),
+  ]);
   const lines = [style.bold(`Release ${history.namespace}/${history.name}`), ''];
   if (rows.length === 0) lines.push(style.dim('no revisions yet'));
   else {
-    lines.push(...table(['REVISION', 'IMAGES', 'CREATED', 'OUTCOME', ''], rows, (cell, row, column) => (column === 3 ? paintOutcome(cell, style) : cell)));
+    lines.push(
+      ...table(['REVISION', 'IMAGES', 'CREATED', 'OUTCOME', ''], rows, (cell, row, column) =>
+        column === 3 ? paintOutcome(cell, style) : cell,
+      ),
+    );
   }
   if (history.source === 'controllerrevisions') {
-    lines.push(style.warn(`(read from the ControllerRevisions, without outcomes: ${history.unanswered ?? 'the workflow did not answer'})`));
+    lines.push(
+      style.warn(
+        `(read from the ControllerRevisions, without outcomes: ${history.unanswered ?? 'the workflow did not answer'})`,
+      ),
+    );
   }
   lines.push('', 'Rollbacks');
   if (history.rollbacks.length === 0) lines.push(style.dim('  none'));
@@ -82,6 +118,7 @@ export function renderHistory(history: ReleaseHistory, style: Style, now = new D
     `${age(r.time, now)} ago`,
     r.reason,
   ]);
-  if (rollbackRows.length > 0) lines.push(...table(['ID', 'REVISIONS', 'TRIGGER', 'WHEN', 'REASON'], rollbackRows).map((l) => `  ${l}`));
+  if (rollbackRows.length > 0)
+    lines.push(...table(['ID', 'REVISIONS', 'TRIGGER', 'WHEN', 'REASON'], rollbackRows).map((l) => `  ${l}`));
   return lines;
 }

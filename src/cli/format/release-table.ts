@@ -35,7 +35,10 @@ export function releaseRow(object: unknown): ReleaseRow {
 }
 
 /** Releases as `kubectl get releases` prints them, with the images added. */
-export function renderReleaseTable(rows: ReleaseRow[], { allNamespaces, style, now = new Date() }: { allNamespaces: boolean; style: Style; now?: Date }): string[] {
+export function renderReleaseTable(
+  rows: ReleaseRow[],
+  { allNamespaces, style, now = new Date() }: { allNamespaces: boolean; style: Style; now?: Date },
+): string[] {
   const header = [...(allNamespaces ? ['NAMESPACE'] : []), 'NAME', 'PHASE', 'CURRENT', 'STABLE', 'AGE', 'IMAGES'];
   const cells = rows.map((r) => [
     ...(allNamespaces ? [r.namespace] : []),
@@ -47,5 +50,9 @@ export function renderReleaseTable(rows: ReleaseRow[], { allNamespaces, style, n
     r.images.join(','),
   ]);
   const phaseColumn = allNamespaces ? 2 : 1;
-  return table(header, cells, (cell, row, column) => (column === phaseColumn ? cell.replace(rows[row]?.phase ?? '', (phase) => phaseText(phase as ReleasePhase, style)) : cell));
+  return table(header, cells, (cell, row, column) =>
+    column === phaseColumn
+      ? cell.replace(rows[row]?.phase ?? '', (phase) => phaseText(phase as ReleasePhase, style))
+      : cell,
+  );
 }

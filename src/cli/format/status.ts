@@ -29,12 +29,12 @@ export function renderStatus(view: ReleaseView, style: Style, now = new Date()):
   const { metadata } = view.release;
   const lines = fields(
     [
-    ['Release', style.bold(`${metadata.namespace}/${metadata.name}`)],
-    ['Phase', phaseText(facts.phase, style) + (view.snapshot?.paused ? style.warn(' (paused)') : '')],
-    ['Generation', `${metadata.generation ?? '-'} (observed ${facts.generation ?? '-'})`],
-    ['Revisions', `current ${revisionText(facts.currentRevision)}, stable ${revisionText(facts.stableRevision)}`],
-    ['Spec', imagesOf(view.release).join(', ')],
-    ['Pods', view.progress ? progressBar(view.progress) : style.dim('no Deployment yet')],
+      ['Release', style.bold(`${metadata.namespace}/${metadata.name}`)],
+      ['Phase', phaseText(facts.phase, style) + (view.snapshot?.paused ? style.warn(' (paused)') : '')],
+      ['Generation', `${metadata.generation ?? '-'} (observed ${facts.generation ?? '-'})`],
+      ['Revisions', `current ${revisionText(facts.currentRevision)}, stable ${revisionText(facts.stableRevision)}`],
+      ['Spec', imagesOf(view.release).join(', ')],
+      ['Pods', view.progress ? progressBar(view.progress) : style.dim('no Deployment yet')],
     ],
     labelWidth,
   );
@@ -43,17 +43,37 @@ export function renderStatus(view: ReleaseView, style: Style, now = new Date()):
   const verdict = facts.lastVerdict;
   if (verdict) {
     const judged = verdict.healthy ? style.good('healthy') : style.bad('unhealthy');
-    lines.push(row('Health', `${judged} at revision ${verdict.revision}, ${age(verdict.time, now)} ago (failing weight ${verdict.failingWeight}, threshold ${verdict.threshold})`));
-    const rows = verdict.checks.map((c) => [c.name, c.kind, c.outcome, c.value === undefined ? '-' : String(c.value), String(c.weight), c.reason ?? '']);
-    const paint = (cell: string, _row: number, column: number): string => (column === 2 ? paintOutcome(cell, style) : cell);
-    lines.push(...table(['CHECK', 'KIND', 'RESULT', 'VALUE', 'WEIGHT', 'REASON'], rows, paint).map((row) => `  ${row}`));
+    lines.push(
+      row(
+        'Health',
+        `${judged} at revision ${verdict.revision}, ${age(verdict.time, now)} ago (failing weight ${verdict.failingWeight}, threshold ${verdict.threshold})`,
+      ),
+    );
+    const rows = verdict.checks.map((c) => [
+      c.name,
+      c.kind,
+      c.outcome,
+      c.value === undefined ? '-' : String(c.value),
+      String(c.weight),
+      c.reason ?? '',
+    ]);
+    const paint = (cell: string, _row: number, column: number): string =>
+      column === 2 ? paintOutcome(cell, style) : cell;
+    lines.push(
+      ...table(['CHECK', 'KIND', 'RESULT', 'VALUE', 'WEIGHT', 'REASON'], rows, paint).map((row) => `  ${row}`),
+    );
   } else {
     lines.push(row('Health', style.dim('no verdict yet')));
   }
 
   const rollback = facts.lastRollback;
   if (rollback) {
-    lines.push(row('Rollback', `${rollback.id}: revision ${rollback.fromRevision} → ${rollback.toRevision} (${rollback.trigger}), ${age(rollback.time, now)} ago: ${rollback.reason}`));
+    lines.push(
+      row(
+        'Rollback',
+        `${rollback.id}: revision ${rollback.fromRevision} → ${rollback.toRevision} (${rollback.trigger}), ${age(rollback.time, now)} ago: ${rollback.reason}`,
+      ),
+    );
   }
   if (facts.conditions.length > 0) {
     lines.push('Conditions');

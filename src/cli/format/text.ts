@@ -22,7 +22,11 @@ export function progressBar(progress: RolloutProgress, width = 20): string {
  * Columns padded to their widest cell, three spaces apart, as `kubectl get` prints them. `paint`
  * colours a cell after it is padded, so escape codes do not throw the widths off.
  */
-export function table(header: string[], rows: string[][], paint: (cell: string, row: number, column: number) => string = (cell) => cell): string[] {
+export function table(
+  header: string[],
+  rows: string[][],
+  paint: (cell: string, row: number, column: number) => string = (cell) => cell,
+): string[] {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
   return all.map((row, r) =>
@@ -37,6 +41,9 @@ export function table(header: string[], rows: string[][], paint: (cell: string, 
 }
 
 /** Label/value lines with the values aligned. */
-export function fields(entries: [string, string][], width = Math.max(...entries.map(([label]) => label.length))): string[] {
+export function fields(
+  entries: [string, string][],
+  width = Math.max(...entries.map(([label]) => label.length)),
+): string[] {
   return entries.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
 }

@@ -64,8 +64,10 @@ const maxChecks = 16;
  */
 function checksFitWindow(kind: 'http' | 'prometheus'): CrossFieldRule<AdmittedSpec> {
   const list = `self.healthChecks.${kind}`;
-  const measurable = (c: string): string => `has(${c}.interval) && has(${c}.failureThreshold) && ${c}.interval.matches(${durationCel})`;
-  const fits = (c: string): string => `duration(${c}.interval).getMilliseconds() * ${c}.failureThreshold <= duration(self.analysis.window).getMilliseconds()`;
+  const measurable = (c: string): string =>
+    `has(${c}.interval) && has(${c}.failureThreshold) && ${c}.interval.matches(${durationCel})`;
+  const fits = (c: string): string =>
+    `duration(${c}.interval).getMilliseconds() * ${c}.failureThreshold <= duration(self.analysis.window).getMilliseconds()`;
   const guard = `!has(self.healthChecks) || !has(${list}) || !has(self.analysis) || !has(self.analysis.window) || !self.analysis.window.matches(${durationCel})`;
   // The API server's cost estimate refuses map/filter/join and string(int) in a message, so the
   // message names each check by position: one term per possible check.

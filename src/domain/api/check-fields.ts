@@ -22,7 +22,9 @@ export const weight = (byDefault: number) =>
     .min(0)
     .max(100)
     .default(byDefault)
-    .meta({ description: `How much a failure of this check counts toward analysis.failureWeight (0 to 100, 0 disables it; default ${byDefault}).` });
+    .meta({
+      description: `How much a failure of this check counts toward analysis.failureWeight (0 to 100, 0 disables it; default ${byDefault}).`,
+    });
 
 export const failureThreshold = (byDefault: number) =>
   z
@@ -50,7 +52,9 @@ export const httpUrl = (description: string) =>
     .regex(httpUrlPattern, { message: 'must be an http:// or https:// URL' })
     .meta({
       description: `${description} Without credentials (user:password@), which are refused.`,
-      'x-kubernetes-validations': [{ rule: "!self.matches('^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*@')", message: credentialsMessage }],
+      'x-kubernetes-validations': [
+        { rule: "!self.matches('^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*@')", message: credentialsMessage },
+      ],
     });
 
 /** True unless both durations parse and `shorter` is longer; malformed durations are reported by their own pattern. */
@@ -67,6 +71,8 @@ export const checkList = <T extends z.ZodType<{ name: string }>>(item: T, descri
   z
     .array(item)
     .max(16)
-    .refine((checks) => new Set(checks.map((c) => c.name)).size === checks.length, { message: 'check names must be unique' })
+    .refine((checks) => new Set(checks.map((c) => c.name)).size === checks.length, {
+      message: 'check names must be unique',
+    })
     .default([])
     .meta({ description, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] });

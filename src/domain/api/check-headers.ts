@@ -6,7 +6,17 @@ export const maxCheckHeaders = 8;
 
 // Set by rollguard or by the connection itself: a check that set them could break the request's
 // framing or send it to another virtual host than its URL names.
-const connectionHeaders = ['host', 'content-length', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const connectionHeaders = [
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 // Header names that carry credentials: their value belongs in a Secret, not in the Release, which is
 // shown in status, Events, `kubectl get -o yaml` and recorded in workflow history.
@@ -30,7 +40,9 @@ const secretKeyRef = z
       .string()
       .min(1)
       .max(253)
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { message: 'must be the name of a Secret (lower-case letters, digits, "-" and ".")' })
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        message: 'must be the name of a Secret (lower-case letters, digits, "-" and ".")',
+      })
       .meta({ description: "Name of the Secret, in the Release's own namespace." }),
     key: z
       .string()
@@ -55,22 +67,28 @@ export const checkHeaderSchema = withRules(
       .string()
       .min(1)
       .max(128)
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as "X-Scope-OrgID"' })
-      .meta({ description: 'The header name, such as "Authorization" or "X-Scope-OrgID"; unique in the check, whatever its case.' }),
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+        message: 'must be an HTTP header name (letters, digits and !#$%&\'*+-.^_`|~), such as "X-Scope-OrgID"',
+      })
+      .meta({
+        description:
+          'The header name, such as "Authorization" or "X-Scope-OrgID"; unique in the check, whatever its case.',
+      }),
     value: z
       .string()
       .max(4096)
-      .regex(headerValuePattern, { message: 'must be one line of text: no line breaks or control characters, no character beyond U+00FF' })
+      .regex(headerValuePattern, {
+        message: 'must be one line of text: no line breaks or control characters, no character beyond U+00FF',
+      })
       .optional()
       .meta({
         description:
           'A value that is not secret (it is shown in the Release and recorded in history). Headers that carry credentials (Authorization, ' +
           'Proxy-Authorization, Cookie, and names with token, secret, password, api-key or credential in them) must use valueFrom. Exclusive with valueFrom.',
       }),
-    valueFrom: z
-      .object({ secretKeyRef })
-      .optional()
-      .meta({ description: 'Where the value comes from: a key of a Secret in the Release\'s namespace. Exclusive with value.' }),
+    valueFrom: z.object({ secretKeyRef }).optional().meta({
+      description: "Where the value comes from: a key of a Secret in the Release's namespace. Exclusive with value.",
+    }),
   }),
   [
     {
@@ -80,7 +98,8 @@ export const checkHeaderSchema = withRules(
     },
     {
       cel: `!self.name.matches('(?i)${connectionHeaderPattern}')`,
-      message: 'Host, Content-Length and the hop-by-hop headers (Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade) are set by the connection, not by a check',
+      message:
+        'Host, Content-Length and the hop-by-hop headers (Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade) are set by the connection, not by a check',
       field: '.name',
       holds: (h) => !isConnectionHeader(h.name),
     },

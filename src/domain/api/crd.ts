@@ -22,7 +22,14 @@ export interface ReleaseCrd {
   spec: {
     group: string;
     scope: 'Namespaced';
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
     versions: {
       name: string;
       served: boolean;
@@ -42,7 +49,12 @@ const openApi = (schema: z.ZodType): JsonSchema =>
 const printerColumns: PrinterColumn[] = [
   { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Where the Release is in its rollout.' },
   { name: 'Current', type: 'integer', jsonPath: '.status.currentRevision', description: 'The revision running now.' },
-  { name: 'Stable', type: 'integer', jsonPath: '.status.stableRevision', description: 'The last revision that passed its health checks.' },
+  {
+    name: 'Stable',
+    type: 'integer',
+    jsonPath: '.status.stableRevision',
+    description: 'The last revision that passed its health checks.',
+  },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'When the Release was created.' },
 ];
 
@@ -85,6 +97,7 @@ export function releaseCrd(): ReleaseCrd {
 
 /** The CRD as committed in deploy/crd/release.yaml. */
 export function renderReleaseCrd(): string {
-  const header = '# Generated from the zod schema in src/domain/api by `node scripts/generate-crd.ts`. Do not edit by hand.\n';
+  const header =
+    '# Generated from the zod schema in src/domain/api by `node scripts/generate-crd.ts`. Do not edit by hand.\n';
   return header + stringify(releaseCrd(), { lineWidth: 0 });
 }

@@ -12,7 +12,8 @@ const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 /** Milliseconds in a duration string such as "30s"; throws on anything the schema would refuse. */
 export function parseDuration(text: string): number {
   const match = /^([0-9]+)(ms|s|m|h)$/.exec(text);
-  if (!match) throw new Error(`"${text}" is not a duration: write a whole number followed by ms, s, m or h (e.g. "30s")`);
+  if (!match)
+    throw new Error(`"${text}" is not a duration: write a whole number followed by ms, s, m or h (e.g. "30s")`);
   return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
 }
 
@@ -46,6 +47,8 @@ export const duration = (description: string, example: string, { min }: { min?: 
   if (!min) return field.meta({ description: `${description} A duration such as "${example}" (units: ms, s, m, h).` });
   return field.meta({
     description: `${description} A duration such as "${example}" (units: ms, s, m, h), at least ${min}.`,
-    'x-kubernetes-validations': [{ rule: `!self.matches(${celDurationPattern}) || duration(self) >= duration('${min}')`, message: tooShort(min) }],
+    'x-kubernetes-validations': [
+      { rule: `!self.matches(${celDurationPattern}) || duration(self) >= duration('${min}')`, message: tooShort(min) },
+    ],
   });
 };

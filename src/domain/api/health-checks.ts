@@ -25,25 +25,19 @@ export const healthChecksSchema = z
 export const analysisSchema = z
   .object({
     window: duration('How long the health checks watch a new revision before it is marked stable.', '5m').default('5m'),
-    failureWeight: z
-      .int()
-      .min(1)
-      .max(1000)
-      .default(3)
-      .meta({
-        description:
-          'The summed weight of failing checks that makes a revision unhealthy (default 3: any one check at its default weight is enough).',
-      }),
+    failureWeight: z.int().min(1).max(1000).default(3).meta({
+      description:
+        'The summed weight of failing checks that makes a revision unhealthy (default 3: any one check at its default weight is enough).',
+    }),
   })
   .prefault({})
   .meta({ description: 'How health check results are combined into a verdict.' });
 
 export const rollbackPolicySchema = z
   .object({
-    automatic: z
-      .boolean()
-      .default(true)
-      .meta({ description: 'Roll back to the last stable revision on its own when the verdict is unhealthy (default true).' }),
+    automatic: z.boolean().default(true).meta({
+      description: 'Roll back to the last stable revision on its own when the verdict is unhealthy (default true).',
+    }),
   })
   .prefault({})
   .meta({ description: 'What to do when a revision is unhealthy.' });

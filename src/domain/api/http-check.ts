@@ -5,10 +5,17 @@ import { checkFloors, duration } from './duration.ts';
 import { withRules } from './rules.ts';
 
 const podPort = z
-  .union([z.int().min(1).max(65535), z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/).max(15)])
+  .union([
+    z.int().min(1).max(65535),
+    z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/)
+      .max(15),
+  ])
   .optional()
   .meta({
-    description: 'Probe every Ready pod of the revision on this container port: a number or a named port. Exclusive with url.',
+    description:
+      'Probe every Ready pod of the revision on this container port: a number or a named port. Exclusive with url.',
     'x-kubernetes-int-or-string': true,
     maxLength: 15,
     'x-kubernetes-validations': [
@@ -21,8 +28,18 @@ const podPort = z
 
 const expectStatus = withRules(
   z.object({
-    min: z.int().min(100).max(599).default(200).meta({ description: 'Lowest accepted HTTP status code (default 200).' }),
-    max: z.int().min(100).max(599).default(299).meta({ description: 'Highest accepted HTTP status code (default 299).' }),
+    min: z
+      .int()
+      .min(100)
+      .max(599)
+      .default(200)
+      .meta({ description: 'Lowest accepted HTTP status code (default 200).' }),
+    max: z
+      .int()
+      .min(100)
+      .max(599)
+      .default(299)
+      .meta({ description: 'Highest accepted HTTP status code (default 299).' }),
   }),
   // The API server checks this rule against the bare `default: {}` too, before nested defaults apply.
   [
@@ -50,8 +67,15 @@ export const httpCheckSchema = withRules(
       .optional()
       .meta({ description: 'The path probed on each pod, such as "/healthz"; set together with port.' }),
     interval: duration('How often the check runs.', '10s', { min: checkFloors.interval }).default('10s'),
-    timeout: duration('How long one request may take before it counts as failed; at most interval.', '2s', { min: checkFloors.timeout }).default('2s'),
-    retries: z.int().min(0).max(10).default(1).meta({ description: 'Extra attempts, with backoff, before one evaluation fails (default 1).' }),
+    timeout: duration('How long one request may take before it counts as failed; at most interval.', '2s', {
+      min: checkFloors.timeout,
+    }).default('2s'),
+    retries: z
+      .int()
+      .min(0)
+      .max(10)
+      .default(1)
+      .meta({ description: 'Extra attempts, with backoff, before one evaluation fails (default 1).' }),
     expectStatus,
     bodyContains: z
       .string()

@@ -10,11 +10,9 @@ const bound = (description: string) => z.number().optional().meta({ description 
 export const prometheusCheckSchema = withRules(
   z.object({
     name: checkName,
-    query: z
-      .string()
-      .min(1)
-      .max(4096)
-      .meta({ description: 'PromQL query returning one value (a scalar or a one-element vector), e.g. an error rate.' }),
+    query: z.string().min(1).max(4096).meta({
+      description: 'PromQL query returning one value (a scalar or a one-element vector), e.g. an error rate.',
+    }),
     address: httpUrl('Base URL of the Prometheus server to query; the operator default when omitted.').optional(),
     headers: checkHeaders('each query, e.g. to a Prometheus behind an authenticating proxy'),
     min: bound('The check fails when the value is below min.'),

@@ -46,6 +46,8 @@ export function withRules<S extends z.ZodType>(schema: S, rules: CrossFieldRule<
  * admission.ts, but not a workflow reading a spec it was sent earlier, which must go on accepting
  * what was valid when it was recorded (its history replays the same way).
  */
-export const admissionValidations = (rules: CrossFieldRule<never>[]): { 'x-kubernetes-validations': CelValidation[] } => ({
+export const admissionValidations = (
+  rules: CrossFieldRule<never>[],
+): { 'x-kubernetes-validations': CelValidation[] } => ({
   'x-kubernetes-validations': rules.map(toValidation),
 });

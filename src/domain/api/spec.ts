@@ -26,7 +26,7 @@ export const releaseSpecSchema = z
       .optional()
       .meta({
         description:
-          'Take over an existing Deployment of the Release\'s name that no controller owns (one created by kubectl or a chart). ' +
+          "Take over an existing Deployment of the Release's name that no controller owns (one created by kubectl or a chart). " +
           'Without it rollguard refuses to touch such a Deployment; one owned by another controller is never taken.',
       }),
   })

@@ -10,7 +10,8 @@ export type ReleasePhase = (typeof releasePhases)[number];
 export const rollbackTriggers = ['Automatic', 'Update', 'Signal', 'Annotation'] as const;
 export type RollbackTrigger = (typeof rollbackTriggers)[number];
 
-const time = (description: string) => z.iso.datetime({ offset: true }).meta({ description: `${description} (RFC 3339).` });
+const time = (description: string) =>
+  z.iso.datetime({ offset: true }).meta({ description: `${description} (RFC 3339).` });
 const revision = (description: string) => z.int().min(1).meta({ description });
 
 // The metav1.Condition shape, with its limits, so generic Kubernetes tooling reads these conditions.
@@ -19,7 +20,9 @@ export const conditionSchema = z
     type: z
       .string()
       .max(316)
-      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/)
+      .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
+      )
       .meta({ description: 'Type of the condition, such as Ready or RolledBack.' }),
     status: z.enum(ConditionStatus).meta({ description: 'Status of the condition: True, False or Unknown.' }),
     reason: z
@@ -30,7 +33,11 @@ export const conditionSchema = z
       .meta({ description: 'Why the condition last changed, in CamelCase.' }),
     message: z.string().max(32_768).meta({ description: 'What happened, for people.' }),
     lastTransitionTime: time('When the status of the condition last changed'),
-    observedGeneration: z.int().min(0).optional().meta({ description: 'The spec generation the condition was set for.' }),
+    observedGeneration: z
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'The spec generation the condition was set for.' }),
   })
   .meta({ description: 'One aspect of the state of the Release.' });
 
@@ -61,18 +68,27 @@ export const verdictSchema = z
 
 export const rollbackRecordSchema = z
   .object({
-    id: z.string().min(1).max(63).meta({ description: 'Identifies this rollback in events, logs and the workflow history.' }),
+    id: z
+      .string()
+      .min(1)
+      .max(63)
+      .meta({ description: 'Identifies this rollback in events, logs and the workflow history.' }),
     fromRevision: revision('The revision rolled back.'),
     toRevision: revision('The revision restored.'),
     reason: z.string().max(1024).meta({ description: 'Why the rollback happened.' }),
-    trigger: z.enum(rollbackTriggers).meta({ description: 'What started it: Automatic, Update, Signal or Annotation.' }),
+    trigger: z
+      .enum(rollbackTriggers)
+      .meta({ description: 'What started it: Automatic, Update, Signal or Annotation.' }),
     time: time('When the rollback started'),
   })
   .meta({ description: 'The last rollback.' });
 
 export const releaseStatusSchema = z
   .object({
-    phase: z.enum(releasePhases).optional().meta({ description: 'Pending, Progressing, Ready, Failed or RollingBack.' }),
+    phase: z
+      .enum(releasePhases)
+      .optional()
+      .meta({ description: 'Pending, Progressing, Ready, Failed or RollingBack.' }),
     observedGeneration: z.int().min(0).optional().meta({ description: 'The spec generation the status reflects.' }),
     currentRevision: revision('The revision the Deployment runs now.').optional(),
     stableRevision: revision('The last revision that passed its health checks; rollbacks return to it.').optional(),
@@ -80,18 +96,18 @@ export const releaseStatusSchema = z
       .array(conditionSchema)
       .max(16)
       .optional()
-      .meta({ description: 'The conditions of the Release, one per type.', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+      .meta({
+        description: 'The conditions of the Release, one per type.',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
     lastVerdict: verdictSchema.optional(),
     lastRollback: rollbackRecordSchema.optional(),
     workflowId: z.string().max(1024).optional().meta({ description: 'The Temporal workflow that runs this Release.' }),
-    observedRollbackRequest: z
-      .string()
-      .max(1024)
-      .optional()
-      .meta({
-        description:
-          'The id of the last rollback request rollguard handled (carried out or refused); a request with this id is not acted on again.',
-      }),
+    observedRollbackRequest: z.string().max(1024).optional().meta({
+      description:
+        'The id of the last rollback request rollguard handled (carried out or refused); a request with this id is not acted on again.',
+    }),
   })
   .meta({ description: 'The observed state of the Release, written by rollguard through the status subresource.' });
 

@@ -3,9 +3,21 @@ export type JsonSchema = { [key: string]: unknown };
 
 // Constructs zod may emit that a structural CRD schema cannot carry: fail generation rather than
 // write a CRD the API server would refuse (or, worse, accept with different meaning).
-const forbidden = ['$ref', '$defs', 'definitions', 'anyOf', 'oneOf', 'allOf', 'not', 'const', 'nullable', 'patternProperties'];
+const forbidden = [
+  '$ref',
+  '$defs',
+  'definitions',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'not',
+  'const',
+  'nullable',
+  'patternProperties',
+];
 
-const isSchema = (value: unknown): value is JsonSchema => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isSchema = (value: unknown): value is JsonSchema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const leadingKeys = ['description', 'type'];
 
 /**
@@ -36,7 +48,8 @@ export function toStructural(node: JsonSchema, path = ''): JsonSchema {
     if (key in out) throw new Error(`${where}: "${key}" cannot be expressed in a structural CRD schema`);
   }
   const untyped = out['x-kubernetes-int-or-string'] === true || out['x-kubernetes-preserve-unknown-fields'] === true;
-  if (typeof out.type !== 'string' && !untyped) throw new Error(`${where}: every field of a structural schema needs a type`);
+  if (typeof out.type !== 'string' && !untyped)
+    throw new Error(`${where}: every field of a structural schema needs a type`);
 
   if (isSchema(out.properties)) {
     out.properties = Object.fromEntries(
@@ -44,7 +57,8 @@ export function toStructural(node: JsonSchema, path = ''): JsonSchema {
     );
   }
   if (isSchema(out.items)) out.items = toStructural(out.items, `${path}[]`);
-  if (isSchema(out.additionalProperties)) out.additionalProperties = toStructural(out.additionalProperties, `${path}{}`);
+  if (isSchema(out.additionalProperties))
+    out.additionalProperties = toStructural(out.additionalProperties, `${path}{}`);
   return withLeadingKeys(out);
 }
 

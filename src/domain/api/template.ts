@@ -22,7 +22,9 @@ const container = z
     name: z.string().min(1).max(63).meta({ description: 'Name of the container, unique within the pod.' }),
     image: z.string().min(1).max(1024).meta({ description: 'Container image; changing it starts a new revision.' }),
   })
-  .meta({ description: 'A container, exactly as in a Pod spec; fields other than name and image are kept as written.' });
+  .meta({
+    description: 'A container, exactly as in a Pod spec; fields other than name and image are kept as written.',
+  });
 
 const podSpec = z
   .looseObject({
@@ -35,10 +37,7 @@ const podTemplate = z
     metadata: z
       .object({
         labels: labelMap('Labels of each pod; they must include every label of spec.template.selector.matchLabels.'),
-        annotations: z
-          .record(z.string(), z.string())
-          .optional()
-          .meta({ description: 'Annotations of each pod.' }),
+        annotations: z.record(z.string(), z.string()).optional().meta({ description: 'Annotations of each pod.' }),
       })
       .meta({ description: 'Labels and annotations given to each pod.' }),
     spec: podSpec,
@@ -50,7 +49,13 @@ const int32Max = 2_147_483_647;
 const intOrPercent = (description: string) =>
   z
     // int32, as the Deployment reads it: a larger number would be refused only when rollguard writes it.
-    .union([z.int().min(0).max(int32Max), z.string().max(8).regex(/^[0-9]+%$/)])
+    .union([
+      z.int().min(0).max(int32Max),
+      z
+        .string()
+        .max(8)
+        .regex(/^[0-9]+%$/),
+    ])
     .optional()
     .meta({
       description: `${description} A number of pods or a percentage of the desired replicas (e.g. "25%").`,
@@ -67,7 +72,10 @@ const intOrPercent = (description: string) =>
 
 const strategy = withRules(
   z.object({
-    type: z.enum(['RollingUpdate', 'Recreate']).default('RollingUpdate').meta({ description: 'How old pods are replaced by new ones.' }),
+    type: z
+      .enum(['RollingUpdate', 'Recreate'])
+      .default('RollingUpdate')
+      .meta({ description: 'How old pods are replaced by new ones.' }),
     rollingUpdate: z
       .object({
         maxSurge: intOrPercent('How many pods may be created above the desired replicas during an update.'),
@@ -96,12 +104,20 @@ export const deploymentTemplateSchema = withRules(
         description: 'Which pods belong to the Deployment.',
         // A transition rule, so only the API server can check it (parseRelease never sees the old object).
         'x-kubernetes-validations': [
-          { rule: 'self == oldSelf', message: 'selector cannot change once the Release exists (a Deployment selector is immutable)' },
+          {
+            rule: 'self == oldSelf',
+            message: 'selector cannot change once the Release exists (a Deployment selector is immutable)',
+          },
         ],
       }),
     template: podTemplate,
     strategy: strategy.optional(),
-    minReadySeconds: z.int().min(0).max(3600).optional().meta({ description: 'Seconds a new pod must be Ready before it counts as available.' }),
+    minReadySeconds: z
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .meta({ description: 'Seconds a new pod must be Ready before it counts as available.' }),
     progressDeadlineSeconds: z
       .int()
       .min(1)
@@ -115,7 +131,9 @@ export const deploymentTemplateSchema = withRules(
       message: 'selector.matchLabels must match the labels of template.metadata.labels',
       field: '.selector.matchLabels',
       holds: (d) =>
-        Object.entries(d.selector?.matchLabels ?? {}).every(([key, value]) => d.template?.metadata?.labels?.[key] === value),
+        Object.entries(d.selector?.matchLabels ?? {}).every(
+          ([key, value]) => d.template?.metadata?.labels?.[key] === value,
+        ),
     },
   ],
 ).meta({ description: 'The Deployment to roll out, written as the spec of an apps/v1 Deployment.' });

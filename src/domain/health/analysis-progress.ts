@@ -33,7 +33,13 @@ export function roundCount(windowMs: number, intervalMs: number): number {
  * The next round to measure after `lastRound`, or undefined when the window is done. Rounds whose time
  * has passed are skipped (the window's end stays where it was), but the last round is always measured.
  */
-export function nextRoundAfter(lastRound: number, startedAt: number, now: number, windowMs: number, intervalMs: number): number | undefined {
+export function nextRoundAfter(
+  lastRound: number,
+  startedAt: number,
+  now: number,
+  windowMs: number,
+  intervalMs: number,
+): number | undefined {
   const total = roundCount(windowMs, intervalMs);
   const following = lastRound + 1;
   if (following >= total) return undefined;
@@ -42,8 +48,12 @@ export function nextRoundAfter(lastRound: number, startedAt: number, now: number
 }
 
 /** The next round when every check shares one interval. */
-export const nextRound = (progress: AnalysisProgress, now: number, windowMs: number, intervalMs: number): number | undefined =>
-  nextRoundAfter(progress.lastRound, progress.startedAt, now, windowMs, intervalMs);
+export const nextRound = (
+  progress: AnalysisProgress,
+  now: number,
+  windowMs: number,
+  intervalMs: number,
+): number | undefined => nextRoundAfter(progress.lastRound, progress.startedAt, now, windowMs, intervalMs);
 
 export const roundDueAt = (progress: AnalysisProgress, round: number, intervalMs: number): number =>
   progress.startedAt + round * Math.max(0, intervalMs);
@@ -53,7 +63,12 @@ export const roundDueAt = (progress: AnalysisProgress, round: number, intervalMs
  * checks had their own interval count rounds of the shared one: the check was measured up to
  * lastRound × sharedIntervalMs, which is round ⌊lastRound × shared / own⌋ of its own.
  */
-export function lastRoundOf(progress: AnalysisProgress, key: string, intervalMs: number, sharedIntervalMs: number): number {
+export function lastRoundOf(
+  progress: AnalysisProgress,
+  key: string,
+  intervalMs: number,
+  sharedIntervalMs: number,
+): number {
   const own = progress.checkRounds?.[key];
   if (own !== undefined) return own;
   if (progress.lastRound < 0) return -1;

@@ -37,7 +37,8 @@ export function secretProblem(ref: SecretKeyRef, failure: SecretReadFailure): st
     case 'Forbidden':
       return `rollguard may not read ${secret}: grant its ServiceAccount get on this Secret with a Role and a RoleBinding in ${ref.namespace} (${secretGrantHint})`;
     case 'MissingKey': {
-      const keys = failure.keys.length > 0 ? `its keys are ${failure.keys.map((k) => `"${k}"`).join(', ')}` : 'it has no keys';
+      const keys =
+        failure.keys.length > 0 ? `its keys are ${failure.keys.map((k) => `"${k}"`).join(', ')}` : 'it has no keys';
       return `${secret} has no key "${ref.key}" (${keys}): correct secretKeyRef.key, or add the key to the Secret`;
     }
     case 'Unusable':

@@ -20,7 +20,8 @@ interface Cidr extends Ip {
 }
 
 /** One entry of the allow list: an address range, or a host name or address named exactly, maybe with a port. */
-export type AllowEntry = { kind: 'cidr'; cidr: Cidr; text: string } | { kind: 'host'; host: string; port?: number; text: string };
+export type AllowEntry =
+  { kind: 'cidr'; cidr: Cidr; text: string } | { kind: 'host'; host: string; port?: number; text: string };
 
 export interface EgressPolicy {
   allow: AllowEntry[];
@@ -156,18 +157,24 @@ export function parseAllowList(text: string | undefined): AllowEntry[] {
     const entry = raw.toLowerCase();
     if (entry.includes('/')) {
       const cidr = parseCidr(entry);
-      if (!cidr) throw new Error(`${egressSetting}: "${raw}" is not an address range (write e.g. 10.0.0.0/8 or fd00::/8)`);
+      if (!cidr)
+        throw new Error(`${egressSetting}: "${raw}" is not an address range (write e.g. 10.0.0.0/8 or fd00::/8)`);
       return { kind: 'cidr', cidr, text: raw };
     }
     const split = splitPort(entry);
     const port = split?.port;
     if (!split || (port !== undefined && !(port >= 1 && port <= 65535))) {
-      throw new Error(`${egressSetting}: "${raw}" is not a host, address or range (write e.g. prom.example:9090, 10.1.2.3 or 10.0.0.0/8)`);
+      throw new Error(
+        `${egressSetting}: "${raw}" is not a host, address or range (write e.g. prom.example:9090, 10.1.2.3 or 10.0.0.0/8)`,
+      );
     }
     const ip = parseIp(split.host);
-    if (ip && port === undefined) return { kind: 'cidr', cidr: { ...ip, bits: bitsOf(ip.family), text: raw }, text: raw };
+    if (ip && port === undefined)
+      return { kind: 'cidr', cidr: { ...ip, bits: bitsOf(ip.family), text: raw }, text: raw };
     if (!ip && !hostPattern.test(split.host)) {
-      throw new Error(`${egressSetting}: "${raw}" is not a host, address or range (write e.g. prom.example:9090, 10.1.2.3 or 10.0.0.0/8)`);
+      throw new Error(
+        `${egressSetting}: "${raw}" is not a host, address or range (write e.g. prom.example:9090, 10.1.2.3 or 10.0.0.0/8)`,
+      );
     }
     return { kind: 'host', host: canonicalHost(split.host), ...(port !== undefined ? { port } : {}), text: raw };
   });
@@ -175,14 +182,29 @@ export function parseAllowList(text: string | undefined): AllowEntry[] {
 
 /** Host names compare without case and trailing dot; addresses in their canonical form. */
 function canonicalHost(host: string): string {
-  const bare = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   const ip = parseIp(bare);
   return ip ? `${ip.family}/${ip.value}` : bare;
 }
 
 /** A policy from the operator's settings; the control plane given as hosts, addresses or URLs. */
-export function egressPolicy({ allow, controlPlane = [], clusterDomain = 'cluster.local' }: { allow?: string; controlPlane?: string[]; clusterDomain?: string }): EgressPolicy {
-  return { allow: parseAllowList(allow), controlPlane: controlPlane.map(controlPlaneHost).filter(Boolean), clusterDomain: clusterDomain.replace(/^\.|\.$/g, '').toLowerCase() };
+export function egressPolicy({
+  allow,
+  controlPlane = [],
+  clusterDomain = 'cluster.local',
+}: {
+  allow?: string;
+  controlPlane?: string[];
+  clusterDomain?: string;
+}): EgressPolicy {
+  return {
+    allow: parseAllowList(allow),
+    controlPlane: controlPlane.map(controlPlaneHost).filter(Boolean),
+    clusterDomain: clusterDomain.replace(/^\.|\.$/g, '').toLowerCase(),
+  };
 }
 
 /** "https://10.0.0.1:6443", "temporal.example:7233", "127.0.0.1:7233" → the host. */
@@ -204,7 +226,8 @@ export function isServiceName(host: string, clusterDomain: string): boolean {
   return !name.includes('.') || name.endsWith('.svc') || name.endsWith(`.svc.${clusterDomain}`);
 }
 
-const portMatches = (entry: AllowEntry, port: number): boolean => entry.kind === 'cidr' || entry.port === undefined || entry.port === port;
+const portMatches = (entry: AllowEntry, port: number): boolean =>
+  entry.kind === 'cidr' || entry.port === undefined || entry.port === port;
 
 /** The entries that name the host itself, or this address exactly. */
 function namedExactly(policy: EgressPolicy, host: string, ip: Ip, port: number): AllowEntry | undefined {
@@ -213,7 +236,9 @@ function namedExactly(policy: EgressPolicy, host: string, ip: Ip, port: number):
   return policy.allow.find(
     (e) =>
       portMatches(e, port) &&
-      (e.kind === 'host' ? e.host === hostKey || e.host === ipKey : e.cidr.bits === bitsOf(e.cidr.family) && contains(e.cidr, ip)),
+      (e.kind === 'host'
+        ? e.host === hostKey || e.host === ipKey
+        : e.cidr.bits === bitsOf(e.cidr.family) && contains(e.cidr, ip)),
   );
 }
 
@@ -245,18 +270,31 @@ export function decideEgress(policy: EgressPolicy, request: EgressRequest): Egre
     if (!ip) return { allowed: false, reason: `${where(address)} is not an IP address` };
     const exact = namedExactly(policy, host, ip, request.port);
     if (hostIsControlPlane || controlPlane.has(`${ip.family}/${ip.value}`)) {
-      if (!exact) return refusal(where(address), 'is the control plane (the Kubernetes API server or Temporal)', `${address}:${request.port}`);
+      if (!exact)
+        return refusal(
+          where(address),
+          'is the control plane (the Kubernetes API server or Temporal)',
+          `${address}:${request.port}`,
+        );
       continue;
     }
     const range = special.find((s) => contains(s.range, ip));
-    const ranges = policy.allow.filter((e): e is Extract<AllowEntry, { kind: 'cidr' }> => e.kind === 'cidr' && contains(e.cidr, ip));
+    const ranges = policy.allow.filter(
+      (e): e is Extract<AllowEntry, { kind: 'cidr' }> => e.kind === 'cidr' && contains(e.cidr, ip),
+    );
     if (range) {
-      if (!exact && !ranges.some((e) => within(e.cidr, range.range))) return refusal(where(address), `is ${range.what}`, `${address}/${bitsOf(ip.family)}`);
+      if (!exact && !ranges.some((e) => within(e.cidr, range.range)))
+        return refusal(where(address), `is ${range.what}`, `${address}/${bitsOf(ip.family)}`);
       continue;
     }
-    const allowed = exact !== undefined || ranges.length > 0 || request.pod === true || isServiceName(host, policy.clusterDomain);
+    const allowed =
+      exact !== undefined || ranges.length > 0 || request.pod === true || isServiceName(host, policy.clusterDomain);
     if (!allowed) {
-      return refusal(where(address), 'is neither a pod of this Release nor an in-cluster Service (*.svc)', parseIp(host) ? `${address}/${bitsOf(ip.family)}` : `${host}:${request.port}`);
+      return refusal(
+        where(address),
+        'is neither a pod of this Release nor an in-cluster Service (*.svc)',
+        parseIp(host) ? `${address}/${bitsOf(ip.family)}` : `${host}:${request.port}`,
+      );
     }
   }
   return { allowed: true };

@@ -21,7 +21,11 @@ export function readinessResult(seen: ReadinessObservation): CheckResult {
   if (seen.deadlineExceeded) {
     return { ...base, outcome: 'Fail', reason: `${counts} after the ${seen.deadlineSeconds}s readiness deadline` };
   }
-  return { ...base, outcome: 'Inconclusive', reason: `${counts}; the ${seen.deadlineSeconds}s deadline has not passed yet` };
+  return {
+    ...base,
+    outcome: 'Inconclusive',
+    reason: `${counts}; the ${seen.deadlineSeconds}s deadline has not passed yet`,
+  };
 }
 
 /**
@@ -29,6 +33,16 @@ export function readinessResult(seen: ReadinessObservation): CheckResult {
  * last look, but at most two poll intervals of it. A worker too busy to look on time, a task that waited
  * in the queue, or an outage between attempts is rollguard's delay, and never the revision's.
  */
-export function watchedTime({ watchedMs, lastLook, now, pollMs }: { watchedMs: number; lastLook: number | undefined; now: number; pollMs: number }): number {
+export function watchedTime({
+  watchedMs,
+  lastLook,
+  now,
+  pollMs,
+}: {
+  watchedMs: number;
+  lastLook: number | undefined;
+  now: number;
+  pollMs: number;
+}): number {
   return lastLook === undefined ? watchedMs : watchedMs + Math.max(0, Math.min(now - lastLook, 2 * pollMs));
 }

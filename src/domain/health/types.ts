@@ -145,4 +145,8 @@ export function withCheckKind(result: CheckResult): CheckResult {
   return kind === undefined ? result : { ...result, kind };
 }
 
-const legacyKinds: Partial<Record<string, CheckKind>> = { http: 'HTTP', prometheus: 'Prometheus', readiness: 'Readiness' };
+const legacyKinds: Partial<Record<string, CheckKind>> = {
+  http: 'HTTP',
+  prometheus: 'Prometheus',
+  readiness: 'Readiness',
+};

@@ -48,10 +48,20 @@ export function decideVerdict(checks: CheckResult[], threshold: number): Verdict
       `(weight ${inconclusiveWeight}) could not be measured and could have reached it`;
     return { ...record, status: 'Inconclusive', healthy: false, reason };
   }
-  return { ...record, status: 'Healthy', healthy: true, reason: healthyReason(checks, failing, inconclusive, threshold) };
+  return {
+    ...record,
+    status: 'Healthy',
+    healthy: true,
+    reason: healthyReason(checks, failing, inconclusive, threshold),
+  };
 }
 
-function healthyReason(checks: CheckResult[], failing: CheckResult[], inconclusive: CheckResult[], threshold: number): string {
+function healthyReason(
+  checks: CheckResult[],
+  failing: CheckResult[],
+  inconclusive: CheckResult[],
+  threshold: number,
+): string {
   if (checks.length === 0) return 'no health checks are configured';
   if (failing.length === 0 && inconclusive.length === 0) return `all ${checks.length} checks passed`;
   const unmeasured = inconclusive.length > 0 ? `; could not measure ${names(inconclusive)}` : '';

@@ -13,7 +13,12 @@ import { headerSources } from './header-sources.ts';
  */
 export function analysisInput(
   spec: ReleaseSpec,
-  { podIps, defaultPrometheus, readiness, namespace }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult; namespace: string },
+  {
+    podIps,
+    defaultPrometheus,
+    readiness,
+    namespace,
+  }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult; namespace: string },
 ): AnalysisInput {
   const { http, prometheus } = spec.healthChecks;
   const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
@@ -26,7 +31,9 @@ export function analysisInput(
     http: http.map((check) => ({
       name: check.name,
       // The API refuses credentials in URLs; one stored before it did is not sent, nor recorded in history.
-      urls: check.url ? [redactUrl(check.url)] : targetUrls({ port: portNumber(spec, check.port), path: check.path ?? '/' }, podIps),
+      urls: check.url
+        ? [redactUrl(check.url)]
+        : targetUrls({ port: portNumber(spec, check.port), path: check.path ?? '/' }, podIps),
       ...(check.url ? {} : { pods: true }),
       intervalMs: parseDuration(check.interval),
       timeoutMs: parseDuration(check.timeout),
@@ -67,7 +74,15 @@ export function prometheusAddresses(
     const asked = JSON.stringify([address, headers]);
     if (!address || seen.has(asked)) return [];
     seen.add(asked);
-    return [{ field: check.address ? `spec.healthChecks.prometheus[${i}].address` : 'the default Prometheus (ROLLGUARD_PROMETHEUS_URL)', address, ...headers }];
+    return [
+      {
+        field: check.address
+          ? `spec.healthChecks.prometheus[${i}].address`
+          : 'the default Prometheus (ROLLGUARD_PROMETHEUS_URL)',
+        address,
+        ...headers,
+      },
+    ];
   });
 }
 
@@ -83,7 +98,9 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
   });
   spec.healthChecks.http.forEach((check, i) => {
     if (check.port !== undefined && Number.isNaN(portNumber(spec, check.port))) {
-      problems.push(`spec.healthChecks.http[${i}].port: no container of the pod template declares a port named "${check.port}"`);
+      problems.push(
+        `spec.healthChecks.http[${i}].port: no container of the pod template declares a port named "${check.port}"`,
+      );
     }
   });
   // A threshold no combination of failures can reach makes every revision healthy, whatever happens.

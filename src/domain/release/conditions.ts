@@ -1,4 +1,11 @@
-import { ConditionType as Type, type Condition, type ConditionReason, type ConditionStatus, type ConditionType, type ReleasePhase } from '../api/index.ts';
+import {
+  ConditionType as Type,
+  type Condition,
+  type ConditionReason,
+  type ConditionStatus,
+  type ConditionType,
+  type ReleasePhase,
+} from '../api/index.ts';
 
 export interface ConditionUpdate {
   type: ConditionType;
@@ -11,7 +18,12 @@ export interface ConditionUpdate {
  * Sets one condition, keeping its lastTransitionTime unless its status changes (metav1.Condition
  * semantics). Pure: the workflow passes its own deterministic clock.
  */
-export function setCondition(conditions: readonly Condition[], update: ConditionUpdate, now: Date, generation: number): Condition[] {
+export function setCondition(
+  conditions: readonly Condition[],
+  update: ConditionUpdate,
+  now: Date,
+  generation: number,
+): Condition[] {
   const existing = conditions.find((c) => c.type === update.type);
   const lastTransitionTime =
     existing && existing.status === update.status ? existing.lastTransitionTime : now.toISOString();

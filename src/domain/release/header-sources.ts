@@ -8,11 +8,19 @@ type SpecHeader = NonNullable<ReleaseSpec['healthChecks']['http'][number]['heade
  * namespace (a Release cannot name another's Secrets), and no Secret's value, which only the activity
  * reading it ever holds. Absent when the check has none, so inputs without headers stay as they were.
  */
-export function headerSources(headers: readonly SpecHeader[] | undefined, namespace: string): { headers?: HeaderSource[] } {
+export function headerSources(
+  headers: readonly SpecHeader[] | undefined,
+  namespace: string,
+): { headers?: HeaderSource[] } {
   if (!headers?.length) return {};
   return {
     headers: headers.map((h) =>
-      h.valueFrom ? { name: h.name, secretKeyRef: { namespace, name: h.valueFrom.secretKeyRef.name, key: h.valueFrom.secretKeyRef.key } } : { name: h.name, value: h.value ?? '' },
+      h.valueFrom
+        ? {
+            name: h.name,
+            secretKeyRef: { namespace, name: h.valueFrom.secretKeyRef.name, key: h.valueFrom.secretKeyRef.key },
+          }
+        : { name: h.name, value: h.value ?? '' },
     ),
   };
 }
@@ -29,7 +37,12 @@ export function checkSecretRefs(spec: ReleaseSpec, namespace: string): CheckSecr
     spec.healthChecks[kind].flatMap((check, i) =>
       (check.headers ?? []).flatMap((header, j) =>
         header.valueFrom
-          ? [{ field: `spec.healthChecks.${kind}[${i}].headers[${j}].valueFrom.secretKeyRef`, ref: { namespace, ...header.valueFrom.secretKeyRef } }]
+          ? [
+              {
+                field: `spec.healthChecks.${kind}[${i}].headers[${j}].valueFrom.secretKeyRef`,
+                ref: { namespace, ...header.valueFrom.secretKeyRef },
+              },
+            ]
           : [],
       ),
     ),

@@ -34,4 +34,5 @@ export const releaseLabelValue = (releaseName: string): string => fit(releaseNam
 export const deploymentName = (releaseName: string): string => fit(releaseName, maxName - 11);
 
 /** The name of a Release's ControllerRevision for one revision number. */
-export const revisionObjectName = (releaseName: string, revision: number): string => `${fit(releaseName, maxName - 11)}-${revision}`;
+export const revisionObjectName = (releaseName: string, revision: number): string =>
+  `${fit(releaseName, maxName - 11)}-${revision}`;

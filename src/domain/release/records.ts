@@ -1,4 +1,12 @@
-import type { Condition, DeploymentTemplate, ReleasePhase, RecordedVerdict, ReleaseSpec, RollbackRecord, RollbackTrigger } from '../api/index.ts';
+import type {
+  Condition,
+  DeploymentTemplate,
+  ReleasePhase,
+  RecordedVerdict,
+  ReleaseSpec,
+  RollbackRecord,
+  RollbackTrigger,
+} from '../api/index.ts';
 import type { ReleaseRef } from './ref.ts';
 
 /**

@@ -9,7 +9,8 @@ export interface ReleaseRef {
  * The Temporal task queue of a cluster's Release workflows: named after the cluster (the uid of its
  * kube-system Namespace), so clusters sharing a Temporal namespace never run each other's workflows.
  */
-export const clusterTaskQueue = (kubeSystemUid: string): string => `rollguard-${kubeSystemUid.replaceAll('-', '').slice(0, 8).toLowerCase()}`;
+export const clusterTaskQueue = (kubeSystemUid: string): string =>
+  `rollguard-${kubeSystemUid.replaceAll('-', '').slice(0, 8).toLowerCase()}`;
 
 /** Names the task queue instead of the cluster (as `rollguard run --task-queue` does). */
 export const taskQueueEnv = 'ROLLGUARD_TASK_QUEUE';

@@ -7,14 +7,16 @@ import type { RollbackRequest, SpecMessage } from './records.ts';
  */
 export function readRollbackRequest(raw: unknown): RollbackRequest | { invalid: string } {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) return { invalid: 'a rollback request is an object such as {"toRevision": 3, "reason": "..."}' };
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    return { invalid: 'a rollback request is an object such as {"toRevision": 3, "reason": "..."}' };
   const { toRevision, reason, trigger, requestId } = raw as Record<string, unknown>;
   if (toRevision !== undefined && !(Number.isInteger(toRevision) && (toRevision as number) > 0)) {
     return { invalid: `toRevision must be a positive whole number, not ${JSON.stringify(toRevision)}` };
   }
   if (reason !== undefined && typeof reason !== 'string') return { invalid: 'reason must be text' };
   const triggers: readonly unknown[] = rollbackTriggers.filter((t) => t !== 'Automatic');
-  if (trigger !== undefined && !triggers.includes(trigger)) return { invalid: `trigger must be one of ${triggers.join(', ')}` };
+  if (trigger !== undefined && !triggers.includes(trigger))
+    return { invalid: `trigger must be one of ${triggers.join(', ')}` };
   if (requestId !== undefined && !(typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 1024)) {
     return { invalid: 'requestId must be text of 1 to 1024 characters' };
   }
@@ -28,8 +30,12 @@ export function readRollbackRequest(raw: unknown): RollbackRequest | { invalid: 
 
 export function readSpecMessage(raw: unknown): SpecMessage | { invalid: string } {
   const { generation, spec } = (raw ?? {}) as Record<string, unknown>;
-  if (!Number.isInteger(generation) || (generation as number) < 1) return { invalid: 'generation must be a positive whole number' };
+  if (!Number.isInteger(generation) || (generation as number) < 1)
+    return { invalid: 'generation must be a positive whole number' };
   const parsed = releaseSpecSchema.safeParse(spec);
-  if (!parsed.success) return { invalid: `spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success)
+    return {
+      invalid: `spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   return { generation: generation as number, spec: parsed.data };
 }

@@ -20,5 +20,7 @@ export interface SelectorOwner {
 export function olderOverlapping(self: SelectorOwner, others: SelectorOwner[]): SelectorOwner[] {
   const older = (other: SelectorOwner): boolean =>
     other.createdAt < self.createdAt || (other.createdAt === self.createdAt && other.name < self.name);
-  return others.filter((other) => other.uid !== self.uid && older(other) && selectorsOverlap(self.matchLabels, other.matchLabels));
+  return others.filter(
+    (other) => other.uid !== self.uid && older(other) && selectorsOverlap(self.matchLabels, other.matchLabels),
+  );
 }

@@ -16,7 +16,15 @@ export class ReleaseState {
 
   static initial(ref: ReleaseRef, workflowId: string): ReleaseState {
     return new ReleaseState({
-      ref, workflowId, phase: 'Pending', generation: 0, stableHistory: [], revisions: [], conditions: [], history: [], pausedBySignal: false,
+      ref,
+      workflowId,
+      phase: 'Pending',
+      generation: 0,
+      stableHistory: [],
+      revisions: [],
+      conditions: [],
+      history: [],
+      pausedBySignal: false,
     });
   }
 
@@ -27,7 +35,14 @@ export class ReleaseState {
   /** Moves to a phase the table allows (it throws for one it does not) and records why. */
   moveTo(to: ReleasePhase, reason: string, message: string, now: Date): TransitionRecord {
     const { from } = transition(this.data.phase, to);
-    const record: TransitionRecord = { at: now.toISOString(), from, to, reason, message, ...(this.data.currentRevision ? { revision: this.data.currentRevision } : {}) };
+    const record: TransitionRecord = {
+      at: now.toISOString(),
+      from,
+      to,
+      reason,
+      message,
+      ...(this.data.currentRevision ? { revision: this.data.currentRevision } : {}),
+    };
     this.data.phase = to;
     this.data.history = [...this.data.history, record].slice(-historyLimit);
     for (const condition of kstatusConditions(to, reason, message)) this.setCondition(condition, now);
@@ -44,7 +59,9 @@ export class ReleaseState {
   }
 
   addRevision(summary: RevisionSummary): void {
-    this.data.revisions = [...this.data.revisions.filter((r) => r.revision !== summary.revision), summary].sort((a, b) => a.revision - b.revision);
+    this.data.revisions = [...this.data.revisions.filter((r) => r.revision !== summary.revision), summary].sort(
+      (a, b) => a.revision - b.revision,
+    );
   }
 
   markRevision(revision: number, outcome: NonNullable<RevisionSummary['outcome']>): void {

@@ -18,9 +18,12 @@ export function templateProblems(template: DeploymentTemplate): string[] {
     (spec[list] ?? []).flatMap((container, i) =>
       (['limits', 'requests'] as const).flatMap((kind) =>
         Object.entries(container.resources?.[kind] ?? {}).flatMap(([name, value]) =>
-          (typeof value === 'string' && quantity.test(value)) || (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+          (typeof value === 'string' && quantity.test(value)) ||
+          (typeof value === 'number' && Number.isFinite(value) && value >= 0)
             ? []
-            : [`spec.template.template.spec.${list}[${i}].resources.${kind}.${name}: ${JSON.stringify(value)} is not a quantity (such as "500m", "1Gi" or "2")`],
+            : [
+                `spec.template.template.spec.${list}[${i}].resources.${kind}.${name}: ${JSON.stringify(value)} is not a quantity (such as "500m", "1Gi" or "2")`,
+              ],
         ),
       ),
     ),

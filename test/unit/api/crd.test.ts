@@ -18,9 +18,11 @@ interface Node {
 function walk(node: JsonSchema, path = '', isField = false): Node[] {
   const nodes: Node[] = [{ path, node, isField }];
   const properties = (node.properties ?? {}) as Record<string, JsonSchema>;
-  for (const [key, child] of Object.entries(properties)) nodes.push(...walk(child, path ? `${path}.${key}` : key, true));
+  for (const [key, child] of Object.entries(properties))
+    nodes.push(...walk(child, path ? `${path}.${key}` : key, true));
   if (node.items) nodes.push(...walk(node.items as JsonSchema, `${path}[]`));
-  if (typeof node.additionalProperties === 'object') nodes.push(...walk(node.additionalProperties as JsonSchema, `${path}{}`));
+  if (typeof node.additionalProperties === 'object')
+    nodes.push(...walk(node.additionalProperties as JsonSchema, `${path}{}`));
   return nodes;
 }
 
@@ -34,10 +36,14 @@ describe('the Release CRD', () => {
 
   it('is a structural schema: a type at every level except int-or-string and preserved pod fields', () => {
     const untyped = nodes.filter(
-      ({ node }) => typeof node.type !== 'string' && !node['x-kubernetes-int-or-string'] && !node['x-kubernetes-preserve-unknown-fields'],
+      ({ node }) =>
+        typeof node.type !== 'string' &&
+        !node['x-kubernetes-int-or-string'] &&
+        !node['x-kubernetes-preserve-unknown-fields'],
     );
     expect(untyped.map((n) => n.path)).toEqual([]);
-    for (const key of ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'const', 'nullable', 'propertyNames']) expect(pathsWith(key)).toEqual([]);
+    for (const key of ['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'const', 'nullable', 'propertyNames'])
+      expect(pathsWith(key)).toEqual([]);
     const mixed = nodes.filter(({ node }) => node.properties !== undefined && node.additionalProperties !== undefined);
     expect(mixed.map((n) => n.path)).toEqual([]);
   });
@@ -84,12 +90,20 @@ describe('the Release CRD', () => {
     expect(crd.spec.scope).toBe('Namespaced');
     const [version] = crd.spec.versions;
     expect(version.subresources).toEqual({ status: {} });
-    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Phase', 'Current', 'Stable', 'Age']);
+    expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual([
+      'Phase',
+      'Current',
+      'Stable',
+      'Age',
+    ]);
   });
 
   it('cannot be generated from a schema shape Kubernetes cannot represent', () => {
     const either = z.union([z.object({ url: z.string() }), z.object({ port: z.int() })]);
-    const jsonSchema = z.toJSONSchema(z.object({ target: either }), { io: 'input', target: 'openapi-3.0' }) as JsonSchema;
+    const jsonSchema = z.toJSONSchema(z.object({ target: either }), {
+      io: 'input',
+      target: 'openapi-3.0',
+    }) as JsonSchema;
     expect(() => toStructural(jsonSchema)).toThrow(/\.target: "anyOf" cannot be expressed/);
   });
 });

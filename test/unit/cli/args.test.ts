@@ -9,12 +9,19 @@ describe('the command line', () => {
       command: 'status',
       rest: ['-n', 'shop', '--kubeconfig', 'k.yaml', 'web', '-w'],
     });
-    expect(findCommand(['--namespace=shop', 'history', 'web'])).toEqual({ command: 'history', rest: ['--namespace=shop', 'web'] });
+    expect(findCommand(['--namespace=shop', 'history', 'web'])).toEqual({
+      command: 'history',
+      rest: ['--namespace=shop', 'web'],
+    });
     expect(findCommand(['--help'])).toEqual({ command: undefined, rest: ['--help'] });
   });
 
   it("parses a command's own flags and the global ones, in any order", () => {
-    const args = parseCommandArgs(['web', '--to-revision', '2', '-n', 'shop', '-o', 'json'], commands.rollback!.flags, 'rollback');
+    const args = parseCommandArgs(
+      ['web', '--to-revision', '2', '-n', 'shop', '-o', 'json'],
+      commands.rollback!.flags,
+      'rollback',
+    );
     expect(args.positionals).toEqual(['web']);
     expect(args.values).toMatchObject({ 'to-revision': '2', namespace: 'shop', output: 'json' });
   });
@@ -26,7 +33,9 @@ describe('the command line', () => {
   });
 
   it('refuses a flag of another command', () => {
-    expect(() => parseCommandArgs(['web', '--wait'], commands.history!.flags, 'history')).toThrow(/Unknown option '--wait'/);
+    expect(() => parseCommandArgs(['web', '--wait'], commands.history!.flags, 'history')).toThrow(
+      /Unknown option '--wait'/,
+    );
   });
 
   it('names missing and unexpected positionals', () => {

@@ -6,7 +6,10 @@ describe('an image reference', () => {
     ['nginx', { path: 'nginx' }],
     ['example/web:v2', { path: 'example/web', tag: 'v2' }],
     ['example/web:v3-broken', { path: 'example/web', tag: 'v3-broken' }],
-    ['registry.example.com:5000/team/web:1.2.3', { domain: 'registry.example.com:5000', path: 'team/web', tag: '1.2.3' }],
+    [
+      'registry.example.com:5000/team/web:1.2.3',
+      { domain: 'registry.example.com:5000', path: 'team/web', tag: '1.2.3' },
+    ],
     ['localhost/web', { domain: 'localhost', path: 'web' }],
     ['ghcr.io/org/my_app__x-y.z:latest', { domain: 'ghcr.io', path: 'org/my_app__x-y.z', tag: 'latest' }],
     [`web@sha256:${'a'.repeat(64)}`, { path: 'web', digest: `sha256:${'a'.repeat(64)}` }],
@@ -42,6 +45,8 @@ describe('CONTAINER=IMAGE', () => {
   it('refuses a missing container or a bad image with the reason', () => {
     expect(() => parseImageAssignment('example/web:v2')).toThrow('"example/web:v2" is not CONTAINER=IMAGE');
     expect(() => parseImageAssignment('=example/web:v2')).toThrow('is not CONTAINER=IMAGE');
-    expect(() => parseImageAssignment('app=example/Web')).toThrow('"example/Web" is not a valid image reference: "Web" has upper-case letters');
+    expect(() => parseImageAssignment('app=example/Web')).toThrow(
+      '"example/Web" is not a valid image reference: "Web" has upper-case letters',
+    );
   });
 });

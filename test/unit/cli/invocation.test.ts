@@ -15,9 +15,21 @@ const defaults = { connections: {}, output: 'text' };
 describe('a command line becomes the options of its command', () => {
   it.each([
     ['deploy -f web.yaml', 'deploy', { file: 'web.yaml', wait: false, timeoutMs: 600_000, forceConflicts: false }],
-    ['deploy -f - --wait --timeout 2m --force-conflicts', 'deploy', { file: '-', wait: true, timeoutMs: 120_000, forceConflicts: true }],
-    ['deploy --filename=web.yaml -w', 'deploy', { file: 'web.yaml', wait: true, timeoutMs: 600_000, forceConflicts: false }],
-    ['set-image web app=example/web:v2', 'set-image', { release: 'web', images: [{ container: 'app', image: 'example/web:v2' }], wait: false, timeoutMs: 600_000 }],
+    [
+      'deploy -f - --wait --timeout 2m --force-conflicts',
+      'deploy',
+      { file: '-', wait: true, timeoutMs: 120_000, forceConflicts: true },
+    ],
+    [
+      'deploy --filename=web.yaml -w',
+      'deploy',
+      { file: 'web.yaml', wait: true, timeoutMs: 600_000, forceConflicts: false },
+    ],
+    [
+      'set-image web app=example/web:v2',
+      'set-image',
+      { release: 'web', images: [{ container: 'app', image: 'example/web:v2' }], wait: false, timeoutMs: 600_000 },
+    ],
     [
       'set-image web app=example/web:v3 sidecar=example/proxy@sha256:' + 'a'.repeat(64) + ' --wait --timeout 90s',
       'set-image',
@@ -36,34 +48,68 @@ describe('a command line becomes the options of its command', () => {
     ['status -A', 'status', { allNamespaces: true, watch: false, intervalMs: 1_000 }],
     ['history web', 'history', { release: 'web' }],
     ['rollback web', 'rollback', { release: 'web', timeoutMs: 300_000 }],
-    ['rollback web --to-revision 3 --reason bad-image --timeout 1m', 'rollback', { release: 'web', toRevision: 3, reason: 'bad-image', timeoutMs: 60_000 }],
+    [
+      'rollback web --to-revision 3 --reason bad-image --timeout 1m',
+      'rollback',
+      { release: 'web', toRevision: 3, reason: 'bad-image', timeoutMs: 60_000 },
+    ],
     ['pause web', 'pause', { release: 'web', paused: true }],
     ['resume web', 'resume', { release: 'web', paused: false }],
-    [
-      'run',
-      'run',
-      { controller: true, worker: true, metricsHost: '0.0.0.0', metricsPort: 9464, watchNamespaces: [] },
-    ],
+    ['run', 'run', { controller: true, worker: true, metricsHost: '0.0.0.0', metricsPort: 9464, watchNamespaces: [] }],
     [
       'run --worker-only --metrics-port 0 --metrics-address 127.0.0.1 --watch-namespace a --watch-namespace b --lease-namespace ops --task-queue q1',
       'run',
-      { controller: false, worker: true, metricsHost: '127.0.0.1', metricsPort: 0, watchNamespaces: ['a', 'b'], leaseNamespace: 'ops', taskQueue: 'q1' },
+      {
+        controller: false,
+        worker: true,
+        metricsHost: '127.0.0.1',
+        metricsPort: 0,
+        watchNamespaces: ['a', 'b'],
+        leaseNamespace: 'ops',
+        taskQueue: 'q1',
+      },
     ],
-    ['run --controller-only --prometheus-url http://127.0.0.1:9090', 'run', { controller: true, worker: false, metricsHost: '0.0.0.0', metricsPort: 9464, prometheusUrl: 'http://127.0.0.1:9090', watchNamespaces: [] }],
+    [
+      'run --controller-only --prometheus-url http://127.0.0.1:9090',
+      'run',
+      {
+        controller: true,
+        worker: false,
+        metricsHost: '0.0.0.0',
+        metricsPort: 9464,
+        prometheusUrl: 'http://127.0.0.1:9090',
+        watchNamespaces: [],
+      },
+    ],
   ])('%s', (argv, name, options) => {
     expect(invoke(argv)).toEqual({ name, options, ...defaults });
   });
 
   it('takes the Prometheus URL from the environment when no flag names one', () => {
-    expect(invoke('run', { ROLLGUARD_PROMETHEUS_URL: 'http://prom:9090' })).toMatchObject({ options: { prometheusUrl: 'http://prom:9090' } });
-    expect(invoke('run --prometheus-url http://flag:9090', { ROLLGUARD_PROMETHEUS_URL: 'http://prom:9090' })).toMatchObject({ options: { prometheusUrl: 'http://flag:9090' } });
+    expect(invoke('run', { ROLLGUARD_PROMETHEUS_URL: 'http://prom:9090' })).toMatchObject({
+      options: { prometheusUrl: 'http://prom:9090' },
+    });
+    expect(
+      invoke('run --prometheus-url http://flag:9090', { ROLLGUARD_PROMETHEUS_URL: 'http://prom:9090' }),
+    ).toMatchObject({ options: { prometheusUrl: 'http://flag:9090' } });
   });
 
   it('reads the flags of every command, before or after the command', () => {
-    expect(invoke('-n shop --kubeconfig k.yaml --context dev status web --temporal-address 127.0.0.1:7233 --temporal-namespace rg --temporal-profile prod -o json')).toEqual({
+    expect(
+      invoke(
+        '-n shop --kubeconfig k.yaml --context dev status web --temporal-address 127.0.0.1:7233 --temporal-namespace rg --temporal-profile prod -o json',
+      ),
+    ).toEqual({
       name: 'status',
       options: { release: 'web', allNamespaces: false, watch: false, intervalMs: 1_000 },
-      connections: { namespace: 'shop', kubeconfig: 'k.yaml', context: 'dev', temporalAddress: '127.0.0.1:7233', temporalNamespace: 'rg', temporalProfile: 'prod' },
+      connections: {
+        namespace: 'shop',
+        kubeconfig: 'k.yaml',
+        context: 'dev',
+        temporalAddress: '127.0.0.1:7233',
+        temporalNamespace: 'rg',
+        temporalProfile: 'prod',
+      },
       output: 'json',
     });
   });
@@ -71,7 +117,10 @@ describe('a command line becomes the options of its command', () => {
 
 describe('a command line that is wrong is refused before anything connects, naming what is wrong', () => {
   it.each([
-    ['frobnicate', 'unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run'],
+    [
+      'frobnicate',
+      'unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run',
+    ],
     ['help frobnicate', 'unknown command "frobnicate"'],
     ['status --colour', "Unknown option '--colour'; see `rollguard status --help`"],
     ['history web --wait', "Unknown option '--wait'"],
@@ -106,16 +155,28 @@ describe('a command line that is wrong is refused before anything connects, nami
 
 describe('help', () => {
   it('bare `rollguard` is a usage error: the help on stderr, exit code 2', () => {
-    expect(invoke('')).toMatchObject({ stream: 'stderr', exitCode: ExitCode.Usage, help: expect.stringContaining('Usage: rollguard COMMAND') });
+    expect(invoke('')).toMatchObject({
+      stream: 'stderr',
+      exitCode: ExitCode.Usage,
+      help: expect.stringContaining('Usage: rollguard COMMAND'),
+    });
   });
 
   it.each([['--help'], ['-h'], ['help']])('`rollguard %s` prints every command on stdout', (argv) => {
     const help = invoke(argv);
     expect(help).toMatchObject({ stream: 'stdout', exitCode: ExitCode.Ok });
-    for (const name of ['deploy', 'set-image', 'status', 'history', 'rollback', 'pause', 'resume', 'run']) expect((help as { help: string }).help).toContain(`  ${name} `);
+    for (const name of ['deploy', 'set-image', 'status', 'history', 'rollback', 'pause', 'resume', 'run'])
+      expect((help as { help: string }).help).toContain(`  ${name} `);
   });
 
-  it.each([['help rollback'], ['rollback --help'], ['rollback web -h']])('`rollguard %s` prints the flags of rollback', (argv) => {
-    expect(invoke(argv)).toMatchObject({ stream: 'stdout', exitCode: ExitCode.Ok, help: expect.stringContaining('--to-revision N') });
-  });
+  it.each([['help rollback'], ['rollback --help'], ['rollback web -h']])(
+    '`rollguard %s` prints the flags of rollback',
+    (argv) => {
+      expect(invoke(argv)).toMatchObject({
+        stream: 'stdout',
+        exitCode: ExitCode.Ok,
+        help: expect.stringContaining('--to-revision N'),
+      });
+    },
+  );
 });

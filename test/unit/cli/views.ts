@@ -17,8 +17,13 @@ export function webRelease(status?: ReleaseStatus): Release {
   return parsed.release;
 }
 
-export const condition = (type: string, status: 'True' | 'False', reason: string, message: string, observedGeneration = 3) =>
-  ({ type, status, reason, message, lastTransitionTime: ago(30), observedGeneration });
+export const condition = (
+  type: string,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  observedGeneration = 3,
+) => ({ type, status, reason, message, lastTransitionTime: ago(30), observedGeneration });
 
 export function view(release: Release, snapshot?: Partial<ReleaseSnapshot>): ReleaseView {
   return {
@@ -26,7 +31,18 @@ export function view(release: Release, snapshot?: Partial<ReleaseSnapshot>): Rel
     workflowId: 'release/shop/web/u-1',
     temporalNamespace: 'default',
     ...(snapshot
-      ? { snapshot: { ref: { namespace: 'shop', name: 'web', uid: 'u-1' }, phase: 'Pending', generation: 3, paused: false, conditions: [], revisions: [], history: [], ...snapshot } }
+      ? {
+          snapshot: {
+            ref: { namespace: 'shop', name: 'web', uid: 'u-1' },
+            phase: 'Pending',
+            generation: 3,
+            paused: false,
+            conditions: [],
+            revisions: [],
+            history: [],
+            ...snapshot,
+          },
+        }
       : { unanswered: 'the workflow did not answer within 3s: is a rollguard worker running?' }),
   };
 }

@@ -17,12 +17,18 @@ describe('pending work per Release', () => {
 
   it('keeps the work until it succeeds, however often it fails (nothing is lost)', async () => {
     let calls = 0;
-    const work = new PendingWork(async () => {
-      calls += 1;
-      if (calls < 4) throw new Error('Temporal is unreachable');
-    }, { log: quiet, retry });
+    const work = new PendingWork(
+      async () => {
+        calls += 1;
+        if (calls < 4) throw new Error('Temporal is unreachable');
+      },
+      { log: quiet, retry },
+    );
     work.add(ref);
-    await waitFor('the fourth attempt to succeed', async () => calls === 4 && work.size === 0, { timeoutMs: 5000, intervalMs: 5 });
+    await waitFor('the fourth attempt to succeed', async () => calls === 4 && work.size === 0, {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     await work.stop();
   });
 
@@ -32,13 +38,16 @@ describe('pending work per Release', () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const work = new PendingWork(async () => {
-      overlap ||= running > 0;
-      running += 1;
-      runs += 1;
-      if (runs === 1) await gate;
-      running -= 1;
-    }, { log: quiet, retry });
+    const work = new PendingWork(
+      async () => {
+        overlap ||= running > 0;
+        running += 1;
+        runs += 1;
+        if (runs === 1) await gate;
+        running -= 1;
+      },
+      { log: quiet, retry },
+    );
     work.add(ref);
     await waitFor('the first run', async () => runs === 1, { timeoutMs: 5000, intervalMs: 5 });
     work.add(ref);

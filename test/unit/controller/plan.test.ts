@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parseRelease, type Release } from '../../../src/domain/api/index.ts';
 import { planRelease, type Observation, type ReleaseMeta, type RollbackLedger } from '../../../src/controller/plan.ts';
-import { cleanupFinalizer, rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/domain/release/ref.ts';
+import {
+  cleanupFinalizer,
+  rollbackAnnotation,
+  rollbackReasonAnnotation,
+  rollbackRequestIdAnnotation,
+} from '../../../src/domain/release/ref.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 const ref = { namespace: 'shop', name: 'web', uid: 'uid-1' };
 
-function release({ generation = 1, annotations, status }: { generation?: number; annotations?: Record<string, string>; status?: object } = {}): Release {
+function release({
+  generation = 1,
+  annotations,
+  status,
+}: { generation?: number; annotations?: Record<string, string>; status?: object } = {}): Release {
   const result = parseRelease({
     ...sampleRelease(),
     metadata: { ...ref, generation, resourceVersion: '7', ...(annotations ? { annotations } : {}) },
@@ -16,9 +25,22 @@ function release({ generation = 1, annotations, status }: { generation?: number;
   return result.release;
 }
 
-const meta = (over: Partial<ReleaseMeta> = {}): ReleaseMeta => ({ ...ref, resourceVersion: '7', finalizers: [cleanupFinalizer], annotations: {}, deleting: false, ...over });
+const meta = (over: Partial<ReleaseMeta> = {}): ReleaseMeta => ({
+  ...ref,
+  resourceVersion: '7',
+  finalizers: [cleanupFinalizer],
+  annotations: {},
+  deleting: false,
+  ...over,
+});
 
-const live = (r: Release, delivered: number, m = meta(), rollbacks: RollbackLedger = {}): Observation => ({ state: 'live', meta: m, release: r, delivered, rollbacks });
+const live = (r: Release, delivered: number, m = meta(), rollbacks: RollbackLedger = {}): Observation => ({
+  state: 'live',
+  meta: m,
+  release: r,
+  delivered,
+  rollbacks,
+});
 const kinds = (observation: Observation) => planRelease(observation).map((work) => work.kind);
 
 describe('the event → message table', () => {
@@ -34,7 +56,9 @@ describe('the event → message table', () => {
   });
 
   it('a new generation becomes one spec message', () => {
-    expect(planRelease(live(release({ generation: 2 }), 1))).toMatchObject([{ kind: 'spec', message: { generation: 2 } }]);
+    expect(planRelease(live(release({ generation: 2 }), 1))).toMatchObject([
+      { kind: 'spec', message: { generation: 2 } },
+    ]);
   });
 
   it('a change the workflow has already seen (status, labels) sends nothing', () => {
@@ -51,7 +75,10 @@ describe('the event → message table', () => {
     const annotations = { [rollbackAnnotation]: '3', [rollbackReasonAnnotation]: 'checkout errors' };
     expect(planRelease(live(release({ generation: 2, annotations }), 1))).toMatchObject([
       { kind: 'spec', message: { generation: 2 } },
-      { kind: 'rollback', request: { toRevision: 3, reason: 'checkout errors', trigger: 'Annotation', requestId: 'annotation:3' } },
+      {
+        kind: 'rollback',
+        request: { toRevision: 3, reason: 'checkout errors', trigger: 'Annotation', requestId: 'annotation:3' },
+      },
     ]);
   });
 
@@ -59,7 +86,9 @@ describe('the event → message table', () => {
     const annotations = { [rollbackAnnotation]: 'previous' };
 
     it('is not sent again once the status records its request as handled', () => {
-      expect(kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:previous' } }), 1))).toEqual([]);
+      expect(
+        kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:previous' } }), 1)),
+      ).toEqual([]);
     });
 
     it('is not sent again while the workflow has not yet recorded it', () => {
@@ -67,14 +96,16 @@ describe('the event → message table', () => {
     });
 
     it('is sent by a controller that has not sent it and finds no record of it in the status', () => {
-      expect(kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:2' } }), 1))).toEqual(['rollback']);
+      expect(kinds(live(release({ annotations, status: { observedRollbackRequest: 'annotation:2' } }), 1))).toEqual([
+        'rollback',
+      ]);
     });
 
     it('a new target, or a new request id, is a new request', () => {
       const handled = { observedRollbackRequest: 'annotation:previous' };
-      expect(planRelease(live(release({ annotations: { [rollbackAnnotation]: '1' }, status: handled }), 1))).toMatchObject([
-        { kind: 'rollback', request: { toRevision: 1, requestId: 'annotation:1' } },
-      ]);
+      expect(
+        planRelease(live(release({ annotations: { [rollbackAnnotation]: '1' }, status: handled }), 1)),
+      ).toMatchObject([{ kind: 'rollback', request: { toRevision: 1, requestId: 'annotation:1' } }]);
       const again = { ...annotations, [rollbackRequestIdAnnotation]: 'incident-42' };
       expect(planRelease(live(release({ annotations: again, status: handled }), 1))).toMatchObject([
         { kind: 'rollback', request: { requestId: 'annotation:previous#incident-42' } },
@@ -88,11 +119,17 @@ describe('the event → message table', () => {
     expect(work).toMatchObject({ kind: 'refuseRollback', key: 'annotation:three' });
     expect(work?.kind === 'refuseRollback' && work.why).toContain('"three" is not a revision');
     expect(kinds(live(release({ annotations }), 1, meta(), { refused: 'annotation:three' }))).toEqual([]);
-    expect(kinds(live(release({ annotations: { [rollbackAnnotation]: 'four' } }), 1, meta(), { refused: 'annotation:three' }))).toEqual(['refuseRollback']);
+    expect(
+      kinds(
+        live(release({ annotations: { [rollbackAnnotation]: 'four' } }), 1, meta(), { refused: 'annotation:three' }),
+      ),
+    ).toEqual(['refuseRollback']);
   });
 
   it('a Release being deleted is only told to delete, and only while the finalizer holds it', () => {
-    expect(planRelease({ state: 'deleting', meta: meta({ deleting: true }) })).toEqual([{ kind: 'delete', removeFinalizer: true }]);
+    expect(planRelease({ state: 'deleting', meta: meta({ deleting: true }) })).toEqual([
+      { kind: 'delete', removeFinalizer: true },
+    ]);
     expect(planRelease({ state: 'deleting', meta: meta({ deleting: true, finalizers: [] }) })).toEqual([]);
   });
 
@@ -101,7 +138,13 @@ describe('the event → message table', () => {
   });
 
   it('an invalid Release: its finalizer, then its workflow is told what is wrong, once per generation', () => {
-    const invalid = { state: 'invalid' as const, meta: meta({ finalizers: [] }), generation: 2, problems: ['spec.template.replicas: Too big'], delivered: 1 };
+    const invalid = {
+      state: 'invalid' as const,
+      meta: meta({ finalizers: [] }),
+      generation: 2,
+      problems: ['spec.template.replicas: Too big'],
+      delivered: 1,
+    };
     expect(planRelease(invalid)).toEqual([
       { kind: 'addFinalizer' },
       { kind: 'invalidSpec', message: { generation: 2, problems: ['spec.template.replicas: Too big'] } },

@@ -11,27 +11,40 @@ import { EventReason } from '../../../src/domain/release/events.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
 /** Fakes of Temporal and the API server that record what the controller sent. */
-function world({ workflow = { state: 'Missing' } as WorkflowState, closes = true, ledger = new DeliveryLedger() } = {}) {
+function world({
+  workflow = { state: 'Missing' } as WorkflowState,
+  closes = true,
+  ledger = new DeliveryLedger(),
+} = {}) {
   const sent: string[] = [];
   const logs: Record<string, unknown>[] = [];
-  const patched = (meta: ReleaseMeta) => ({ metadata: { ...meta, resourceVersion: `${meta.resourceVersion}+` } }) as KubernetesObject;
+  const patched = (meta: ReleaseMeta) =>
+    ({ metadata: { ...meta, resourceVersion: `${meta.resourceVersion}+` } }) as KubernetesObject;
   const workflows: ReleaseWorkflows = {
     taskQueue: 'rollguard-0badc0de',
     describe: async () => workflow,
     specInHistory: async () => 0,
     sendSpec: async (_ref, message) => void sent.push(`spec ${message.generation}`),
-    sendRollback: async (_ref, request) => void sent.push(`rollback ${request.toRevision ?? 'previous'} ${request.requestId}`),
-    sendInvalidSpec: async (_ref, message) => void sent.push(`invalid ${message.generation} ${message.problems.join('; ')}`),
+    sendRollback: async (_ref, request) =>
+      void sent.push(`rollback ${request.toRevision ?? 'previous'} ${request.requestId}`),
+    sendInvalidSpec: async (_ref, message) =>
+      void sent.push(`invalid ${message.generation} ${message.problems.join('; ')}`),
     sendRestoreStatus: async (_ref, reason) => void sent.push(`restore ${reason}`),
     sendDelete: async () => void sent.push('delete'),
     awaitClosed: async () => closes,
   };
   const patches: ReleasePatches = {
-    addFinalizer: async (meta) => (sent.push('addFinalizer'), patched({ ...meta, finalizers: [...meta.finalizers, cleanupFinalizer] })),
+    addFinalizer: async (meta) => (
+      sent.push('addFinalizer'),
+      patched({ ...meta, finalizers: [...meta.finalizers, cleanupFinalizer] })
+    ),
     removeFinalizer: async () => (sent.push('removeFinalizer'), undefined),
     warn: async (_meta, event) => void sent.push(`event ${event.reason}`),
   };
-  const log = createLogger({}, { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = createLogger(
+    {},
+    { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const deps = { workflows, patches, ledger, log, deletionWaitMs: 1000, abort: new AbortController().signal };
   return { sent, logs, ledger, reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps) };
 }
@@ -60,7 +73,7 @@ describe('reconciling one Release', () => {
     expect(String(w.logs[0]?.error)).toContain('spec.template');
   });
 
-  it('a status written by someone else is restored once per write, and rollguard\'s own writes are left alone', async () => {
+  it("a status written by someone else is restored once per write, and rollguard's own writes are left alone", async () => {
     const running: WorkflowState = { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de', generation: 1 };
     const w = world({ workflow: running });
     const managed = (manager: string, time: string) => ({ manager, operation: 'Update', subresource: 'status', time });
@@ -70,10 +83,31 @@ describe('reconciling one Release', () => {
     await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '2', managedFields: [ours, theirs] }));
     await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '2', managedFields: [ours, theirs] }));
     // rollguard's restore, in the same second: the same foreign write, not answered again.
-    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '3', managedFields: [theirs, { ...ours, time: '2026-11-26T10:00:05Z' }] }));
-    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '4', managedFields: [{ ...ours, time: '2026-11-26T10:00:06Z' }] }));
+    await w.reconcile(
+      stored({
+        finalizers: [cleanupFinalizer],
+        resourceVersion: '3',
+        managedFields: [theirs, { ...ours, time: '2026-11-26T10:00:05Z' }],
+      }),
+    );
+    await w.reconcile(
+      stored({
+        finalizers: [cleanupFinalizer],
+        resourceVersion: '4',
+        managedFields: [{ ...ours, time: '2026-11-26T10:00:06Z' }],
+      }),
+    );
     // A later foreign write is answered again.
-    await w.reconcile(stored({ finalizers: [cleanupFinalizer], resourceVersion: '5', managedFields: [{ ...ours, time: '2026-11-26T10:00:06Z' }, { ...theirs, time: '2026-11-26T10:00:09Z' }] }));
+    await w.reconcile(
+      stored({
+        finalizers: [cleanupFinalizer],
+        resourceVersion: '5',
+        managedFields: [
+          { ...ours, time: '2026-11-26T10:00:06Z' },
+          { ...theirs, time: '2026-11-26T10:00:09Z' },
+        ],
+      }),
+    );
     expect(w.sent).toEqual(['restore written by kubectl-patch', 'restore written by kubectl-patch']);
   });
 
@@ -88,7 +122,9 @@ describe('reconciling one Release', () => {
 
     // A new controller (a restart, or another replica taking over) knows only what the status says.
     const restarted = world({ workflow: running });
-    await restarted.reconcile(stored(annotated, undefined, { phase: 'Ready', observedRollbackRequest: 'annotation:2' }));
+    await restarted.reconcile(
+      stored(annotated, undefined, { phase: 'Ready', observedRollbackRequest: 'annotation:2' }),
+    );
     expect(restarted.sent).toEqual([]);
   });
 
@@ -124,6 +160,13 @@ describe('reconciling one Release', () => {
     const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard', generation: 1 } });
     await w.reconcile(stored({ finalizers: [cleanupFinalizer] }));
     expect(w.sent).toEqual([]);
-    expect(w.logs).toContainEqual(expect.objectContaining({ level: 'warn', workflowTaskQueue: 'rollguard', taskQueue: 'rollguard-0badc0de', remedy: expect.stringContaining('--task-queue rollguard') }));
+    expect(w.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        workflowTaskQueue: 'rollguard',
+        taskQueue: 'rollguard-0badc0de',
+        remedy: expect.stringContaining('--task-queue rollguard'),
+      }),
+    );
   });
 });

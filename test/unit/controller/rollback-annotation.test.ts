@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readRollbackAnnotation } from '../../../src/controller/rollback-annotation.ts';
-import { rollbackAnnotation, rollbackReasonAnnotation, rollbackRequestIdAnnotation } from '../../../src/domain/release/ref.ts';
+import {
+  rollbackAnnotation,
+  rollbackReasonAnnotation,
+  rollbackRequestIdAnnotation,
+} from '../../../src/domain/release/ref.ts';
 
 const read = (value: string, reason?: string, id?: string) =>
   readRollbackAnnotation({
@@ -27,7 +31,9 @@ describe('the rollback annotation', () => {
     const annotation = read(' previous ');
     expect(annotation).toMatchObject({ valid: true, request: { trigger: 'Annotation' } });
     expect(annotation?.valid && 'toRevision' in annotation.request).toBe(false);
-    expect(annotation?.valid && annotation.request.reason).toBe(`requested with the ${rollbackAnnotation}=previous annotation`);
+    expect(annotation?.valid && annotation.request.reason).toBe(
+      `requested with the ${rollbackAnnotation}=previous annotation`,
+    );
   });
 
   it.each(['0', '-1', '2.5', 'three', '', 'latest', '99999999999'])('refuses %j and says what to write', (value) => {
@@ -43,13 +49,17 @@ describe('the rollback annotation', () => {
 
   it('is named by its target and its request id: the same annotations are the same request', () => {
     expect(read('previous', 'again')).toMatchObject({ request: { requestId: 'annotation:previous' } });
-    expect(read('previous', undefined, ' INC-7 ')).toMatchObject({ request: { requestId: 'annotation:previous#INC-7' } });
+    expect(read('previous', undefined, ' INC-7 ')).toMatchObject({
+      request: { requestId: 'annotation:previous#INC-7' },
+    });
     expect(read('2', undefined, '')).toMatchObject({ request: { requestId: 'annotation:2' } });
   });
 
   it('refuses a request id too long for the status to record', () => {
     const annotation = read('2', undefined, 'x'.repeat(300));
     expect(annotation).toMatchObject({ valid: false });
-    expect(annotation?.valid === false && annotation.why).toContain(`${rollbackRequestIdAnnotation} is 300 characters long`);
+    expect(annotation?.valid === false && annotation.why).toContain(
+      `${rollbackRequestIdAnnotation} is 300 characters long`,
+    );
   });
 });

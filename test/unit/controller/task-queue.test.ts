@@ -37,7 +37,12 @@ describe("each cluster's own task queue", () => {
   });
 
   it('a kube-system rollguard may not read is a clear error saying how to go on', async () => {
-    const forbidden = new ApiException(403, 'Forbidden', JSON.stringify({ reason: 'Forbidden', message: 'namespaces "kube-system" is forbidden' }), {});
+    const forbidden = new ApiException(
+      403,
+      'Forbidden',
+      JSON.stringify({ reason: 'Forbidden', message: 'namespaces "kube-system" is forbidden' }),
+      {},
+    );
     await expect(resolveTaskQueue(cluster(forbidden).core, { env: {} })).rejects.toThrow(
       /cannot read the kube-system Namespace, whose uid names this cluster's task queue \(403 .*\); allow rollguard to get it \(deploy\/rbac does\), or name the task queue with --task-queue or ROLLGUARD_TASK_QUEUE/,
     );

@@ -12,7 +12,13 @@ writeFileSync(emptyConfig, '[profile.unused]\naddress = "unused:7233"\n');
 const profiles = join(dir, 'temporal.toml');
 writeFileSync(
   profiles,
-  ['[profile.cloud]', 'address = "rollguard.a1b2c.tmprl.cloud:7233"', 'namespace = "rollguard.a1b2c"', 'api_key = "secret"', ''].join('\n'),
+  [
+    '[profile.cloud]',
+    'address = "rollguard.a1b2c.tmprl.cloud:7233"',
+    'namespace = "rollguard.a1b2c"',
+    'api_key = "secret"',
+    '',
+  ].join('\n'),
 );
 
 describe('how rollguard finds its Temporal server', () => {
@@ -40,11 +46,19 @@ describe('how rollguard finds its Temporal server', () => {
 
   it('explicit options win over the environment and the file', () => {
     const env = { TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'releases' };
-    const resolved = resolveTemporalConfig({ env, configFile: profiles, profile: 'cloud', address: '127.0.0.1:7233', namespace: 'dev' });
+    const resolved = resolveTemporalConfig({
+      env,
+      configFile: profiles,
+      profile: 'cloud',
+      address: '127.0.0.1:7233',
+      namespace: 'dev',
+    });
     expect(resolved).toMatchObject({ connectionOptions: { address: '127.0.0.1:7233' }, namespace: 'dev' });
   });
 
   it('names the profile it could not find', () => {
-    expect(() => resolveTemporalConfig({ env: {}, configFile: profiles, profile: 'staging' })).toThrow(/profile "staging"/);
+    expect(() => resolveTemporalConfig({ env: {}, configFile: profiles, profile: 'staging' })).toThrow(
+      /profile "staging"/,
+    );
   });
 });

@@ -12,7 +12,7 @@ const procNetTcp6 = `  sl  local_address                         remote_address 
    0: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 777 1 0000000000000000 100 0 0 10 0
 `;
 
-describe('the kernel\'s socket tables', () => {
+describe("the kernel's socket tables", () => {
   it('yield the listening sockets with their ports and inodes, and nothing else', () => {
     expect(parseListeningSockets(procNetTcp)).toEqual([
       { port: 6444, inode: 91234 },
@@ -39,7 +39,7 @@ describe.runIf(process.platform === 'linux')('who holds a port', () => {
     expect(await holdsPort(process.ppid, port)).toBe(false);
   });
 
-  it('makes the port busy, and the message names the port\'s use and its holder', async () => {
+  it("makes the port busy, and the message names the port's use and its holder", async () => {
     expect(await portFree('127.0.0.1', port)).toBe(false);
     const [message] = await busyPorts('127.0.0.1', [{ port, what: `port ${port} of the test server` }]);
     expect(message).toMatch(new RegExp(`^port ${port} of the test server is in use by pid ${process.pid} \\(.*node`));

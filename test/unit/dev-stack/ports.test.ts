@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPorts, describePort, kubeBlock, type PortName, portsFrom, sharedPorts } from '../../../dev/stack/ports.ts';
+import {
+  defaultPorts,
+  describePort,
+  kubeBlock,
+  type PortName,
+  portsFrom,
+  sharedPorts,
+} from '../../../dev/stack/ports.ts';
 
 const kubeNames = Object.keys(kubeBlock) as PortName[];
 
 describe('the stack chooses every port itself', () => {
-  it('puts the cluster\'s servers on the ports right above the kube-apiserver\'s by default', () => {
+  it("puts the cluster's servers on the ports right above the kube-apiserver's by default", () => {
     expect(portsFrom({})).toEqual({
       ...defaultPorts,
       etcd: 6444,
@@ -30,8 +37,18 @@ describe('the stack chooses every port itself', () => {
   it('gives two stacks whose kube-apiserver ports lie more than a block apart no port in common', () => {
     const stacks = [
       portsFrom({}),
-      portsFrom({ ROLLGUARD_TEMPORAL_PORT: '17233', ROLLGUARD_TEMPORAL_UI_PORT: '18233', ROLLGUARD_PROMETHEUS_PORT: '19090', ROLLGUARD_KUBE_APISERVER_PORT: '16443' }),
-      portsFrom({ ROLLGUARD_TEMPORAL_PORT: '7240', ROLLGUARD_TEMPORAL_UI_PORT: '8240', ROLLGUARD_PROMETHEUS_PORT: '9091', ROLLGUARD_KUBE_APISERVER_PORT: '6449' }),
+      portsFrom({
+        ROLLGUARD_TEMPORAL_PORT: '17233',
+        ROLLGUARD_TEMPORAL_UI_PORT: '18233',
+        ROLLGUARD_PROMETHEUS_PORT: '19090',
+        ROLLGUARD_KUBE_APISERVER_PORT: '16443',
+      }),
+      portsFrom({
+        ROLLGUARD_TEMPORAL_PORT: '7240',
+        ROLLGUARD_TEMPORAL_UI_PORT: '8240',
+        ROLLGUARD_PROMETHEUS_PORT: '9091',
+        ROLLGUARD_KUBE_APISERVER_PORT: '6449',
+      }),
     ];
     const all = stacks.flatMap((stack) => Object.values(stack));
     expect(new Set(all).size).toBe(all.length);
@@ -48,7 +65,7 @@ describe('the stack chooses every port itself', () => {
 
   it('names the port, its server and the variables that move it', () => {
     expect(describePort('kubeScheduler', 6447)).toBe(
-      'port 6447 of the kube-scheduler (move it with ROLLGUARD_KUBE_SCHEDULER_PORT, or ROLLGUARD_KUBE_APISERVER_PORT, which moves the cluster\'s block)',
+      "port 6447 of the kube-scheduler (move it with ROLLGUARD_KUBE_SCHEDULER_PORT, or ROLLGUARD_KUBE_APISERVER_PORT, which moves the cluster's block)",
     );
     expect(describePort('prometheus', 9090)).toBe('port 9090 of Prometheus (move it with ROLLGUARD_PROMETHEUS_PORT)');
   });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { isAnalysisProgress, nextRound, roundCount, type AnalysisProgress } from '../../../src/domain/health/analysis-progress.ts';
+import {
+  isAnalysisProgress,
+  nextRound,
+  roundCount,
+  type AnalysisProgress,
+} from '../../../src/domain/health/analysis-progress.ts';
 
-const at = (lastRound: number): AnalysisProgress => ({ startedAt: 1_000, lastRound, roundsMeasured: lastRound + 1, streaks: {} });
+const at = (lastRound: number): AnalysisProgress => ({
+  startedAt: 1_000,
+  lastRound,
+  roundsMeasured: lastRound + 1,
+  streaks: {},
+});
 
 describe('the analysis rounds', () => {
   it.each([

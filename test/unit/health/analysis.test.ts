@@ -35,7 +35,13 @@ function virtualClock(): Clock {
 /** Hooks that record heartbeats, optionally resuming from earlier details. */
 function recorder(resumeFrom?: AnalysisProgress) {
   const beats: AnalysisProgress[] = [];
-  return { beats, activity: () => ({ heartbeat: (d: unknown) => void beats.push(d as AnalysisProgress), lastHeartbeat: () => resumeFrom }) };
+  return {
+    beats,
+    activity: () => ({
+      heartbeat: (d: unknown) => void beats.push(d as AnalysisProgress),
+      lastHeartbeat: () => resumeFrom,
+    }),
+  };
 }
 
 /** The rounds the heartbeats reported, in order; waits between rounds repeat the last one. */
@@ -47,7 +53,9 @@ describe('the analysis over a window', () => {
     const { runAnalysis } = createHealthActivities({ activity, clock: virtualClock(), heartbeatEveryMs: 1_000 });
     const result = await runAnalysis({ windowMs: 80, intervalMs: 20, http: [httpCheck('healthy')] });
     expect(result).toMatchObject({ rounds: 5, stoppedEarly: false });
-    expect(result.checks).toEqual([expect.objectContaining({ name: 'healthy', outcome: 'Pass', consecutiveFailures: 0 })]);
+    expect(result.checks).toEqual([
+      expect.objectContaining({ name: 'healthy', outcome: 'Pass', consecutiveFailures: 0 }),
+    ]);
     expect(roundsSeen(beats)).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -61,14 +69,22 @@ describe('the analysis over a window', () => {
 
   it('does not fail a flapping endpoint that never fails twice in a row (failureThreshold 2)', async () => {
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
-    const result = await runAnalysis({ windowMs: 100, intervalMs: 20, http: [httpCheck('flapping', { failureThreshold: 2 })] });
+    const result = await runAnalysis({
+      windowMs: 100,
+      intervalMs: 20,
+      http: [httpCheck('flapping', { failureThreshold: 2 })],
+    });
     expect(targets.hitsOf('flapping')).toBe(6);
     expect(result.checks[0]?.outcome).toBe('Pass');
   });
 
   it('fails a check once it fails failureThreshold rounds in a row, and keeps it failed', async () => {
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
-    const result = await runAnalysis({ windowMs: 60, intervalMs: 20, http: [httpCheck('error', { failureThreshold: 3 })] });
+    const result = await runAnalysis({
+      windowMs: 60,
+      intervalMs: 20,
+      http: [httpCheck('error', { failureThreshold: 3 })],
+    });
     expect(result.checks[0]).toMatchObject({ outcome: 'Fail', consecutiveFailures: 3 });
     expect(result.checks[0]?.reason).toContain('failed 3 rounds in a row, threshold 3');
   });
@@ -86,7 +102,12 @@ describe('the analysis over a window', () => {
   it('ends early once the failures alone reach the failing weight, so the rollback starts at once', async () => {
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
     const started = performance.now();
-    const result = await runAnalysis({ windowMs: 60_000, intervalMs: 10_000, stopAtFailingWeight: 5, http: [httpCheck('error', { name: 'early' })] });
+    const result = await runAnalysis({
+      windowMs: 60_000,
+      intervalMs: 10_000,
+      stopAtFailingWeight: 5,
+      http: [httpCheck('error', { name: 'early' })],
+    });
     expect(result).toMatchObject({ rounds: 1, stoppedEarly: true });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
@@ -95,17 +116,30 @@ describe('the analysis over a window', () => {
     const readiness = readinessResult({ ready: 2, desired: 3, deadlineExceeded: true, deadlineSeconds: 30, weight: 3 });
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
     const result = await runAnalysis({ windowMs: 0, intervalMs: 20, readiness, http: [httpCheck('healthy')] });
-    expect(result.checks.map((c) => [c.kind, c.outcome])).toEqual([['Readiness', 'Fail'], ['HTTP', 'Pass']]);
+    expect(result.checks.map((c) => [c.kind, c.outcome])).toEqual([
+      ['Readiness', 'Fail'],
+      ['HTTP', 'Pass'],
+    ]);
     expect(result.checks[0]?.reason).toBe('2/3 pods Ready after the 30s readiness deadline');
   });
 
   it('measures each check at its own interval: a 6 s query next to a 2 s probe is queried every 6 s', async () => {
     const { runAnalysis } = createHealthActivities({ activity: recorder().activity, clock: virtualClock() });
-    const prometheus = { name: 'error-rate', address: targets.url('prom-every-6s'), query: 'up', max: 1, weight: 4, intervalMs: 6_000 };
+    const prometheus = {
+      name: 'error-rate',
+      address: targets.url('prom-every-6s'),
+      query: 'up',
+      max: 1,
+      weight: 4,
+      intervalMs: 6_000,
+    };
     const result = await runAnalysis({
       windowMs: 12_000,
       intervalMs: 2_000,
-      http: [httpCheck('healthy?every=2s', { name: 'fast', intervalMs: 2_000 }), httpCheck('healthy?every=4s', { name: 'slow', intervalMs: 4_000 })],
+      http: [
+        httpCheck('healthy?every=2s', { name: 'fast', intervalMs: 2_000 }),
+        httpCheck('healthy?every=4s', { name: 'slow', intervalMs: 4_000 }),
+      ],
       prometheus: [prometheus],
     });
     // Rounds at 0, 2, 4 … 12 s for the probe; 0, 4, 8, 12 s; and 0, 6, 12 s for the query.
@@ -134,13 +168,21 @@ describe('the analysis over a window', () => {
     const clock = virtualClock();
     const first = recorder();
     const check = httpCheck('error', { name: 'resumed', failureThreshold: 3 });
-    await createHealthActivities({ activity: first.activity, clock }).runAnalysis({ windowMs: 20, intervalMs: 20, http: [check] });
+    await createHealthActivities({ activity: first.activity, clock }).runAnalysis({
+      windowMs: 20,
+      intervalMs: 20,
+      http: [check],
+    });
     const lastBeat = first.beats.at(-1) as AnalysisProgress;
     expect(lastBeat.streaks['http/0']?.consecutiveFailures).toBe(2);
 
     // The retry is handed the same window, now longer: one more failing round reaches the threshold of 3.
     const retry = recorder(lastBeat);
-    const result = await createHealthActivities({ activity: retry.activity, clock }).runAnalysis({ windowMs: 40, intervalMs: 20, http: [check] });
+    const result = await createHealthActivities({ activity: retry.activity, clock }).runAnalysis({
+      windowMs: 40,
+      intervalMs: 20,
+      http: [check],
+    });
     expect(result.rounds).toBe(3);
     expect(result.checks[0]).toMatchObject({ outcome: 'Fail', consecutiveFailures: 3 });
     // It waited for round 2 (heartbeating round 1's progress) and measured only that round.
@@ -157,7 +199,9 @@ describe('the analysis as a Temporal activity', () => {
     env.on('heartbeat', (d: AnalysisProgress) => beats.push(d));
     const { runAnalysis } = createHealthActivities({ clock });
     // MockActivityEnvironment.run does not infer the result type.
-    const result = (await env.run(() => runAnalysis({ windowMs: 60, intervalMs: 20, http: [httpCheck('healthy')] }))) as AnalysisResult;
+    const result = (await env.run(() =>
+      runAnalysis({ windowMs: 60, intervalMs: 20, http: [httpCheck('healthy')] }),
+    )) as AnalysisResult;
     expect(result.rounds).toBe(4);
     expect(beats.at(-1)).toMatchObject({ startedAt: started.startedAt, lastRound: 3, roundsMeasured: 4 });
   });

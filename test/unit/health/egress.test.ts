@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { decideEgress, egressPolicy, isServiceName, parseAllowList, parseIp, redactUrl, type EgressRequest } from '../../../src/domain/health/egress.ts';
+import {
+  decideEgress,
+  egressPolicy,
+  isServiceName,
+  parseAllowList,
+  parseIp,
+  redactUrl,
+  type EgressRequest,
+} from '../../../src/domain/health/egress.ts';
 
 // The local stack's shape: the API server and Temporal on loopback, as kubeconfig and TEMPORAL_ADDRESS say.
 const controlPlane = ['https://10.96.0.1:443', 'https://api.cluster.example:6443', 'temporal.rollguard.svc:7233'];
 const policy = (allow = '') => egressPolicy({ allow, controlPlane });
-const to = (host: string, addresses: string[] = [host], extra: Partial<EgressRequest> = {}): EgressRequest => ({ host, port: 8080, addresses, ...extra });
+const to = (host: string, addresses: string[] = [host], extra: Partial<EgressRequest> = {}): EgressRequest => ({
+  host,
+  port: 8080,
+  addresses,
+  ...extra,
+});
 const allowed = (allow: string, request: EgressRequest): boolean => decideEgress(policy(allow), request).allowed;
 
 describe('the check egress policy by default', () => {
@@ -19,7 +32,11 @@ describe('the check egress policy by default', () => {
 
   it.each([
     { what: 'the cloud metadata address', request: to('169.254.169.254'), says: 'is link-local' },
-    { what: 'the metadata address written as IPv4-mapped IPv6', request: to('::ffff:a9fe:a9fe'), says: 'is link-local' },
+    {
+      what: 'the metadata address written as IPv4-mapped IPv6',
+      request: to('::ffff:a9fe:a9fe'),
+      says: 'is link-local',
+    },
     { what: 'the metadata address through NAT64', request: to('64:ff9b::169.254.169.254'), says: 'is link-local' },
     { what: 'an IPv6 link-local address', request: to('fe80::1'), says: 'is link-local' },
     { what: 'loopback', request: to('127.0.0.1'), says: 'is loopback' },
@@ -27,12 +44,28 @@ describe('the check egress policy by default', () => {
     { what: 'the unspecified address', request: to('0.0.0.0'), says: 'reaches the worker itself' },
     { what: 'localhost, by what it resolves to', request: to('localhost', ['127.0.0.1']), says: 'is loopback' },
     { what: 'the API server by address', request: to('10.96.0.1'), says: 'is the control plane' },
-    { what: 'the API server through the kubernetes Service', request: to('kubernetes.default.svc', ['10.96.0.1']), says: 'is the control plane' },
-    { what: 'the API server by name', request: to('api.cluster.example', ['203.0.113.9']), says: 'is the control plane' },
+    {
+      what: 'the API server through the kubernetes Service',
+      request: to('kubernetes.default.svc', ['10.96.0.1']),
+      says: 'is the control plane',
+    },
+    {
+      what: 'the API server by name',
+      request: to('api.cluster.example', ['203.0.113.9']),
+      says: 'is the control plane',
+    },
     { what: 'Temporal', request: to('temporal.rollguard.svc', ['10.96.3.3']), says: 'is the control plane' },
-    { what: 'an address outside the cluster', request: to('203.0.113.50'), says: 'is neither a pod of this Release nor an in-cluster Service' },
+    {
+      what: 'an address outside the cluster',
+      request: to('203.0.113.50'),
+      says: 'is neither a pod of this Release nor an in-cluster Service',
+    },
     { what: 'a public host name', request: to('example.com', ['93.184.215.14']), says: 'is neither a pod' },
-    { what: 'a Service that also resolves to a forbidden address', request: to('web.shop.svc', ['10.96.12.4', '169.254.169.254']), says: 'is link-local' },
+    {
+      what: 'a Service that also resolves to a forbidden address',
+      request: to('web.shop.svc', ['10.96.12.4', '169.254.169.254']),
+      says: 'is link-local',
+    },
     { what: 'a name that resolved to nothing', request: to('web.shop.svc', []), says: 'resolved to no address' },
   ])('refuses $what, saying why and how to allow it', ({ request, says }) => {
     const decision = decideEgress(policy(), request);
@@ -83,12 +116,19 @@ describe('the allow list', () => {
     expect(parseIp('::ffff:10.1.2.3')).toEqual(parseIp('10.1.2.3'));
   });
 
-  it.each(['10.0.0.0/33', '10.0.0/8', 'prom.example:99999', 'http://prom.example', 'a_b.example', '300.1.1.1/8'])('refuses to start with "%s", naming it', (entry) => {
-    expect(() => parseAllowList(entry)).toThrow(`ROLLGUARD_CHECK_ALLOW: "${entry}"`);
-  });
+  it.each(['10.0.0.0/33', '10.0.0/8', 'prom.example:99999', 'http://prom.example', 'a_b.example', '300.1.1.1/8'])(
+    'refuses to start with "%s", naming it',
+    (entry) => {
+      expect(() => parseAllowList(entry)).toThrow(`ROLLGUARD_CHECK_ALLOW: "${entry}"`);
+    },
+  );
 
   it('reads comma- and space-separated entries', () => {
-    expect(parseAllowList('10.0.0.0/8, 127.0.0.1/32 prom.example:9090').map((e) => e.text)).toEqual(['10.0.0.0/8', '127.0.0.1/32', 'prom.example:9090']);
+    expect(parseAllowList('10.0.0.0/8, 127.0.0.1/32 prom.example:9090').map((e) => e.text)).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1/32',
+      'prom.example:9090',
+    ]);
     expect(parseAllowList(undefined)).toEqual([]);
   });
 });

@@ -3,7 +3,13 @@ import { newStreak, recordRound, streakResult, type FailureStreak } from '../../
 import type { CheckOutcome as Outcome } from '../../../src/domain/api/check-fields.ts';
 import type { CheckResult } from '../../../src/domain/health/types.ts';
 
-const round = (outcome: Outcome): CheckResult => ({ name: 'healthz', kind: 'HTTP', outcome, weight: 5, reason: `round ${outcome}` });
+const round = (outcome: Outcome): CheckResult => ({
+  name: 'healthz',
+  kind: 'HTTP',
+  outcome,
+  weight: 5,
+  reason: `round ${outcome}`,
+});
 
 const fold = (outcomes: Outcome[], threshold: number): FailureStreak =>
   outcomes.reduce((streak, outcome) => recordRound(streak, round(outcome), threshold), newStreak());
@@ -28,17 +34,31 @@ describe('the failure threshold (consecutive failing rounds)', () => {
 
   it('stays failing for the rest of the window once the threshold is reached, with the round that did it', () => {
     const result = streakResult(fold(['Fail', 'Fail', 'Pass'], 2), 2);
-    expect(result).toMatchObject({ outcome: 'Fail', consecutiveFailures: 2, reason: 'round Fail (failed 2 rounds in a row, threshold 2)' });
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      consecutiveFailures: 2,
+      reason: 'round Fail (failed 2 rounds in a row, threshold 2)',
+    });
   });
 
   it('says a failure below the threshold was tolerated', () => {
-    expect(streakResult(fold(['Fail'], 3), 3)?.reason).toBe('tolerated: 1 failing round(s) in a row, the check fails at 3; round Fail');
+    expect(streakResult(fold(['Fail'], 3), 3)?.reason).toBe(
+      'tolerated: 1 failing round(s) in a row, the check fails at 3; round Fail',
+    );
   });
 
   it('fails at once on a failure no later round can undo (a refused query or target), whatever the threshold', () => {
-    const permanent: CheckResult = { ...round('Fail'), permanent: true, reason: 'Prometheus rejected the query (bad_data)' };
+    const permanent: CheckResult = {
+      ...round('Fail'),
+      permanent: true,
+      reason: 'Prometheus rejected the query (bad_data)',
+    };
     const result = streakResult(recordRound(newStreak(), permanent, 4), 4);
-    expect(result).toMatchObject({ outcome: 'Fail', consecutiveFailures: 1, reason: 'Prometheus rejected the query (bad_data)' });
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      consecutiveFailures: 1,
+      reason: 'Prometheus rejected the query (bad_data)',
+    });
   });
 
   it('has no result before the first round', () => {

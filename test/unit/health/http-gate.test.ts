@@ -9,11 +9,23 @@ const targets = new ProbeTargets();
 beforeAll(() => targets.start());
 afterAll(() => targets.stop());
 
-const check = (overrides: Partial<HttpProbe>): HttpProbe => ({ name: 'healthz', urls: [], weight: 5, timeoutMs: 1_000, ...overrides });
+const check = (overrides: Partial<HttpProbe>): HttpProbe => ({
+  name: 'healthz',
+  urls: [],
+  weight: 5,
+  timeoutMs: 1_000,
+  ...overrides,
+});
 
 describe.each([
-  { transport: 'node:http', gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: nodeTransport }) },
-  { transport: 'fetch', gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: fetchTransport() }) },
+  {
+    transport: 'node:http',
+    gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: nodeTransport }),
+  },
+  {
+    transport: 'fetch',
+    gate: createHttpGate({ retryMinDelayMs: 5, retryMaxDelayMs: 20, transport: fetchTransport() }),
+  },
 ])('the HTTP health gate over $transport', ({ transport, gate }) => {
   const probe = (overrides: Partial<HttpProbe>) => gate.measure(check(overrides), {});
   const hitsBefore = (path: string): (() => number) => {
@@ -63,7 +75,9 @@ describe.each([
 
   it('matches the body by substring or regex', async () => {
     expect((await probe({ urls: [targets.url('healthy')], body: { contains: 'status: ok' } })).outcome).toBe('Pass');
-    expect((await probe({ urls: [targets.url('healthy')], body: { regex: '^status: (ok|degraded)$' } })).outcome).toBe('Pass');
+    expect((await probe({ urls: [targets.url('healthy')], body: { regex: '^status: (ok|degraded)$' } })).outcome).toBe(
+      'Pass',
+    );
     const mismatch = await probe({ urls: [targets.url('healthy')], retries: 0, body: { contains: 'ready' } });
     expect(mismatch).toMatchObject({ outcome: 'Fail', reason: expect.stringContaining('does not match "ready"') });
   });
@@ -85,7 +99,10 @@ describe.each([
     const closedBefore = targets.endlessClosed;
     const result = await probe({ urls: [targets.url('endless')], retries: 0, body: { contains: 'MARKER' } });
     expect(result.outcome).toBe('Fail');
-    await waitFor('the server to see the probe hang up', async () => targets.endlessClosed === closedBefore + 1, { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the server to see the probe hang up', async () => targets.endlessClosed === closedBefore + 1, {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     // Generous: the point is that the memory does not grow with the body, which never ends.
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
   });
@@ -93,7 +110,10 @@ describe.each([
   it('does not read the body at all when no body match is asked for', async () => {
     const closedBefore = targets.endlessClosed;
     expect((await probe({ urls: [targets.url('endless')] })).outcome).toBe('Pass');
-    await waitFor('the connection to be dropped', async () => targets.endlessClosed === closedBefore + 1, { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the connection to be dropped', async () => targets.endlessClosed === closedBefore + 1, {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
   });
 
   const pods = () => [targets.url('healthy'), targets.url('healthy'), targets.url('error')];

@@ -10,14 +10,23 @@ beforeAll(() => targets.start());
 afterAll(() => targets.stop());
 
 const gate = createPrometheusGate();
-const check = (address: string): PrometheusQuery => ({ name: 'error-rate', address, query: 'up', max: 1, weight: 4, timeoutMs: 500 });
+const check = (address: string): PrometheusQuery => ({
+  name: 'error-rate',
+  address,
+  query: 'up',
+  max: 1,
+  weight: 4,
+  timeoutMs: 500,
+});
 
 describe('the Prometheus gate without a Prometheus', () => {
   it('is inconclusive, naming the address, when nothing listens there', async () => {
     const address = new URL(await refusingUrl()).origin;
     const result = await gate.measure(check(address), {});
     expect(result).toMatchObject({ kind: 'Prometheus', outcome: 'Inconclusive', weight: 4 });
-    expect(result.reason).toBe(`Prometheus at ${address} is unreachable: connection refused (nothing listens on that port)`);
+    expect(result.reason).toBe(
+      `Prometheus at ${address} is unreachable: connection refused (nothing listens on that port)`,
+    );
   });
 
   it('is inconclusive when the address answers but is not Prometheus', async () => {
@@ -29,11 +38,17 @@ describe('the Prometheus gate without a Prometheus', () => {
   it('fails a round whose answer is larger than the limit, reading no more of it', async () => {
     const small = createPrometheusGate({ answerLimitBytes: 1024 * 1024 });
     const result = await small.measure({ ...check(targets.url('big-prometheus')), timeoutMs: 5_000 }, {});
-    expect(result).toMatchObject({ outcome: 'Fail', reason: expect.stringMatching(/^the answer from http:\/\/127\.0\.0\.1:\d+\/big-prometheus is larger than 1 MiB/) });
+    expect(result).toMatchObject({
+      outcome: 'Fail',
+      reason: expect.stringMatching(/^the answer from http:\/\/127\.0\.0\.1:\d+\/big-prometheus is larger than 1 MiB/),
+    });
   });
 
   it('is inconclusive when Prometheus does not answer within the timeout', async () => {
     const result = await gate.measure({ ...check(targets.url('slow/5000')), timeoutMs: 100 }, {});
-    expect(result).toMatchObject({ outcome: 'Inconclusive', reason: expect.stringContaining('no response within 100 ms') });
+    expect(result).toMatchObject({
+      outcome: 'Inconclusive',
+      reason: expect.stringContaining('no response within 100 ms'),
+    });
   });
 });

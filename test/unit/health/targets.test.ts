@@ -4,7 +4,9 @@ import { targetUrls } from '../../../src/domain/health/targets.ts';
 
 describe('HTTP check targets', () => {
   it('probes a fixed URL once, whatever the pods', () => {
-    expect(targetUrls({ url: 'https://shop.example/healthz' }, ['10.0.0.1', '10.0.0.2'])).toEqual(['https://shop.example/healthz']);
+    expect(targetUrls({ url: 'https://shop.example/healthz' }, ['10.0.0.1', '10.0.0.2'])).toEqual([
+      'https://shop.example/healthz',
+    ]);
   });
 
   it('probes a port and path on every pod', () => {
@@ -25,14 +27,27 @@ describe('the readiness result', () => {
   it.each([
     { ready: 3, deadlineExceeded: false, outcome: 'Pass', reason: '3/3 pods Ready' },
     { ready: 1, deadlineExceeded: true, outcome: 'Fail', reason: '1/3 pods Ready after the 30s readiness deadline' },
-    { ready: 1, deadlineExceeded: false, outcome: 'Inconclusive', reason: '1/3 pods Ready; the 30s deadline has not passed yet' },
+    {
+      ready: 1,
+      deadlineExceeded: false,
+      outcome: 'Inconclusive',
+      reason: '1/3 pods Ready; the 30s deadline has not passed yet',
+    },
   ])('is $outcome with $ready of 3 pods Ready', ({ ready, deadlineExceeded, outcome, reason }) => {
-    expect(readinessResult({ ...seen, ready, deadlineExceeded })).toEqual({ name: 'readiness', kind: 'Readiness', value: ready, weight: 3, outcome, reason });
+    expect(readinessResult({ ...seen, ready, deadlineExceeded })).toEqual({
+      name: 'readiness',
+      kind: 'Readiness',
+      value: ready,
+      weight: 3,
+      outcome,
+      reason,
+    });
   });
 });
 
 describe('the time a readiness deadline counts', () => {
-  const look = (watchedMs: number, lastLook: number | undefined, now: number) => watchedTime({ watchedMs, lastLook, now, pollMs: 500 });
+  const look = (watchedMs: number, lastLook: number | undefined, now: number) =>
+    watchedTime({ watchedMs, lastLook, now, pollMs: 500 });
 
   it('counts the time between looks made on time', () => {
     expect([look(0, undefined, 1_000), look(0, 1_000, 1_500), look(500, 1_500, 2_100)]).toEqual([0, 500, 1_100]);

@@ -26,23 +26,125 @@ interface Row {
 
 const table: Row[] = [
   { when: 'no checks are configured', checks: [], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'every check passes', checks: [prometheus('Pass'), readiness('Pass'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: '/healthz alone fails (5 of 5)', checks: [prometheus('Pass'), readiness('Pass'), healthz('Fail')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
-  { when: 'Prometheus alone fails (4 of 5)', checks: [prometheus('Fail'), readiness('Pass'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 4 },
-  { when: 'readiness alone fails (3 of 5)', checks: [prometheus('Pass'), readiness('Fail'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 3 },
-  { when: 'Prometheus and readiness fail (7 of 5)', checks: [prometheus('Fail'), readiness('Fail'), healthz('Pass')], threshold: 5, status: 'Unhealthy', failingWeight: 7 },
-  { when: 'the threshold is exactly reached (4 + 3 = 7)', checks: [prometheus('Fail'), readiness('Fail')], threshold: 7, status: 'Unhealthy', failingWeight: 7 },
-  { when: 'one below the threshold (7 of 8)', checks: [prometheus('Fail'), readiness('Fail'), healthz('Pass')], threshold: 8, status: 'Healthy', failingWeight: 7 },
-  { when: 'everything fails (12 of 12)', checks: [prometheus('Fail'), readiness('Fail'), healthz('Fail')], threshold: 12, status: 'Unhealthy', failingWeight: 12 },
-  { when: 'an inconclusive check could not have reached it', checks: [prometheus('Inconclusive'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'an inconclusive check could have reached it', checks: [prometheus('Pass'), healthz('Inconclusive')], threshold: 5, status: 'Inconclusive', failingWeight: 0 },
-  { when: 'a failure plus an inconclusive check could have reached it', checks: [readiness('Fail'), prometheus('Inconclusive')], threshold: 5, status: 'Inconclusive', failingWeight: 3 },
-  { when: 'failures reach it even with another inconclusive', checks: [healthz('Fail'), prometheus('Inconclusive')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
-  { when: 'a zero-weight check fails', checks: [check('HTTP', 'info', 0, 'Fail'), healthz('Pass')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'a zero-weight check is inconclusive', checks: [check('HTTP', 'info', 0, 'Inconclusive')], threshold: 5, status: 'Healthy', failingWeight: 0 },
-  { when: 'a negative weight would offset a failure', checks: [check('HTTP', 'odd', -10, 'Fail'), healthz('Fail')], threshold: 5, status: 'Unhealthy', failingWeight: 5 },
-  { when: 'threshold 0 and any check fails', checks: [check('HTTP', 'info', 0, 'Fail')], threshold: 0, status: 'Unhealthy', failingWeight: 0 },
-  { when: 'threshold 0 and everything passes', checks: [healthz('Pass')], threshold: 0, status: 'Healthy', failingWeight: 0 },
+  {
+    when: 'every check passes',
+    checks: [prometheus('Pass'), readiness('Pass'), healthz('Pass')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 0,
+  },
+  {
+    when: '/healthz alone fails (5 of 5)',
+    checks: [prometheus('Pass'), readiness('Pass'), healthz('Fail')],
+    threshold: 5,
+    status: 'Unhealthy',
+    failingWeight: 5,
+  },
+  {
+    when: 'Prometheus alone fails (4 of 5)',
+    checks: [prometheus('Fail'), readiness('Pass'), healthz('Pass')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 4,
+  },
+  {
+    when: 'readiness alone fails (3 of 5)',
+    checks: [prometheus('Pass'), readiness('Fail'), healthz('Pass')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 3,
+  },
+  {
+    when: 'Prometheus and readiness fail (7 of 5)',
+    checks: [prometheus('Fail'), readiness('Fail'), healthz('Pass')],
+    threshold: 5,
+    status: 'Unhealthy',
+    failingWeight: 7,
+  },
+  {
+    when: 'the threshold is exactly reached (4 + 3 = 7)',
+    checks: [prometheus('Fail'), readiness('Fail')],
+    threshold: 7,
+    status: 'Unhealthy',
+    failingWeight: 7,
+  },
+  {
+    when: 'one below the threshold (7 of 8)',
+    checks: [prometheus('Fail'), readiness('Fail'), healthz('Pass')],
+    threshold: 8,
+    status: 'Healthy',
+    failingWeight: 7,
+  },
+  {
+    when: 'everything fails (12 of 12)',
+    checks: [prometheus('Fail'), readiness('Fail'), healthz('Fail')],
+    threshold: 12,
+    status: 'Unhealthy',
+    failingWeight: 12,
+  },
+  {
+    when: 'an inconclusive check could not have reached it',
+    checks: [prometheus('Inconclusive'), healthz('Pass')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 0,
+  },
+  {
+    when: 'an inconclusive check could have reached it',
+    checks: [prometheus('Pass'), healthz('Inconclusive')],
+    threshold: 5,
+    status: 'Inconclusive',
+    failingWeight: 0,
+  },
+  {
+    when: 'a failure plus an inconclusive check could have reached it',
+    checks: [readiness('Fail'), prometheus('Inconclusive')],
+    threshold: 5,
+    status: 'Inconclusive',
+    failingWeight: 3,
+  },
+  {
+    when: 'failures reach it even with another inconclusive',
+    checks: [healthz('Fail'), prometheus('Inconclusive')],
+    threshold: 5,
+    status: 'Unhealthy',
+    failingWeight: 5,
+  },
+  {
+    when: 'a zero-weight check fails',
+    checks: [check('HTTP', 'info', 0, 'Fail'), healthz('Pass')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 0,
+  },
+  {
+    when: 'a zero-weight check is inconclusive',
+    checks: [check('HTTP', 'info', 0, 'Inconclusive')],
+    threshold: 5,
+    status: 'Healthy',
+    failingWeight: 0,
+  },
+  {
+    when: 'a negative weight would offset a failure',
+    checks: [check('HTTP', 'odd', -10, 'Fail'), healthz('Fail')],
+    threshold: 5,
+    status: 'Unhealthy',
+    failingWeight: 5,
+  },
+  {
+    when: 'threshold 0 and any check fails',
+    checks: [check('HTTP', 'info', 0, 'Fail')],
+    threshold: 0,
+    status: 'Unhealthy',
+    failingWeight: 0,
+  },
+  {
+    when: 'threshold 0 and everything passes',
+    checks: [healthz('Pass')],
+    threshold: 0,
+    status: 'Healthy',
+    failingWeight: 0,
+  },
 ];
 
 describe('the weighted verdict', () => {
@@ -63,7 +165,9 @@ describe('the weighted verdict', () => {
 
   it('names the failing checks in its reason', () => {
     const verdict = decideVerdict([prometheus('Fail'), readiness('Fail'), healthz('Pass')], 5);
-    expect(verdict.reason).toBe('failing weight 7 reached the threshold 5 (failing: Prometheus error-rate, Readiness readiness)');
+    expect(verdict.reason).toBe(
+      'failing weight 7 reached the threshold 5 (failing: Prometheus error-rate, Readiness readiness)',
+    );
   });
 
   it('says why it could not decide', () => {
@@ -81,7 +185,11 @@ describe('the weighted verdict', () => {
   });
 
   it('reads results recorded with the old lower-case kinds as the kinds status shows', () => {
-    const recorded = [{ ...healthz('Fail'), kind: 'http' }, { ...prometheus('Pass'), kind: 'prometheus' }, { ...readiness('Pass'), kind: 'readiness' }];
+    const recorded = [
+      { ...healthz('Fail'), kind: 'http' },
+      { ...prometheus('Pass'), kind: 'prometheus' },
+      { ...readiness('Pass'), kind: 'readiness' },
+    ];
     expect(recorded.map((r) => withCheckKind(r as CheckResult).kind)).toEqual(['HTTP', 'Prometheus', 'Readiness']);
     expect(withCheckKind(healthz('Pass'))).toEqual(healthz('Pass'));
   });

@@ -9,7 +9,10 @@ const token = { name: 'Authorization', valueFrom: { secretKeyRef: { name: 'api-t
 const spec = releaseSpecSchema.parse(
   appRelease('web', {
     image: 'example/web:v1',
-    http: [{ name: 'plain', url: 'http://web/' }, { name: 'healthz', url: 'http://web/healthz', headers: [{ name: 'X-Tenant', value: 'shop' }, token] }],
+    http: [
+      { name: 'plain', url: 'http://web/' },
+      { name: 'healthz', url: 'http://web/healthz', headers: [{ name: 'X-Tenant', value: 'shop' }, token] },
+    ],
     prometheus: [{ name: 'errors', address: 'http://prom/', query: 'up', max: 1, interval: '1s', headers: [token] }],
   }).spec,
 );
@@ -23,19 +26,31 @@ describe('check headers as the workflow hands them on', () => {
       { name: 'X-Tenant', value: 'shop' },
       { name: 'Authorization', secretKeyRef: { namespace: 'shop', name: 'api-token', key: 'token' } },
     ]);
-    expect(input.prometheus?.[0]?.headers).toEqual([{ name: 'Authorization', secretKeyRef: { namespace: 'shop', name: 'api-token', key: 'token' } }]);
+    expect(input.prometheus?.[0]?.headers).toEqual([
+      { name: 'Authorization', secretKeyRef: { namespace: 'shop', name: 'api-token', key: 'token' } },
+    ]);
   });
 
   it('go with the reachability question to a Prometheus', () => {
     expect(prometheusAddresses(spec, { namespace: 'shop' })).toEqual([
-      { field: 'spec.healthChecks.prometheus[0].address', address: 'http://prom/', headers: [{ name: 'Authorization', secretKeyRef: { namespace: 'shop', name: 'api-token', key: 'token' } }] },
+      {
+        field: 'spec.healthChecks.prometheus[0].address',
+        address: 'http://prom/',
+        headers: [{ name: 'Authorization', secretKeyRef: { namespace: 'shop', name: 'api-token', key: 'token' } }],
+      },
     ]);
   });
 
   it('name, for admission, every Secret key a check reads, by its field', () => {
     expect(checkSecretRefs(spec, 'shop')).toEqual([
-      { field: 'spec.healthChecks.http[1].headers[1].valueFrom.secretKeyRef', ref: { namespace: 'shop', name: 'api-token', key: 'token' } },
-      { field: 'spec.healthChecks.prometheus[0].headers[0].valueFrom.secretKeyRef', ref: { namespace: 'shop', name: 'api-token', key: 'token' } },
+      {
+        field: 'spec.healthChecks.http[1].headers[1].valueFrom.secretKeyRef',
+        ref: { namespace: 'shop', name: 'api-token', key: 'token' },
+      },
+      {
+        field: 'spec.healthChecks.prometheus[0].headers[0].valueFrom.secretKeyRef',
+        ref: { namespace: 'shop', name: 'api-token', key: 'token' },
+      },
     ]);
   });
 });

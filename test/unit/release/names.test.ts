@@ -39,9 +39,27 @@ describe('overlapping selectors', () => {
   });
 
   it('refuse the newer Release only', () => {
-    const older = { namespace: 'n', name: 'web', uid: '1', createdAt: '2026-01-01T00:00:00Z', matchLabels: { app: 'web' } };
-    const newer = { namespace: 'n', name: 'web2', uid: '2', createdAt: '2026-01-02T00:00:00Z', matchLabels: { app: 'web' } };
-    const apart = { namespace: 'n', name: 'api', uid: '3', createdAt: '2025-01-01T00:00:00Z', matchLabels: { app: 'api' } };
+    const older = {
+      namespace: 'n',
+      name: 'web',
+      uid: '1',
+      createdAt: '2026-01-01T00:00:00Z',
+      matchLabels: { app: 'web' },
+    };
+    const newer = {
+      namespace: 'n',
+      name: 'web2',
+      uid: '2',
+      createdAt: '2026-01-02T00:00:00Z',
+      matchLabels: { app: 'web' },
+    };
+    const apart = {
+      namespace: 'n',
+      name: 'api',
+      uid: '3',
+      createdAt: '2025-01-01T00:00:00Z',
+      matchLabels: { app: 'api' },
+    };
     expect(olderOverlapping(newer, [older, newer, apart]).map((o) => o.name)).toEqual(['web']);
     expect(olderOverlapping(older, [older, newer, apart])).toEqual([]);
   });
@@ -49,10 +67,17 @@ describe('overlapping selectors', () => {
 
 describe('resource quantities in a pod template', () => {
   const template = (resources: unknown) =>
-    ({ selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', resources }] } } }) as never;
+    ({
+      selector: { matchLabels: { a: 'b' } },
+      template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', resources }] } },
+    }) as never;
 
   it('a valid one passes', () => {
-    expect(templateProblems(template({ limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: 2, 'nvidia.com/gpu': '1' } }))).toEqual([]);
+    expect(
+      templateProblems(
+        template({ limits: { cpu: '500m', memory: '1Gi' }, requests: { cpu: 2, 'nvidia.com/gpu': '1' } }),
+      ),
+    ).toEqual([]);
   });
 
   it.each(['lots', '', '1.5.5', '10 Gi'])('%j is refused, naming the field', (value) => {

@@ -5,7 +5,10 @@ describe('rollback requests from any client', () => {
   it.each([
     [undefined, {}],
     [{}, {}],
-    [{ toRevision: 3, reason: 'slow' }, { toRevision: 3, reason: 'slow' }],
+    [
+      { toRevision: 3, reason: 'slow' },
+      { toRevision: 3, reason: 'slow' },
+    ],
     [{ trigger: 'Annotation' }, { trigger: 'Annotation' }],
   ])('accepts %j', (raw, expected) => {
     expect(readRollbackRequest(raw)).toEqual(expected);
@@ -26,6 +29,8 @@ describe('rollback requests from any client', () => {
 describe('spec messages', () => {
   it('refuses a message without a generation or with a bad spec', () => {
     expect(readSpecMessage(undefined)).toEqual({ invalid: expect.stringContaining('generation') });
-    expect(readSpecMessage({ generation: 2, spec: { template: {} } })).toEqual({ invalid: expect.stringContaining('spec is invalid') });
+    expect(readSpecMessage({ generation: 2, spec: { template: {} } })).toEqual({
+      invalid: expect.stringContaining('spec is invalid'),
+    });
   });
 });

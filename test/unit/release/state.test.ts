@@ -6,7 +6,8 @@ const now = new Date('2026-01-01T00:00:00Z');
 
 function withRevisions(revisions: number[], stable: number[], current?: number): ReleaseState {
   const state = ReleaseState.initial(ref, 'wf');
-  for (const revision of revisions) state.addRevision({ revision, images: [`app:v${revision}`], createdAt: now.toISOString() });
+  for (const revision of revisions)
+    state.addRevision({ revision, images: [`app:v${revision}`], createdAt: now.toISOString() });
   for (const revision of stable) state.markStable(revision);
   if (current !== undefined) state.data.currentRevision = current;
   return state;
@@ -23,11 +24,15 @@ describe('where a rollback goes', () => {
   });
 
   it('refuses an unknown revision, listing the kept ones', () => {
-    expect(withRevisions([1, 2], [1, 2], 2).rollbackTarget(7)).toEqual({ refused: 'revision 7 does not exist; kept revisions: 1, 2' });
+    expect(withRevisions([1, 2], [1, 2], 2).rollbackTarget(7)).toEqual({
+      refused: 'revision 7 does not exist; kept revisions: 1, 2',
+    });
   });
 
   it('refuses when there is no earlier stable revision', () => {
-    expect(withRevisions([1], [1], 1).rollbackTarget(undefined)).toEqual({ refused: 'there is no earlier stable revision to roll back to' });
+    expect(withRevisions([1], [1], 1).rollbackTarget(undefined)).toEqual({
+      refused: 'there is no earlier stable revision to roll back to',
+    });
     expect(ReleaseState.initial(ref, 'wf').rollbackTarget(undefined)).toHaveProperty('refused');
   });
 
@@ -44,7 +49,10 @@ describe('transitions', () => {
     const state = ReleaseState.initial(ref, 'wf');
     state.moveTo('Progressing', 'RolloutStarted', 'rolling out', now);
     state.moveTo('Ready', 'HealthChecksPassed', 'healthy', now);
-    expect(state.snapshot().history.map((t) => `${t.from}→${t.to}`)).toEqual(['Pending→Progressing', 'Progressing→Ready']);
+    expect(state.snapshot().history.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'Pending→Progressing',
+      'Progressing→Ready',
+    ]);
     expect(() => state.moveTo('Pending', 'x', 'y', now)).toThrow('illegal phase transition Ready → Pending');
     expect(state.data.phase).toBe('Ready');
   });
@@ -52,6 +60,12 @@ describe('transitions', () => {
   it('status carries phase, generation, revisions and the workflow id', () => {
     const state = withRevisions([1], [1], 1);
     state.data.generation = 4;
-    expect(state.status()).toMatchObject({ phase: 'Pending', observedGeneration: 4, currentRevision: 1, stableRevision: 1, workflowId: 'wf' });
+    expect(state.status()).toMatchObject({
+      phase: 'Pending',
+      observedGeneration: 4,
+      currentRevision: 1,
+      stableRevision: 1,
+      workflowId: 'wf',
+    });
   });
 });

@@ -5,7 +5,13 @@ import { kstatusConditions } from '../../../src/domain/release/conditions.ts';
 import { judgeRollout, verdictSummary } from '../../../src/domain/release/verdict-summary.ts';
 
 // The source article's weights: readiness 3, Prometheus 4, /healthz 5, failureWeight 5.
-const readinessFailed: CheckResult = { name: 'readiness', kind: 'Readiness', outcome: 'Fail', weight: 3, reason: '0/2 Ready' };
+const readinessFailed: CheckResult = {
+  name: 'readiness',
+  kind: 'Readiness',
+  outcome: 'Fail',
+  weight: 3,
+  reason: '0/2 Ready',
+};
 const healthz: CheckResult = { name: 'healthz', kind: 'HTTP', outcome: 'Pass', weight: 5, reason: 'ok' };
 
 describe('a verdict on a rollout', () => {
@@ -25,7 +31,9 @@ describe('a verdict on a rollout', () => {
   });
 
   it('names each check with its outcome and weight', () => {
-    expect(verdictSummary(decideVerdict([readinessFailed, healthz], 5))).toContain('Readiness readiness: Fail (weight 3); HTTP healthz: Pass (weight 5)');
+    expect(verdictSummary(decideVerdict([readinessFailed, healthz], 5))).toContain(
+      'Readiness readiness: Fail (weight 3); HTTP healthz: Pass (weight 5)',
+    );
   });
 });
 
