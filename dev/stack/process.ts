@@ -147,8 +147,14 @@ export async function waitFor(
   {
     timeoutMs = 60_000,
     intervalMs = 250,
-    hint = '' as string | (() => string),
-    giveUp = (): string | undefined => undefined,
+    hint = '',
+    giveUp = () => undefined,
+  }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    /** Added to the timeout's message: what to look at. */
+    hint?: string | (() => string);
+    giveUp?: () => string | undefined;
   } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -104,7 +104,7 @@ export const stringFlag = (values: FlagValues, name: string): string | undefined
 };
 
 export const listFlag = (values: FlagValues, name: string): string[] =>
-  (Array.isArray(values[name]) ? (values[name] as string[]) : [])
+  (Array.isArray(values[name]) ? values[name] : [])
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter(Boolean);

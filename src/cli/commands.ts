@@ -30,7 +30,7 @@ export interface Command<Options = unknown> {
   run(options: Options, session: Session): Promise<number>;
 }
 
-const command = <Options>(c: Command<Options>): Command => c as Command;
+const command = <Options>(c: Command<Options>): Command => c;
 
 const wait: Flags = {
   wait: { type: 'boolean', short: 'w', description: 'follow the rollout to its end; exit 1 unless it ends Ready' },

@@ -31,7 +31,7 @@ export function apiRefusal(err: unknown): ApiRefusal | undefined {
   let body: StatusBody = {};
   let text: string | undefined;
   try {
-    body = (typeof err.body === 'string' ? JSON.parse(err.body) : err.body) ?? {};
+    body = ((typeof err.body === 'string' ? JSON.parse(err.body) : err.body) as StatusBody | undefined) ?? {};
   } catch {
     // Not a Status object: the code alone speaks, and the body's first line for whoever shows it.
     text = (err.body as string).trim().split('\n')[0] ?? '';

@@ -1,4 +1,3 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
@@ -43,7 +42,7 @@ describe('rollguard killed mid-rollout', () => {
       const created = (await clients.releases.create(namespace, {
         ...release,
         metadata: { ...release.metadata, namespace },
-      } as KubernetesObject)) as { metadata: { uid: string } };
+      })) as { metadata: { uid: string } };
       await waitFor('the Deployment to be applied', async () => (await status())?.currentRevision === 1, {
         timeoutMs: 60_000,
       });

@@ -82,7 +82,7 @@ export async function controllerHarness(prefix: string) {
       return remember(await releases.create(namespace, body));
     },
 
-    async get(name: string): Promise<StoredRelease | undefined> {
+    async get(name: string): Promise<StoredRelease> {
       try {
         return await releases.get({ namespace, name });
       } catch (err) {

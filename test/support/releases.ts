@@ -56,7 +56,7 @@ export class ReleaseHarness {
    * without, `apply` signals the workflow itself, as the controller would.
    */
   async start(prefix: string, { controller = false } = {}): Promise<void> {
-    Runtime.install({ logger: { ...quietLogger, log() {} } as never });
+    Runtime.install({ logger: { ...quietLogger, log() {} } });
     await installCrd(this.clients.config);
     this.namespace = await createNamespace(this.clients, prefix);
     // A task queue of its own: no other test's (or developer's) worker runs these workflows.

@@ -50,7 +50,7 @@ export function createReleaseActivities(kube: KubeClients) {
       if (!parsed.ok) return [];
       const { metadata, spec } = parsed.release;
       const created = (metadata as { creationTimestamp?: unknown }).creationTimestamp;
-      const createdAt = created instanceof Date ? created.toISOString() : String(created ?? '');
+      const createdAt = created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '';
       return [
         {
           namespace: ref.namespace,

@@ -32,7 +32,7 @@ async function readDocuments(file: string): Promise<ReleaseDocument[]> {
   if (broken) throw new UsageError(`${file} is not valid YAML: ${broken.message.split('\n')[0]}`);
   const values = docs.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
   if (values.length === 0) throw new UsageError(`${file} holds no Release`);
-  return values as ReleaseDocument[];
+  return values;
 }
 
 async function readStdin(): Promise<string> {
@@ -62,7 +62,7 @@ function validate(
   return docs.map((doc, i) => {
     if (doc.kind !== releaseResource.kind || doc.apiVersion !== releaseResource.apiVersion) {
       throw new UsageError(
-        `${file}: document ${i + 1} is a ${String(doc.kind ?? 'document without kind')}; rollguard deploy takes ${releaseResource.apiVersion} Releases (use kubectl for anything else)`,
+        `${file}: document ${i + 1} is a ${typeof doc.kind === 'string' ? doc.kind : 'document without kind'}; rollguard deploy takes ${releaseResource.apiVersion} Releases (use kubectl for anything else)`,
       );
     }
     const parsed = parseRelease(doc);
@@ -107,6 +107,7 @@ export async function deploy(options: DeployOptions, session: Session): Promise<
   }
   if (session.out.format !== 'text') session.out.data(summaries.length === 1 ? summaries[0] : summaries);
   const failed = summaries.find((s) => s.outcome && s.outcome.end !== 'Ready');
-  if (failed?.outcome) throw rolloutFailure(`release ${failed.namespace}/${failed.name}`, failed.outcome);
+  const failure = failed?.outcome && rolloutFailure(`release ${failed.namespace}/${failed.name}`, failed.outcome);
+  if (failure) throw failure;
   return 0;
 }

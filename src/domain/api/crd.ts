@@ -44,7 +44,7 @@ export interface ReleaseCrd {
 // `io: 'input'` describes what a user may write: fields with defaults are optional and carry `default`,
 // which the API server then applies itself. `reused: 'inline'` keeps `$ref` out.
 const openApi = (schema: z.ZodType): JsonSchema =>
-  toStructural(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0', reused: 'inline' }) as JsonSchema);
+  toStructural(z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0', reused: 'inline' }));
 
 const printerColumns: PrinterColumn[] = [
   { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Where the Release is in its rollout.' },

@@ -22,9 +22,9 @@ export function readRollbackRequest(raw: unknown): RollbackRequest | { invalid: 
   }
   return {
     ...(toRevision !== undefined ? { toRevision: toRevision as number } : {}),
-    ...(reason !== undefined ? { reason: (reason as string).slice(0, 1024) } : {}),
+    ...(reason !== undefined ? { reason: reason.slice(0, 1024) } : {}),
     ...(trigger !== undefined ? { trigger: trigger as RollbackRequest['trigger'] } : {}),
-    ...(requestId !== undefined ? { requestId: requestId as string } : {}),
+    ...(requestId !== undefined ? { requestId: requestId } : {}),
   } as RollbackRequest;
 }
 
