@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -218,6 +219,29 @@ export class ReleaseHarness {
       { timeoutMs, hint: () => `last status: ${JSON.stringify(last?.status ?? {})}` },
     );
     return last as Release;
+  }
+
+  /**
+   * Waits until rollguard rolled the Release back on its own from `from` to `to`: Failed, the last
+   * rollback Automatic, and the stable revision serving again.
+   */
+  async rolledBackOnItsOwn(
+    name: string,
+    { from, to }: { from: number; to: number },
+    timeoutMs = 90_000,
+  ): Promise<Release> {
+    const failed = await this.waitForStatus(
+      name,
+      'Failed',
+      (r) => r.status?.lastRollback?.trigger === 'Automatic',
+      timeoutMs,
+    );
+    expect(failed.status).toMatchObject({
+      currentRevision: to,
+      stableRevision: to,
+      lastRollback: { fromRevision: from, toRevision: to },
+    });
+    return failed;
   }
 
   deployment(name: string): Promise<V1Deployment> {
