@@ -12,7 +12,7 @@ import {
   savedKwokctlConfig,
 } from './cluster-components.ts';
 import { busyPorts } from './listeners.ts';
-import { dataDir, repoRoot } from './paths.ts';
+import { dataDir } from './paths.ts';
 import { describePort, host, type PortName, portOwners, ports } from './ports.ts';
 import { delay, waitFor } from './process.ts';
 import { ensureTool, tools } from './tools.ts';
@@ -24,7 +24,7 @@ export const kubeconfigPath = join(dataDir, 'kubeconfig');
 const kwokWorkdir = join(dataDir, 'kwok');
 export const clusterDir = join(kwokWorkdir, 'clusters', clusterName);
 const savedConfigFile = join(clusterDir, 'kwok.yaml');
-const stagesDir = join(repoRoot, 'src', 'stack', 'kwok-stages');
+const stagesDir = join(import.meta.dirname, 'kwok-stages');
 
 /** How long a pod of a healthy image takes to become Ready, unless its annotation says otherwise. */
 const podReadyDelayMs = Number(process.env.ROLLGUARD_POD_READY_DELAY_MS ?? 1000);
