@@ -27,33 +27,37 @@ function step(title: string, bin: string, args: string[]): boolean {
 }
 
 async function test(args: string[]): Promise<number> {
-  await stackUp(say);
-  const checks = [
-    step('lint', 'eslint', ['--max-warnings', '0', '.']),
-    step('format', 'prettier', ['--check', '**/*.{ts,mjs,js,cjs}']),
-    step('type-check', 'tsc', ['--noEmit', '-p', '.']),
-    // The layers of docs/architecture.md, and no import cycles.
-    step('layers', 'depcruise', [
-      'src',
-      'dev',
-      'scripts',
-      'bench',
-      'bin',
-      'test',
-      '--config',
-      '.dependency-cruiser.cjs',
-    ]),
-    ...(args.length > 0
-      ? [step('tests', 'vitest', ['run', ...args])]
-      : [
-          step('tests', 'vitest', ['run', '--project', 'unit', '--project', 'integration']),
-          // On a stack of their own whose servers they kill and restart (test/faults/), after the rest.
-          step('fault tests', 'vitest', ['run', '--project', 'faults']),
-        ]),
-  ];
-  if (process.env.CI) await stackDown({}, say);
-  else say('the local stack stays up for the next run; `npm run stack:down` stops it');
-  return checks.every(Boolean) ? 0 : 1;
+  try {
+    await stackUp(say);
+    const checks = [
+      step('lint', 'eslint', ['--max-warnings', '0', '.']),
+      step('format', 'prettier', ['--check', '**/*.{ts,mjs,js,cjs}']),
+      step('type-check', 'tsc', ['--noEmit', '-p', '.']),
+      // The layers of docs/architecture.md, and no import cycles.
+      step('layers', 'depcruise', [
+        'src',
+        'dev',
+        'scripts',
+        'bench',
+        'bin',
+        'test',
+        '--config',
+        '.dependency-cruiser.cjs',
+      ]),
+      ...(args.length > 0
+        ? [step('tests', 'vitest', ['run', ...args])]
+        : [
+            step('tests', 'vitest', ['run', '--project', 'unit', '--project', 'integration']),
+            // On a stack of their own whose servers they kill and restart (test/faults/), after the rest.
+            step('fault tests', 'vitest', ['run', '--project', 'faults']),
+          ]),
+    ];
+    return checks.every(Boolean) ? 0 : 1;
+  } finally {
+    // Under CI the stack goes with the run, also when it failed half-way up: nothing is left running.
+    if (process.env.CI) await stackDown({}, say);
+    else say('the local stack stays up for the next run; `npm run stack:down` stops it');
+  }
 }
 
 /** `npm run demo [-- --exit] [-- -n NAMESPACE]`: the story of dev/demo/demo.ts. */
