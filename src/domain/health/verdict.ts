@@ -23,7 +23,11 @@ const weightOf = (check: CheckResult): number => (Number.isFinite(check.weight) 
 
 const sumWeights = (checks: CheckResult[]): number => checks.reduce((sum, check) => sum + weightOf(check), 0);
 
-const names = (checks: CheckResult[]): string => checks.map((check) => `${check.kind} ${check.name}`).join(', ');
+/** How messages name a check: "HTTP healthz", "Prometheus error-rate"; the one readiness check, "Readiness". */
+export const checkLabel = (check: Pick<CheckResult, 'kind' | 'name'>): string =>
+  check.name.toLowerCase() === check.kind.toLowerCase() ? check.kind : `${check.kind} ${check.name}`;
+
+const names = (checks: CheckResult[]): string => checks.map(checkLabel).join(', ');
 
 /**
  * Weighs the checks against the threshold (the article's §4.2: Prometheus 4, readiness 3, /healthz 5).

@@ -1,4 +1,4 @@
-import type { Verdict } from '../health/verdict.ts';
+import { checkLabel, type Verdict } from '../health/verdict.ts';
 
 /**
  * A revision is promoted only when it is fully rolled out and judged: a verdict the checks alone would
@@ -16,6 +16,6 @@ export function judgeRollout(verdict: Verdict, rolledOut: boolean): Verdict {
 
 /** The verdict in one line with each check's outcome and weight, as Events and the log carry it. */
 export function verdictSummary(verdict: Verdict): string {
-  const checks = verdict.checks.map((c) => `${c.kind} ${c.name}: ${c.outcome} (weight ${c.weight})`).join('; ');
+  const checks = verdict.checks.map((c) => `${checkLabel(c)}: ${c.outcome} (weight ${c.weight})`).join('; ');
   return checks ? `${verdict.reason} [${checks}]` : verdict.reason;
 }

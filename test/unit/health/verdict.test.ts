@@ -165,9 +165,7 @@ describe('the weighted verdict', () => {
 
   it('names the failing checks in its reason', () => {
     const verdict = decideVerdict([prometheus('Fail'), readiness('Fail'), healthz('Pass')], 5);
-    expect(verdict.reason).toBe(
-      'failing weight 7 reached the threshold 5 (failing: Prometheus error-rate, Readiness readiness)',
-    );
+    expect(verdict.reason).toBe('failing weight 7 reached the threshold 5 (failing: Prometheus error-rate, Readiness)');
   });
 
   it('says why it could not decide', () => {

@@ -32,7 +32,7 @@ describe('a verdict on a rollout', () => {
 
   it('names each check with its outcome and weight', () => {
     expect(verdictSummary(decideVerdict([readinessFailed, healthz], 5))).toContain(
-      'Readiness readiness: Fail (weight 3); HTTP healthz: Pass (weight 5)',
+      'Readiness: Fail (weight 3); HTTP healthz: Pass (weight 5)',
     );
   });
 });
