@@ -3,11 +3,12 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
 import { makeInformer, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { installReleaseCrd } from '../dev/demo/crd-install.ts';
 import { logFile } from '../dev/stack/process.ts';
 import { stackEnv, stackUp } from '../dev/stack/stack.ts';
-import { releaseResource } from '../src/domain/api/index.ts';
+import { parseDuration, releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 
@@ -24,16 +25,29 @@ import { releasesPath } from '../src/kube/releases.ts';
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
-const { values: args } = parseArgs({
-  options: {
-    releases: { type: 'string', default: '100' },
-    replicas: { type: 'string', default: '1' },
-    deadline: { type: 'string', default: '10m' },
-  },
-});
-const n = positiveInt('--releases', args.releases);
-const replicas = positiveInt('--replicas', args.replicas);
-const deadlineMs = minutes('--deadline', args.deadline);
+const { args, n, replicas, deadlineMs } = readFlags();
+
+/** The command line, or a one-line error naming the flag and exit code 2. */
+function readFlags() {
+  try {
+    const { values: args } = parseArgs({
+      options: {
+        releases: { type: 'string', default: '100' },
+        replicas: { type: 'string', default: '1' },
+        deadline: { type: 'string', default: '10m' },
+      },
+    });
+    return {
+      args,
+      n: positiveInt('--releases', args.releases),
+      replicas: positiveInt('--replicas', args.replicas),
+      deadlineMs: duration('--deadline', args.deadline),
+    };
+  } catch (err) {
+    console.error(`[bench] ${(err as Error).message}; see the usage at the top of bench/overhead.ts`);
+    process.exit(2);
+  }
+}
 
 function positiveInt(flag: string, text: string): number {
   const value = Number(text);
@@ -42,10 +56,12 @@ function positiveInt(flag: string, text: string): number {
   return value;
 }
 
-function minutes(flag: string, text: string): number {
-  const match = /^(\d+)(s|m)$/.exec(text);
-  if (!match) throw new Error(`${flag} must be a duration such as 90s or 10m, not "${text}"`);
-  return Number(match[1]) * (match[2] === 'm' ? 60_000 : 1_000);
+function duration(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new Error(`${flag}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 const say = (line: string): void => console.error(`[bench] ${line}`);
@@ -75,16 +91,6 @@ async function patiently<T>(call: () => Promise<T>): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
     }
   }
-}
-
-/** Runs `task` on every index with at most `concurrency` at once. */
-async function each(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 interface Side {
@@ -185,10 +191,15 @@ async function measure(
   informer.on('update', seen);
   await patiently(() => informer.start());
   const started = performance.now();
-  const changing = each(n, 32, async (i) => {
-    changedAt[i] = performance.now();
-    await patiently(() => change(i));
-  });
+  const limit = pLimit(32);
+  const changing = Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      limit(async () => {
+        changedAt[i] = performance.now();
+        await patiently(() => change(i));
+      }),
+    ),
+  );
   let lastReport = started;
   while (doneAt.size < n) {
     const now = performance.now();
