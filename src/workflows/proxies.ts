@@ -22,8 +22,41 @@ const retry = {
   nonRetryableErrorTypes: [...refusalTypes],
 };
 
-/** Short calls to the Kubernetes API: retried with backoff until the API server answers. */
-export const kube = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+const remoteSteps = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+
+/**
+ * The same calls as local activities: the worker running the workflow task runs them at once, with
+ * no trip through the task queue and no new workflow task between two steps, which under load took
+ * seconds each (docs/benchmarks.md). They keep the retries and the refusals of the activities.
+ */
+const localSteps = proxyLocalActivities<Activities>({
+  // A local step holds the workflow task while it runs (a Signal or Update waits for the task's next
+  // heartbeat): one attempt is bounded well below an activity's, and a retry later than 5 s away waits
+  // on a timer instead of in the task.
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '5 seconds',
+  retry,
+});
+
+/**
+ * Short calls to the Kubernetes API (read, write, record), retried with backoff until the API server
+ * answers. Local activities, except in runs that began before they were (see useLocalSteps).
+ */
+export let kube = remoteSteps;
+
+/**
+ * Decides, once at the start of each run, how the short steps run. Patched in: a run that began with
+ * them as activities replays them as activities to its end.
+ */
+export function useLocalSteps(): void {
+  kube = patched('local-steps') ? localSteps : remoteSteps;
+}
+
+/**
+ * Calls that wait on other servers by design (a Secret's grace period, a Prometheus that does not
+ * answer): always activities, so the workflow takes Signals and Updates while they run.
+ */
+export const lookups = remoteSteps;
 
 /** Long waits (a rollout, an analysis window) that heartbeat, so a dead worker is noticed in seconds. */
 export const waits = proxyActivities<Activities>({
@@ -32,6 +65,7 @@ export const waits = proxyActivities<Activities>({
   retry,
 });
 
+/** Reads of the worker's own settings: nothing to wait for. */
 export const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds' });
 
 /** What an activity refused for good (the API server's 400/403/422, an object of someone else's). */
@@ -40,11 +74,15 @@ export interface Refusal {
   message: string;
 }
 
-/** The refusal an activity failed with, or undefined for any other error (which the caller rethrows). */
+/**
+ * The refusal an activity failed with, or undefined for any other error (which the caller rethrows).
+ * An activity's failure arrives as an ActivityFailure whose cause is what it threw; a local
+ * activity's, as what it threw.
+ */
 export function refusalOf(err: unknown): Refusal | undefined {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || !err.cause.nonRetryable)
-    return undefined;
-  return { type: err.cause.type ?? 'Refused', message: err.cause.message };
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (!(failure instanceof ApplicationFailure) || !failure.nonRetryable) return undefined;
+  return { type: failure.type ?? 'Refused', message: failure.message };
 }
 
 // Status writes go out one at a time, each with the status as it is when its turn comes: a handler's

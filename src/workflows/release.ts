@@ -24,7 +24,7 @@ import {
   rollOut,
   type Rollout,
 } from './rollout.ts';
-import { recordEvent, refusalOf, writeStatus } from './proxies.ts';
+import { recordEvent, refusalOf, useLocalSteps, writeStatus } from './proxies.ts';
 import { readRollbackRequest, readSpecMessage } from '../domain/release/requests.ts';
 import { recover } from './recover.ts';
 import {
@@ -60,6 +60,7 @@ interface QueuedRollback {
  * src/domain/release/state.ts.
  */
 export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void> {
+  useLocalSteps();
   const state = input.carried
     ? new ReleaseState(input.carried)
     : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));

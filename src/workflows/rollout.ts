@@ -12,7 +12,7 @@ import { templateProblems } from '../domain/release/template-checks.ts';
 import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
 import { releaseRevision } from './search-attributes.ts';
 import type { Revision } from '../domain/release/records.ts';
-import { enter, kube, local, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
+import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
 import type { RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 
 /** What the rollout in flight has done so far, so a superseded one can be recorded as such. */
@@ -53,7 +53,7 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   // references cross the workflow; the activity reads the Secrets itself.
   const secrets = checkSecretRefs(message.spec, state.data.ref.namespace);
   if (problems.length === 0 && secrets.length > 0 && patched('check-secrets')) {
-    problems.push(...(await kube.unreadableCheckSecrets({ secrets })));
+    problems.push(...(await lookups.unreadableCheckSecrets({ secrets })));
   }
   if (problems.length > 0) {
     await refuseSpec(state, problems);
@@ -117,9 +117,9 @@ export async function refuseSpec(state: ReleaseState, problems: string[]): Promi
 /** Says in a condition (and an Event) when a server the checks query does not answer; the rollout goes on. */
 async function checkReachable(
   state: ReleaseState,
-  addresses: Parameters<typeof kube.unreachablePrometheus>[0]['addresses'],
+  addresses: Parameters<typeof lookups.unreachablePrometheus>[0]['addresses'],
 ): Promise<void> {
-  const problems = addresses.length > 0 ? await kube.unreachablePrometheus({ addresses }) : [];
+  const problems = addresses.length > 0 ? await lookups.unreachablePrometheus({ addresses }) : [];
   const had = state.data.conditions.some((c) => c.type === Type.ChecksReachable);
   if (problems.length === 0 && !had) return;
   const message = problems.length > 0 ? problems.join('; ') : 'every Prometheus the checks query answers';

@@ -1,10 +1,10 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { releaseLabelValue } from '../../src/domain/release/names.ts';
 import { releaseLabel } from '../../src/domain/release/ref.ts';
 import { EventReason } from '../../src/domain/release/events.ts';
 import type { FaultScenario, StoredRelease } from './scenario.ts';
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+import { activitiesRun, type HistoryEvent, retriedLocalActivities } from '../support/history.ts';
 
 /** Every event of a workflow, across the runs continue-as-new chained, oldest first. */
 export async function fullHistory(client: Client, workflowId: string): Promise<HistoryEvent[]> {
@@ -18,13 +18,13 @@ export async function fullHistory(client: Client, workflowId: string): Promise<H
   }
 }
 
-/** How often the workflow scheduled each activity (a retry after a crash is the same scheduling, attempt 2). */
+/**
+ * How often the workflow ran each activity, local ones included (a retry after a crash is the same
+ * scheduling, attempt 2).
+ */
 export function scheduledActivities(history: HistoryEvent[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const event of history) {
-    const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (type) counts[type] = (counts[type] ?? 0) + 1;
-  }
+  for (const type of activitiesRun(history)) counts[type] = (counts[type] ?? 0) + 1;
   return counts;
 }
 
@@ -42,12 +42,16 @@ export function retriedActivities(history: HistoryEvent[]): Retry[] {
     const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
     if (type) typeOf.set(String(event.eventId), type);
   }
-  return history.flatMap((event) => {
-    const started = event.activityTaskStartedEventAttributes;
-    if (!started || (started.attempt ?? 1) <= 1) return [];
-    const scheduledEventId = Number(started.scheduledEventId);
-    return [{ activity: typeOf.get(String(scheduledEventId)) ?? '?', scheduledEventId, attempt: started.attempt ?? 1 }];
-  });
+  return history
+    .flatMap((event) => {
+      const started = event.activityTaskStartedEventAttributes;
+      if (!started || (started.attempt ?? 1) <= 1) return [];
+      const scheduledEventId = Number(started.scheduledEventId);
+      return [
+        { activity: typeOf.get(String(scheduledEventId)) ?? '?', scheduledEventId, attempt: started.attempt ?? 1 },
+      ];
+    })
+    .concat(retriedLocalActivities(history).map((r) => ({ ...r, scheduledEventId: 0 })));
 }
 
 export interface Evidence {

@@ -282,8 +282,10 @@ describe('the Release workflow at its edges', () => {
     rolledOut.release({ complete: true });
     await Promise.all([announced.reached, watching.reached]);
     await handle.signal(specSignal, { generation: 2, spec: spec({ image: 'example/app:v2' }) });
-    await readyAt(2);
+    // The held write then lands (a local step holds the workflow task until it does): the newer spec
+    // supersedes the rollout whose watch had started, and the watch's late result changes nothing.
     announced.release();
+    await readyAt(2);
     watching.release({ name: 'readiness', kind: 'Readiness', outcome: 'Pass', weight: 3, reason: 'late' });
     await handle.terminate();
   });

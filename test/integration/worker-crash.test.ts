@@ -5,6 +5,7 @@ import { installCrd } from '../support/crd.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';
 import { RollguardProcess } from './cli-process.ts';
+import { activitiesRun } from '../support/history.ts';
 
 const clients = kube();
 const target = (namespace: string) => ({ namespace, name: 'web' });
@@ -56,9 +57,7 @@ describe('rollguard killed mid-rollout', () => {
       const handle = client.workflow.getHandle(
         releaseWorkflowId({ namespace, name: 'web', uid: created.metadata.uid }),
       );
-      const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap(
-        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
-      );
+      const scheduled = activitiesRun((await handle.fetchHistory()).events ?? []);
       const count = (name: string) => scheduled.filter((n) => n === name).length;
       expect({
         snapshot: count('snapshotRevision'),
