@@ -7,7 +7,7 @@ import { kubeClients } from '../kube/client.ts';
 import { createLogger, type Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { campaign } from './lease.ts';
-import type { RetryPolicy } from './pending-work.ts';
+import type { RetryPolicy } from '../kube/informer.ts';
 import { startReleaseLoop, type ReleaseLoop } from './release-loop.ts';
 import { releasePatches } from './release-patches.ts';
 import { releaseWorkflows } from './release-workflows.ts';

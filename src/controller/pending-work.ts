@@ -1,17 +1,9 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../telemetry/log.ts';
 import { describeRef, type ReleaseRef } from '../domain/release/ref.ts';
-
-export interface RetryPolicy {
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+import { retryDelay, type RetryPolicy } from '../kube/informer.ts';
 
 export const defaultRetry: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 60_000 };
-
-/** Exponential backoff: base, 2×base, 4×base... up to max. */
-export const retryDelay = (attempt: number, { baseDelayMs, maxDelayMs }: RetryPolicy): number =>
-  Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
 
 interface Entry {
   ref: ReleaseRef;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/telemetry/log.ts';
-import { PendingWork, retryDelay } from '../../../src/controller/pending-work.ts';
+import { PendingWork } from '../../../src/controller/pending-work.ts';
+import { retryDelay } from '../../../src/kube/informer.ts';
 import type { ReleaseRef } from '../../../src/domain/release/ref.ts';
 import { waitFor } from '../../../dev/stack/process.ts';
 

@@ -1,0 +1,111 @@
+import {
+  makeInformer,
+  type Informer,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from '@kubernetes/client-node';
+import type { KubeClients } from './client.ts';
+import { apiMessage } from './errors.ts';
+import type { Logger } from '../telemetry/log.ts';
+
+export interface RetryPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Exponential backoff: base, 2×base, 4×base... up to max. */
+export const retryDelay = (attempt: number, { baseDelayMs, maxDelayMs }: RetryPolicy): number =>
+  Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
+
+const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+export interface InformerHandlers<T extends KubernetesObject> {
+  changed?(object: T): void;
+  deleted?(object: T): void;
+}
+
+export interface RunningInformer<T extends KubernetesObject> {
+  cache: ObjectCache<T>;
+  /** Listed, and watching since: false from a failure until the restarted informer has listed again. */
+  current(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A list-watch cache, restarted with backoff whenever it stops: client-node's informer gives up on
+ * any error other than 410 Gone (an API server restart, a 403, a refused connection) and leaves the
+ * restart to us. Its 30 s inactivity timeout and 410s it handles itself. Resolves once the first list
+ * is in the cache; a first list that fails is retried the same way, and current() says so meanwhile.
+ */
+export async function startInformer<T extends KubernetesObject>(
+  kube: KubeClients,
+  {
+    what,
+    fields = {},
+    path,
+    list,
+    labelSelector,
+    log,
+    handlers = {},
+  }: {
+    /** Named in the log: "releases". */
+    what: string;
+    /** Logged with each line: which namespace, for one. */
+    fields?: Record<string, unknown>;
+    path: string;
+    list: () => Promise<KubernetesListObject<T>>;
+    labelSelector?: string;
+    log: Logger;
+    handlers?: InformerHandlers<T>;
+  },
+): Promise<RunningInformer<T>> {
+  const informer: Informer<T> & ObjectCache<T> = makeInformer(kube.config, path, list, labelSelector);
+  let stopped = false;
+  let listed = false;
+  let failures = 0;
+  let lastFailure = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  if (handlers.changed) {
+    informer.on('add', handlers.changed);
+    informer.on('update', handlers.changed);
+  }
+  if (handlers.deleted) informer.on('delete', handlers.deleted);
+  const begin = (): Promise<void> =>
+    informer.start().then(() => {
+      listed = !stopped;
+    }, restart);
+  function restart(err: unknown): void {
+    listed = false;
+    if (stopped) return;
+    // A watch that ran fine for a while starts its backoff over.
+    failures = Date.now() - lastFailure > 2 * restartPolicy.maxDelayMs ? 1 : failures + 1;
+    lastFailure = Date.now();
+    const retryInMs = retryDelay(failures, restartPolicy);
+    log.warn(`watch of ${what} stopped; restarting it`, {
+      ...fields,
+      attempt: failures,
+      retryInMs,
+      error: apiMessage(err),
+    });
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (!stopped) void begin();
+    }, retryInMs);
+  }
+  informer.on('error', restart);
+
+  await begin();
+  log.info(`watching ${what}`, fields);
+  return {
+    cache: informer,
+    current: () => listed,
+    async stop() {
+      stopped = true;
+      listed = false;
+      clearTimeout(restartTimer);
+      await informer.stop();
+    },
+  };
+}
