@@ -90,6 +90,7 @@ async function bench(args: string[]): Promise<number> {
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   tools: async () => (await buildTools(say), 0),
+  build: async () => (await import('./build-workflows.ts'), 0),
   'stack:up': async () => (await stackUp(say), 0),
   'stack:down': async (args) => (await stackDown({ purge: args.includes('--purge') }, say), 0),
   'stack:env': async () => (console.log(stackEnvLines()), 0),

@@ -1,4 +1,5 @@
 import type { KubeClients } from '../kube/client.ts';
+import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
@@ -12,6 +13,8 @@ import { createStatusActivities } from './cluster/status.ts';
 export interface ActivityDeps {
   kube: KubeClients;
   log: Logger;
+  /** The worker's shared watch of rollguard's Deployments, which rollouts read instead of polling. */
+  deployments?: DeploymentCache | undefined;
   health?: HealthDeps;
   /** Used by Prometheus checks that name no address. */
   defaultPrometheus?: string;
@@ -28,6 +31,7 @@ export interface ActivityDeps {
 export function createActivities({
   kube,
   log,
+  deployments,
   health,
   defaultPrometheus,
   egress: settings = {},
@@ -41,7 +45,7 @@ export function createActivities({
   const readSecret = kubeSecretReader(kube);
   return {
     ...createRevisionActivities(kube),
-    ...createDeploymentActivities(kube),
+    ...createDeploymentActivities(kube, { deployments }),
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube),
     ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),

@@ -72,13 +72,19 @@ export async function startInformer<T extends KubernetesObject>(
     informer.on('update', handlers.changed);
   }
   if (handlers.deleted) informer.on('delete', handlers.deleted);
-  const begin = (): Promise<void> =>
-    informer.start().then(() => {
-      listed = !stopped;
+  // start() resolves also when its list failed (the failure goes to the 'error' handlers): the cache
+  // is listed only when no failure came in between.
+  let failuresSeen = 0;
+  const begin = (): Promise<void> => {
+    const before = failuresSeen;
+    return informer.start().then(() => {
+      listed = !stopped && failuresSeen === before;
     }, restart);
+  };
   function restart(err: unknown): void {
+    failuresSeen++;
     listed = false;
-    if (stopped) return;
+    if (stopped || restartTimer) return;
     // A watch that ran fine for a while starts its backoff over.
     failures = Date.now() - lastFailure > 2 * restartPolicy.maxDelayMs ? 1 : failures + 1;
     lastFailure = Date.now();

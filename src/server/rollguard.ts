@@ -3,6 +3,8 @@ import type { Worker } from '@temporalio/worker';
 import { startController, type RunningController } from '../controller/index.ts';
 import { parseAllowList } from '../domain/health/egress.ts';
 import { kubeClients } from '../kube/client.ts';
+import { watchDeployments, type DeploymentCache } from '../kube/deployment-cache.ts';
+import { releaseLabel } from '../domain/release/ref.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { connectTemporal, type TemporalConnection, type TemporalOptions } from '../temporal/client.ts';
 import { createReleaseWorker } from './worker.ts';
@@ -64,12 +66,14 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
   let workerRun: Promise<void> = Promise.resolve();
   let metrics: MetricsServer | undefined;
   let workerClosed: (() => Promise<void>) | undefined;
+  let deployments: DeploymentCache | undefined;
 
   const stop = async (): Promise<void> => {
     await controller?.stop();
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch(() => undefined);
     await workerClosed?.();
+    await deployments?.stop();
     await temporal?.connection.close();
     await metrics?.close();
     log.info('rollguard stopped');
@@ -79,10 +83,13 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
     if (options.worker) {
       const { connection, namespace, address } = await connectWorkerTemporal(options.temporal);
       workerClosed = () => connection.close();
+      const kube = kubeClients(options.kubeConfig);
+      deployments = await watchDeployments(kube, { label: releaseLabel, log });
       worker = await createReleaseWorker({
         connection,
         namespace,
-        kube: kubeClients(options.kubeConfig),
+        kube,
+        deployments,
         log,
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),

@@ -1,26 +1,30 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import type { EgressConfig } from '../activities/checks/egress.ts';
 import { createActivities } from '../activities/index.ts';
 import type { KubeClients } from '../kube/client.ts';
+import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
-
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
 export interface WorkerConfig {
   connection: NativeConnection;
   namespace: string;
   kube: KubeClients;
   log: Logger;
+  /** A watch of rollguard's Deployments shared by all rollouts (watchDeployments); without one they poll. */
+  deployments?: DeploymentCache | undefined;
   /** Default: this cluster's (see resolveTaskQueue), which the controller starts workflows on. */
   taskQueue?: string;
   /** The Prometheus that checks naming no address query. */
   defaultPrometheus?: string;
   /** Where checks may send requests besides the defaults (docs/check-egress.md); the kubeconfig's API server is always control plane. */
   checkEgress?: EgressConfig;
-  /** A prebuilt workflow bundle (tests build one and share it); built from workflowsPath when absent. */
+  /**
+   * A workflow bundle (tests build one and share it). Without one: `npm run build`'s, when it is of
+   * these sources; otherwise bundled from workflowsPath at start.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How many activities (probes, rollout waits) one worker runs at once. */
   maxConcurrentActivities?: number;
@@ -28,14 +32,16 @@ export interface WorkerConfig {
 
 /** The Temporal worker that runs Release workflows and their activities. */
 export async function createReleaseWorker(config: WorkerConfig): Promise<Worker> {
+  const workflowBundle = config.workflowBundle ?? (await prebuiltWorkflowBundle(config.log));
   return await Worker.create({
     connection: config.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue ?? (await resolveTaskQueue(config.kube.core)).taskQueue,
-    ...(config.workflowBundle ? { workflowBundle: config.workflowBundle } : { workflowsPath }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities({
       kube: config.kube,
       log: config.log,
+      deployments: config.deployments,
       ...(config.defaultPrometheus ? { defaultPrometheus: config.defaultPrometheus } : {}),
       ...(config.checkEgress ? { egress: config.checkEgress } : {}),
     }),

@@ -10,8 +10,10 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { parseRelease, type Release, type ReleaseInput, type ReleasePhase } from '../../src/domain/api/index.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
-import { type ReleaseRef, releaseWorkflowId } from '../../src/domain/release/ref.ts';
-import { createReleaseWorker, workflowsPath } from '../../src/server/worker.ts';
+import { type ReleaseRef, releaseLabel, releaseWorkflowId } from '../../src/domain/release/ref.ts';
+import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
+import { createReleaseWorker } from '../../src/server/worker.ts';
+import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
 import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import type { ReleaseSnapshot } from '../../src/domain/release/records.ts';
@@ -45,6 +47,7 @@ export class ReleaseHarness {
   client!: Client;
   private connection!: Connection;
   private worker!: Worker;
+  private deployments?: DeploymentCache;
   private running!: Promise<void>;
   private refs: ReleaseRef[] = [];
   taskQueue = '';
@@ -64,11 +67,15 @@ export class ReleaseHarness {
     this.taskQueue = `test-${this.namespace}`;
     this.connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
     this.client = new Client({ connection: this.connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
+    const log = createLogger({ test: prefix }, { level: 'warn' });
+    // As `rollguard run` does: rollouts read their Deployments from one shared watch.
+    this.deployments = await watchDeployments(this.clients, { label: releaseLabel, log });
     this.worker = await createReleaseWorker({
       connection: await NativeConnection.connect({ address: stackEnv.TEMPORAL_ADDRESS }),
       namespace: stackEnv.TEMPORAL_NAMESPACE,
       kube: this.clients,
-      log: createLogger({ test: prefix }, { level: 'warn' }),
+      deployments: this.deployments,
+      log,
       defaultPrometheus: stackEnv.PROMETHEUS_URL,
       checkEgress: testCheckEgress,
       workflowBundle: await workflowBundle(),
@@ -110,6 +117,7 @@ export class ReleaseHarness {
     );
     this.worker?.shutdown();
     await this.running?.catch(() => undefined);
+    await this.deployments?.stop();
     await this.connection?.close();
     await deleteNamespace(this.clients, this.namespace);
   }

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../src/server/worker.ts';
+import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { historiesDir } from '../support/releases.ts';
 
 // Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test). Replaying

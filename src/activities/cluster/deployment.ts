@@ -2,6 +2,7 @@ import type { V1Deployment, V1DeploymentSpec } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
+import type { DeploymentCache } from '../../kube/deployment-cache.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
 import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
@@ -69,9 +70,48 @@ export interface ApplyOptions {
   adopt?: boolean | undefined;
 }
 
-export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } = {}) {
+export interface DeploymentActivityOptions {
+  /** How often a rollout looks at its Deployment when nothing wakes it sooner. */
+  pollMs?: number;
+  /** The worker's shared watch of rollguard's Deployments; without one, every look is a GET. */
+  deployments?: DeploymentCache | undefined;
+  /** With the watch, a look is still a GET this often, so a watch that silently fell behind costs no more. */
+  confirmEveryMs?: number;
+}
+
+export function createDeploymentActivities(
+  kube: KubeClients,
+  { pollMs = 500, deployments, confirmEveryMs = 10_000 }: DeploymentActivityOptions = {},
+) {
   const read = (ref: ReleaseRef): Promise<V1Deployment> =>
     kube.apps.readNamespacedDeployment({ name: deploymentName(ref.name), namespace: ref.namespace });
+
+  /**
+   * One rollout's view of its Deployment. `look` answers from the shared watch while it is current,
+   * and from the API server when it is not or `confirmEveryMs` has passed since the last GET; null
+   * when the Deployment does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
+   */
+  function view(ref: ReleaseRef) {
+    const name = deploymentName(ref.name);
+    let readAt = -Infinity;
+    return {
+      async look(): Promise<V1Deployment | null> {
+        const cached = Date.now() - readAt < confirmEveryMs ? deployments?.get(ref.namespace, name) : undefined;
+        if (cached !== undefined) return cached;
+        readAt = Date.now();
+        try {
+          return await read(ref);
+        } catch (err) {
+          if (isNotFound(err)) return null;
+          throw classifyApiError(err, `read Deployment ${ref.namespace}/${name}`);
+        }
+      },
+      async wait(ms: number): Promise<void> {
+        const sleep = Context.current().sleep(ms);
+        await (deployments ? Promise.race([sleep, deployments.changed(ref.namespace, name, ms)]) : sleep);
+      },
+    };
+  }
 
   /**
    * Refuses when a Deployment of the Release's name exists and is not this Release's: one controlled
@@ -185,28 +225,25 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
     deadline?: number;
   }): Promise<RolloutResult> {
     const ctx = Context.current();
+    const deployment = view(ref);
     let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
     let lastLook: number | undefined;
     for (;;) {
-      let state: RolloutResult;
-      try {
-        state = rolloutState(await read(ref), revision);
-      } catch (err) {
-        if (!isNotFound(err))
-          throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
-        state = {
-          complete: false,
-          progress: { desired: 0, updated: 0, ready: 0, available: 0 },
-          reason: 'the Deployment does not exist',
-        };
-      }
+      const seen = await deployment.look();
+      const state: RolloutResult = seen
+        ? rolloutState(seen, revision)
+        : {
+            complete: false,
+            progress: { desired: 0, updated: 0, ready: 0, available: 0 },
+            reason: 'the Deployment does not exist',
+          };
       const now = Date.now();
       watchedMs = watchedTime({ watchedMs, lastLook, now, pollMs });
       lastLook = now;
       ctx.heartbeat({ ...state.progress, watchedMs });
       const remainingMs = deadline !== undefined ? deadline - now : (deadlineMs ?? 0) - watchedMs;
       if (state.complete || remainingMs <= 0) return state;
-      await ctx.sleep(Math.min(pollMs, remainingMs));
+      await deployment.wait(Math.min(pollMs, remainingMs));
     }
   }
 
@@ -227,8 +264,8 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
   /**
    * Keeps watching a rolled-out revision for the analysis window: pods that crash a minute after
    * becoming Ready are the most common bad release. Fails as soon as the Deployment has been short of
-   * Ready pods for longer than `toleranceMs`, or a container of the revision restarted; passes at
-   * `until` (epoch ms) otherwise.
+   * Ready pods for longer than `toleranceMs`, or a container of the revision restarted (its pods are
+   * listed every five poll intervals); passes at `until` (epoch ms) otherwise.
    */
   async function watchReadiness({
     ref,
@@ -247,18 +284,16 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
   }): Promise<CheckResult> {
     const ctx = Context.current();
     const base = { name: 'readiness', kind: 'Readiness', weight } as const;
+    const deployment = view(ref);
     const restartsAtStart = await restartsOf(ref, matchLabels);
+    let podsListedAt = Date.now();
     let shortSince: number | undefined;
-    for (let poll = 0; ; poll++) {
+    for (;;) {
       const now = Date.now();
-      let state: RolloutResult;
-      try {
-        state = rolloutState(await read(ref), revision);
-      } catch (err) {
-        if (!isNotFound(err))
-          throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+      const seen = await deployment.look();
+      if (!seen)
         return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
-      }
+      const state = rolloutState(seen, revision);
       const { ready, desired } = state.progress;
       ctx.heartbeat(state.progress);
       shortSince = state.complete ? undefined : (shortSince ?? now);
@@ -271,7 +306,8 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
             `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim(),
         };
       }
-      if (poll % 5 === 4 || now >= until) {
+      if (now - podsListedAt >= 5 * pollMs || now >= until) {
+        podsListedAt = now;
         const restarts = (await restartsOf(ref, matchLabels)) - restartsAtStart;
         if (restarts > 0)
           return {
@@ -288,7 +324,7 @@ export function createDeploymentActivities(kube: KubeClients, { pollMs = 500 } =
           value: ready,
           reason: `${ready}/${desired} pods Ready throughout the analysis window`,
         };
-      await ctx.sleep(Math.min(pollMs, Math.max(0, until - now)));
+      await deployment.wait(Math.min(pollMs, Math.max(0, until - now)));
     }
   }
 

@@ -1,0 +1,71 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubeClients } from './client.ts';
+import { startInformer } from './informer.ts';
+import type { Logger } from '../telemetry/log.ts';
+
+/**
+ * rollguard's Deployments as one watch of the whole cluster sees them, shared by every rollout the
+ * worker runs: a rollout looks here instead of asking the API server twice a second, and wakes up when
+ * its Deployment changes instead of at its next poll.
+ */
+export interface DeploymentCache {
+  /**
+   * The Deployment as last seen; null when it does not exist; undefined when the cache cannot say
+   * (its watch is down or has not listed yet), and the caller asks the API server.
+   */
+  get(namespace: string, name: string): V1Deployment | null | undefined;
+  /** Resolves when the Deployment next changes (or goes), or after `timeoutMs`, whichever is first. */
+  changed(namespace: string, name: string, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Watches the Deployments that carry `label` in every namespace; resolves once they are listed. */
+export async function watchDeployments(
+  kube: KubeClients,
+  { label, log }: { label: string; log: Logger },
+): Promise<DeploymentCache> {
+  const waiters = new Map<string, Set<() => void>>();
+  const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
+  const wake = (d: V1Deployment): void => {
+    const key = keyOf(d.metadata?.namespace ?? '', d.metadata?.name ?? '');
+    const woken = waiters.get(key);
+    waiters.delete(key);
+    for (const resolve of woken ?? []) resolve();
+  };
+  const informer = await startInformer<V1Deployment>(kube, {
+    what: 'rollguard Deployments',
+    fields: { labelSelector: label },
+    path: '/apis/apps/v1/deployments',
+    list: () => kube.apps.listDeploymentForAllNamespaces({ labelSelector: label }),
+    labelSelector: label,
+    log,
+    handlers: { changed: wake, deleted: wake },
+  });
+
+  return {
+    get(namespace, name) {
+      if (!informer.current()) return undefined;
+      return informer.cache.get(name, namespace) ?? null;
+    },
+    changed(namespace, name, timeoutMs) {
+      return new Promise((resolve) => {
+        const key = keyOf(namespace, name);
+        const set = waiters.get(key) ?? new Set();
+        waiters.set(key, set);
+        const done = (): void => {
+          clearTimeout(timer);
+          set.delete(done);
+          if (set.size === 0 && waiters.get(key) === set) waiters.delete(key);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        set.add(done);
+      });
+    },
+    async stop() {
+      await informer.stop();
+      for (const set of waiters.values()) for (const resolve of set) resolve();
+      waiters.clear();
+    },
+  };
+}

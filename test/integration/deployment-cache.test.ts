@@ -1,0 +1,88 @@
+import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
+import { kubeClients } from '../../src/kube/client.ts';
+import { createLogger } from '../../src/telemetry/log.ts';
+import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
+
+const clients = kube();
+const log = createLogger({ test: 'deployment-cache' }, { level: 'error' });
+const label = 'rollguard.test/cache';
+let namespace: string;
+let cache: DeploymentCache;
+
+beforeAll(async () => {
+  namespace = await createNamespace(clients, 'deployment-cache');
+  cache = await watchDeployments(clients, { label, log });
+});
+afterAll(async () => {
+  await cache.stop();
+  await deleteNamespace(clients, namespace);
+});
+
+function deployment(name: string, labels: Record<string, string>, image = 'web:1'): V1Deployment {
+  return {
+    metadata: { name, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+    },
+  };
+}
+
+describe('the worker’s shared watch of rollguard Deployments', () => {
+  it('sees a labelled Deployment appear, change and go, and wakes whoever waits on it', async () => {
+    expect(cache.get(namespace, 'web')).toBeNull();
+    const appeared = cache.changed(namespace, 'web', 30_000);
+    await clients.apps.createNamespacedDeployment({ namespace, body: deployment('web', { [label]: 'web' }) });
+    await appeared;
+    expect(cache.get(namespace, 'web')?.spec?.template.spec?.containers[0]?.image).toBe('web:1');
+
+    const changed = cache.changed(namespace, 'web', 30_000);
+    await clients.apps.replaceNamespacedDeployment({
+      name: 'web',
+      namespace,
+      body: deployment('web', { [label]: 'web' }, 'web:2'),
+    });
+    await changed;
+    await waitFor(
+      'the cache to hold web:2',
+      async () => cache.get(namespace, 'web')?.spec?.template.spec?.containers[0]?.image === 'web:2',
+    );
+
+    const gone = cache.changed(namespace, 'web', 30_000);
+    await clients.apps.deleteNamespacedDeployment({ name: 'web', namespace });
+    await gone;
+    expect(cache.get(namespace, 'web')).toBeNull();
+  });
+
+  it('holds only Deployments with the label: anyone else’s are not its business', async () => {
+    await clients.apps.createNamespacedDeployment({ namespace, body: deployment('theirs', { app: 'theirs' }) });
+    await clients.apps.createNamespacedDeployment({ namespace, body: deployment('ours', { [label]: 'ours' }) });
+    await waitFor('the labelled Deployment in the cache', async () => Boolean(cache.get(namespace, 'ours')));
+    expect(cache.get(namespace, 'theirs')).toBeNull();
+  });
+
+  it('a wait with nothing changing ends at its timeout', async () => {
+    const started = Date.now();
+    await cache.changed(namespace, 'nothing-here', 200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('cannot say anything while its watch has never listed: readers ask the API server instead', async () => {
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'closed', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'closed', cluster: 'closed', user: 'nobody' }],
+      currentContext: 'closed',
+    });
+    const unreachable = await watchDeployments(kubeClients(config), { label, log });
+    try {
+      expect(unreachable.get(namespace, 'ours')).toBeUndefined();
+    } finally {
+      await unreachable.stop();
+    }
+  });
+});
