@@ -1,16 +1,12 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { makeInformer, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { installReleaseCrd } from '../dev/demo/crd-install.ts';
-import { logFile } from '../dev/stack/process.ts';
 import { stackEnv, stackUp } from '../dev/stack/stack.ts';
-import { parseDuration, releaseResource } from '../src/domain/api/index.ts';
+import { releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
+import { duration, patiently, quantile, readFlags, say, seconds, startRollguard, wholeNumber } from './support.ts';
 
 /**
  * rollguard's overhead over Kubernetes itself: N Releases (readiness gate only, a 1 s analysis window)
@@ -25,46 +21,22 @@ import { releasesPath } from '../src/kube/releases.ts';
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
-const { args, n, replicas, deadlineMs } = readFlags();
+const { args, n, replicas, deadlineMs } = readFlags('overhead.ts', () => {
+  const { values: args } = parseArgs({
+    options: {
+      releases: { type: 'string', default: '100' },
+      replicas: { type: 'string', default: '1' },
+      deadline: { type: 'string', default: '10m' },
+    },
+  });
+  return {
+    args,
+    n: wholeNumber('--releases', args.releases),
+    replicas: wholeNumber('--replicas', args.replicas),
+    deadlineMs: duration('--deadline', args.deadline),
+  };
+});
 
-/** The command line, or a one-line error naming the flag and exit code 2. */
-function readFlags() {
-  try {
-    const { values: args } = parseArgs({
-      options: {
-        releases: { type: 'string', default: '100' },
-        replicas: { type: 'string', default: '1' },
-        deadline: { type: 'string', default: '10m' },
-      },
-    });
-    return {
-      args,
-      n: positiveInt('--releases', args.releases),
-      replicas: positiveInt('--replicas', args.replicas),
-      deadlineMs: duration('--deadline', args.deadline),
-    };
-  } catch (err) {
-    console.error(`[bench] ${(err as Error).message}; see the usage at the top of bench/overhead.ts`);
-    process.exit(2);
-  }
-}
-
-function positiveInt(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${flag} must be a whole number of at least 1, not "${text}"`);
-  return value;
-}
-
-function duration(flag: string, text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    throw new Error(`${flag}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-const say = (line: string): void => console.error(`[bench] ${line}`);
 const id = Date.now().toString(36).slice(-5);
 const namespaces = { plain: `bench-${id}-plain`, rollguard: `bench-${id}-rollguard` };
 const name = (i: number): string => `app-${String(i).padStart(5, '0')}`;
@@ -78,20 +50,6 @@ const deploymentSpec = (i: number, version: string) => ({
     spec: { containers: [{ name: 'app', image: image(version) }] },
   },
 });
-
-/** The API server may answer 429 or 5xx for a moment (a busy or restarting server): try again, for a while. */
-async function patiently<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const code = (err as { code?: number }).code;
-      const transient = code === undefined || code === 429 || code >= 500;
-      if (!transient || attempt >= 20) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
-    }
-  }
-}
 
 interface Side {
   /** What a list-watch of the side's objects follows: the benchmark watches, so it adds no polling load. */
@@ -222,81 +180,6 @@ async function measure(
   return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs };
 }
 
-const quantile = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-const seconds = (ms: number): string => (ms / 1000).toFixed(1);
-
-/** `rollguard run` as a user runs it, on the benchmark's namespace only; RSS and CPU sampled every second. */
-async function startRollguard(): Promise<{
-  stop: () => Promise<void>;
-  usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number };
-}> {
-  const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
-  const log = createWriteStream(logFile(`bench-overhead-${id}`));
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'run',
-      '--watch-namespace',
-      namespaces.rollguard,
-      '--lease-namespace',
-      namespaces.rollguard,
-      '--task-queue',
-      `bench-${id}`,
-      '--metrics-address',
-      '127.0.0.1',
-      '--metrics-port',
-      '0',
-    ],
-    {
-      env: {
-        ...process.env,
-        KUBECONFIG: stackEnv.KUBECONFIG,
-        TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  for (const stream of [child.stdout, child.stderr])
-    stream.on('data', (chunk: Buffer) => ((output = (output + chunk.toString()).slice(-4000)), log.write(chunk)));
-  const started = Date.now();
-  while (!/"msg":"metrics server listening"|"url":"http/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${output}`);
-    if (Date.now() - started > 120_000) throw new Error(`rollguard run did not start in 120s: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  let peakRssMiB = 0;
-  const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-    peakRssMiB = Math.max(peakRssMiB, rssMiB);
-    return { rssMiB, cpuSeconds };
-  };
-  let last = await sample();
-  const sampler = setInterval(
-    () =>
-      void sample().then(
-        (s) => (last = s),
-        () => undefined,
-      ),
-    1_000,
-  );
-  return {
-    usage: () => ({ ...last, peakRssMiB }),
-    async stop() {
-      clearInterval(sampler);
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      log.end();
-    },
-  };
-}
-
 async function main(): Promise<number> {
   await stackUp(say);
   const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
@@ -304,7 +187,7 @@ async function main(): Promise<number> {
   await installReleaseCrd(kubeConfig);
   for (const namespace of Object.values(namespaces))
     await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  const rollguard = await startRollguard();
+  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard });
   const idle = rollguard.usage();
   const results: Record<string, { create: Phase; update: Phase }> = {};
   try {

@@ -73,7 +73,11 @@ async function demo(args: string[]): Promise<number> {
 
 /** `npm run bench [-- NAME [ARGS]]`: one benchmark, or each in turn at its full size (docs/benchmarks.md). */
 async function bench(args: string[]): Promise<number> {
-  const benchmarks: Record<string, string> = { overhead: 'bench/overhead.ts', 'probe-fanout': 'bench/probe-fanout.ts' };
+  const benchmarks: Record<string, string> = {
+    overhead: 'bench/overhead.ts',
+    rollback: 'bench/rollback.ts',
+    'probe-fanout': 'bench/probe-fanout.ts',
+  };
   const [name, ...rest] = args;
   if (name !== undefined && !(name in benchmarks)) {
     say(`unknown benchmark "${name}"; one of: ${Object.keys(benchmarks).join(', ')}`);

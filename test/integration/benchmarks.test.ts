@@ -35,6 +35,22 @@ describe('the benchmarks at smoke size', () => {
     expect(stderr).toMatch(/FAILED: plain Deployments created: \d of 3 done after 0s \(deadline 0s\)/);
   }, 240_000);
 
+  it('rollback: broken Releases are rolled back alone and under load, and the overhead is reported', async () => {
+    const { code, stdout, stderr } = await runBench('rollback.ts', [
+      '--rollbacks',
+      '2',
+      '--load',
+      '2',
+      '--readiness-deadline',
+      '3s',
+      '--timeout',
+      '3m',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/\| alone, one at a time \| 2 \| -?\d+\.\d \| -?\d+\.\d \| -?\d+\.\d \|/);
+    expect(stdout).toMatch(/\| all at once, while 2 others roll out \| 2 \| -?\d+\.\d \|/);
+  }, 240_000);
+
   it('probe fan-out: 100 targets are probed and reported', async () => {
     const { code, stdout, stderr } = await runBench('probe-fanout.ts', ['--targets', '100']);
     expect(code, stderr).toBe(0);

@@ -1,0 +1,229 @@
+import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
+import { makeInformer, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { installReleaseCrd } from '../dev/demo/crd-install.ts';
+import { stackEnv, stackUp } from '../dev/stack/stack.ts';
+import { releaseResource } from '../src/domain/api/index.ts';
+import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
+import { releasesPath } from '../src/kube/releases.ts';
+import { duration, patiently, quantile, readFlags, say, seconds, startRollguard, wholeNumber } from './support.ts';
+
+/**
+ * How long rollguard takes to roll back once a revision's failure is knowable. Each measured Release
+ * is Ready at v1, then gets an image that never becomes Ready (kwok's "-broken" tag): its failure is
+ * knowable when the readiness deadline has passed since the broken revision reached the Deployment.
+ * It is served by the stable revision again when its Deployment is back on v1 and fully rolled out.
+ * Overhead = (served again) - (revision applied) - (readiness deadline). Measured alone (one rollback
+ * at a time, nothing else running), then (with --load) all at once with another broken image while
+ * --load other Releases roll out a new image at the same moment.
+ *
+ *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--timeout 10m]
+ *
+ * A phase that does not finish by --timeout prints how far it got, and the benchmark fails.
+ */
+const flags = readFlags('rollback.ts', () => {
+  const { values } = parseArgs({
+    options: {
+      rollbacks: { type: 'string', default: '10' },
+      load: { type: 'string', default: '0' },
+      'readiness-deadline': { type: 'string', default: '5s' },
+      timeout: { type: 'string', default: '10m' },
+    },
+  });
+  return {
+    rollbacks: wholeNumber('--rollbacks', values.rollbacks),
+    load: wholeNumber('--load', values.load, 0),
+    deadlineMs: duration('--readiness-deadline', values['readiness-deadline']),
+    deadlineText: values['readiness-deadline'],
+    timeoutMs: duration('--timeout', values.timeout),
+    timeoutText: values.timeout,
+  };
+});
+
+const id = Date.now().toString(36).slice(-5);
+const namespace = `bench-${id}-rollback`;
+const image = (version: string): string => `example/app:${version}`;
+const measured = Array.from({ length: flags.rollbacks }, (_, i) => `bad-${String(i).padStart(4, '0')}`);
+const others = Array.from({ length: flags.load }, (_, i) => `load-${String(i).padStart(5, '0')}`);
+
+function release(name: string, readinessDeadline: string) {
+  return {
+    apiVersion: releaseResource.apiVersion,
+    kind: releaseResource.kind,
+    metadata: { name },
+    spec: {
+      template: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'app', image: image('v1') }] },
+        },
+      },
+      healthChecks: { readiness: { deadline: readinessDeadline } },
+      analysis: { window: '1s' },
+      rollback: { automatic: true },
+    },
+  };
+}
+
+const setImage = (kube: KubeClients, name: string, version: string) =>
+  patiently(() =>
+    kube.releases.patch({ namespace, name }, 'json', [
+      { op: 'replace', path: '/spec/template/template/spec/containers/0/image', value: image(version) },
+    ]),
+  );
+
+interface ReleaseLike {
+  metadata: { name: string; generation?: number };
+  status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
+}
+
+const fullyRolledOut = (d: V1Deployment, version: string): boolean =>
+  d.spec?.template.spec?.containers[0]?.image === image(version) &&
+  (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+  d.status?.updatedReplicas === 1 &&
+  d.status.availableReplicas === 1 &&
+  d.status.readyReplicas === 1 &&
+  (d.status.replicas ?? 0) === 1;
+
+/** Follows the namespace's Deployments and notes, per name, when a state was first seen. */
+async function watchDeployments(kube: KubeClients) {
+  const firstSeen = new Map<string, number>();
+  const watchers: { name: string; key: string; test: (d: V1Deployment) => boolean }[] = [];
+  const seen = (d: V1Deployment): void => {
+    const name = d.metadata?.name ?? '';
+    for (const w of watchers)
+      if (w.name === name && !firstSeen.has(w.key) && w.test(d)) firstSeen.set(w.key, performance.now());
+  };
+  const informer = makeInformer<V1Deployment>(kube.config, `/apis/apps/v1/namespaces/${namespace}/deployments`, () =>
+    kube.apps.listNamespacedDeployment({ namespace }),
+  );
+  informer.on('add', seen);
+  informer.on('update', seen);
+  await patiently(() => informer.start());
+  return {
+    /** Notes the first time `name`'s Deployment passes `test`, under `key`. */
+    note(key: string, name: string, test: (d: V1Deployment) => boolean): void {
+      watchers.push({ key, name, test });
+      const now = informer.get(name, namespace);
+      if (now) seen(now);
+    },
+    at: (key: string): number | undefined => firstSeen.get(key),
+    stop: () => informer.stop(),
+  };
+}
+
+/** Waits until `done` holds, reporting progress; fails at the timeout saying how far it got. */
+async function until(what: string, done: () => { count: number; of: number }): Promise<void> {
+  const started = performance.now();
+  let lastReport = started;
+  for (;;) {
+    const { count, of } = done();
+    if (count >= of) return;
+    const now = performance.now();
+    if (now - started > flags.timeoutMs)
+      throw new Error(`${what}: ${count} of ${of} after ${seconds(now - started)}s (timeout ${flags.timeoutText})`);
+    if (now - lastReport > 10_000) {
+      say(`${what}: ${count} of ${of} after ${seconds(now - started)}s`);
+      lastReport = now;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Breaks each Release (all at once with `concurrently`), and returns each one's rollback overhead, sorted. */
+async function rollBack(
+  kube: KubeClients,
+  deployments: Awaited<ReturnType<typeof watchDeployments>>,
+  scenario: string,
+  names: string[],
+  { broken, concurrently }: { broken: string; concurrently: boolean },
+): Promise<number[]> {
+  const overheads: number[] = [];
+  const one = async (name: string): Promise<void> => {
+    const key = `${scenario}/${name}`;
+    deployments.note(`${key}/applied`, name, (d) => d.spec?.template.spec?.containers[0]?.image === image(broken));
+    await setImage(kube, name, broken);
+    await until(`${scenario}: ${name}'s broken revision applied`, () => ({
+      count: deployments.at(`${key}/applied`) === undefined ? 0 : 1,
+      of: 1,
+    }));
+    deployments.note(`${key}/back`, name, (d) => fullyRolledOut(d, 'v1'));
+    await until(`${scenario}: ${name} served by v1 again`, () => ({
+      count: deployments.at(`${key}/back`) === undefined ? 0 : 1,
+      of: 1,
+    }));
+    overheads.push(deployments.at(`${key}/back`)! - deployments.at(`${key}/applied`)! - flags.deadlineMs);
+  };
+  if (concurrently) await Promise.all(names.map(one));
+  else for (const name of names) await one(name);
+  return overheads.sort((a, b) => a - b);
+}
+
+async function main(): Promise<number> {
+  await stackUp(say);
+  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
+  const kube = kubeClients(kubeConfig);
+  await installReleaseCrd(kubeConfig);
+  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const rollguard = await startRollguard({ id, namespace });
+  const deployments = await watchDeployments(kube);
+  const releases = makeInformer<KubernetesObject>(kubeConfig, releasesPath(namespace), () =>
+    kube.releases.list(namespace),
+  );
+  await patiently(() => releases.start());
+  const allReady = (): { count: number; of: number } => ({
+    count: releases
+      .list(namespace)
+      .map((r) => r as unknown as ReleaseLike)
+      .filter((r) => r.status?.phase === 'Ready' && (r.status.observedGeneration ?? 0) >= (r.metadata.generation ?? 1))
+      .length,
+    of: measured.length + others.length,
+  });
+  const rows: string[] = [];
+  try {
+    say(`creating ${measured.length} Releases to break and ${others.length} others, at v1`);
+    const limit = pLimit(32);
+    await Promise.all(
+      [...measured.map((name) => release(name, flags.deadlineText)), ...others.map((name) => release(name, '10m'))].map(
+        (body) => limit(() => patiently(() => kube.releases.create(namespace, body))),
+      ),
+    );
+    await until('Releases Ready at v1', allReady);
+
+    say(`alone: breaking ${measured.length} Releases one after another`);
+    const alone = await rollBack(kube, deployments, 'alone', measured, { broken: 'v2-broken', concurrently: false });
+    rows.push(row('alone, one at a time', alone));
+
+    if (others.length > 0) {
+      say(`the same again, all at once, while ${others.length} other Releases roll out a new image`);
+      const loading = Promise.all(others.map((name) => limit(() => setImage(kube, name, 'v2'))));
+      const loaded = await rollBack(kube, deployments, 'loaded', measured, { broken: 'v3-broken', concurrently: true });
+      await loading;
+      rows.push(row(`all at once, while ${others.length} others roll out`, loaded));
+    }
+  } finally {
+    const usage = rollguard.usage();
+    await releases.stop();
+    await deployments.stop();
+    await rollguard.stop();
+    say(`rollguard run: peak RSS ${usage.peakRssMiB.toFixed(0)} MiB, ${usage.cpuSeconds.toFixed(1)} CPU seconds`);
+    await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  }
+  console.log(
+    `readiness deadline ${flags.deadlineText}; overhead = served by v1 again - broken revision applied - deadline\n`,
+  );
+  console.log('| scenario | rollbacks | p50 (s) | p95 (s) | max (s) |\n|---|---:|---:|---:|---:|');
+  console.log(rows.join('\n'));
+  return 0;
+}
+
+const row = (scenario: string, sorted: number[]): string =>
+  `| ${scenario} | ${sorted.length} | ${seconds(quantile(sorted, 0.5))} | ${seconds(quantile(sorted, 0.95))} | ${seconds(sorted.at(-1)!)} |`;
+
+process.exitCode = await main().catch((err: unknown) => {
+  say(`FAILED: ${(err as Error).message}`);
+  return 1;
+});

@@ -1,0 +1,139 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { logFile } from '../dev/stack/process.ts';
+import { stackEnv } from '../dev/stack/stack.ts';
+import { parseDuration } from '../src/domain/api/index.ts';
+import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
+import { createLogger } from '../src/telemetry/log.ts';
+
+const quiet = createLogger({}, { level: 'error' });
+
+// What the benchmarks share: flags, waiting out a busy API server, quantiles, and `rollguard run` as
+// a child process whose memory and CPU time are sampled.
+
+export const say = (line: string): void => console.error(`[bench] ${line}`);
+
+/** A flag's value as a whole number of at least `min`, or an error naming the flag. */
+export function wholeNumber(flag: string, text: string, min = 1): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${flag} must be a whole number of at least ${min}, not "${text}"`);
+  return value;
+}
+
+/** A flag's value as a duration (`10m`, `5s`) in ms, or an error naming the flag. */
+export function duration(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new Error(`${flag}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads the flags with `read`; a bad one is one line naming it and exit code 2, not a stack trace. */
+export function readFlags<T>(file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    console.error(`[bench] ${(err as Error).message}; see the usage at the top of bench/${file}`);
+    process.exit(2);
+  }
+}
+
+/** The API server may answer 429 or 5xx for a moment (a busy or restarting server): try again, for a while. */
+export async function patiently<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      const transient = code === undefined || code === 429 || code >= 500;
+      if (!transient || attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+export const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+export interface RollguardProcess {
+  stop: () => Promise<void>;
+  usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number };
+}
+
+/**
+ * `rollguard run` as a user runs it, serving one namespace on a task queue of its own, with the
+ * workflow code bundled ahead of time as shipped (npm run build); RSS and CPU sampled every second.
+ */
+export async function startRollguard({ id, namespace }: { id: string; namespace: string }): Promise<RollguardProcess> {
+  if (!(await prebuiltWorkflowBundle(quiet)))
+    say(`workflow code bundled ahead of time: ${(await buildWorkflowBundle()).path}`);
+  const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
+  const log = createWriteStream(logFile(`bench-${id}`));
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'run',
+      '--watch-namespace',
+      namespace,
+      '--lease-namespace',
+      namespace,
+      '--task-queue',
+      `bench-${id}`,
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      '0',
+    ],
+    {
+      env: {
+        ...process.env,
+        KUBECONFIG: stackEnv.KUBECONFIG,
+        TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr])
+    stream.on('data', (chunk: Buffer) => ((output = (output + chunk.toString()).slice(-4000)), log.write(chunk)));
+  const started = Date.now();
+  while (!/"msg":"metrics server listening"|"url":"http/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`rollguard run exited with ${child.exitCode}: ${output}`);
+    if (Date.now() - started > 120_000) throw new Error(`rollguard run did not start in 120s: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  let peakRssMiB = 0;
+  const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+    const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    peakRssMiB = Math.max(peakRssMiB, rssMiB);
+    return { rssMiB, cpuSeconds };
+  };
+  let last = await sample();
+  const sampler = setInterval(
+    () =>
+      void sample().then(
+        (s) => (last = s),
+        () => undefined,
+      ),
+    1_000,
+  );
+  return {
+    usage: () => ({ ...last, peakRssMiB }),
+    async stop() {
+      clearInterval(sampler);
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      log.end();
+    },
+  };
+}
