@@ -6,7 +6,17 @@ import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
-import { duration, patiently, quantile, readFlags, say, seconds, startRollguard, wholeNumber } from './support.ts';
+import {
+  duration,
+  historyLengths,
+  patiently,
+  quantile,
+  readFlags,
+  say,
+  seconds,
+  startRollguard,
+  wholeNumber,
+} from './support.ts';
 
 /**
  * rollguard's overhead over Kubernetes itself: N Releases (readiness gate only, a 1 s analysis window)
@@ -15,22 +25,27 @@ import { duration, patiently, quantile, readFlags, say, seconds, startRollguard,
  * object's time from the change to done (a Release Ready and stable at the new revision; a Deployment
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
- *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m]
+ *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s]
+ *
+ * Then what a Release costs: history events per Release after the two rollouts, and how much the
+ * histories grow, and rollguard's CPU and memory, while the Releases sit Ready for --idle.
  *
  * Runs `rollguard run` as a child process (serving only the benchmark's namespace, on a task queue of its
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
-const { args, n, replicas, deadlineMs } = readFlags('overhead.ts', () => {
+const { args, n, replicas, deadlineMs, idleMs } = readFlags('overhead.ts', () => {
   const { values: args } = parseArgs({
     options: {
       releases: { type: 'string', default: '100' },
       replicas: { type: 'string', default: '1' },
       deadline: { type: 'string', default: '10m' },
+      idle: { type: 'string', default: '60s' },
     },
   });
   return {
     args,
+    idleMs: duration('--idle', args.idle),
     n: wholeNumber('--releases', args.releases),
     replicas: wholeNumber('--replicas', args.replicas),
     deadlineMs: duration('--deadline', args.deadline),
@@ -190,6 +205,7 @@ async function main(): Promise<number> {
   const rollguard = await startRollguard({ id, namespace: namespaces.rollguard });
   const idle = rollguard.usage();
   const results: Record<string, { create: Phase; update: Phase }> = {};
+  const cost: string[] = [];
   try {
     for (const [label, side] of [
       ['plain Deployments', plainSide(kube)],
@@ -201,6 +217,19 @@ async function main(): Promise<number> {
       const update = await measure(kubeConfig, side, `${label} updated`, 'v2', (i) => side.update(i, 'v2'));
       results[label] = { create, update };
     }
+    // What each Release costs: its history after two rollouts, and whether it grows while nothing happens.
+    const events = await historyLengths(id);
+    const atRest = rollguard.usage();
+    say(`holding ${n} Ready Releases for ${args.idle}`);
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    const later = await historyLengths(id);
+    const rested = rollguard.usage();
+    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+    cost.push(
+      `history events per Release after create and update: p50 ${quantile(events, 0.5)}, max ${events.at(-1) ?? 0} (${events.length} workflows)`,
+      `while idle for ${args.idle}: the histories grew by ${sum(later) - sum(events)} events in all; rollguard run used ` +
+        `${(rested.cpuSeconds - atRest.cpuSeconds).toFixed(1)} CPU s and held ${rested.rssMiB.toFixed(0)} MiB`,
+    );
   } finally {
     const busy = rollguard.usage();
     await rollguard.stop();
@@ -222,6 +251,7 @@ async function main(): Promise<number> {
   console.log('| side | phase | all done (s) | p50 (s) | p95 (s) | max (s) |\n|---|---|---|---|---|---|');
   console.log(rows.join('\n'));
   console.log(`\nratio rollguard / plain: create ${ratio('create')}, bulk update ${ratio('update')}`);
+  console.log(cost.join('\n'));
   return 0;
 }
 

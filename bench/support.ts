@@ -1,7 +1,9 @@
+import { Client, Connection } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
 import { logFile } from '../dev/stack/process.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
@@ -59,6 +61,42 @@ export async function patiently<T>(call: () => Promise<T>): Promise<T> {
 export const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** Terminates the workflows left running on a benchmark's task queue: no run leaves any behind in Temporal. */
+async function endWorkflows(taskQueue: string): Promise<void> {
+  const connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
+    const limit = pLimit(32);
+    const ending: Promise<unknown>[] = [];
+    for await (const wf of client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+    }))
+      ending.push(limit(() => client.workflow.getHandle(wf.workflowId, wf.runId).terminate('benchmark finished')));
+    await Promise.allSettled(ending);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The history length of each workflow running on a benchmark's task queue, sorted. */
+export async function historyLengths(id: string): Promise<number[]> {
+  const connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
+    const limit = pLimit(32);
+    const lengths: Promise<number>[] = [];
+    for await (const wf of client.workflow.list({
+      query: `TaskQueue = 'bench-${id}' AND ExecutionStatus = 'Running'`,
+    }))
+      lengths.push(
+        limit(async () => (await client.workflow.getHandle(wf.workflowId, wf.runId).describe()).historyLength),
+      );
+    return (await Promise.all(lengths)).sort((a, b) => a - b);
+  } finally {
+    await connection.close();
+  }
+}
 
 export interface RollguardProcess {
   stop: () => Promise<void>;
@@ -134,6 +172,7 @@ export async function startRollguard({ id, namespace }: { id: string; namespace:
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
       log.end();
+      await endWorkflows(`bench-${id}`);
     },
   };
 }

@@ -19,7 +19,14 @@ function runBench(file: string, args: string[]): Promise<{ code: number | null; 
 
 describe('the benchmarks at smoke size', () => {
   it('overhead: 3 Releases and 3 plain Deployments are created and updated, and both sides are reported', async () => {
-    const { code, stdout, stderr } = await runBench('overhead.ts', ['--releases', '3', '--deadline', '3m']);
+    const { code, stdout, stderr } = await runBench('overhead.ts', [
+      '--releases',
+      '3',
+      '--deadline',
+      '3m',
+      '--idle',
+      '5s',
+    ]);
     expect(code, stderr).toBe(0);
     for (const side of ['plain Deployments', 'rollguard Releases']) {
       for (const phase of ['create', 'update'])
@@ -27,6 +34,9 @@ describe('the benchmarks at smoke size', () => {
     }
     expect(stdout).toMatch(/ratio rollguard \/ plain: create \d+\.\d\d, bulk update \d+\.\d\d/);
     expect(stderr).toMatch(/rollguard run: RSS \d+ MiB before any Release, \d+ MiB at its peak/);
+    expect(stdout).toMatch(/history events per Release after create and update: p50 \d+, max \d+ \(3 workflows\)/);
+    // An idle Release's history does not grow.
+    expect(stdout).toMatch(/while idle for 5s: the histories grew by 0 events in all/);
   }, 240_000);
 
   it('overhead: a side that cannot finish by the deadline says how far it got and fails', async () => {
