@@ -12,6 +12,7 @@ import {
   patiently,
   quantile,
   readFlags,
+  removeNamespaces,
   say,
   seconds,
   startRollguard,
@@ -202,6 +203,7 @@ async function main(): Promise<number> {
   await installReleaseCrd(kubeConfig);
   for (const namespace of Object.values(namespaces))
     await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  say(`namespaces ${Object.values(namespaces).join(', ')}`);
   const rollguard = await startRollguard({ id, namespace: namespaces.rollguard });
   const idle = rollguard.usage();
   const results: Record<string, { create: Phase; update: Phase }> = {};
@@ -232,12 +234,11 @@ async function main(): Promise<number> {
     );
   } finally {
     const busy = rollguard.usage();
-    await rollguard.stop();
     say(
       `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak; ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
     );
-    for (const namespace of Object.values(namespaces))
-      await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await removeNamespaces(kube, Object.values(namespaces));
+    await rollguard.stop();
   }
   const rows = Object.entries(results).flatMap(([label, phases]) =>
     (['create', 'update'] as const).map((phase) => {

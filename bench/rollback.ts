@@ -6,7 +6,17 @@ import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
-import { duration, patiently, quantile, readFlags, say, seconds, startRollguard, wholeNumber } from './support.ts';
+import {
+  duration,
+  patiently,
+  quantile,
+  readFlags,
+  removeNamespaces,
+  say,
+  seconds,
+  startRollguard,
+  wholeNumber,
+} from './support.ts';
 
 /**
  * How long rollguard takes to roll back once a revision's failure is knowable. Each measured Release
@@ -168,6 +178,7 @@ async function main(): Promise<number> {
   const kube = kubeClients(kubeConfig);
   await installReleaseCrd(kubeConfig);
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  say(`namespaces ${namespace}`);
   const rollguard = await startRollguard({ id, namespace });
   const deployments = await watchDeployments(kube);
   const releases = makeInformer<KubernetesObject>(kubeConfig, releasesPath(namespace), () =>
@@ -208,9 +219,9 @@ async function main(): Promise<number> {
     const usage = rollguard.usage();
     await releases.stop();
     await deployments.stop();
-    await rollguard.stop();
     say(`rollguard run: peak RSS ${usage.peakRssMiB.toFixed(0)} MiB, ${usage.cpuSeconds.toFixed(1)} CPU seconds`);
-    await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await removeNamespaces(kube, [namespace]);
+    await rollguard.stop();
   }
   console.log(
     `readiness deadline ${flags.deadlineText}; overhead = served by v1 again - broken revision applied - deadline\n`,

@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { logFile } from '../dev/stack/process.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
+import type { KubeClients } from '../src/kube/client.ts';
 import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
 
@@ -61,6 +62,40 @@ export async function patiently<T>(call: () => Promise<T>): Promise<T> {
 export const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/**
+ * Deletes a benchmark's namespaces while its rollguard still runs, so that the controller lets each
+ * Release go (their finalizer): a namespace deleted after rollguard stopped would stay Terminating for
+ * good. What is still there after `timeoutMs` loses its finalizers, so that nothing is left behind.
+ */
+export async function removeNamespaces(kube: KubeClients, names: string[], timeoutMs = 180_000): Promise<void> {
+  await Promise.all(names.map((name) => kube.core.deleteNamespace({ name }).catch(() => undefined)));
+  const deadline = Date.now() + timeoutMs;
+  const remaining = async (): Promise<string[]> =>
+    (
+      await Promise.all(
+        names.map((name) =>
+          kube.core.readNamespace({ name }).then(
+            () => [name],
+            () => [],
+          ),
+        ),
+      )
+    ).flat();
+  let left = await remaining();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    left = await remaining();
+  }
+  for (const namespace of left) {
+    say(`namespace ${namespace} still there after ${timeoutMs / 1000}s; removing its Releases' finalizers`);
+    const { items } = await kube.releases.list(namespace);
+    for (const release of items)
+      await kube.releases
+        .patch({ namespace, name: release.metadata!.name! }, 'merge', { metadata: { finalizers: null } })
+        .catch(() => undefined);
+  }
+}
 
 /** Terminates the workflows left running on a benchmark's task queue: no run leaves any behind in Temporal. */
 async function endWorkflows(taskQueue: string): Promise<void> {

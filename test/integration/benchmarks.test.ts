@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { kube } from '../support/stack.ts';
 
 /** A benchmark as `npm run bench -- NAME ARGS` runs it, at smoke size: it must finish and report its table. */
 function runBench(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -15,6 +16,14 @@ function runBench(file: string, args: string[]): Promise<{ code: number | null; 
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A benchmark leaves nothing behind: the namespaces it named are gone (not stuck Terminating). */
+async function expectGone(stderr: string): Promise<void> {
+  const names = /\[bench\] namespaces (.+)/.exec(stderr)?.[1]?.split(', ') ?? [];
+  expect(names.length, stderr).toBeGreaterThan(0);
+  const clients = kube();
+  for (const name of names) await expect(clients.core.readNamespace({ name })).rejects.toMatchObject({ code: 404 });
 }
 
 describe('the benchmarks at smoke size', () => {
@@ -37,6 +46,7 @@ describe('the benchmarks at smoke size', () => {
     expect(stdout).toMatch(/history events per Release after create and update: p50 \d+, max \d+ \(3 workflows\)/);
     // An idle Release's history does not grow.
     expect(stdout).toMatch(/while idle for 5s: the histories grew by 0 events in all/);
+    await expectGone(stderr);
   }, 240_000);
 
   it('overhead: a side that cannot finish by the deadline says how far it got and fails', async () => {
@@ -59,6 +69,7 @@ describe('the benchmarks at smoke size', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\| alone, one at a time \| 2 \| -?\d+\.\d \| -?\d+\.\d \| -?\d+\.\d \|/);
     expect(stdout).toMatch(/\| all at once, while 2 others roll out \| 2 \| -?\d+\.\d \|/);
+    await expectGone(stderr);
   }, 240_000);
 
   it('probe fan-out: 100 targets are probed and reported', async () => {
