@@ -204,7 +204,7 @@ async function main(): Promise<number> {
   for (const namespace of Object.values(namespaces))
     await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   say(`namespaces ${Object.values(namespaces).join(', ')}`);
-  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard });
+  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube });
   const idle = rollguard.usage();
   const results: Record<string, { create: Phase; update: Phase }> = {};
   const cost: string[] = [];
@@ -235,7 +235,8 @@ async function main(): Promise<number> {
   } finally {
     const busy = rollguard.usage();
     say(
-      `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak; ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
+      `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak ` +
+        `(JS heap ${busy.peak.heapMiB.toFixed(0)} MiB, external ${busy.peak.externalMiB.toFixed(0)} MiB); ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
     );
     await removeNamespaces(kube, Object.values(namespaces));
     await rollguard.stop();

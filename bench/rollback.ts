@@ -179,7 +179,7 @@ async function main(): Promise<number> {
   await installReleaseCrd(kubeConfig);
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   say(`namespaces ${namespace}`);
-  const rollguard = await startRollguard({ id, namespace });
+  const rollguard = await startRollguard({ id, namespace, kube });
   const deployments = await watchDeployments(kube);
   const releases = makeInformer<KubernetesObject>(kubeConfig, releasesPath(namespace), () =>
     kube.releases.list(namespace),

@@ -133,16 +133,35 @@ export async function historyLengths(id: string): Promise<number[]> {
   }
 }
 
+export interface MemorySample {
+  rssMiB: number;
+  /** The JS heap in use, and memory outside it that JS objects hold (buffers), at the same moment. */
+  heapMiB: number;
+  externalMiB: number;
+}
+
 export interface RollguardProcess {
   stop: () => Promise<void>;
-  usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number };
+  usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number; peak: MemorySample };
 }
 
 /**
  * `rollguard run` as a user runs it, serving one namespace on a task queue of its own, with the
  * workflow code bundled ahead of time as shipped (npm run build); RSS and CPU sampled every second.
  */
-export async function startRollguard({ id, namespace }: { id: string; namespace: string }): Promise<RollguardProcess> {
+export async function startRollguard({
+  id,
+  namespace,
+  kube,
+}: {
+  id: string;
+  namespace: string;
+  kube: KubeClients;
+}): Promise<RollguardProcess> {
+  // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
+  // controller's Lease away before the controller had let the Releases go.
+  const leaseNamespace = `bench-${id}-lease`;
+  await kube.core.createNamespace({ body: { metadata: { name: leaseNamespace } } });
   if (!(await prebuiltWorkflowBundle(quiet)))
     say(`workflow code bundled ahead of time: ${(await buildWorkflowBundle()).path}`);
   const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
@@ -155,7 +174,7 @@ export async function startRollguard({ id, namespace }: { id: string; namespace:
       '--watch-namespace',
       namespace,
       '--lease-namespace',
-      namespace,
+      leaseNamespace,
       '--task-queue',
       `bench-${id}`,
       '--metrics-address',
@@ -182,13 +201,24 @@ export async function startRollguard({ id, namespace }: { id: string; namespace:
     if (Date.now() - started > 120_000) throw new Error(`rollguard run did not start in 120s: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  let peakRssMiB = 0;
+  const metricsUrl = /"url":"(http[^"]+)"/.exec(output)?.[1];
+  let peak: MemorySample = { rssMiB: 0, heapMiB: 0, externalMiB: 0 };
+  /** The JS heap and external memory, from rollguard's own /metrics (prom-client's process metrics). */
+  const heapOf = async (): Promise<{ heapMiB: number; externalMiB: number }> => {
+    if (!metricsUrl) return { heapMiB: 0, externalMiB: 0 };
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+    return {
+      heapMiB: gauge('rollguard_nodejs_heap_size_used_bytes'),
+      externalMiB: gauge('rollguard_nodejs_external_memory_bytes'),
+    };
+  };
   const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
     const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
     const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-    peakRssMiB = Math.max(peakRssMiB, rssMiB);
+    if (rssMiB > peak.rssMiB) peak = { rssMiB, ...(await heapOf().catch(() => ({ heapMiB: 0, externalMiB: 0 }))) };
     return { rssMiB, cpuSeconds };
   };
   let last = await sample();
@@ -201,13 +231,14 @@ export async function startRollguard({ id, namespace }: { id: string; namespace:
     1_000,
   );
   return {
-    usage: () => ({ ...last, peakRssMiB }),
+    usage: () => ({ ...last, peakRssMiB: peak.rssMiB, peak }),
     async stop() {
       clearInterval(sampler);
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
       log.end();
       await endWorkflows(`bench-${id}`);
+      await kube.core.deleteNamespace({ name: leaseNamespace }).catch(() => undefined);
     },
   };
 }
