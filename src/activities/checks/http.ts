@@ -11,6 +11,7 @@ import {
 } from '../../domain/health/types.ts';
 import { defaultBodyLimitBytes, discardBody, readBodyPrefix } from './body.ts';
 import type { EgressGuard } from './egress.ts';
+import { startDeadline } from './deadline.ts';
 import { describeRequestError } from './request-errors.ts';
 import { nodeTransport, type ProbeTransport } from './transport.ts';
 
@@ -76,8 +77,8 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
     ctx: MeasureContext,
   ): Promise<string> {
     const timeoutMs = check.timeoutMs ?? httpDefaults.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+    const deadline = startDeadline(timeoutMs, ctx.signal);
+    const { signal } = deadline;
     const expected = check.expectedStatus ?? httpDefaults.expectedStatus;
     try {
       const admitted = options.egress
@@ -104,6 +105,8 @@ export function createHttpGate(options: HttpGateOptions = {}): HealthGate<HttpPr
     } catch (err) {
       if (err instanceof ProbeFailure || err instanceof AbortError) throw err;
       throw new ProbeFailure(describeRequestError(err, timeoutMs), { cause: err });
+    } finally {
+      deadline.end();
     }
   }
 
