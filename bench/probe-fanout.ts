@@ -1,12 +1,12 @@
 import { fork } from 'node:child_process';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createHttpGate } from '../src/activities/checks/http.ts';
 import { fetchTransport, nodeTransport } from '../src/activities/checks/transport.ts';
 
 /**
  * Fan-out benchmark of the HTTP health gate: N targets that answer after a known latency, probed with
- * a concurrency bound C. Ideal: ceil(N / C) × latency. Goal: within 10% at N = 1,000, C = 50.
+ * a concurrency bound C. Ideal: ceil(N / C) × latency. Goal: within 5% at N = 1,000, C = 50.
  *   node bench/probe-fanout.ts [--targets 100,1000,5000] [--concurrency 50] [--latency 20]
  *                              [--transport node|fetch] [--origins shared|per-target]
  * shared: the targets are spread over 50 servers and a warm-up round opened the connections (a check
@@ -28,14 +28,31 @@ const perTarget = args.origins === 'per-target';
 const transport = args.transport === 'fetch' ? fetchTransport() : nodeTransport;
 const warmUpTargets = 200;
 
+interface Targets {
+  ports: number[];
+  /** The target servers' CPU time so far (user + system), in µs. */
+  cpuMicros: () => Promise<number>;
+  stop: () => void;
+}
+
 /** Target servers in a child process, so that the prober's CPU time and memory are its own. */
-async function startTargets(servers: number): Promise<{ ports: number[]; stop: () => void }> {
+async function startTargets(servers: number): Promise<Targets> {
   const child = fork(new URL('./target-servers.ts', import.meta.url), [String(servers), String(latencyMs)]);
-  const ports = await new Promise<number[]>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { ports: number[] }).ports));
-    child.once('exit', (code) => reject(new Error(`target servers exited with ${code}`)));
-  });
-  return { ports, stop: () => child.disconnect() };
+  const reply = <T>(request?: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as T));
+      child.once('exit', (code) => reject(new Error(`target servers exited with ${code}`)));
+      if (request) child.send(request);
+    });
+  const { ports } = await reply<{ ports: number[] }>();
+  return {
+    ports,
+    cpuMicros: async () => {
+      const cpu = await reply<NodeJS.CpuUsage>('cpu');
+      return cpu.user + cpu.system;
+    },
+    stop: () => child.disconnect(),
+  };
 }
 
 /** Peak resident memory while `run` runs, sampled every 10 ms. */
@@ -75,9 +92,11 @@ async function benchmark(n: number) {
     const single = await singleProbeMs(url(0, warm));
     const urls = Array.from({ length: n }, (_, i) => url(i, measured));
     const rssBefore = process.memoryUsage.rss();
+    const targetsCpuBefore = await targets.cpuMicros();
     const cpuBefore = process.cpuUsage();
     const { result: elapsedMs, peakRss } = await withPeakRss(() => probeAll(urls));
     const cpu = process.cpuUsage(cpuBefore);
+    const targetsCpuMs = ((await targets.cpuMicros()) - targetsCpuBefore) / 1000;
     const rounds = Math.ceil(n / concurrency);
     return {
       n,
@@ -86,6 +105,7 @@ async function benchmark(n: number) {
       single,
       idealMeasured: rounds * single,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      targetsCpuMs,
       rssBefore,
       peakRss,
     };
@@ -97,12 +117,12 @@ async function benchmark(n: number) {
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 const pct = (actual: number, ideal: number): string => `${((actual / ideal - 1) * 100).toFixed(1)}%`;
 console.log(
-  `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); transport ${args.transport}, origins ${args.origins}, C = ${concurrency}, latency ${latencyMs} ms`,
+  `node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim()}); transport ${args.transport}, origins ${args.origins}, C = ${concurrency}, latency ${latencyMs} ms, load average ${loadavg()[0]?.toFixed(1)}`,
 );
 console.log(
-  '| N | elapsed | ideal | over ideal | one probe | over ceil(N/C) × one probe | probes/s | prober CPU/probe | RSS before → peak |',
+  '| N | elapsed | ideal | over ideal | one probe | over ceil(N/C) × one probe | probes/s | prober CPU/probe | targets CPU/probe | RSS before → peak |',
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const n of args.targets.split(',').map(Number)) {
   const r = await benchmark(n);
   const cells = [
@@ -114,6 +134,7 @@ for (const n of args.targets.split(',').map(Number)) {
     pct(r.elapsedMs, r.idealMeasured),
     (r.n / (r.elapsedMs / 1000)).toFixed(0),
     `${((r.cpuMs / r.n) * 1000).toFixed(0)} µs`,
+    `${((r.targetsCpuMs / r.n) * 1000).toFixed(0)} µs`,
     `${mib(r.rssBefore)} → ${mib(r.peakRss)} MiB`,
   ];
   console.log(`| ${cells.join(' | ')} |`);

@@ -20,4 +20,6 @@ async function listen(): Promise<Server> {
 
 const started = await Promise.all(Array.from({ length: servers }, listen));
 process.send?.({ ports: started.map((s) => (s.address() as AddressInfo).port) });
+// The parent asks for this process's CPU time around the measured round.
+process.on('message', (m) => m === 'cpu' && process.send?.(process.cpuUsage()));
 process.on('disconnect', () => process.exit(0));
