@@ -220,7 +220,15 @@ async function main(): Promise<number> {
       results[label] = { create, update };
     }
     // What each Release costs: its history after two rollouts, and whether it grows while nothing happens.
-    const events = await historyLengths(id);
+    // A Release is Ready a moment before its workflow's last task (pruning old revisions) completes:
+    // the idle time starts once no history moved for 2 s (or after a minute of waiting for that).
+    let events = await historyLengths(id);
+    for (let settled = false, tries = 0; !settled && tries < 30; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const now = await historyLengths(id);
+      settled = now.join() === events.join();
+      events = now;
+    }
     const atRest = rollguard.usage();
     say(`holding ${n} Ready Releases for ${args.idle}`);
     await new Promise((resolve) => setTimeout(resolve, idleMs));
