@@ -14,7 +14,6 @@ import {
 import { releaseName, releaseNamespace, releasePhase } from './search-attributes.ts';
 import { EventAction, EventMessage, EventReason } from '../domain/release/events.ts';
 import { ReleaseState } from '../domain/release/state.ts';
-import { releaseWorkflowId } from '../domain/release/ref.ts';
 import {
   applyCarriedSpec,
   refuseRollback,
@@ -63,7 +62,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   useLocalSteps();
   const state = input.carried
     ? new ReleaseState(input.carried)
-    : ReleaseState.initial(input.ref, releaseWorkflowId(input.ref));
+    : ReleaseState.initial(input.ref, workflowInfo().workflowId);
   let pendingSpec: SpecMessage | undefined = input.pendingSpec;
   let pendingInvalid: InvalidSpecMessage | undefined;
   let specToRollOut = false;

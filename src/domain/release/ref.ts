@@ -15,7 +15,19 @@ export const clusterTaskQueue = (kubeSystemUid: string): string =>
 /** Names the task queue instead of the cluster (as `rollguard run --task-queue` does). */
 export const taskQueueEnv = 'ROLLGUARD_TASK_QUEUE';
 
-export const releaseWorkflowId = (ref: ReleaseRef): string => `release/${ref.namespace}/${ref.name}/${ref.uid}`;
+/** The longest workflow id Temporal stores on SQL (PostgreSQL, MySQL): a varchar(255). */
+export const maxWorkflowIdLength = 255;
+
+/**
+ * A Release's workflow id: `release/<namespace>/<name>/<uid>`. A name too long for that to fit in
+ * 255 characters is cut short; the uid keeps the id unique (it is the Release's own).
+ */
+export function releaseWorkflowId(ref: ReleaseRef): string {
+  const id = `release/${ref.namespace}/${ref.name}/${ref.uid}`;
+  if (id.length <= maxWorkflowIdLength) return id;
+  const room = maxWorkflowIdLength - (id.length - ref.name.length);
+  return `release/${ref.namespace}/${ref.name.slice(0, room)}/${ref.uid}`;
+}
 
 export const describeRef = (ref: Pick<ReleaseRef, 'namespace' | 'name'>): string => `${ref.namespace}/${ref.name}`;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deploymentName, releaseLabelValue, revisionObjectName } from '../../../src/domain/release/names.ts';
 import { olderOverlapping, selectorsOverlap } from '../../../src/domain/release/selectors.ts';
 import { templateProblems } from '../../../src/domain/release/template-checks.ts';
+import { maxWorkflowIdLength, releaseWorkflowId } from '../../../src/domain/release/ref.ts';
 
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -84,5 +85,23 @@ describe('resource quantities in a pod template', () => {
     expect(templateProblems(template({ limits: { cpu: value } }))).toEqual([
       `spec.template.template.spec.containers[0].resources.limits.cpu: ${JSON.stringify(value)} is not a quantity (such as "500m", "1Gi" or "2")`,
     ]);
+  });
+});
+
+describe('a Release’s workflow id', () => {
+  const uid = '0c8a2b9e-3f1d-4b6a-9e2f-7d5c4b3a2f10';
+
+  it('is release/<namespace>/<name>/<uid> while that fits', () => {
+    expect(releaseWorkflowId({ namespace: 'shop', name: 'web', uid })).toBe(`release/shop/web/${uid}`);
+  });
+
+  it('fits the 255 characters Temporal stores on SQL for the longest namespace and name, and stays the Release’s own', () => {
+    const namespace = 'n'.repeat(63);
+    const name = 'x'.repeat(253);
+    const id = releaseWorkflowId({ namespace, name, uid });
+    expect(id.length).toBe(maxWorkflowIdLength);
+    expect(id.startsWith(`release/${namespace}/xxx`)).toBe(true);
+    expect(id.endsWith(`/${uid}`)).toBe(true);
+    expect(releaseWorkflowId({ namespace, name, uid: uid.replace('0c8a', '1c8a') })).not.toBe(id);
   });
 });
