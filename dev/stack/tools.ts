@@ -58,6 +58,18 @@ export const tools = {
     binaries: { temporal: 'github.com/temporalio/cli/cmd/temporal' },
     ldflags: ['-X github.com/temporalio/cli/temporalcli.Version=1.5.1'],
   },
+  // The cluster profile's Temporal: the server the CLI above embeds (v1.29.1), its SQL schema tool, and the Web UI
+  // server (ui-server v2.42.1, also the CLI's), built from one module whose versions match the CLI's.
+  'temporal-server': {
+    module: 'temporal-server',
+    version: 'v1.29.1',
+    binaries: {
+      'temporal-server': 'go.temporal.io/server/cmd/server',
+      'temporal-sql-tool': 'go.temporal.io/server/cmd/tools/sql',
+      'temporal-ui-server': 'github.com/temporalio/ui-server/v2/cmd/server',
+    },
+    ldflags: [],
+  },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof tools;
