@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../dev/stack/paths.ts';
-import { buildTools, stackDown, stackEnv, stackEnvLines, stackUp } from '../dev/stack/stack.ts';
+import { parseProfile } from '../dev/stack/profile.ts';
+import { buildTools, envProfile, stackDown, stackEnv, stackEnvLines, stackUp } from '../dev/stack/stack.ts';
 
 const say = (line: string): void => console.error(`[rollguard] ${line}`);
 
@@ -92,10 +93,16 @@ async function bench(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `--profile NAME` (dev/stack/profile.ts), else ROLLGUARD_STACK_PROFILE, else the dev server's. */
+function profileOf(args: string[]) {
+  const { values } = parseArgs({ args, options: { profile: { type: 'string' } }, strict: true });
+  return values.profile === undefined ? envProfile() : parseProfile(values.profile, '--profile');
+}
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  tools: async () => (await buildTools(say), 0),
+  tools: async (args) => (await buildTools(say, profileOf(args)), 0),
   build: async () => (await import('./build-workflows.ts'), 0),
-  'stack:up': async () => (await stackUp(say), 0),
+  'stack:up': async (args) => (await stackUp(say, profileOf(args)), 0),
   'stack:down': async (args) => (await stackDown({ purge: args.includes('--purge') }, say), 0),
   'stack:env': async () => (console.log(stackEnvLines()), 0),
   test,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ export interface Daemon {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Run as this user instead (a server that refuses to run as root). */
+  user?: { uid: number; gid: number };
 }
 
 const pidFile = (name: string): string => join(pidsDir, `${name}.pid`);
@@ -47,6 +50,7 @@ export async function startDaemon(daemon: Daemon): Promise<number> {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, ...daemon.env },
+      ...daemon.user,
     });
     const pid = await new Promise<number>((resolvePid, reject) => {
       child.once('error', (err) => reject(new Error(`cannot start ${daemon.name}: ${err.message}`, { cause: err })));
@@ -60,12 +64,15 @@ export async function startDaemon(daemon: Daemon): Promise<number> {
   }
 }
 
-/** Stops a daemon by its recorded pid: SIGTERM, then SIGKILL if it has not exited in time. */
-export async function stopDaemon(name: string, graceMs = 10_000): Promise<boolean> {
+/** Stops a daemon by its recorded pid: `signal` (SIGTERM), then SIGKILL if it has not exited in time. */
+export async function stopDaemon(
+  name: string,
+  { graceMs = 10_000, signal = 'SIGTERM' }: { graceMs?: number; signal?: NodeJS.Signals } = {},
+): Promise<boolean> {
   const pid = runningPid(name);
   await rm(pidFile(name), { force: true });
   if (pid === undefined) return false;
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, signal);
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await delay(100);
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -81,6 +88,8 @@ export interface ServingDaemon {
   ports: PortName[];
   ready: () => Promise<boolean>;
   timeoutMs: number;
+  /** How to ask it to stop, when not SIGTERM. */
+  stopSignal?: NodeJS.Signals;
   /** Writes what the daemon needs and says how to run it. */
   prepare: () => Promise<Omit<Daemon, 'name'>>;
 }
@@ -119,7 +128,7 @@ export async function ensureDaemon(daemon: ServingDaemon): Promise<void> {
       `something else already answers where the stack's ${daemon.title} goes; stop it or move the stack with ${variables}`,
     );
   }
-  await stopDaemon(daemon.name);
+  await stopDaemon(daemon.name, daemon.stopSignal ? { signal: daemon.stopSignal } : {});
   const busy = await busyPorts(
     host,
     daemon.ports.map((name) => ({ port: ports[name], what: describePort(name, ports[name]) })),
@@ -179,4 +188,18 @@ export async function httpOk(url: string): Promise<boolean> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await res.body?.cancel();
   return res.ok;
+}
+
+/** True when a TCP connection to host:port is accepted (a gRPC server that is listening). */
+export function tcpOk(hostname: string, port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host: hostname, port, timeout: 2000 });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolvePromise(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }

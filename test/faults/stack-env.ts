@@ -5,8 +5,8 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 /**
  * The fault tests' own stack: every port and the data directory moved (docs/development.md), so
  * that killing its Temporal server or stopping its kube-apiserver disturbs no other test and no
- * developer's stack. Every variable dev/stack/ports.ts reads is set, so a port a developer moved in
- * their shell is never shared with the default stack.
+ * developer's stack. Every port variable of the dev profile (dev/stack/ports.ts) is set, so a port a
+ * developer moved in their shell is never shared with the default stack.
  */
 export const faultStackEnv = {
   ROLLGUARD_TEMPORAL_PORT: '27233',
