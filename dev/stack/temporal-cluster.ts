@@ -247,7 +247,12 @@ export async function startTemporalCluster(log: (line: string) => void): Promise
   const dynamicConfigFile = join(dir, 'dynamicconfig.yaml');
   await writeFile(dynamicConfigFile, dynamicConfig);
   await writeFile(join(dir, configDir, 'development.yaml'), serverConfig(dynamicConfigFile));
-  await Promise.all(serviceNames.map((service) => startService(service, configDir)));
+  // One service first: on a new database each one writes the cluster's metadata at start, and all at
+  // once they race for it (the losers exit with "failed to initialize current cluster metadata").
+  await startService('history', configDir);
+  await Promise.all(
+    serviceNames.filter((service) => service !== 'history').map((service) => startService(service, configDir)),
+  );
   await ensureNamespace(log);
   await startUi();
 }
