@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { clusterStackEnv } from './test/cluster/stack-env.ts';
 import { faultStackEnv } from './test/faults/stack-env.ts';
 
 export default defineConfig({
@@ -31,6 +32,20 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        // Several workers on one Temporal cluster (the stack's cluster profile), on a stack of its own
+        // (test/cluster/stack-env.ts), after the fault tests.
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          globalSetup: ['test/cluster/global-setup.ts'],
+          env: clusterStackEnv,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
         },
       },
     ],

@@ -51,6 +51,8 @@ async function test(args: string[]): Promise<number> {
             step('tests', 'vitest', ['run', '--project', 'unit', '--project', 'integration']),
             // On a stack of their own whose servers they kill and restart (test/faults/), after the rest.
             step('fault tests', 'vitest', ['run', '--project', 'faults']),
+            // Several workers on one Temporal cluster: a third stack, in the cluster profile (test/cluster/).
+            step('cluster tests', 'vitest', ['run', '--project', 'cluster']),
           ]),
     ];
     return checks.every(Boolean) ? 0 : 1;

@@ -47,6 +47,11 @@ export class RollguardProcess {
   output = '';
   metricsUrl = '';
 
+  /** The process id, which also names its Temporal worker (`<pid>@<host>`, the SDK's default identity). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** `ownTaskQueue: false` leaves the task queue to rollguard (the cluster's, or ROLLGUARD_TASK_QUEUE in `env`). */
   async start(
     namespace: string,
