@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../dev/stack/paths.ts';
 import { parseProfile } from '../dev/stack/profile.ts';
 import { buildTools, envProfile, stackDown, stackEnv, stackEnvLines, stackUp } from '../dev/stack/stack.ts';
+import { stackStatus } from '../dev/stack/status.ts';
 
 const say = (line: string): void => console.error(`[rollguard] ${line}`);
 
@@ -107,6 +108,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   'stack:up': async (args) => (await stackUp(say, profileOf(args)), 0),
   'stack:down': async (args) => (await stackDown({ purge: args.includes('--purge') }, say), 0),
   'stack:env': async () => (console.log(stackEnvLines()), 0),
+  'stack:status': async () => (console.log(await stackStatus()), 0),
   test,
   demo,
   bench,

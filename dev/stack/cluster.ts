@@ -170,7 +170,8 @@ async function assertFree(wanted: { port: number; what: string }[]): Promise<voi
   if (busy.length > 0) throw new Error(`cannot start the kwok cluster:\n  ${busy.join('\n  ')}`);
 }
 
-const recorded = async (): Promise<KubeComponent[]> =>
+/** The cluster's components as kwokctl recorded them when it created the cluster. */
+export const recorded = async (): Promise<KubeComponent[]> =>
   recordedComponents(savedKwokctlConfig(await readFile(savedConfigFile, 'utf8')));
 
 const notOwnAndRunning = (problems: Problem[], cause?: unknown): Error =>
