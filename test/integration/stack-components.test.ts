@@ -12,6 +12,8 @@ import { clusterDir } from '../../dev/stack/cluster.ts';
 import { commandLine, portHolders } from '../../dev/stack/listeners.ts';
 import { type PortName, ports } from '../../dev/stack/ports.ts';
 import { runningPid } from '../../dev/stack/process.ts';
+import { envProfile } from '../../dev/stack/stack.ts';
+import { serviceDaemon, type TemporalService, temporalServices } from '../../dev/stack/temporal-cluster.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 
 // Who holds a port is read from /proc.
@@ -43,6 +45,19 @@ async function etcdKeyCount(port: number, key: string): Promise<number> {
   return Number(body.count ?? 0);
 }
 
+/** The Temporal of the stack's profile: the dev server, or the cluster profile's services, UI and PostgreSQL. */
+const temporalDaemons = (): [string, PortName[]][] =>
+  envProfile() === 'cluster'
+    ? [
+        ...(Object.keys(temporalServices) as TemporalService[]).map((service): [string, PortName[]] => [
+          serviceDaemon(service),
+          [...temporalServices[service].listens],
+        ]),
+        ['temporal-ui', ['temporalUi']],
+        ['postgres', ['postgres']],
+      ]
+    : [['temporal', ['temporal', 'temporalUi']]];
+
 describe.runIf(linux)('every server of the running local stack is its own', () => {
   it.each(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'])(
     '%s listens on each of its ports from the process kwokctl started for this cluster',
@@ -55,14 +70,14 @@ describe.runIf(linux)('every server of the running local stack is its own', () =
     },
   );
 
-  it.each<[string, PortName[]]>([
-    ['temporal', ['temporal', 'temporalUi']],
-    ['prometheus', ['prometheus']],
-  ])('%s listens on its ports from the process the stack started', async (daemon, names) => {
-    const pid = runningPid(daemon);
-    expect(pid, `${daemon}'s recorded process runs`).toBeDefined();
-    for (const name of names) expect(await portHolders(ports[name]), `holders of port ${ports[name]}`).toEqual([pid]);
-  });
+  it.each<[string, PortName[]]>([...temporalDaemons(), ['prometheus', ['prometheus']]])(
+    '%s listens on its ports from the process the stack started',
+    async (daemon, names) => {
+      const pid = runningPid(daemon);
+      expect(pid, `${daemon}'s recorded process runs`).toBeDefined();
+      for (const name of names) expect(await portHolders(ports[name]), `holders of port ${ports[name]}`).toEqual([pid]);
+    },
+  );
 
   it('the kube-apiserver was told to use the etcd of this cluster, and that etcd answers', async () => {
     expect(etcdPortOf(await apiserverArgs())).toBe(etcdClientPort());
