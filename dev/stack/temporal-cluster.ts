@@ -6,17 +6,19 @@ import { stringify } from 'yaml';
 import { searchAttributes, searchAttributeSpec } from '../../src/workflows/search-attributes.ts';
 import { dataDir } from './paths.ts';
 import { host, type PortName, ports } from './ports.ts';
-import { postgresUser, psql, startPostgres, stopPostgres } from './postgres.ts';
-import { ensureDaemon, httpOk, stopDaemon, tcpOk, waitFor } from './process.ts';
-import { suggestContinueAsNewAt, temporalAddress, temporalUiUrl } from './temporal.ts';
+import { postgresUser, startPostgres, stopPostgres } from './postgres.ts';
+import { ensureDaemon, stopDaemon, tcpOk, waitFor } from './process.ts';
+import { databases, ensureSchema } from './temporal-schema.ts';
+import { startTemporalUi, stopTemporalUi, temporalUiDaemon } from './temporal-ui.ts';
+import { suggestContinueAsNewAt, temporalAddress } from './temporal.ts';
 import { toolPath } from './tools.ts';
 
 const run = promisify(execFile);
 const dir = join(dataDir, 'temporal-cluster');
 
 /**
- * Temporal's four services, each a process of its own with a gRPC and a membership port, and the one
- * it listens on once up. The worker service (Temporal's own system workflows) serves no gRPC: its
+ * Temporal's four services, each a process of its own with a gRPC and a membership port, and the
+ * ports it listens on once up. The worker service (Temporal's own system workflows) serves no gRPC: its
  * gRPC port only names it among the members, so it is up once it listens for membership.
  */
 export const temporalServices = {
@@ -41,15 +43,8 @@ export const temporalServices = {
 export type TemporalService = keyof typeof temporalServices;
 const serviceNames = Object.keys(temporalServices) as TemporalService[];
 
-/** The daemon names the stack records pids under (.data/pids/), for stack:down and the fault tests. */
+/** The names the stack records the services' pids under (.data/pids/), for stack:down, stack:status and tests. */
 export const serviceDaemon = (service: TemporalService): string => `temporal-${service}`;
-const uiDaemon = 'temporal-ui';
-
-/** Temporal's own databases: history and everything else, and visibility (what the UI lists and filters). */
-const databases = [
-  { name: 'temporal', schema: 'postgresql/v12/temporal', maxConns: 20 },
-  { name: 'temporal_visibility', schema: 'postgresql/v12/visibility', maxConns: 10 },
-];
 
 const datastore = (database: string, maxConns: number) => ({
   sql: {
@@ -116,48 +111,6 @@ const dynamicConfig = stringify({
   'history.persistenceMaxQPS': [{ value: 45000 }],
 });
 
-/** The Web UI server's configuration (ui-server's config/development.yaml, trimmed). */
-const uiConfig = (): string =>
-  stringify({
-    temporalGrpcAddress: temporalAddress,
-    host,
-    port: ports.temporalUi,
-    enableUi: true,
-    defaultNamespace: 'default',
-    cors: { cookieInsecure: true, allowOrigins: [temporalUiUrl], unsafeAllowAllOrigins: false },
-    refreshInterval: '1m',
-    showTemporalSystemNamespace: false,
-    notifyOnNewVersion: false,
-    forwardHeaders: [],
-  });
-
-async function sqlTool(database: string, args: string[]): Promise<void> {
-  const tool = await toolPath('temporal-server', 'temporal-sql-tool');
-  const connection = ['--plugin', 'postgres12', '--endpoint', host, '--port', String(ports.postgres)];
-  try {
-    await run(tool, [...connection, '--user', postgresUser, '--database', database, ...args]);
-  } catch (err) {
-    const { stderr } = err as { stderr?: string };
-    throw new Error(`temporal-sql-tool ${args[0]} on ${database} failed: ${stderr ?? String(err)}`, { cause: err });
-  }
-}
-
-/**
- * Temporal's two databases with the schema the server module ships (embedded in temporal-sql-tool):
- * created and set up once, updated to this server's version at every start (a no-op when current).
- */
-async function ensureSchema(log: (line: string) => void): Promise<void> {
-  for (const { name, schema } of databases) {
-    const exists = await psql('postgres', `SELECT 1 FROM pg_database WHERE datname = '${name}'`);
-    if (exists !== '1') {
-      log(`creating the database ${name}`);
-      await sqlTool(name, ['create-database', '--defaultdb', 'postgres']);
-      await sqlTool(name, ['setup-schema', '--version', '0.0']);
-    }
-    await sqlTool(name, ['update-schema', '--schema-name', schema]);
-  }
-}
-
 function startService(service: TemporalService, configDir: string): Promise<void> {
   const { listens } = temporalServices[service];
   return ensureDaemon({
@@ -172,22 +125,6 @@ function startService(service: TemporalService, configDir: string): Promise<void
     },
   });
 }
-
-const startUi = (): Promise<void> =>
-  ensureDaemon({
-    name: uiDaemon,
-    title: 'the Temporal Web UI',
-    ports: ['temporalUi'],
-    // The UI's API proxies to the frontend, so a 200 here means both the UI and the cluster answer.
-    ready: () => httpOk(`${temporalUiUrl}/api/v1/namespaces/default`),
-    timeoutMs: 90_000,
-    async prepare() {
-      await mkdir(join(dir, 'ui', 'config'), { recursive: true });
-      await writeFile(join(dir, 'ui', 'config', 'development.yaml'), uiConfig());
-      const args = ['--root', join(dir, 'ui'), '--config', 'config', '--env', 'development', 'start'];
-      return { command: await toolPath('temporal-server', 'temporal-ui-server'), args };
-    },
-  });
 
 /** `temporal ARGS... --address <frontend>` with the CLI the stack builds; resolves with its stdout. */
 async function temporalCli(args: string[]): Promise<string> {
@@ -254,17 +191,17 @@ export async function startTemporalCluster(log: (line: string) => void): Promise
     serviceNames.filter((service) => service !== 'history').map((service) => startService(service, configDir)),
   );
   await ensureNamespace(log);
-  await startUi();
+  await startTemporalUi();
 }
 
 /** Stops the UI and the services, then PostgreSQL (last, so the services close their connections first). */
 export async function stopTemporalCluster(): Promise<boolean> {
   const stopped = await Promise.all([
-    stopDaemon(uiDaemon),
+    stopTemporalUi(),
     ...serviceNames.map((service) => stopDaemon(serviceDaemon(service))),
   ]);
   return [...stopped, await stopPostgres()].some(Boolean);
 }
 
 /** The daemons of the cluster profile, by the names their pids are recorded under. */
-export const clusterDaemons = [...serviceNames.map(serviceDaemon), uiDaemon, 'postgres'];
+export const clusterDaemons = [...serviceNames.map(serviceDaemon), temporalUiDaemon, 'postgres'];
