@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', '.data/', 'test-artifacts/', 'dist/'] },
   js.configs.recommended,
   // Type-aware: a promise nobody awaits (no-floating-promises), a promise where a value belongs, an
   // await of something that is not one.
