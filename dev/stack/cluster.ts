@@ -29,6 +29,8 @@ const stagesDir = join(import.meta.dirname, 'kwok-stages');
 /** How long a pod of a healthy image takes to become Ready, unless its annotation says otherwise. */
 const podReadyDelayMs = Number(process.env.ROLLGUARD_POD_READY_DELAY_MS ?? 1000);
 export const nodeCount = 3;
+/** Pods each fake node takes: 12,000 in all, for 10,000 Releases with room to roll them out. */
+export const podsPerNode = 4000;
 
 interface Binaries {
   kwokctl: string;
@@ -233,7 +235,17 @@ async function createCluster(
     '--wait',
     '2m',
   ]);
-  await kwokctl(bins.kwokctl, ['scale', 'node', '--replicas', String(nodeCount)]);
+  // Room for the benchmarks' thousands of pods (kwok's default is 110 pods and a /24 per node).
+  await kwokctl(bins.kwokctl, [
+    'scale',
+    'node',
+    '--replicas',
+    String(nodeCount),
+    '--param',
+    `.allocatable.pods = ${podsPerNode}`,
+    '--param',
+    '.podCIDRs = ["10.0.0.0/16"]',
+  ]);
 }
 
 /** Starts the components of a created cluster that are not running (kwokctl leaves running ones be). */
