@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { reuseConnections } from './connections.ts';
 import { releaseApi, type ReleaseApi } from './releases.ts';
 
 /**
@@ -31,6 +32,7 @@ export const labelSelector = (matchLabels: Record<string, string>): string =>
     .join(',');
 
 export function kubeClients(config: k8s.KubeConfig): KubeClients {
+  reuseConnections(config);
   const custom = config.makeApiClient(k8s.CustomObjectsApi);
   return {
     config,
