@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -97,40 +97,34 @@ export async function removeNamespaces(kube: KubeClients, names: string[], timeo
   }
 }
 
-/** Terminates the workflows left running on a benchmark's task queue: no run leaves any behind in Temporal. */
-async function endWorkflows(taskQueue: string): Promise<void> {
+/** Calls `each` (32 at a time) for every workflow running on a benchmark's task queue. */
+async function eachRunningWorkflow<T>(taskQueue: string, each: (workflow: WorkflowHandle) => Promise<T>): Promise<T[]> {
   const connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
   try {
     const client = new Client({ connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
     const limit = pLimit(32);
-    const ending: Promise<unknown>[] = [];
+    const calls: Promise<T>[] = [];
     for await (const wf of client.workflow.list({
       query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
     }))
-      ending.push(limit(() => client.workflow.getHandle(wf.workflowId, wf.runId).terminate('benchmark finished')));
-    await Promise.allSettled(ending);
+      calls.push(limit(() => each(client.workflow.getHandle(wf.workflowId, wf.runId))));
+    return await Promise.all(calls);
   } finally {
     await connection.close();
   }
 }
 
+/** Terminates the workflows left running on a benchmark's task queue: no run leaves any behind in Temporal. */
+const endWorkflows = (taskQueue: string): Promise<unknown> =>
+  eachRunningWorkflow(taskQueue, (workflow) => workflow.terminate('benchmark finished').catch(() => undefined));
+
 /** The history length of each workflow running on a benchmark's task queue, sorted. */
 export async function historyLengths(id: string): Promise<number[]> {
-  const connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
-  try {
-    const client = new Client({ connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
-    const limit = pLimit(32);
-    const lengths: Promise<number>[] = [];
-    for await (const wf of client.workflow.list({
-      query: `TaskQueue = 'bench-${id}' AND ExecutionStatus = 'Running'`,
-    }))
-      lengths.push(
-        limit(async () => (await client.workflow.getHandle(wf.workflowId, wf.runId).describe()).historyLength),
-      );
-    return (await Promise.all(lengths)).sort((a, b) => a - b);
-  } finally {
-    await connection.close();
-  }
+  const lengths = await eachRunningWorkflow(
+    `bench-${id}`,
+    async (workflow) => (await workflow.describe()).historyLength,
+  );
+  return lengths.sort((a, b) => a - b);
 }
 
 export interface MemorySample {
