@@ -88,16 +88,17 @@ export function createDeploymentActivities(
 
   /**
    * One rollout's view of its Deployment. `look` answers from the shared watch while it is current,
-   * and from the API server when it is not or `confirmEveryMs` has passed since the last GET; null
-   * when the Deployment does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
+   * and from the API server when it is not, when the watch has not seen the Deployment (it may be
+   * just created), or when `confirmEveryMs` has passed since the last GET; null when the Deployment
+   * does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
    */
   function view(ref: ReleaseRef) {
     const name = deploymentName(ref.name);
-    let readAt = -Infinity;
+    let readAt = Date.now();
     return {
       async look(): Promise<V1Deployment | null> {
         const cached = Date.now() - readAt < confirmEveryMs ? deployments?.get(ref.namespace, name) : undefined;
-        if (cached !== undefined) return cached;
+        if (cached) return cached;
         readAt = Date.now();
         try {
           return await read(ref);
@@ -119,6 +120,10 @@ export function createDeploymentActivities(
    * owned by an earlier Release of the same name is on its way out (garbage collection): retried.
    */
   async function checkOwnership(ref: ReleaseRef, { adopt = false }: ApplyOptions): Promise<void> {
+    // The watch sees only Deployments that carry rollguard's label: one it holds as this Release's is
+    // answer enough; anything else (not there, someone else's, the watch down) is asked of the API server.
+    const cached = deployments?.get(ref.namespace, deploymentName(ref.name));
+    if (cached && isOwnedBy(cached, ref)) return;
     let existing: V1Deployment;
     try {
       existing = await read(ref);

@@ -3,7 +3,7 @@ import type { ReleaseEvent } from '../../domain/release/events.ts';
 import { recordReleaseEvent } from '../../kube/events.ts';
 import type { ReleasePhase, ReleaseStatus } from '../../domain/api/index.ts';
 import type { KubeClients } from '../../kube/client.ts';
-import { apiStatus, isConflict, isNotFound } from '../../kube/errors.ts';
+import { apiStatus, isNotFound } from '../../kube/errors.ts';
 import type { Logger } from '../../telemetry/log.ts';
 import { phaseTransitions, releasePhase, rollbacks } from '../../telemetry/metrics.ts';
 import { releasePhases } from '../../domain/api/index.ts';
@@ -21,28 +21,36 @@ const instance = hostname();
 
 export function createStatusActivities(kube: KubeClients, log: Logger) {
   /**
-   * Writes the Release's status through the /status subresource. The patch carries the
-   * resourceVersion just read, so a concurrent write makes it fail with a conflict and it is tried
-   * again on the fresh object. Returns false when the Release no longer exists (or is another one).
+   * Writes the Release's status through the /status subresource, in one request: the patch tests the
+   * uid, so a Release deleted and created again under the same name is never given this one's status.
+   * The whole status is replaced, so a field someone else wrote there does not outlive rollguard's
+   * write. Returns false when the Release no longer exists (or is another one).
    */
   async function writeStatus({ ref, status }: { ref: ReleaseRef; status: ReleaseStatus }): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const current = (await kube.releases.get(ref)) as { metadata: { uid: string; resourceVersion: string } };
-        if (current.metadata.uid !== ref.uid) return false;
-        // The whole status is replaced, so a field someone else wrote there does not outlive rollguard's write.
-        const body = [
-          { op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion },
-          { op: 'add', path: '/status', value: status },
-        ];
-        await kube.releases.patchStatus(ref, 'json', body, { fieldManager: statusManager });
-        return true;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        // A failed test (422) is a concurrent write too: read again and retry. Past that, the
-        // activity's retry policy takes over (a status rollguard cannot write is a bug to see in the UI).
-        if (!(isConflict(err) || apiStatus(err) === 422) || attempt >= 5) throw err;
-      }
+    const body = [
+      { op: 'test', path: '/metadata/uid', value: ref.uid },
+      { op: 'add', path: '/status', value: status },
+    ];
+    try {
+      await kube.releases.patchStatus(ref, 'json', body, { fieldManager: statusManager });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      // A failed test is a 422 that does not say which operation failed: a Release of another uid
+      // answers it. Any other 422 (a status the schema refuses) is a bug to see in the UI, retried by
+      // the activity's policy.
+      if (apiStatus(err) === 422 && !(await isSameRelease(ref))) return false;
+      throw err;
+    }
+  }
+
+  async function isSameRelease(ref: ReleaseRef): Promise<boolean> {
+    try {
+      const current = (await kube.releases.get(ref)) as { metadata: { uid: string } };
+      return current.metadata.uid === ref.uid;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
     }
   }
 
@@ -66,12 +74,15 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
 
   /** One phase transition, everywhere it is observed: status, an Event, a log line and a metric. */
   async function recordTransition({ ref, from, to, status, event }: TransitionInput): Promise<boolean> {
-    const exists = await writeStatus({ ref, status });
-    // Events are for people reading `kubectl describe`; failing to write one must not hold up a rollout.
-    if (exists)
-      await recordEvent({ ref, event }).catch((err: unknown) =>
+    // Both at once: the Event names the Release's uid, so one about a Release deleted meanwhile is
+    // never shown on another of the same name. Events are for people reading `kubectl describe`;
+    // failing to write one must not hold up a rollout.
+    const [exists] = await Promise.all([
+      writeStatus({ ref, status }),
+      recordEvent({ ref, event }).catch((err: unknown) =>
         log.warn('could not record an Event', { release: `${ref.namespace}/${ref.name}`, err }),
-      );
+      ),
+    ]);
     log.info('release phase changed', {
       release: `${ref.namespace}/${ref.name}`,
       from,
