@@ -1,5 +1,6 @@
 import type { KubeClients } from '../kube/client.ts';
 import type { DeploymentCache } from '../kube/deployment-cache.ts';
+import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   log: Logger;
   /** The worker's shared watch of rollguard's Deployments, which rollouts read instead of polling. */
   deployments?: DeploymentCache | undefined;
+  /** The worker's shared watch of every Release's selector, which the admission check reads instead of listing. */
+  selectors?: ReleaseSelectors | undefined;
   health?: HealthDeps;
   /** Used by Prometheus checks that name no address. */
   defaultPrometheus?: string;
@@ -32,6 +35,7 @@ export function createActivities({
   kube,
   log,
   deployments,
+  selectors,
   health,
   defaultPrometheus,
   egress: settings = {},
@@ -47,7 +51,7 @@ export function createActivities({
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
     ...createStatusActivities(kube, log),
-    ...createReleaseActivities(kube),
+    ...createReleaseActivities(kube, { selectors }),
     ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
     ...createDependencyActivities({
       egress,

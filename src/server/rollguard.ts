@@ -4,6 +4,7 @@ import { startController, type RunningController } from '../controller/index.ts'
 import { parseAllowList } from '../domain/health/egress.ts';
 import { kubeClients } from '../kube/client.ts';
 import { watchDeployments, type DeploymentCache } from '../kube/deployment-cache.ts';
+import { watchReleaseSelectors, type ReleaseSelectors } from '../kube/release-selectors.ts';
 import { releaseLabel } from '../domain/release/ref.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { connectTemporal, type TemporalConnection, type TemporalOptions } from '../temporal/client.ts';
@@ -67,6 +68,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
   let metrics: MetricsServer | undefined;
   let workerClosed: (() => Promise<void>) | undefined;
   let deployments: DeploymentCache | undefined;
+  let selectors: ReleaseSelectors | undefined;
 
   const stop = async (): Promise<void> => {
     await controller?.stop();
@@ -74,6 +76,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
     await workerRun.catch(() => undefined);
     await workerClosed?.();
     await deployments?.stop();
+    await selectors?.stop();
     await temporal?.connection.close();
     await metrics?.close();
     log.info('rollguard stopped');
@@ -84,12 +87,16 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
       const { connection, namespace, address } = await connectWorkerTemporal(options.temporal);
       workerClosed = () => connection.close();
       const kube = kubeClients(options.kubeConfig);
-      deployments = await watchDeployments(kube, { label: releaseLabel, log });
+      [deployments, selectors] = await Promise.all([
+        watchDeployments(kube, { label: releaseLabel, log }),
+        watchReleaseSelectors(kube, { log }),
+      ]);
       worker = await createReleaseWorker({
         connection,
         namespace,
         kube,
         deployments,
+        selectors,
         log,
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),

@@ -4,6 +4,7 @@ import type { EgressConfig } from '../activities/checks/egress.ts';
 import { createActivities } from '../activities/index.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { DeploymentCache } from '../kube/deployment-cache.ts';
+import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
@@ -15,6 +16,8 @@ export interface WorkerConfig {
   log: Logger;
   /** A watch of rollguard's Deployments shared by all rollouts (watchDeployments); without one they poll. */
   deployments?: DeploymentCache | undefined;
+  /** A watch of every Release's selector (watchReleaseSelectors); without one the admission check lists. */
+  selectors?: ReleaseSelectors | undefined;
   /** Default: this cluster's (see resolveTaskQueue), which the controller starts workflows on. */
   taskQueue?: string;
   /** The Prometheus that checks naming no address query. */
@@ -42,6 +45,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       kube: config.kube,
       log: config.log,
       deployments: config.deployments,
+      selectors: config.selectors,
       ...(config.defaultPrometheus ? { defaultPrometheus: config.defaultPrometheus } : {}),
       ...(config.checkEgress ? { egress: config.checkEgress } : {}),
     }),

@@ -12,6 +12,7 @@ import { parseRelease, type Release, type ReleaseInput, type ReleasePhase } from
 import { createLogger } from '../../src/telemetry/log.ts';
 import { type ReleaseRef, releaseLabel, releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
+import { watchReleaseSelectors, type ReleaseSelectors } from '../../src/kube/release-selectors.ts';
 import { createReleaseWorker } from '../../src/server/worker.ts';
 import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
@@ -48,6 +49,7 @@ export class ReleaseHarness {
   private connection!: Connection;
   private worker!: Worker;
   private deployments?: DeploymentCache;
+  private selectors?: ReleaseSelectors;
   private running!: Promise<void>;
   private refs: ReleaseRef[] = [];
   taskQueue = '';
@@ -68,13 +70,16 @@ export class ReleaseHarness {
     this.connection = await Connection.connect({ address: stackEnv.TEMPORAL_ADDRESS });
     this.client = new Client({ connection: this.connection, namespace: stackEnv.TEMPORAL_NAMESPACE });
     const log = createLogger({ test: prefix }, { level: 'warn' });
-    // As `rollguard run` does: rollouts read their Deployments from one shared watch.
+    // As `rollguard run` does: rollouts read their Deployments, and admission the Releases' selectors,
+    // from shared watches.
     this.deployments = await watchDeployments(this.clients, { label: releaseLabel, log });
+    this.selectors = await watchReleaseSelectors(this.clients, { log });
     this.worker = await createReleaseWorker({
       connection: await NativeConnection.connect({ address: stackEnv.TEMPORAL_ADDRESS }),
       namespace: stackEnv.TEMPORAL_NAMESPACE,
       kube: this.clients,
       deployments: this.deployments,
+      selectors: this.selectors,
       log,
       defaultPrometheus: stackEnv.PROMETHEUS_URL,
       checkEgress: testCheckEgress,
@@ -118,6 +123,7 @@ export class ReleaseHarness {
     this.worker?.shutdown();
     await this.running?.catch(() => undefined);
     await this.deployments?.stop();
+    await this.selectors?.stop();
     await this.connection?.close();
     await deleteNamespace(this.clients, this.namespace);
   }

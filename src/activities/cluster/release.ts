@@ -1,4 +1,5 @@
 import { parseRelease, type ReleaseStatus } from '../../domain/api/index.ts';
+import { type ReleaseSelectors, selectorOwner } from '../../kube/release-selectors.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import { isNotFound } from '../../kube/errors.ts';
 import type { ReleaseRef } from '../../domain/release/ref.ts';
@@ -12,7 +13,10 @@ export interface ObservedRelease {
   status?: ReleaseStatus;
 }
 
-export function createReleaseActivities(kube: KubeClients) {
+export function createReleaseActivities(
+  kube: KubeClients,
+  { selectors }: { selectors?: ReleaseSelectors | undefined } = {},
+) {
   /** The Release as the cluster has it now: a workflow started again picks up from its status. */
   async function observeRelease({ ref }: { ref: ReleaseRef }): Promise<ObservedRelease> {
     try {
@@ -42,25 +46,7 @@ export function createReleaseActivities(kube: KubeClients) {
     ref: ReleaseRef;
     matchLabels: Record<string, string>;
   }): Promise<string[]> {
-    const list = await kube.releases.list(ref.namespace).catch((err: unknown) => {
-      throw classifyApiError(err, `list the Releases of namespace ${ref.namespace}`);
-    });
-    const owners: SelectorOwner[] = (list.items ?? []).flatMap((item) => {
-      const parsed = parseRelease(item);
-      if (!parsed.ok) return [];
-      const { metadata, spec } = parsed.release;
-      const created = (metadata as { creationTimestamp?: unknown }).creationTimestamp;
-      const createdAt = created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '';
-      return [
-        {
-          namespace: ref.namespace,
-          name: metadata.name,
-          uid: metadata.uid ?? '',
-          createdAt,
-          matchLabels: spec.template.selector.matchLabels,
-        },
-      ];
-    });
+    const owners = selectors?.owners(ref.namespace, ref.uid) ?? (await listOwners(ref.namespace));
     const stored = owners.find((o) => o.uid === ref.uid);
     if (!stored) return [];
     return olderOverlapping({ ...stored, matchLabels }, owners).map(
@@ -68,6 +54,14 @@ export function createReleaseActivities(kube: KubeClients) {
         `spec.template.selector.matchLabels: selects the pods of the older Release ${other.name} too (its selector is ` +
         `${JSON.stringify(other.matchLabels)}); give this Release a label of its own so the two cannot select the same pods`,
     );
+  }
+
+  /** The namespace's Releases as the API server has them, when the worker's watch cannot say. */
+  async function listOwners(namespace: string): Promise<SelectorOwner[]> {
+    const list = await kube.releases.list(namespace).catch((err: unknown) => {
+      throw classifyApiError(err, `list the Releases of namespace ${namespace}`);
+    });
+    return (list.items ?? []).flatMap((item) => selectorOwner(item) ?? []);
   }
 
   /** IPs of the Ready pods that run a revision, for per-pod HTTP checks. */

@@ -1,0 +1,161 @@
+import { Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { parseRelease, releaseResource } from '../domain/api/index.ts';
+import type { SelectorOwner } from '../domain/release/selectors.ts';
+import type { KubeClients } from './client.ts';
+import { apiMessage, apiStatus } from './errors.ts';
+import { retryDelay, type RetryPolicy } from './informer.ts';
+import { releasesPath } from './releases.ts';
+import type { Logger } from '../telemetry/log.ts';
+
+/**
+ * Every Release's selector as one watch of the whole cluster sees it, for the worker's admission
+ * check (does a new spec select another Release's pods?): the check reads it here instead of listing
+ * the namespace's Releases for every rollout, which costs the API server and the worker O(N) each.
+ * Only what the check needs is kept (name, uid, creation time, matchLabels), not the objects.
+ */
+export interface ReleaseSelectors {
+  /**
+   * The Releases of a namespace, when the watch is current and has seen the Release `uid` (so every
+   * Release created before it is seen too: a watch delivers objects in the order they were stored);
+   * undefined otherwise, and the caller asks the API server.
+   */
+  owners(namespace: string, uid: string): SelectorOwner[] | undefined;
+  stop(): Promise<void>;
+}
+
+const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+const pageSize = 500;
+
+/** A Release as the index keeps it; undefined for an object that is not a valid Release. */
+export function selectorOwner(object: KubernetesObject): SelectorOwner | undefined {
+  const parsed = parseRelease(object);
+  if (!parsed.ok) return undefined;
+  const { metadata, spec } = parsed.release;
+  const created = (metadata as { creationTimestamp?: unknown }).creationTimestamp;
+  return {
+    namespace: metadata.namespace ?? '',
+    name: metadata.name,
+    uid: metadata.uid ?? '',
+    createdAt: created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '',
+    matchLabels: spec.template.selector.matchLabels,
+  };
+}
+
+/** Lists, then watches, every Release; relists after a 410 and restarts with backoff after any failure. */
+export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: Logger }): Promise<ReleaseSelectors> {
+  const { group, version, plural } = releaseResource;
+  const byNamespace = new Map<string, Map<string, SelectorOwner>>();
+  const namespaceOf = (namespace: string): Map<string, SelectorOwner> => {
+    const owners = byNamespace.get(namespace) ?? new Map<string, SelectorOwner>();
+    byNamespace.set(namespace, owners);
+    return owners;
+  };
+  const remember = (object: KubernetesObject): void => {
+    const namespace = object.metadata?.namespace ?? '';
+    const owner = selectorOwner(object);
+    if (owner) namespaceOf(namespace).set(owner.uid, owner);
+    // A spec edited into something invalid keeps no selector (the admission check refuses it anyway).
+    else if (object.metadata?.uid) byNamespace.get(namespace)?.delete(object.metadata.uid);
+  };
+  const forget = (object: KubernetesObject): void => {
+    const namespace = object.metadata?.namespace ?? '';
+    byNamespace.get(namespace)?.delete(object.metadata?.uid ?? '');
+  };
+
+  let stopped = false;
+  let current = false;
+  let resourceVersion: string | undefined;
+  let abort: AbortController | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let failures = 0;
+  // Each watch started has its own number: what an ended one still reports is ignored.
+  let watches = 0;
+  let watchedSince = 0;
+
+  async function list(): Promise<void> {
+    byNamespace.clear();
+    let next: string | undefined;
+    do {
+      const page = (await kube.custom.listClusterCustomObject({
+        group,
+        version,
+        plural,
+        limit: pageSize,
+        ...(next ? { _continue: next } : {}),
+      })) as { items: KubernetesObject[]; metadata?: { resourceVersion?: string; _continue?: string } };
+      for (const item of page.items) remember(item);
+      next = page.metadata?._continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion;
+    } while (next);
+  }
+
+  function restart(watch: number, err: unknown, { relist }: { relist: boolean }): void {
+    if (watch !== watches) return;
+    watches++;
+    current = false;
+    abort?.abort();
+    abort = undefined;
+    if (stopped) return;
+    if (relist) resourceVersion = undefined;
+    // A watch the server ended after a good while is watched again at once; one that keeps ending
+    // at once, or failing, backs off.
+    failures = !err && Date.now() - watchedSince > 60_000 ? 0 : failures + 1;
+    const retryInMs = failures > 1 || err ? retryDelay(failures, restartPolicy) : 0;
+    if (err) log.warn('watch of Release selectors stopped; restarting it', { retryInMs, error: apiMessage(err) });
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      void begin();
+    }, retryInMs);
+  }
+
+  async function begin(): Promise<void> {
+    if (stopped) return;
+    const watch = ++watches;
+    try {
+      if (resourceVersion === undefined) await list();
+      current = true;
+      watchedSince = Date.now();
+      const started = await new Watch(kube.config).watch(
+        releasesPath(),
+        { resourceVersion, allowWatchBookmarks: true },
+        (phase, object: KubernetesObject) => {
+          if (watch !== watches) return;
+          if (object?.metadata?.resourceVersion) resourceVersion = object.metadata.resourceVersion;
+          if (phase === 'ADDED' || phase === 'MODIFIED') remember(object);
+          else if (phase === 'DELETED') forget(object);
+          // An ERROR event is a Status: 410 Gone means the resourceVersion is too old to watch from.
+          else if (phase === 'ERROR') {
+            const { code, message } = object as { code?: number; message?: string };
+            restart(watch, new Error(`${code ?? ''} ${message ?? 'the watch failed'}`.trim()), {
+              relist: code === 410,
+            });
+          }
+        },
+        // The server ends a watch after a while (done without an error): watch again from where it was.
+        (err: unknown) => restart(watch, err ?? null, { relist: apiStatus(err) === 410 }),
+      );
+      if (watch === watches) abort = started;
+      else started.abort();
+    } catch (err) {
+      restart(watch, err, { relist: true });
+    }
+  }
+
+  await begin();
+  log.info('watching Release selectors');
+  return {
+    owners(namespace, uid) {
+      if (!current) return undefined;
+      const owners = byNamespace.get(namespace);
+      if (!owners?.has(uid)) return undefined;
+      return [...owners.values()];
+    },
+    async stop() {
+      stopped = true;
+      current = false;
+      watches++;
+      clearTimeout(restartTimer);
+      abort?.abort();
+    },
+  };
+}
