@@ -1,5 +1,5 @@
 import { Watch, type KubernetesObject } from '@kubernetes/client-node';
-import { parseRelease, releaseResource } from '../domain/api/index.ts';
+import { releaseResource } from '../domain/api/index.ts';
 import type { SelectorOwner } from '../domain/release/selectors.ts';
 import type { KubeClients } from './client.ts';
 import { apiMessage, apiStatus } from './errors.ts';
@@ -26,20 +26,30 @@ export interface ReleaseSelectors {
 const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 const pageSize = 500;
 
-/** A Release as the index keeps it; undefined for an object that is not a valid Release. */
+/**
+ * A Release as the index keeps it; undefined for an object without a selector of string labels.
+ * Read field by field, not validated whole: the index sees every status write of every Release.
+ */
 export function selectorOwner(object: KubernetesObject): SelectorOwner | undefined {
-  const parsed = parseRelease(object);
-  if (!parsed.ok) return undefined;
-  const { metadata, spec } = parsed.release;
-  const created = (metadata as { creationTimestamp?: unknown }).creationTimestamp;
+  const { metadata } = object;
+  const spec = (object as { spec?: { template?: { selector?: { matchLabels?: unknown } } } }).spec;
+  const matchLabels = spec?.template?.selector?.matchLabels;
+  if (!metadata?.name || !metadata.uid || !isLabels(matchLabels)) return undefined;
+  const created = metadata.creationTimestamp as unknown;
   return {
     namespace: metadata.namespace ?? '',
     name: metadata.name,
-    uid: metadata.uid ?? '',
+    uid: metadata.uid,
     createdAt: created instanceof Date ? created.toISOString() : typeof created === 'string' ? created : '',
-    matchLabels: spec.template.selector.matchLabels,
+    matchLabels,
   };
 }
+
+const isLabels = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.values(value).every((v) => typeof v === 'string');
 
 /** Lists, then watches, every Release; relists after a 410 and restarts with backoff after any failure. */
 export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: Logger }): Promise<ReleaseSelectors> {

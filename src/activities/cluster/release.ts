@@ -37,7 +37,8 @@ export function createReleaseActivities(
 
   /**
    * Problems with the Release's selector: an older Release in the namespace selects pods it would
-   * select too (they would count, probe and scale each other's pods). The newer one is refused.
+   * select too (they would count, probe and scale each other's pods). The newer one is refused. An
+   * older Release counts even while its own spec is refused: fixing it must not find its pods taken.
    */
   async function selectorConflicts({
     ref,
