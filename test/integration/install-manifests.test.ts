@@ -133,7 +133,10 @@ describe('the Helm chart and the kustomize base', () => {
 
 describe('installed with kustomize (the base, in a namespace and with a name prefix of its own)', () => {
   it('applies with --dry-run=server, then for real, and its Deployment rolls out hardened', async () => {
-    const overlay = await userOverlay('deploy/base', kz);
+    const overlay = await userOverlay('deploy/base', {
+      ...kz,
+      image: { name: 'registry.example/rollguard', tag: '0.1.0' },
+    });
     try {
       kzObjects = manifests(await succeed(kubectl, ['kustomize', overlay.dir]));
     } finally {
@@ -161,9 +164,21 @@ describe('installed with kustomize (the base, in a namespace and with a name pre
       kz.namespace,
       '--timeout=120s',
     ]);
-    expectHardened(
-      await clients.apps.readNamespacedDeployment({ name: `${kz.namePrefix}rollguard`, namespace: kz.namespace }),
-    );
+    const deployment = await clients.apps.readNamespacedDeployment({
+      name: `${kz.namePrefix}rollguard`,
+      namespace: kz.namespace,
+    });
+    expectHardened(deployment);
+    // The overlay's image and Temporal took the place of the base's placeholders.
+    expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('registry.example/rollguard:0.1.0');
+    const config = await clients.core.readNamespacedConfigMap({
+      name: `${kz.namePrefix}rollguard`,
+      namespace: kz.namespace,
+    });
+    expect(config.data).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+      TEMPORAL_NAMESPACE: 'rollguard',
+    });
   });
 
   it("gives rollguard's ServiceAccount every permission rollguard uses, cluster-wide, and no Secrets", async () => {

@@ -58,12 +58,13 @@ export const manifests = (yaml: string): Manifest[] =>
 export const keyOf = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
 /**
- * An overlay of deploy/ as a user would write one, in a temporary folder: the given base or overlay,
- * moved to a namespace and given a name prefix (so its cluster-wide objects are its own).
+ * An overlay of deploy/ as docs/install.md has a user write one, in a temporary folder: the given base or
+ * overlay, their image and their Temporal, moved to a namespace and given a name prefix of its own (so
+ * its cluster-wide objects are its own).
  */
 export async function userOverlay(
   of: string,
-  { namespace, namePrefix }: { namespace: string; namePrefix: string },
+  { namespace, namePrefix, image }: { namespace: string; namePrefix: string; image: { name: string; tag: string } },
 ): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'rollguard-overlay-'));
   const resource = relative(dir, join(repoDir, of));
@@ -76,6 +77,20 @@ export async function userOverlay(
       `namePrefix: ${namePrefix}`,
       'resources:',
       `  - ${resource}`,
+      'images:',
+      '  - name: REGISTRY/rollguard',
+      `    newName: ${image.name}`,
+      `    newTag: ${image.tag}`,
+      'patches:',
+      '  - patch: |-',
+      '      apiVersion: v1',
+      '      kind: ConfigMap',
+      '      metadata:',
+      '        name: rollguard',
+      '        namespace: rollguard-system',
+      '      data:',
+      '        TEMPORAL_ADDRESS: temporal.example.com:7233',
+      '        TEMPORAL_NAMESPACE: rollguard',
       '',
     ].join('\n'),
   );
