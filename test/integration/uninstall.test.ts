@@ -21,6 +21,16 @@ beforeAll(async () => {
 });
 afterAll(() => deleteNamespace(clients, namespace));
 
+describe('removing the Releases of a namespace (docs/uninstall.md, step 1)', () => {
+  it('deletes them all, and kubectl wait returns once they are gone', async () => {
+    await clients.releases.create(namespace, sampleRelease('first'));
+    await clients.releases.create(namespace, sampleRelease('second'));
+    await succeed(kubectl, ['delete', 'releases', '--all', '-n', namespace]);
+    await succeed(kubectl, ['wait', '--for=delete', 'releases', '--all', '-n', namespace, '--timeout=5m']);
+    expect((await clients.releases.list(namespace)).items).toEqual([]);
+  });
+});
+
 describe('a Release deleted after rollguard was removed (docs/uninstall.md)', () => {
   it('waits on its finalizer; removing it by hand lets it go, and its workflow is ended with the temporal CLI', async () => {
     // Given a Release rollguard had taken on (its finalizer, its running workflow), and no rollguard any more.
