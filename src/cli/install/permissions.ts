@@ -78,7 +78,7 @@ export const rollguardPermissions: Permission[] = [
     name: 'kube-system',
     verbs: ['get'],
     scope: 'cluster',
-    why: "its uid names the cluster's task queue (unless ROLLGUARD_TASK_QUEUE names one)",
+    why: "its uid names the cluster's task queue, unless --task-queue or ROLLGUARD_TASK_QUEUE names one",
   },
   {
     group: 'coordination.k8s.io',
