@@ -23,7 +23,8 @@ export const envProfile = (): StackProfile => parseProfile(process.env.ROLLGUARD
 
 /** The Go-built tools each profile runs. */
 const profileTools: Record<StackProfile, ToolName[]> = {
-  dev: ['kubernetes', 'etcd', 'kwok', 'temporal'],
+  // Helm is not a server: the install test renders the chart with it, so `npm test` builds it with the rest.
+  dev: ['kubernetes', 'etcd', 'kwok', 'temporal', 'helm'],
   // The CLI stays: the stack registers the namespace and search attributes with it.
   cluster: ['kubernetes', 'etcd', 'kwok', 'temporal', 'temporal-server'],
 };

@@ -70,6 +70,16 @@ export const tools = {
     },
     ldflags: [],
   },
+  // The install test renders and lints charts/rollguard with it (test/integration/install-manifests.test.ts).
+  helm: {
+    module: 'helm',
+    version: 'v4.3.1',
+    binaries: { helm: 'helm.sh/helm/v4/cmd/helm' },
+    ldflags: [
+      '-X helm.sh/helm/v4/internal/version.version=v4.3.1',
+      '-X helm.sh/helm/v4/internal/version.gitTreeState=clean',
+    ],
+  },
 } satisfies Record<string, Tool>;
 
 export type ToolName = keyof typeof tools;

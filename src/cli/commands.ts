@@ -10,6 +10,7 @@ import {
 } from './args.ts';
 import type { DeployOptions } from './commands/deploy.ts';
 import type { HistoryOptions } from './commands/history.ts';
+import type { InstallCheckOptions } from './commands/install.ts';
 import type { PauseOptions } from './commands/pause.ts';
 import type { RollbackOptions } from './commands/rollback.ts';
 import type { RunOptions } from './commands/run.ts';
@@ -211,6 +212,54 @@ export const commands: Record<string, Command> = {
       };
     },
     run: async (options, session) => (await import('./commands/run.ts')).run(options, session),
+  }),
+  install: command<InstallCheckOptions>({
+    summary: 'check that rollguard can run here: Temporal, its namespace and search attributes, the CRD, RBAC',
+    usage: 'install --check [--fix] [--as USER] [--watch-namespace NAME]... [--lease-namespace NAME]',
+    flags: {
+      check: {
+        type: 'boolean',
+        description: 'check each thing `rollguard run` needs; one line per failure names its fix',
+      },
+      fix: { type: 'boolean', description: 'register the missing search attributes in the Temporal namespace' },
+      as: {
+        type: 'string',
+        value: 'USER',
+        description: 'check the permissions of this identity (e.g. system:serviceaccount:rollguard-system:rollguard)',
+      },
+      'watch-namespace': {
+        type: 'string',
+        multiple: true,
+        value: 'NAME',
+        description: 'the namespaces rollguard serves, as given to `rollguard run` (default all)',
+      },
+      'lease-namespace': {
+        type: 'string',
+        value: 'NAME',
+        description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)",
+      },
+      'task-queue': {
+        type: 'string',
+        value: 'NAME',
+        description: 'the task queue rollguard is given, if any: then it needs no access to the kube-system Namespace',
+      },
+    },
+    options(args, env) {
+      positionals(args, [], 'install');
+      if (!booleanFlag(args.values, 'check'))
+        throw new UsageError(
+          'rollguard install only checks: run `rollguard install --check`; install rollguard with its Helm chart or kustomize (docs/install.md)',
+        );
+      const as = stringFlag(args.values, 'as');
+      return {
+        fix: booleanFlag(args.values, 'fix'),
+        ...(as ? { as } : {}),
+        watchNamespaces: listFlag(args.values, 'watch-namespace'),
+        leaseNamespace: stringFlag(args.values, 'lease-namespace') ?? env.POD_NAMESPACE ?? 'rollguard-system',
+        taskQueueNamed: Boolean(stringFlag(args.values, 'task-queue')?.trim() || env.ROLLGUARD_TASK_QUEUE?.trim()),
+      };
+    },
+    run: async (options, session) => (await import('./commands/install.ts')).installCheck(options, session),
   }),
 };
 

@@ -7,6 +7,8 @@ import { toStructural, type JsonSchema } from './structural.ts';
 
 /** Where the generated CRD is committed (scripts/generate-crd.ts writes it, a unit test compares it). */
 export const releaseCrdFile = new URL('../../../deploy/crd/release.yaml', import.meta.url);
+/** The same CRD in the Helm chart, which installs what its crds/ folder holds before anything else. */
+export const chartCrdFile = new URL('../../../charts/rollguard/crds/release.yaml', import.meta.url);
 
 export interface PrinterColumn {
   name: string;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { releaseCrd, releaseCrdFile, renderReleaseCrd } from '../../../src/domain/api/crd.ts';
+import { chartCrdFile, releaseCrd, releaseCrdFile, renderReleaseCrd } from '../../../src/domain/api/crd.ts';
 import { toStructural, type JsonSchema } from '../../../src/domain/api/structural.ts';
 
 const schema = releaseCrd().spec.versions[0]!.schema.openAPIV3Schema;
@@ -32,6 +32,10 @@ const pathsWith = (key: string) => nodes.filter(({ node }) => node[key] !== unde
 describe('the Release CRD', () => {
   it('is committed exactly as the generator writes it (run `node scripts/generate-crd.ts` after changing src/domain/api)', () => {
     expect(readFileSync(releaseCrdFile, 'utf8')).toBe(renderReleaseCrd());
+  });
+
+  it("is the same in the Helm chart's crds/ (the generator writes both)", () => {
+    expect(readFileSync(chartCrdFile, 'utf8')).toBe(renderReleaseCrd());
   });
 
   it('is a structural schema: a type at every level except int-or-string and preserved pod fields', () => {

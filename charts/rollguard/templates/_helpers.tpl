@@ -1,0 +1,72 @@
+{{/* The chart's name, or nameOverride. */}}
+{{- define "rollguard.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The name of every object: fullnameOverride, else the release name when it already contains the chart's
+name (release "rollguard" gives "rollguard", as deploy/ names them), else "<release>-<chart>".
+*/}}
+{{- define "rollguard.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "rollguard.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "rollguard.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "rollguard.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "rollguard.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "rollguard.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* What rollguard may do on Releases and the objects they own: deploy/rbac/rbac.yaml's ClusterRole, less the kube-system read. */}}
+{{- define "rollguard.releaseRules" -}}
+- apiGroups: [rollguard.dev]
+  resources: [releases]
+  verbs: [get, list, watch, patch, update]
+- apiGroups: [rollguard.dev]
+  resources: [releases/status]
+  verbs: [get, patch, update]
+- apiGroups: [rollguard.dev]
+  resources: [releases/finalizers]
+  verbs: [update]
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [get, list, watch, create, patch, update]
+- apiGroups: [apps]
+  resources: [controllerrevisions]
+  verbs: [get, list, watch, create, patch, update, delete]
+- apiGroups: ['']
+  resources: [pods]
+  verbs: [get, list, watch]
+- apiGroups: ['', events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end }}
+
+{{- define "rollguard.subject" -}}
+- kind: ServiceAccount
+  name: {{ include "rollguard.fullname" . }}
+  namespace: {{ .Release.Namespace }}
+{{- end }}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { rollguardPermissions, type Permission } from '../../../src/cli/install/permissions.ts';
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+interface RbacObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Rule[];
+}
+
+const objects = (path: string): RbacObject[] =>
+  parseAllDocuments(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')).map(
+    (d) => d.toJS() as RbacObject,
+  );
+
+const grants = (rules: Rule[], p: Permission, verb: string): boolean =>
+  rules.some(
+    (r) =>
+      r.apiGroups.includes(p.group) &&
+      r.resources.includes(p.subresource ? `${p.resource}/${p.subresource}` : p.resource) &&
+      r.verbs.includes(verb) &&
+      (r.resourceNames === undefined || (p.name !== undefined && r.resourceNames.includes(p.name))),
+  );
+
+const missing = (rules: Rule[], permissions: Permission[]): string[] =>
+  permissions.flatMap((p) =>
+    p.verbs.filter((verb) => !grants(rules, p, verb)).map((verb) => `${verb} ${p.resource}/${p.subresource ?? ''}`),
+  );
+
+describe('the permissions `rollguard install --check` asks for', () => {
+  const rbac = objects('deploy/rbac/rbac.yaml');
+  const rulesOf = (kind: string, name: string) =>
+    rbac.find((o) => o.kind === kind && o.metadata.name === name)?.rules ?? [];
+
+  it('are granted by deploy/rbac/rbac.yaml: the ClusterRole, and the leader-election Role for the Lease', () => {
+    const clusterWide = rollguardPermissions.filter((p) => p.scope !== 'lease');
+    expect(missing(rulesOf('ClusterRole', 'rollguard'), clusterWide)).toEqual([]);
+    const lease = rollguardPermissions.filter((p) => p.scope === 'lease');
+    expect(missing(rulesOf('Role', 'rollguard-leader-election'), lease)).toEqual([]);
+  });
+
+  it('are granted by the namespaced component: a Role for the Releases, the ClusterRole for the Deployment cache only', () => {
+    const role = objects('deploy/components/namespaced/role.yaml').find((o) => o.kind === 'Role')?.rules ?? [];
+    const clusterRole = objects('deploy/components/namespaced/clusterrole-patch.yaml')[0]?.rules ?? [];
+    expect(
+      missing(
+        role,
+        rollguardPermissions.filter((p) => p.scope === 'releases'),
+      ),
+    ).toEqual([]);
+    // The namespaced install names its task queue, so it does not read kube-system.
+    const cluster = rollguardPermissions.filter((p) => p.scope === 'cluster' && p.resource !== 'namespaces');
+    expect(missing(clusterRole, cluster)).toEqual([]);
+  });
+
+  it('ask for no more than the ClusterRole grants: nothing on Secrets, nothing cluster-wide it does not use', () => {
+    const asked = new Set(rollguardPermissions.map((p) => p.resource));
+    expect(asked.has('secrets')).toBe(false);
+    const granted = rulesOf('ClusterRole', 'rollguard').flatMap((r) => r.resources.map((x) => x.split('/')[0]));
+    expect([...new Set(granted)].sort()).toEqual([...asked].filter((r) => r !== 'leases').sort());
+  });
+});
