@@ -19,10 +19,13 @@ export interface DeploymentCache {
   stop(): Promise<void>;
 }
 
-/** Watches the Deployments that carry `label` in every namespace; resolves once they are listed. */
+/**
+ * Watches the Deployments that carry `label` in the namespaces named (one watch each), or in every
+ * namespace when none are; resolves once they are listed.
+ */
 export async function watchDeployments(
   kube: KubeClients,
-  { label, log }: { label: string; log: Logger },
+  { label, log, namespaces = [] }: { label: string; log: Logger; namespaces?: string[] },
 ): Promise<DeploymentCache> {
   const waiters = new Map<string, Set<() => void>>();
   const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -32,19 +35,30 @@ export async function watchDeployments(
     waiters.delete(key);
     for (const resolve of woken ?? []) resolve();
   };
-  const informer = await startInformer<V1Deployment>(kube, {
-    what: 'rollguard Deployments',
-    fields: { labelSelector: label },
-    path: '/apis/apps/v1/deployments',
-    list: () => kube.apps.listDeploymentForAllNamespaces({ labelSelector: label }),
-    labelSelector: label,
-    log,
-    handlers: { changed: wake, deleted: wake },
-  });
+  const scopes = await Promise.all(
+    (namespaces.length > 0 ? namespaces : [undefined]).map(async (namespace) => ({
+      namespace,
+      informer: await startInformer<V1Deployment>(kube, {
+        what: 'rollguard Deployments',
+        fields: { labelSelector: label, namespace: namespace ?? '(all namespaces)' },
+        path: namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments` : '/apis/apps/v1/deployments',
+        list: () =>
+          namespace
+            ? kube.apps.listNamespacedDeployment({ namespace, labelSelector: label })
+            : kube.apps.listDeploymentForAllNamespaces({ labelSelector: label }),
+        labelSelector: label,
+        log,
+        handlers: { changed: wake, deleted: wake },
+      }),
+    })),
+  );
+  const informerOf = (namespace: string) =>
+    scopes.find((s) => s.namespace === undefined || s.namespace === namespace)?.informer;
 
   return {
     get(namespace, name) {
-      if (!informer.current()) return undefined;
+      const informer = informerOf(namespace);
+      if (!informer?.current()) return undefined;
       return informer.cache.get(name, namespace) ?? null;
     },
     changed(namespace, name, timeoutMs) {
@@ -63,7 +77,7 @@ export async function watchDeployments(
       });
     },
     async stop() {
-      await informer.stop();
+      await Promise.all(scopes.map((s) => s.informer.stop()));
       for (const set of waiters.values()) for (const resolve of set) resolve();
       waiters.clear();
     },

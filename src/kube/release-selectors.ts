@@ -51,8 +51,32 @@ const isLabels = (value: unknown): value is Record<string, string> =>
   !Array.isArray(value) &&
   Object.values(value).every((v) => typeof v === 'string');
 
-/** Lists, then watches, every Release; relists after a 410 and restarts with backoff after any failure. */
-export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: Logger }): Promise<ReleaseSelectors> {
+/**
+ * Watches the Releases of the namespaces the worker serves (one watch each), or of all namespaces
+ * when none are named.
+ */
+export async function watchReleaseSelectors(
+  kube: KubeClients,
+  { log, namespaces = [] }: { log: Logger; namespaces?: string[] },
+): Promise<ReleaseSelectors> {
+  const scopes = await Promise.all(
+    (namespaces.length > 0 ? namespaces : [undefined]).map(async (namespace) => ({
+      namespace,
+      watch: await watchScope(kube, namespace, log),
+    })),
+  );
+  log.info('watching Release selectors', { namespaces: namespaces.length > 0 ? namespaces : 'all' });
+  return {
+    owners: (namespace, uid) =>
+      scopes.find((s) => s.namespace === undefined || s.namespace === namespace)?.watch.owners(namespace, uid),
+    async stop() {
+      await Promise.all(scopes.map((s) => s.watch.stop()));
+    },
+  };
+}
+
+/** Lists, then watches, the Releases of one namespace or all; relists after a 410 and restarts with backoff after any failure. */
+async function watchScope(kube: KubeClients, scope: string | undefined, log: Logger): Promise<ReleaseSelectors> {
   const { group, version, plural } = releaseResource;
   const byNamespace = new Map<string, Map<string, SelectorOwner>>();
   const namespaceOf = (namespace: string): Map<string, SelectorOwner> => {
@@ -86,13 +110,13 @@ export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: L
     byNamespace.clear();
     let next: string | undefined;
     do {
-      const page = (await kube.custom.listClusterCustomObject({
-        group,
-        version,
-        plural,
-        limit: pageSize,
-        ...(next ? { _continue: next } : {}),
-      })) as { items: KubernetesObject[]; metadata?: { resourceVersion?: string; _continue?: string } };
+      const query = { group, version, plural, limit: pageSize, ...(next ? { _continue: next } : {}) };
+      const page = (await (scope
+        ? kube.custom.listNamespacedCustomObject({ ...query, namespace: scope })
+        : kube.custom.listClusterCustomObject(query))) as {
+        items: KubernetesObject[];
+        metadata?: { resourceVersion?: string; _continue?: string };
+      };
       for (const item of page.items) remember(item);
       next = page.metadata?._continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
@@ -111,7 +135,12 @@ export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: L
     // at once, or failing, backs off.
     failures = !err && Date.now() - watchedSince > 60_000 ? 0 : failures + 1;
     const retryInMs = failures > 1 || err ? retryDelay(failures, restartPolicy) : 0;
-    if (err) log.warn('watch of Release selectors stopped; restarting it', { retryInMs, error: apiMessage(err) });
+    if (err)
+      log.warn('watch of Release selectors stopped; restarting it', {
+        namespace: scope ?? '(all namespaces)',
+        retryInMs,
+        error: apiMessage(err),
+      });
     restartTimer = setTimeout(() => {
       restartTimer = undefined;
       void begin();
@@ -126,7 +155,7 @@ export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: L
       current = true;
       watchedSince = Date.now();
       const started = await new Watch(kube.config).watch(
-        releasesPath(),
+        releasesPath(scope),
         { resourceVersion, allowWatchBookmarks: true },
         (phase, object: KubernetesObject) => {
           if (watch !== watches) return;
@@ -152,7 +181,6 @@ export async function watchReleaseSelectors(kube: KubeClients, { log }: { log: L
   }
 
   await begin();
-  log.info('watching Release selectors');
   return {
     owners(namespace, uid) {
       if (!current) return undefined;

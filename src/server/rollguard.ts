@@ -88,8 +88,8 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
       workerClosed = () => connection.close();
       const kube = kubeClients(options.kubeConfig);
       [deployments, selectors] = await Promise.all([
-        watchDeployments(kube, { label: releaseLabel, log }),
-        watchReleaseSelectors(kube, { log }),
+        watchDeployments(kube, { label: releaseLabel, log, namespaces: options.watchNamespaces }),
+        watchReleaseSelectors(kube, { log, namespaces: options.watchNamespaces }),
       ]);
       worker = await createReleaseWorker({
         connection,

@@ -64,6 +64,17 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
     expect(cache.get(namespace, 'theirs')).toBeNull();
   });
 
+  it('watches only the namespaces it is told to serve, and cannot say anything of the others', async () => {
+    const served = await watchDeployments(clients, { label, log, namespaces: [namespace] });
+    try {
+      await clients.apps.createNamespacedDeployment({ namespace, body: deployment('served', { [label]: 'served' }) });
+      await waitFor('the served Deployment in the cache', async () => Boolean(served.get(namespace, 'served')));
+      expect(served.get('some-other-namespace', 'served')).toBeUndefined();
+    } finally {
+      await served.stop();
+    }
+  });
+
   it('a wait with nothing changing ends at its timeout', async () => {
     const started = Date.now();
     await cache.changed(namespace, 'nothing-here', 200);
