@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { RbacAuthorizationV1Api, type V1Deployment } from '@kubernetes/client-node';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, RbacAuthorizationV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { releaseCrdFile } from '../../src/domain/api/crd.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
 import { rollguardPermissions } from '../../src/cli/install/permissions.ts';
 import { installCrd } from '../support/crd.ts';
 import {
@@ -16,8 +19,8 @@ import {
   userOverlay,
   type Manifest,
 } from '../support/install-tools.ts';
-import { kube } from '../support/stack.ts';
-import { rollguard } from './cli-process.ts';
+import { kube, waitFor } from '../support/stack.ts';
+import { exampleRelease, rollguard, RollguardProcess, stackShell } from './cli-process.ts';
 
 /** Each install choice: its kustomize overlay and the chart values that make the same objects. */
 const choices = [
@@ -89,6 +92,37 @@ async function lacking(as: string, permissions: Permission[], where: (p: Permiss
   return denied;
 }
 
+/** The ClusterRoleBindings that name the ServiceAccount `system:serviceaccount:NS:NAME` as a subject. */
+async function clusterBindingsOf(as: string): Promise<string[]> {
+  const [, , namespace, name] = as.split(':');
+  const bindings = await clients.config.makeApiClient(RbacAuthorizationV1Api).listClusterRoleBinding();
+  return bindings.items
+    .filter((b) => b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace && s.name === name))
+    .map((b) => b.metadata?.name ?? '');
+}
+
+/** A kubeconfig file for the ServiceAccount, with a token from the TokenRequest API, as its pod would have. */
+async function serviceAccountKubeconfig(as: string): Promise<{ file: string; remove: () => Promise<void> }> {
+  const [, , namespace = '', name = ''] = as.split(':');
+  const { status } = await clients.core.createNamespacedServiceAccountToken({
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const cluster = clients.config.getCurrentCluster();
+  if (!cluster || !status?.token) throw new Error('the stack has no current cluster, or no token was issued');
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ ...cluster, name: 'stack' }],
+    users: [{ name, token: status.token }],
+    contexts: [{ name, cluster: 'stack', user: name, namespace }],
+    currentContext: name,
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'rollguard-sa-'));
+  await writeFile(join(dir, 'kubeconfig'), config.exportConfig());
+  return { file: join(dir, 'kubeconfig'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
 beforeAll(async () => {
   ({ helm, kubectl } = await installTools());
   await installCrd(clients.config);
@@ -122,6 +156,36 @@ describe('the Helm chart and the kustomize base', () => {
     );
     expect(Object.keys(byKey(fromChart)).sort()).toEqual(Object.keys(byKey(fromKustomize)).sort());
     expect(byKey(fromChart)).toEqual(byKey(fromKustomize));
+  });
+
+  it('make nothing cluster-wide for a namespaced install but the CRD, also under an overlay with a name prefix', async () => {
+    const overlay = await userOverlay('deploy/overlays/namespaced', {
+      namespace: 'team-a',
+      namePrefix: 'team-a-',
+      image: { name: 'registry.example/rollguard', tag: '0.1.0' },
+    });
+    try {
+      const renderings = [
+        await succeed(kubectl, ['kustomize', overlay.dir]),
+        await succeed(helm, [
+          'template',
+          'rollguard',
+          chartDir,
+          '-n',
+          'team-a',
+          '--include-crds',
+          '--set',
+          'namespaced=true',
+        ]),
+      ];
+      for (const rendering of renderings) {
+        const kinds = manifests(rendering).map((m) => m.kind);
+        expect(kinds).toContain('Role');
+        expect(kinds.filter((k) => k.startsWith('Cluster'))).toEqual([]);
+      }
+    } finally {
+      await overlay.remove();
+    }
   });
 
   it("refuses a bad value, naming it, before rendering anything (the chart's values.schema.json)", async () => {
@@ -218,14 +282,18 @@ describe('installed with Helm (namespaced, with a check Secret)', () => {
     );
   });
 
-  it("lets rollguard's ServiceAccount serve its own namespace only, and get the one Secret named", async () => {
+  it("lets rollguard's ServiceAccount serve its own namespace only, with no cluster-wide grant, and get the one Secret named", async () => {
     const own = ['-n', chart.namespace];
     const namespaced = rollguardPermissions.filter((p) => p.scope !== 'cluster');
     expect(await lacking(chartServiceAccount, namespaced, () => own)).toEqual([]);
-    expect(await canI(chartServiceAccount, 'list', 'releases.rollguard.dev', ['-n', 'default'])).toBe(false);
-    expect(await canI(chartServiceAccount, 'create', 'deployments.apps', ['-n', 'default'])).toBe(false);
-    // The worker's cache of rollguard's Deployments is the one cluster-wide read.
-    expect(await canI(chartServiceAccount, 'watch', 'deployments.apps', ['-A'])).toBe(true);
+    for (const elsewhere of [['-n', 'default'], ['-A']]) {
+      expect(await canI(chartServiceAccount, 'list', 'releases.rollguard.dev', elsewhere)).toBe(false);
+      expect(await canI(chartServiceAccount, 'list', 'deployments.apps', elsewhere)).toBe(false);
+      expect(await canI(chartServiceAccount, 'watch', 'deployments.apps', elsewhere)).toBe(false);
+      expect(await canI(chartServiceAccount, 'create', 'deployments.apps', elsewhere)).toBe(false);
+    }
+    expect(await canI(chartServiceAccount, 'get', 'namespaces/kube-system', [])).toBe(false);
+    expect(await clusterBindingsOf(chartServiceAccount)).toEqual([]);
     expect(await canI(chartServiceAccount, 'get', 'secrets/api-token', own)).toBe(true);
     expect(await canI(chartServiceAccount, 'get', 'secrets/other', own)).toBe(false);
     expect(await canI(chartServiceAccount, 'list', 'secrets', own)).toBe(false);
@@ -242,12 +310,55 @@ describe('installed with Helm (namespaced, with a check Secret)', () => {
     ]);
     expect(own.stdout).toContain('rollguard can run here');
     expect(own.code).toBe(0);
+    // It asked about its own namespace only: nothing of all namespaces, nor the kube-system read.
+    const asked = own.stdout.split('\n').filter((line) => line.startsWith('ok    may '));
+    expect(asked.length).toBeGreaterThan(5);
+    for (const line of asked) expect(line).toContain(`in the namespace ${chart.namespace}`);
+
+    // Without the named task queue, rollguard run would read kube-system, which a namespaced install may not.
+    const unnamed = await rollguard([...base, '--watch-namespace', chart.namespace], {
+      env: { ...stackShell(), ROLLGUARD_TASK_QUEUE: '' },
+    });
+    expect(unnamed.stdout.split('\n').filter((line) => line.startsWith('FAIL'))).toEqual([
+      expect.stringContaining(
+        `FAIL  ${chartServiceAccount} may not get namespaces "kube-system" (its uid names the cluster's task queue, unless --task-queue`,
+      ),
+    ]);
+    expect(unnamed.code).toBe(1);
 
     const all = await rollguard(base);
     expect(all.code).toBe(1);
     expect(all.stdout).toContain(
       `FAIL  ${chartServiceAccount} may not get, list, watch, patch, update releases.rollguard.dev in all namespaces`,
     );
+  });
+
+  it('is all `rollguard run --watch-namespace` needs: as its ServiceAccount, it rolls out a Release of its namespace to Ready', async () => {
+    const kubeconfig = await serviceAccountKubeconfig(chartServiceAccount);
+    const run = new RollguardProcess();
+    try {
+      await run.start(chart.namespace, [], { env: { ...stackShell(), KUBECONFIG: kubeconfig.file } });
+      const deploy = await rollguard(['deploy', '-f', exampleRelease, '-n', chart.namespace, '--wait']);
+      expect(deploy.code, deploy.stderr).toBe(0);
+      expect(deploy.stdout).toContain(`release ${chart.namespace}/web is Ready at revision 1`);
+      // Deleted, it goes: rollguard's finalizer is taken off.
+      await clients.releases.delete({ namespace: chart.namespace, name: 'web' });
+      await waitFor('the Release web to be gone', async () =>
+        clients.releases.get({ namespace: chart.namespace, name: 'web' }).then(
+          () => false,
+          (err: unknown) => {
+            if (isNotFound(err)) return true;
+            throw err;
+          },
+        ),
+      );
+    } finally {
+      const code = await run.stop();
+      await kubeconfig.remove();
+      expect(code, run.output.slice(-2000)).toBe(0);
+    }
+    // Its watches kept to its namespace: the API server refused it nothing.
+    expect(run.output).not.toMatch(/forbidden/i);
   });
 
   it('uninstalls, leaving no cluster-wide object behind but the CRD', async () => {

@@ -11,7 +11,10 @@ export interface Permission {
   resource: string;
   subresource?: string;
   verbs: string[];
-  /** Where: the namespaces whose Releases rollguard serves, its own namespace (the Lease), or the whole cluster. */
+  /**
+   * Where: the namespaces whose Releases rollguard serves (every watch follows them), its own namespace
+   * (the Lease), or the whole cluster (only the kube-system read, which a named task queue spares).
+   */
   scope: 'releases' | 'lease' | 'cluster';
   /** Only this object, for rules limited by resourceNames. */
   name?: string;
@@ -48,7 +51,7 @@ export const rollguardPermissions: Permission[] = [
     resource: 'deployments',
     verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'],
     scope: 'releases',
-    why: 'each Release rolls out its Deployment',
+    why: 'each Release rolls out its Deployment, which the worker watches',
   },
   {
     group: 'apps',
@@ -64,13 +67,6 @@ export const rollguardPermissions: Permission[] = [
     verbs: ['create', 'patch'],
     scope: 'releases',
     why: 'phase changes are recorded as Events',
-  },
-  {
-    group: 'apps',
-    resource: 'deployments',
-    verbs: ['list', 'watch'],
-    scope: 'cluster',
-    why: "the worker caches rollguard's Deployments of every namespace",
   },
   {
     group: '',

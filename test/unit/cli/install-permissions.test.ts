@@ -46,18 +46,26 @@ describe('the permissions `rollguard install --check` asks for', () => {
     expect(missing(rulesOf('Role', 'rollguard-leader-election'), lease)).toEqual([]);
   });
 
-  it('are granted by the namespaced component: a Role for the Releases, the ClusterRole for the Deployment cache only', () => {
-    const role = objects('deploy/components/namespaced/role.yaml').find((o) => o.kind === 'Role')?.rules ?? [];
-    const clusterRole = objects('deploy/components/namespaced/clusterrole-patch.yaml')[0]?.rules ?? [];
+  it('are granted by the namespaced component: a Role for the Releases, and nothing cluster-wide', () => {
+    const component = 'deploy/components/namespaced';
+    const role = objects(`${component}/role.yaml`).find((o) => o.kind === 'Role')?.rules ?? [];
     expect(
       missing(
         role,
         rollguardPermissions.filter((p) => p.scope === 'releases'),
       ),
     ).toEqual([]);
-    // The namespaced install names its task queue, so it does not read kube-system.
-    const cluster = rollguardPermissions.filter((p) => p.scope === 'cluster' && p.resource !== 'namespaces');
-    expect(missing(clusterRole, cluster)).toEqual([]);
+    // What stays cluster-wide is the kube-system read alone, which the component's named task queue spares ...
+    expect(rollguardPermissions.filter((p) => p.scope === 'cluster').map((p) => p.resource)).toEqual(['namespaces']);
+    expect(readFileSync(new URL(`../../../${component}/deployment-patch.yaml`, import.meta.url), 'utf8')).toContain(
+      'ROLLGUARD_TASK_QUEUE',
+    );
+    // ... so the base's ClusterRole and its binding are deleted.
+    const deleted = objects(`${component}/cluster-rbac-delete.yaml`) as (RbacObject & { $patch?: string })[];
+    expect(deleted.map((o) => `${o.$patch} ${o.kind}/${o.metadata.name}`)).toEqual([
+      'delete ClusterRole/rollguard',
+      'delete ClusterRoleBinding/rollguard',
+    ]);
   });
 
   it('ask for no more than the ClusterRole grants: nothing on Secrets, nothing cluster-wide it does not use', () => {
