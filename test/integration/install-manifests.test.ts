@@ -276,7 +276,12 @@ describe('installed with Helm (namespaced, with a check Secret)', () => {
     await expect(clients.core.readNamespace({ name: chart.namespace })).rejects.toThrow();
 
     const out = await succeed(helm, [...install, '--wait', '--timeout', '120s']);
-    expect(out).toContain(`rollguard install --check`); // NOTES.txt tells what to do next
+    // NOTES.txt tells what to do next: the check of this namespaced installation, as the next test runs it.
+    expect(out).toContain(`rollguard install --check`);
+    expect(out).toContain(
+      `--as ${chartServiceAccount} --lease-namespace ${chart.namespace} \\\n` +
+        `    --watch-namespace ${chart.namespace} --task-queue rollguard-${chart.namespace}\n`,
+    );
     expectHardened(
       await clients.apps.readNamespacedDeployment({ name: `${chart.release}-rollguard`, namespace: chart.namespace }),
     );
