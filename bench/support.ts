@@ -11,7 +11,7 @@ import type { KubeClients } from '../src/kube/client.ts';
 import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
 
-const quiet = createLogger({}, { level: 'error' });
+export const quiet = createLogger({}, { level: 'error' });
 
 // What the benchmarks share: flags, waiting out a busy API server, quantiles, and `rollguard run` as
 // a child process whose memory and CPU time are sampled.

@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { kube } from '../support/stack.ts';
 
 /** A benchmark as `npm run bench -- NAME ARGS` runs it, at smoke size: it must finish and report its table. */
-function runBench(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(
+  file: string,
+  args: string[],
+  nodeFlags: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL(`../../bench/${file}`, import.meta.url)), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const bench = fileURLToPath(new URL(`../../bench/${file}`, import.meta.url));
+    const child = spawn(process.execPath, [...nodeFlags, bench, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -77,4 +80,19 @@ describe('the benchmarks at smoke size', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\b100\b/);
   }, 120_000);
+
+  it('workflow memory: the module state each workflow holds is weighed, alone and with modules shared', async () => {
+    const { code, stdout, stderr } = await runBench('workflow-memory.ts', ['--workflows', '20'], ['--expose-gc']);
+    expect(code, stderr).toBe(0);
+    const mib = (row: string) => Number(new RegExp(`\\| ${row}[^|]*\\| (-?[0-9.]+) \\|`).exec(stdout)?.[1]);
+    expect(mib('nothing shared'), stdout).toBeGreaterThan(0.1);
+    // Sharing every module but the workflows' own leaves next to nothing per workflow.
+    expect(mib('everything but src/workflows shared'), stdout).toBeLessThan(mib('nothing shared'));
+  }, 120_000);
+
+  it('workflow memory: without --expose-gc it says how to run it', async () => {
+    const { code, stderr } = await runBench('workflow-memory.ts', []);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--expose-gc/);
+  });
 });
