@@ -1,6 +1,8 @@
 import type { KubeClients } from '../kube/client.ts';
 import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { ReleaseSelectors } from '../kube/release-selectors.ts';
+import type { SpecMessage, UncheckedSpecMessage } from '../domain/release/records.ts';
+import { readSpecMessage } from '../domain/release/spec-message.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
@@ -59,6 +61,10 @@ export function createActivities({
       ...(defaultPrometheus ? { defaultPrometheus } : {}),
       ...(secretGraceMs !== undefined ? { secretGraceMs } : {}),
     }),
+    /** Checks the spec a Signal carried against the Release schema: workflow code loads no schema library. */
+    async readSpec(message: UncheckedSpecMessage): Promise<SpecMessage | { invalid: string }> {
+      return readSpecMessage({ generation: message.generation, spec: message.unchecked });
+    },
     async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
       return defaultPrometheus ? { defaultPrometheus } : {};
     },

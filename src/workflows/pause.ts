@@ -1,4 +1,4 @@
-import { ConditionReason, ConditionType } from '../domain/api/index.ts';
+import { ConditionReason, ConditionType } from '../domain/api/conditions.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { writeStatus } from './proxies.ts';
 

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -23,9 +24,10 @@ import {
   rollOut,
   type Rollout,
 } from './rollout.ts';
-import { recordEvent, refusalOf, useLocalSteps, writeStatus } from './proxies.ts';
-import { readRollbackRequest, readSpecMessage } from '../domain/release/requests.ts';
+import { local, recordEvent, refusalOf, useLocalSteps, writeStatus } from './proxies.ts';
+import { readRollbackRequest, readSpecEnvelope } from '../domain/release/requests.ts';
 import { recover } from './recover.ts';
+import type * as SpecMessageChecker from '../domain/release/spec-message.ts';
 import {
   deleteSignal,
   invalidSpecSignal,
@@ -44,6 +46,7 @@ import type {
   RollbackOutcome,
   RollbackRequest,
   SpecMessage,
+  UncheckedSpecMessage,
 } from '../domain/release/records.ts';
 import { setPaused } from './pause.ts';
 
@@ -63,7 +66,11 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
   const state = input.carried
     ? new ReleaseState(input.carried)
     : ReleaseState.initial(input.ref, workflowInfo().workflowId);
-  let pendingSpec: SpecMessage | undefined = input.pendingSpec;
+  // Patched in: a spec a Signal carries is checked against the schema by a local activity, not in the
+  // handler, so that workflow code loads no schema library (1.4 MiB per workflow the worker holds,
+  // docs/benchmarks.md). Runs that began before check it in the handler, as they did.
+  const checksSpecsOutside = patched('specs-checked-outside');
+  let pendingSpec: SpecMessage | UncheckedSpecMessage | undefined = input.pendingSpec;
   let pendingInvalid: InvalidSpecMessage | undefined;
   let specToRollOut = false;
   let deleted = false;
@@ -75,7 +82,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
 
   setHandler(statusQuery, () => state.snapshot());
   setHandler(specSignal, (raw) => {
-    const message = readSpecMessage(raw);
+    const message = checksSpecsOutside ? readSpecEnvelope(raw) : readSpecMessageInHandler(raw);
     if ('invalid' in message) return void log.warn('spec message ignored', { reason: message.invalid });
     if (message.generation <= newestGeneration()) return; // already seen: a redelivery or an older event
     pendingSpec = message;
@@ -226,8 +233,17 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       pendingSpec = undefined;
       // A signal that arrived with the start is handled before recovery: it may be a generation done already.
       if (message.generation <= state.data.generation) continue;
+      const checked = 'unchecked' in message ? await local.readSpec(message) : message;
+      if ('invalid' in checked) {
+        // Not a spec rollguard can roll out: as one the controller found invalid, the generation is
+        // refused and the revision running keeps running.
+        state.data.generation = message.generation;
+        specToRollOut = false;
+        await refuseSpec(state, [checked.invalid]);
+        continue;
+      }
       upsertMemo({ generation: message.generation } satisfies ReleaseMemo);
-      specToRollOut = await applyCarriedSpec(state, message);
+      specToRollOut = await applyCarriedSpec(state, checked);
       continue;
     }
     const rollback = rollbacks.shift();
@@ -273,4 +289,15 @@ async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
   const revision = state.data.revisions.find((r) => r.revision === rollout.revision);
   if (revision?.outcome === 'InProgress') state.markRevision(revision.revision, 'Superseded');
   log.info('rollout superseded', { revision: rollout.revision });
+}
+
+/**
+ * How runs that began before the spec was checked outside workflow code check it: in the Signal's
+ * handler, with the schema. Loaded only when such a run calls it, so that no other workflow loads
+ * the schema library (webpack bundles the module and runs it on this first require).
+ */
+function readSpecMessageInHandler(raw: unknown): SpecMessage | { invalid: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, on purpose (above)
+  const checker = require('../domain/release/spec-message.ts') as typeof SpecMessageChecker;
+  return checker.readSpecMessage(raw);
 }

@@ -1,5 +1,6 @@
 import { CancellationScope, log, patched, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
-import { ConditionReason as Reason, ConditionType as Type, parseDuration } from '../domain/api/index.ts';
+import { ConditionReason as Reason, ConditionType as Type } from '../domain/api/conditions.ts';
+import { parseDuration } from '../domain/api/durations.ts';
 import { decideVerdict } from '../domain/health/verdict.ts';
 import { readinessResult } from '../domain/health/readiness.ts';
 import { type CheckResult, withCheckKind } from '../domain/health/types.ts';

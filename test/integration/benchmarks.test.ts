@@ -85,7 +85,9 @@ describe('the benchmarks at smoke size', () => {
     const { code, stdout, stderr } = await runBench('workflow-memory.ts', ['--workflows', '20'], ['--expose-gc']);
     expect(code, stderr).toBe(0);
     const mib = (row: string) => Number(new RegExp(`\\| ${row}[^|]*\\| (-?[0-9.]+) \\|`).exec(stdout)?.[1]);
-    expect(mib('nothing shared'), stdout).toBeGreaterThan(0.1);
+    expect(mib('nothing shared'), stdout).toBeGreaterThan(0.05);
+    // Workflow code loads no schema library: zod stays in the worker's main thread.
+    expect(stdout).toMatch(/modules each \(0 of zod\)/);
     // Sharing every module but the workflows' own leaves next to nothing per workflow.
     expect(mib('everything but src/workflows shared'), stdout).toBeLessThan(mib('nothing shared'));
   }, 120_000);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseSpecSchema } from '../../src/domain/api/index.ts';
 import type { CheckResult } from '../../src/domain/health/types.ts';
+import type { SpecMessage } from '../../src/domain/release/records.ts';
 import type { ReleaseRef } from '../../src/domain/release/ref.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { EventReason } from '../../src/domain/release/events.ts';
@@ -55,6 +56,8 @@ afterAll(async () => {
 });
 
 const spec = (o: AppOptions) => releaseSpecSchema.parse(appRelease('app', o).spec);
+/** A payload the Signal's type would not allow, as any Temporal client can send it. */
+const malformed = (payload: unknown) => payload as SpecMessage;
 
 async function start(o: AppOptions) {
   world = new ScriptedWorld();
@@ -170,6 +173,27 @@ describe('the Release workflow at its edges', () => {
     const snapshot = await phase('Failed');
     expect(snapshot.currentRevision).toBe(1);
     expect(world.count('watchReadiness')).toBe(2);
+    await handle.terminate();
+  });
+
+  it('a spec Signal the schema refuses is an invalid generation: refused by name, and the running revision keeps running', async () => {
+    const { handle, readyAt, phase } = await start({ image: 'example/app:v1' });
+    await readyAt(1);
+    // As a person might send it from the Temporal UI: a spec without its template's containers.
+    await handle.signal(specSignal, malformed({ generation: 2, spec: { template: { replicas: 3 } } }));
+    const failed = await phase('Failed');
+    expect(failed.generation).toBe(2);
+    expect(failed.currentRevision).toBe(1);
+    expect(condition(failed, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'SpecInvalid' });
+    expect(condition(failed, 'InvalidSpec')?.message).toMatch(/spec is invalid: template/);
+    expect(world.count('applyRevision')).toBe(1);
+    // Envelopes without a whole-number generation or an object spec are not acted on at all.
+    await handle.signal(specSignal, malformed({ generation: 'three', spec: {} }));
+    await handle.signal(specSignal, malformed({ generation: 3, spec: 'v3' }));
+    await handle.signal(specSignal, { generation: 3, spec: spec({ image: 'example/app:v3' }) });
+    await readyAt(2);
+    expect((await handle.query(statusQuery)).generation).toBe(3);
+    expect(world.count('applyRevision')).toBe(2);
     await handle.terminate();
   });
 

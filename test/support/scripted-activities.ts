@@ -4,6 +4,8 @@ import type { Revision } from '../../src/domain/release/records.ts';
 import type { ReleaseStatus } from '../../src/domain/api/index.ts';
 import type { CheckResult } from '../../src/domain/health/types.ts';
 import type { ReleaseEvent } from '../../src/domain/release/events.ts';
+import type { UncheckedSpecMessage } from '../../src/domain/release/records.ts';
+import { readSpecMessage } from '../../src/domain/release/spec-message.ts';
 import { RefusalType } from '../../src/domain/release/refusal.ts';
 
 type Template = Parameters<Activities['snapshotRevision']>[0]['template'];
@@ -77,6 +79,9 @@ export class ScriptedWorld {
     const progress = { desired: 3, updated: 3, ready: 3, available: 3 };
     return {
       operatorDefaults: async () => ({}),
+      // The real check: it is pure, and the workflow's handling of a spec depends on it.
+      readSpec: async (message: UncheckedSpecMessage) =>
+        readSpecMessage({ generation: message.generation, spec: message.unchecked }),
       observeRelease: async () => ({ exists: false }),
       listRevisions: async () => this.revisions,
       dryRunTemplate: async () => (record('dryRunTemplate'), this.admission),

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { checkKinds, checkOutcomes } from './check-fields.ts';
 import { ConditionStatus } from './conditions.ts';
+import { releasePhases, rollbackTriggers } from './phases.ts';
 
-/** The phases of a Release, in the order a healthy rollout goes through them. */
-export const releasePhases = ['Pending', 'Progressing', 'Ready', 'Failed', 'RollingBack'] as const;
-export type ReleasePhase = (typeof releasePhases)[number];
-
-/** What started a rollback: the verdict, a spec update, a workflow signal or the kubectl annotation. */
-export const rollbackTriggers = ['Automatic', 'Update', 'Signal', 'Annotation'] as const;
-export type RollbackTrigger = (typeof rollbackTriggers)[number];
+export { releasePhases, rollbackTriggers, type ReleasePhase, type RollbackTrigger } from './phases.ts';
 
 const time = (description: string) =>
   z.iso.datetime({ offset: true }).meta({ description: `${description} (RFC 3339).` });

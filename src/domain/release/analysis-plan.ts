@@ -1,4 +1,5 @@
-import { parseDuration, type RecordedVerdict, type ReleaseSpec } from '../api/index.ts';
+import type { RecordedVerdict, ReleaseSpec } from '../api/index.ts';
+import { parseDuration } from '../api/durations.ts';
 import { redactUrl } from '../health/egress.ts';
 import { targetUrls } from '../health/targets.ts';
 import type { HeaderSource } from '../health/check-headers.ts';

@@ -1,11 +1,5 @@
-import {
-  ConditionType as Type,
-  type Condition,
-  type ConditionReason,
-  type ConditionStatus,
-  type ConditionType,
-  type ReleasePhase,
-} from '../api/index.ts';
+import type { Condition, ConditionReason, ConditionStatus, ConditionType, ReleasePhase } from '../api/index.ts';
+import { ConditionType as Type } from '../api/conditions.ts';
 
 export interface ConditionUpdate {
   type: ConditionType;

@@ -1,4 +1,4 @@
-import { ConditionReason } from '../api/index.ts';
+import { ConditionReason } from '../api/conditions.ts';
 
 /**
  * The reasons of the Events rollguard records on a Release, named once, as argo-rollouts names its

@@ -26,13 +26,19 @@ export interface ReleaseWorkflowInput {
   /** State carried across continue-as-new. */
   carried?: ReleaseStateData;
   /** A spec message that arrived but was not yet acted on when the workflow continued as new. */
-  pendingSpec?: SpecMessage;
+  pendingSpec?: SpecMessage | UncheckedSpecMessage;
 }
 
 /** A new generation of the Release's spec, sent by the controller. Older or equal generations are ignored. */
 export interface SpecMessage {
   generation: number;
   spec: ReleaseSpec;
+}
+
+/** A spec message whose spec is not checked yet (by the readSpec local activity). */
+export interface UncheckedSpecMessage {
+  generation: number;
+  unchecked: object;
 }
 
 export interface RollbackRequest {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readRollbackRequest, readSpecMessage } from '../../../src/domain/release/requests.ts';
+import { readRollbackRequest } from '../../../src/domain/release/requests.ts';
+import { readSpecMessage } from '../../../src/domain/release/spec-message.ts';
 
 describe('rollback requests from any client', () => {
   it.each([
