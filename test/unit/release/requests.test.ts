@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRollbackRequest } from '../../../src/domain/release/requests.ts';
+import { readRollbackRequest, readSpecEnvelope } from '../../../src/domain/release/requests.ts';
 import { readSpecMessage } from '../../../src/domain/release/spec-message.ts';
 
 describe('rollback requests from any client', () => {
@@ -33,5 +33,25 @@ describe('spec messages', () => {
     expect(readSpecMessage({ generation: 2, spec: { template: {} } })).toEqual({
       invalid: expect.stringContaining('spec is invalid'),
     });
+  });
+});
+
+describe('spec message envelopes, as the workflow reads them before the spec is checked', () => {
+  it('takes a whole-number generation and an object spec, leaving the spec unchecked', () => {
+    expect(readSpecEnvelope({ generation: 3, spec: { template: {} } })).toEqual({
+      generation: 3,
+      unchecked: { template: {} },
+    });
+  });
+
+  it.each([
+    [undefined, 'generation'],
+    [{ generation: 0, spec: {} }, 'generation'],
+    [{ generation: 1.5, spec: {} }, 'generation'],
+    [{ generation: 2 }, 'spec must be an object'],
+    [{ generation: 2, spec: 'v2' }, 'spec must be an object'],
+    [{ generation: 2, spec: [] }, 'spec must be an object'],
+  ])('refuses %j with a reason', (raw, reason) => {
+    expect(readSpecEnvelope(raw)).toEqual({ invalid: expect.stringContaining(reason) });
   });
 });
