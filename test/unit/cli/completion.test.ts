@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { globalFlags, rootFlags } from '../../../src/cli/args.ts';
 import { commands } from '../../../src/cli/commands.ts';
 import { bashCompletion } from '../../../src/cli/completion/bash.ts';
@@ -11,6 +12,7 @@ import { zshCompletion } from '../../../src/cli/completion/zsh.ts';
 
 const source = { commands, globalFlags, rootFlags };
 const dir = mkdtempSync(join(tmpdir(), 'rollguard-completion-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const script = (name: string, text: string): string => {
   const file = join(dir, name);
   writeFileSync(file, text);
@@ -44,6 +46,14 @@ function fishCompletes(line: string): string[] {
     .filter(Boolean)
     .map((entry) => entry.split('\t')[0] as string)
     .sort();
+}
+
+/** What zsh offers on Tab at the end of each command line, from one interactive zsh that loaded the script. */
+function zshCompletes(...lines: string[]): string[][] {
+  const capture = fileURLToPath(new URL('../../support/zsh-completions.zsh', import.meta.url));
+  const blocks = shell('zsh', ['-f', capture, zshScript, ...lines]).split(/^--$/m);
+  // --filename comes twice: as --filename VALUE and as --filename=VALUE.
+  return lines.map((_, i) => [...new Set((blocks[i] ?? '').split('\n').filter(Boolean))].sort());
 }
 
 describe('shell completion, generated from the command table', () => {
@@ -89,15 +99,25 @@ describe('shell completion, generated from the command table', () => {
     expect(fishCompletes('kubectl-rollguard hist')).toEqual(['history']);
   });
 
-  it('the zsh script parses, and registers its function for rollguard and kubectl-rollguard', () => {
+  // An interactive zsh in a pseudo-terminal: a few seconds on a busy machine.
+  it('zsh completes commands, flags and their values, for rollguard and kubectl-rollguard', { timeout: 30_000 }, () => {
     shell('zsh', ['-n', zshScript]);
-    const registered = shell('zsh', [
-      '-f',
-      '-c',
-      'autoload -U compinit && compinit -u -D && source "$1" && print -r -- $_comps[rollguard] $_comps[kubectl-rollguard]',
-      'zsh',
-      zshScript,
+    expect(
+      zshCompletes(
+        'rollguard st',
+        'rollguard deploy --f',
+        'rollguard status -o ',
+        'rollguard -n shop --output json hi',
+        'rollguard completion ',
+        'kubectl-rollguard --ver',
+      ),
+    ).toEqual([
+      ['status'],
+      ['--filename', '--force-conflicts'],
+      ['json', 'text', 'yaml'],
+      ['history'],
+      ['bash', 'fish', 'zsh'],
+      ['--version'],
     ]);
-    expect(registered.trim()).toBe('_rollguard _rollguard');
   });
 });
