@@ -110,7 +110,7 @@ function profileOf(args: string[]) {
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   tools: async (args) => (await buildTools(say, profileOf(args)), 0),
-  build: async () => (await import('./build-workflows.ts'), 0),
+  build: async () => (await import('./build.ts'), 0),
   'stack:up': async (args) => (await stackUp(say, profileOf(args)), 0),
   'stack:down': async (args) => (await stackDown({ purge: args.includes('--purge') }, say), 0),
   'stack:env': async () => (console.log(stackEnvLines()), 0),

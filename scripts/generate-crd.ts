@@ -1,11 +1,12 @@
-// Writes deploy/crd/release.yaml and the Helm chart's copy (charts/rollguard/crds/) from the zod schema; with
-// --check, exits 1 when a committed file differs.
+// Writes deploy/crd/release.yaml and the Helm chart's copy (charts/rollguard/crds/) from the zod schema and
+// package.json's version; with --check, exits 1 when a committed file differs.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chartCrdFile, releaseCrdFile, renderReleaseCrd } from '../src/domain/api/crd.ts';
+import { rollguardVersion } from '../src/telemetry/build-info.ts';
 
 const files = [releaseCrdFile, chartCrdFile].map((url) => fileURLToPath(url));
-const generated = renderReleaseCrd();
+const generated = renderReleaseCrd(rollguardVersion);
 
 for (const file of files) {
   if (process.argv.includes('--check')) {

@@ -1,14 +1,17 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { parseDuration } from '../domain/api/index.ts';
 import { UsageError } from './errors.ts';
+import { outputFormats } from './output.ts';
 
 /** One flag of the command line, with what `--help` says about it. */
 export interface Flag {
   type: 'string' | 'boolean';
   short?: string;
   multiple?: boolean;
-  /** The placeholder `--help` shows for the value, e.g. FILE. */
+  /** The placeholder `--help` shows for the value, e.g. FILE (shell completion then offers file names). */
   value?: string;
+  /** The values it takes, when they are a fixed few (shell completion offers them). */
+  choices?: readonly string[];
   description: string;
 }
 export type Flags = Record<string, Flag>;
@@ -42,8 +45,20 @@ export const globalFlags: Flags = {
     value: 'NAME',
     description: 'profile of the Temporal config file (default: $TEMPORAL_PROFILE, else "default")',
   },
-  output: { type: 'string', short: 'o', value: 'FORMAT', description: 'text (default), json or yaml' },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'FORMAT',
+    choices: outputFormats,
+    description: 'text (default), json or yaml',
+  },
   help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+/** What `rollguard` understands without a command. */
+export const rootFlags: Flags = {
+  version: { type: 'boolean', description: "print this rollguard's version (`rollguard version` adds the cluster's)" },
+  help: globalFlags.help as Flag,
 };
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;

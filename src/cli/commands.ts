@@ -5,9 +5,12 @@ import {
   portFlag,
   positionals,
   stringFlag,
+  globalFlags,
+  rootFlags,
   type Flags,
   type ParsedArgs,
 } from './args.ts';
+import type { CompletionOptions } from './commands/completion.ts';
 import type { DeployOptions } from './commands/deploy.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { InstallCheckOptions } from './commands/install.ts';
@@ -16,6 +19,8 @@ import type { RollbackOptions } from './commands/rollback.ts';
 import type { RunOptions } from './commands/run.ts';
 import type { SetImageOptions } from './commands/set-image.ts';
 import type { StatusOptions } from './commands/status.ts';
+import type { VersionOptions } from './commands/version.ts';
+import { shells, type Shell } from './completion/source.ts';
 import { UsageError } from './errors.ts';
 import { parseImageAssignment } from './image-ref.ts';
 import type { Session } from './session.ts';
@@ -25,6 +30,8 @@ export interface Command<Options = unknown> {
   summary: string;
   usage: string;
   flags: Flags;
+  /** The values its first argument takes, when they are a fixed few (shell completion offers them). */
+  arguments?: readonly string[];
   /** The command line → the options of the command's module. Pure (the environment is passed in), so a table test covers it. */
   options(args: ParsedArgs, env: NodeJS.ProcessEnv): Options;
   /** Loads the command's module when it runs: `status` need not load the Temporal worker. */
@@ -260,6 +267,30 @@ export const commands: Record<string, Command> = {
       };
     },
     run: async (options, session) => (await import('./commands/install.ts')).installCheck(options, session),
+  }),
+  version: command<VersionOptions>({
+    summary: "show this rollguard's version, the cluster's Release CRD, and whether it is this version's",
+    usage: 'version [-o json|yaml]',
+    flags: {},
+    options(args) {
+      positionals(args, [], 'version');
+      return {};
+    },
+    run: async (options, session) => (await import('./commands/version.ts')).version(options, session),
+  }),
+  completion: command<CompletionOptions>({
+    summary: 'print the shell completion script of bash, zsh or fish',
+    usage: 'completion bash|zsh|fish',
+    flags: {},
+    arguments: shells,
+    options(args) {
+      const [shell] = positionals(args, ['SHELL'], 'completion');
+      if (!(shells as readonly (string | undefined)[]).includes(shell))
+        throw new UsageError(`cannot complete for the shell "${shell}"; rollguard completes ${shells.join(', ')}`);
+      // The table being defined here: by the time a command line is read, it is complete.
+      return { shell: shell as Shell, source: { commands, globalFlags, rootFlags } };
+    },
+    run: async (options, session) => (await import('./commands/completion.ts')).completion(options, session),
   }),
 };
 

@@ -1,4 +1,4 @@
-import { globalFlags, type Flags } from './args.ts';
+import { globalFlags, rootFlags, type Flags } from './args.ts';
 import type { Command } from './commands.ts';
 
 function flagLines(flags: Flags): string[] {
@@ -17,9 +17,13 @@ export function mainHelp(commands: Record<string, Command>): string {
     'rollguard: roll out Kubernetes Releases as durable Temporal workflows, and roll them back when they go bad.',
     '',
     'Usage: rollguard COMMAND [ARGS] [FLAGS]',
+    '       rollguard --version',
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}   ${c.summary}`),
+    '',
+    'Flags without a command:',
+    ...flagLines(rootFlags),
     '',
     'Flags of every command:',
     ...flagLines(globalFlags),

@@ -4,8 +4,9 @@ import { ExitCode, UsageError } from './errors.ts';
 import { commandHelp, mainHelp } from './help.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
 import type { Connections } from './session.ts';
+import { rollguardVersion } from '../telemetry/build-info.ts';
 
-/** What a command line asks for: help to print, or a command with its options. Nothing is connected yet. */
+/** What a command line asks for: help (or the version) to print, or a command with its options. Nothing is connected yet. */
 export type Invocation =
   | { help: string; stream: 'stdout' | 'stderr'; exitCode: ExitCode }
   | { name: string; command: Command; options: unknown; connections: Connections; output: OutputFormat };
@@ -18,6 +19,9 @@ export type Invocation =
 export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv = process.env): Invocation {
   const { command: name, rest } = findCommand(argv);
   const asksHelp = rest.includes('--help') || rest.includes('-h');
+  if (name === undefined && rest.includes('--version') && !asksHelp) {
+    return { help: `rollguard ${rollguardVersion}\n`, stream: 'stdout', exitCode: ExitCode.Ok };
+  }
   if (name === undefined || name === 'help') {
     const topic = name === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;
     const command = topic ? commands[topic] : undefined;

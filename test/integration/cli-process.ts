@@ -42,10 +42,16 @@ export function rollguard(
 
 /** `rollguard run` as a child process, serving only one namespace (the tests' Releases elsewhere are not its own). */
 export class RollguardProcess {
+  /** What runs `rollguard`: by default the bin file of the clone on the project's Node. */
+  private readonly command: readonly string[];
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> | undefined;
   output = '';
   metricsUrl = '';
+
+  constructor(command: readonly string[] = [process.execPath, rollguardBin]) {
+    this.command = command;
+  }
 
   /** The process id, which also names its Temporal worker (`<pid>@<host>`, the SDK's default identity). */
   get pid(): number | undefined {
@@ -75,7 +81,8 @@ export class RollguardProcess {
       stackEnv.PROMETHEUS_URL,
       ...extra,
     ];
-    const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command = process.execPath, ...commandArgs] = this.command;
+    const child = spawn(command, [...commandArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));

@@ -338,7 +338,8 @@ function metadataChoices(): Choice[] {
 
 /** Every way to break one field of `base` that the schema (or the Deployment's rules) defines. */
 export function mutationChoices(base: object): Choice[] {
-  const spec = (releaseCrd().spec.versions[0]!.schema.openAPIV3Schema.properties as JsonSchema).spec as JsonSchema;
+  const spec = (releaseCrd('0.0.0').spec.versions[0]!.schema.openAPIV3Schema.properties as JsonSchema)
+    .spec as JsonSchema;
   const choices: Choice[] = [...metadataChoices()];
 
   const walk = (node: JsonSchema, path: Segment[], current: unknown, present: boolean): void => {

@@ -5,6 +5,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { releaseCrd } from '../../domain/api/crd.ts';
 import { releaseResource } from '../../domain/api/index.ts';
 import { apiMessage, isNotFound } from '../../kube/errors.ts';
+import { rollguardVersion } from '../../telemetry/build-info.ts';
 import { searchAttributes } from '../../workflows/search-attributes.ts';
 import { resourceName, rollguardPermissions, type Permission } from './permissions.ts';
 
@@ -98,7 +99,7 @@ interface InstalledCrd {
 /** The Release CRD is installed, serves this CLI's version, with this CLI's schema. */
 export async function crdCheck(config: KubeConfig): Promise<CheckResult> {
   const check = 'crd';
-  const wanted = releaseCrd();
+  const wanted = releaseCrd(rollguardVersion);
   const name = wanted.metadata.name;
   const apply =
     'kubectl apply --server-side -f deploy/crd/release.yaml (or helm upgrade of the chart, docs/install.md)';

@@ -10,6 +10,9 @@ export const releaseCrdFile = new URL('../../../deploy/crd/release.yaml', import
 /** The same CRD in the Helm chart, which installs what its crds/ folder holds before anything else. */
 export const chartCrdFile = new URL('../../../charts/rollguard/crds/release.yaml', import.meta.url);
 
+/** The version of rollguard whose CRD this is, on the CRD itself: `rollguard version` compares it with its own. */
+export const crdVersionAnnotation = 'rollguard.dev/version';
+
 export interface PrinterColumn {
   name: string;
   type: 'string' | 'integer' | 'date';
@@ -20,7 +23,7 @@ export interface PrinterColumn {
 export interface ReleaseCrd {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
-  metadata: { name: string };
+  metadata: { name: string; annotations: Record<string, string> };
   spec: {
     group: string;
     scope: 'Namespaced';
@@ -60,8 +63,8 @@ const printerColumns: PrinterColumn[] = [
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'When the Release was created.' },
 ];
 
-/** The Release CustomResourceDefinition, derived from the zod schema. */
-export function releaseCrd(): ReleaseCrd {
+/** The Release CustomResourceDefinition of that rollguard version, derived from the zod schema. */
+export function releaseCrd(rollguardVersion: string): ReleaseCrd {
   const { group, version, kind, listKind, plural, singular, shortNames } = releaseResource;
   const openAPIV3Schema: JsonSchema = {
     description: 'A Release rolls out a Deployment, watches its health, and rolls it back when it turns unhealthy.',
@@ -78,7 +81,7 @@ export function releaseCrd(): ReleaseCrd {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}` },
+    metadata: { name: `${plural}.${group}`, annotations: { [crdVersionAnnotation]: rollguardVersion } },
     spec: {
       group,
       scope: 'Namespaced',
@@ -97,9 +100,9 @@ export function releaseCrd(): ReleaseCrd {
   };
 }
 
-/** The CRD as committed in deploy/crd/release.yaml. */
-export function renderReleaseCrd(): string {
+/** The CRD as committed in deploy/crd/release.yaml, of that rollguard version (package.json's). */
+export function renderReleaseCrd(rollguardVersion: string): string {
   const header =
     '# Generated from the zod schema in src/domain/api by `node scripts/generate-crd.ts`. Do not edit by hand.\n';
-  return header + stringify(releaseCrd(), { lineWidth: 0 });
+  return header + stringify(releaseCrd(rollguardVersion), { lineWidth: 0 });
 }

@@ -2,10 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { chartCrdFile, releaseCrd, releaseCrdFile, renderReleaseCrd } from '../../../src/domain/api/crd.ts';
+import {
+  chartCrdFile,
+  crdVersionAnnotation,
+  releaseCrd,
+  releaseCrdFile,
+  renderReleaseCrd,
+} from '../../../src/domain/api/crd.ts';
 import { toStructural, type JsonSchema } from '../../../src/domain/api/structural.ts';
+import { rollguardVersion } from '../../../src/telemetry/build-info.ts';
 
-const schema = releaseCrd().spec.versions[0]!.schema.openAPIV3Schema;
+const schema = releaseCrd('0.0.0').spec.versions[0]!.schema.openAPIV3Schema;
 
 interface Node {
   path: string;
@@ -31,11 +38,16 @@ const pathsWith = (key: string) => nodes.filter(({ node }) => node[key] !== unde
 
 describe('the Release CRD', () => {
   it('is committed exactly as the generator writes it (run `node scripts/generate-crd.ts` after changing src/domain/api)', () => {
-    expect(readFileSync(releaseCrdFile, 'utf8')).toBe(renderReleaseCrd());
+    expect(readFileSync(releaseCrdFile, 'utf8')).toBe(renderReleaseCrd(rollguardVersion));
+  });
+
+  it("records the version of rollguard it belongs to (package.json's), which `rollguard version` compares", () => {
+    const crd = parse(readFileSync(releaseCrdFile, 'utf8'));
+    expect(crd.metadata.annotations).toEqual({ [crdVersionAnnotation]: rollguardVersion });
   });
 
   it("is the same in the Helm chart's crds/ (the generator writes both)", () => {
-    expect(readFileSync(chartCrdFile, 'utf8')).toBe(renderReleaseCrd());
+    expect(readFileSync(chartCrdFile, 'utf8')).toBe(renderReleaseCrd(rollguardVersion));
   });
 
   it('is a structural schema: a type at every level except int-or-string and preserved pod fields', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../../src/cli/errors.ts';
 import { parseInvocation } from '../../../src/cli/invocation.ts';
+import { rollguardVersion } from '../../../src/telemetry/build-info.ts';
 
 /** What a command line becomes: the command, its options, the connections and the output format. */
 function invoke(argv: string, env: NodeJS.ProcessEnv = {}) {
@@ -165,7 +166,18 @@ describe('help', () => {
   it.each([['--help'], ['-h'], ['help']])('`rollguard %s` prints every command on stdout', (argv) => {
     const help = invoke(argv);
     expect(help).toMatchObject({ stream: 'stdout', exitCode: ExitCode.Ok });
-    for (const name of ['deploy', 'set-image', 'status', 'history', 'rollback', 'pause', 'resume', 'run'])
+    for (const name of [
+      'deploy',
+      'set-image',
+      'status',
+      'history',
+      'rollback',
+      'pause',
+      'resume',
+      'run',
+      'version',
+      'completion',
+    ])
       expect((help as { help: string }).help).toContain(`  ${name} `);
   });
 
@@ -179,4 +191,21 @@ describe('help', () => {
       });
     },
   );
+});
+
+describe('the version and the completion scripts', () => {
+  it('`rollguard --version` prints the version of package.json on stdout, without a cluster', () => {
+    expect(invoke('--version')).toEqual({ help: `rollguard ${rollguardVersion}\n`, stream: 'stdout', exitCode: 0 });
+    expect(rollguardVersion).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('`version` takes no argument; `completion` takes one of the shells it writes for', () => {
+    expect(invoke('version -o json')).toMatchObject({ name: 'version', options: {}, output: 'json' });
+    expect(invoke('completion fish')).toMatchObject({ name: 'completion', options: { shell: 'fish' } });
+    expect(() => invoke('version now')).toThrow('unexpected argument "now"; see `rollguard version --help`');
+    expect(() => invoke('completion')).toThrow('missing SHELL; see `rollguard completion --help`');
+    expect(() => invoke('completion tcsh')).toThrow(
+      'cannot complete for the shell "tcsh"; rollguard completes bash, zsh, fish',
+    );
+  });
 });
