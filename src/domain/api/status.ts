@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkKinds, checkOutcomes } from './check-fields.ts';
 import { ConditionStatus } from './conditions.ts';
+import { strategyStatusSchema } from './strategy-status.ts';
 
 /** The phases of a Release, in the order a healthy rollout goes through them. */
 export const releasePhases = ['Pending', 'Progressing', 'Ready', 'Failed', 'RollingBack'] as const;
@@ -102,6 +103,7 @@ export const releaseStatusSchema = z
         'x-kubernetes-list-map-keys': ['type'],
       }),
     lastVerdict: verdictSchema.optional(),
+    strategy: strategyStatusSchema.optional(),
     lastRollback: rollbackRecordSchema.optional(),
     workflowId: z.string().max(1024).optional().meta({ description: 'The Temporal workflow that runs this Release.' }),
     observedRollbackRequest: z.string().max(1024).optional().meta({
