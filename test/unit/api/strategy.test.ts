@@ -98,7 +98,7 @@ describe('spec.strategy', () => {
   });
 
   it('refuses an analysis before the new revision has any traffic', () => {
-    expect(problems(canary([{ analysis: { window: '1m' } }, { setWeight: 20 }]))).toEqual([
+    expect(problems(canary([{ analysis: { window: '2m' } }, { setWeight: 20 }]))).toEqual([
       'spec.strategy.canary.steps[0].analysis: comes before any setWeight above 0, when the new revision has no pods to judge; move it after the first setWeight',
     ]);
   });
@@ -170,5 +170,20 @@ describe('spec.strategy', () => {
     expect(releaseSpecSchema.safeParse(spec).success).toBe(false);
     const { strategy: _none, ...old } = withStrategy(undefined).spec as Record<string, unknown>;
     expect(releaseSpecSchema.parse(old)).not.toHaveProperty('strategy');
+  });
+});
+
+describe('the analysis window of a step', () => {
+  it('is refused when a health check could never fail within it, naming the step and the check', () => {
+    // The sample's prometheus check "error-rate" needs 4 failing rounds 30s apart: 2 minutes.
+    expect(problems(canary([{ setWeight: 20 }, { analysis: { window: '1m' } }]))).toEqual([
+      'spec.strategy.canary.steps[1].analysis.window: failureThreshold × interval exceeds this window (1m), so prometheus check "error-rate" can never fail in it; lengthen the window, or shorten the check\'s interval or lower its failureThreshold',
+    ]);
+    expect(problems({ blueGreen: { activeService: 'web', previewAnalysis: { window: '90s' } } })).toEqual([
+      expect.stringMatching(
+        /^spec\.strategy\.blueGreen\.previewAnalysis\.window: failureThreshold × interval exceeds this window \(90s\)/,
+      ),
+    ]);
+    expect(problems(canary([{ setWeight: 20 }, { analysis: { window: '2m' } }]))).toEqual([]);
   });
 });
