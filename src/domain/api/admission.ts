@@ -19,9 +19,16 @@ interface TimedCheck {
   timeout?: string | undefined;
   failureThreshold?: number | undefined;
 }
+type Window = { window?: string | undefined } | undefined;
 export interface AdmittedSpec {
   healthChecks?: { http?: TimedCheck[] | undefined; prometheus?: TimedCheck[] | undefined } | undefined;
-  analysis?: { window?: string | undefined } | undefined;
+  analysis?: Window;
+  strategy?:
+    | {
+        canary?: { steps?: { analysis?: Window }[] | undefined } | undefined;
+        blueGreen?: { previewAnalysis?: Window } | undefined;
+      }
+    | undefined;
 }
 
 export interface AdmissionIssue {
@@ -42,8 +49,12 @@ const msOf = (text: string | undefined): number | undefined => {
 };
 
 /** The checks whose failureThreshold × interval exceeds the window: they could never fail. */
-function tooSlow(spec: AdmittedSpec, checks: TimedCheck[] | undefined): TimedCheck[] {
-  const window = msOf(spec.analysis?.window);
+function tooSlow(
+  spec: AdmittedSpec,
+  checks: TimedCheck[] | undefined,
+  windowText = spec.analysis?.window,
+): TimedCheck[] {
+  const window = msOf(windowText);
   if (window === undefined) return [];
   return (checks ?? []).filter((check) => {
     const interval = msOf(check.interval);
@@ -109,5 +120,35 @@ export function admissionIssues(spec: AdmittedSpec): AdmissionIssue[] {
     const slow = tooSlow(spec, spec.healthChecks?.[kind]);
     if (slow.length > 0) issues.push({ path: ['healthChecks', kind], message: slowMessage(kind, spec, slow) });
   }
+  issues.push(...stepWindowIssues(spec));
   return issues;
+}
+
+/**
+ * The same rule for the analyses of a canary's steps and a blue-green preview, whose windows are
+ * their own (spec.analysis.window when they have none). Only here, not in CEL: the API server would
+ * have to pair every step with every check.
+ */
+function stepWindowIssues(spec: AdmittedSpec): AdmissionIssue[] {
+  const windows: { path: AdmissionIssue['path']; window: string }[] = [];
+  (spec.strategy?.canary?.steps ?? []).forEach((step, i) => {
+    if (step.analysis?.window !== undefined)
+      windows.push({ path: ['strategy', 'canary', 'steps', i, 'analysis', 'window'], window: step.analysis.window });
+  });
+  const preview = spec.strategy?.blueGreen?.previewAnalysis?.window;
+  if (preview !== undefined)
+    windows.push({ path: ['strategy', 'blueGreen', 'previewAnalysis', 'window'], window: preview });
+  return windows.flatMap(({ path, window }) =>
+    (['http', 'prometheus'] as const).flatMap((kind) => {
+      const slow = tooSlow(spec, spec.healthChecks?.[kind], window);
+      if (slow.length === 0) return [];
+      const names = slow.map((c) => `"${c.name}"`).join(' ');
+      return [
+        {
+          path,
+          message: `failureThreshold × interval exceeds this window (${window}), so ${kind} check ${names} can never fail in it; lengthen the window, or shorten the check's interval or lower its failureThreshold`,
+        },
+      ];
+    }),
+  );
 }

@@ -60,6 +60,18 @@ const printerColumns: PrinterColumn[] = [
     jsonPath: '.status.stableRevision',
     description: 'The last revision that passed its health checks.',
   },
+  {
+    name: 'Step',
+    type: 'string',
+    jsonPath: '.status.strategy.step',
+    description: 'The step of a canary or blue-green rollout in force, as "3/7".',
+  },
+  {
+    name: 'Weight',
+    type: 'integer',
+    jsonPath: '.status.strategy.weights.canary',
+    description: "The new revision's share of traffic during a canary or blue-green rollout, in percent.",
+  },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'When the Release was created.' },
 ];
 

@@ -7,6 +7,15 @@ export type { HttpCheck } from './http-check.ts';
 export type { PrometheusCheck } from './prometheus-check.ts';
 export type { Analysis, HealthChecks, RollbackPolicy } from './health-checks.ts';
 export type { DeploymentTemplate } from './template.ts';
+export type {
+  BlueGreenStrategy,
+  CanaryStep,
+  CanaryStrategy,
+  GatewayApiRouting,
+  StepAnalysis,
+  Strategy,
+} from './strategy.ts';
 export * from './spec.ts';
 export * from './status.ts';
+export * from './strategy-status.ts';
 export * from './release.ts';

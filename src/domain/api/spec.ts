@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { analysisTimingRules } from './admission.ts';
 import { analysisSchema, healthChecksSchema, rollbackPolicySchema } from './health-checks.ts';
 import { admissionValidations } from './rules.ts';
+import { strategySchema } from './strategy.ts';
 import { deploymentTemplateSchema } from './template.ts';
 
 /** What the user declares: the workload to roll out, how to judge it, and what to do when it is unhealthy. */
 export const releaseSpecSchema = z
   .object({
     template: deploymentTemplateSchema,
+    // Optional without a default: a spec recorded before strategies existed parses to the same object.
+    strategy: strategySchema.optional(),
     healthChecks: healthChecksSchema,
     analysis: analysisSchema,
     rollback: rollbackPolicySchema,

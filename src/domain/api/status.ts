@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkKinds, checkOutcomes } from './check-fields.ts';
 import { ConditionStatus } from './conditions.ts';
 import { releasePhases, rollbackTriggers } from './phases.ts';
+import { strategyStatusSchema } from './strategy-status.ts';
 
 export { releasePhases, rollbackTriggers, type ReleasePhase, type RollbackTrigger } from './phases.ts';
 
@@ -97,6 +98,7 @@ export const releaseStatusSchema = z
         'x-kubernetes-list-map-keys': ['type'],
       }),
     lastVerdict: verdictSchema.optional(),
+    strategy: strategyStatusSchema.optional(),
     lastRollback: rollbackRecordSchema.optional(),
     workflowId: z.string().max(1024).optional().meta({ description: 'The Temporal workflow that runs this Release.' }),
     observedRollbackRequest: z.string().max(1024).optional().meta({

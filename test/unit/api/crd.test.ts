@@ -93,6 +93,10 @@ describe('the Release CRD', () => {
       expect.arrayContaining(['spec.template', 'spec.healthChecks.http[]', 'spec.healthChecks.prometheus[]']),
     );
     expect(rules.find((r) => r.path === 'spec.template')?.rule).toMatch(/selector\.matchLabels\.all/);
+    expect(rules.filter((r) => r.path === 'spec.strategy.canary').map((r) => r.rule)).toEqual([
+      'self.steps.exists(s, has(s.setWeight) && s.setWeight > 0)',
+      'self.steps.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()',
+    ]);
   });
 
   it('bounds every list, so the API server can bound the cost of CEL rules', () => {
@@ -110,6 +114,8 @@ describe('the Release CRD', () => {
       'Phase',
       'Current',
       'Stable',
+      'Step',
+      'Weight',
       'Age',
     ]);
   });
