@@ -1,24 +1,12 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runToEnd, type Finished } from '../support/processes.ts';
 import { kube } from '../support/stack.ts';
 
 /** A benchmark as `npm run bench -- NAME ARGS` runs it, at smoke size: it must finish and report its table. */
-function runBench(
-  file: string,
-  args: string[],
-  nodeFlags: string[] = [],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const bench = fileURLToPath(new URL(`../../bench/${file}`, import.meta.url));
-    const child = spawn(process.execPath, [...nodeFlags, bench, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runBench(file: string, args: string[], nodeFlags: string[] = []): Promise<Finished> {
+  const bench = fileURLToPath(new URL(`../../bench/${file}`, import.meta.url));
+  return runToEnd(process.execPath, [...nodeFlags, bench, ...args]);
 }
 
 /** A benchmark leaves nothing behind: the namespaces it named are gone (not stuck Terminating). */

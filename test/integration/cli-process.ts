@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { runToEnd, type Finished } from '../support/processes.ts';
 import { stackEnv, waitFor } from '../support/stack.ts';
 
 /** The CLI as a user runs it: the bin file on the project's Node. */
@@ -17,27 +18,14 @@ export const stackShell = (): NodeJS.ProcessEnv => ({
   NO_COLOR: '1',
 });
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = Finished;
 
 /** Runs `rollguard ARGS...` to its end. */
 export function rollguard(
   args: string[],
   { env = stackShell(), input }: { env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [rollguardBin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return runToEnd(process.execPath, [rollguardBin, ...args], { env, ...(input !== undefined ? { input } : {}) });
 }
 
 /** `rollguard run` as a child process, serving only one namespace (the tests' Releases elsewhere are not its own). */

@@ -1,9 +1,8 @@
-import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
-import { kubeClients } from '../../src/kube/client.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
-import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
+import { createNamespace, deleteNamespace, kube, unreachableKube, waitFor } from '../support/stack.ts';
 
 const clients = kube();
 const log = createLogger({ test: 'deployment-cache' }, { level: 'error' });
@@ -82,14 +81,7 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
   });
 
   it('cannot say anything while its watch has never listed: readers ask the API server instead', async () => {
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'closed', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'closed', cluster: 'closed', user: 'nobody' }],
-      currentContext: 'closed',
-    });
-    const unreachable = await watchDeployments(kubeClients(config), { label, log });
+    const unreachable = await watchDeployments(unreachableKube(), { label, log });
     try {
       expect(unreachable.get(namespace, 'ours')).toBeUndefined();
     } finally {

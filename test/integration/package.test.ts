@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -10,9 +9,10 @@ import type { Release } from '../../src/domain/api/index.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { rollguardVersion } from '../../src/telemetry/build-info.ts';
 import { installCrd } from '../support/crd.ts';
+import { runToEnd } from '../support/processes.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
-import { exampleRelease, RollguardProcess, stackShell, type CliResult } from './cli-process.ts';
+import { exampleRelease, RollguardProcess, stackShell } from './cli-process.ts';
 
 // Given the package `npm pack` makes, installed with `npm install -g` into a prefix of its own, as a
 // user outside a clone installs it; then run from that prefix's bin on Node 24 and Node 26.
@@ -27,16 +27,7 @@ let run: RollguardProcess | undefined;
 
 /** Runs a command to its end, with output. */
 function exec(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-  return new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+  return runToEnd(command, args, options);
 }
 
 /** The shell of a user of the stack who installed rollguard: that Node first on the PATH, then the prefix's bin. */

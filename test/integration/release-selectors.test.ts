@@ -1,12 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReleaseActivities } from '../../src/activities/cluster/release.ts';
 import type { ReleaseRef } from '../../src/domain/release/ref.ts';
-import { kubeClients } from '../../src/kube/client.ts';
 import { watchReleaseSelectors, type ReleaseSelectors } from '../../src/kube/release-selectors.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { installCrd, sampleRelease } from '../support/crd.ts';
-import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
+import { createNamespace, deleteNamespace, kube, unreachableKube, waitFor } from '../support/stack.ts';
 
 const clients = kube();
 const log = createLogger({ test: 'release-selectors' }, { level: 'error' });
@@ -66,14 +64,7 @@ describe('the worker’s watch of every Release’s selector', () => {
   });
 
   it('cannot say anything while its watch has never listed: the check lists instead', async () => {
-    const config = new KubeConfig();
-    config.loadFromOptions({
-      clusters: [{ name: 'closed', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'closed', cluster: 'closed', user: 'nobody' }],
-      currentContext: 'closed',
-    });
-    const unreachable = await watchReleaseSelectors(kubeClients(config), { log });
+    const unreachable = await watchReleaseSelectors(unreachableKube(), { log });
     try {
       const ref = await createRelease('fourth', { app: 'fourth' });
       expect(unreachable.owners(namespace, ref.uid)).toBeUndefined();

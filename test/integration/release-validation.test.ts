@@ -327,7 +327,7 @@ describe('the API server validates Releases against the generated CRD', () => {
       setHeaderOptions('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io'),
     );
     const columns = table.columnDefinitions.map((c: { name: string }) => c.name);
-    expect(columns).toEqual(['Name', 'Phase', 'Current', 'Stable', 'Age']);
+    expect(columns).toEqual(['Name', 'Phase', 'Current', 'Stable', 'Step', 'Weight', 'Age']);
     expect(table.rows[0].cells.slice(1, 4)).toEqual(['Ready', 2, 1]);
   });
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -6,28 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { toolPath } from '../../dev/stack/tools.ts';
 import { stackShell } from '../integration/cli-process.ts';
+import { runToEnd, type Finished } from './processes.ts';
 
 export const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 export const chartDir = join(repoDir, 'charts', 'rollguard');
 
-export interface ToolResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type ToolResult = Finished;
 
 /** Runs a command as a user of the local stack would (its KUBECONFIG), from the repository, to its end. */
 export function runTool(command: string, args: string[], { input }: { input?: string } = {}): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoDir, env: stackShell(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+  return runToEnd(command, args, { cwd: repoDir, env: stackShell(), ...(input !== undefined ? { input } : {}) });
 }
 
 /** Runs a command and returns its stdout; fails with its stderr when it exits non-zero. */

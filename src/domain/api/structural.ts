@@ -24,7 +24,8 @@ const leadingKeys = ['description', 'type'];
  * Rewrites zod's JSON Schema for one field into a Kubernetes structural schema:
  * - a looseObject (unknown keys allowed) becomes `x-kubernetes-preserve-unknown-fields: true`;
  * - an int-or-string union becomes `x-kubernetes-int-or-string: true` without its anyOf;
- * - zod's safe-integer bounds, record key schemas and date-time regexes (`format` says it) are dropped.
+ * - zod's safe-integer bounds, record key schemas and date-time regexes (`format` says it) are dropped;
+ * - an object without properties loses its empty `properties`, as the API server stores it.
  */
 export function toStructural(node: JsonSchema, path = ''): JsonSchema {
   const out: JsonSchema = { ...node };
@@ -56,6 +57,9 @@ export function toStructural(node: JsonSchema, path = ''): JsonSchema {
       Object.entries(out.properties).map(([key, child]) => [key, toStructural(child as JsonSchema, `${path}.${key}`)]),
     );
   }
+  // The API server stores an object without properties without `properties: {}`: dropped here too,
+  // so that a CRD read back from the server equals the one generated (install --check compares them).
+  if (isSchema(out.properties) && Object.keys(out.properties).length === 0) delete out.properties;
   if (isSchema(out.items)) out.items = toStructural(out.items, `${path}[]`);
   if (isSchema(out.additionalProperties))
     out.additionalProperties = toStructural(out.additionalProperties, `${path}{}`);

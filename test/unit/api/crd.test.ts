@@ -64,6 +64,11 @@ describe('the Release CRD', () => {
     expect(mixed.map((n) => n.path)).toEqual([]);
   });
 
+  it('writes an object without properties as the API server stores it, so a CRD read back equals it', () => {
+    const empty = toStructural({ type: 'object', properties: {}, additionalProperties: false } as JsonSchema);
+    expect(empty).toEqual({ type: 'object' });
+  });
+
   it('describes every field, so `kubectl explain release.spec` is useful', () => {
     const undescribed = nodes.filter(({ node, isField, path }) => isField && path !== 'metadata' && !node.description);
     expect(undescribed.map((n) => n.path)).toEqual([]);
