@@ -40,6 +40,13 @@ export interface Command<Options = unknown> {
 
 const command = <Options>(c: Command<Options>): Command => c;
 
+/** Where the controller's Lease lives: `run` takes it there, `install --check` checks rollguard may. */
+const leaseNamespace: Flags[string] = {
+  type: 'string',
+  value: 'NAME',
+  description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)",
+};
+
 const wait: Flags = {
   wait: { type: 'boolean', short: 'w', description: 'follow the rollout to its end; exit 1 unless it ends Ready' },
   timeout: { type: 'string', value: 'DURATION', description: 'how long --wait waits (default 10m)' },
@@ -187,11 +194,7 @@ export const commands: Record<string, Command> = {
         value: 'NAME',
         description: 'serve only the Releases of this namespace (repeatable; default all)',
       },
-      'lease-namespace': {
-        type: 'string',
-        value: 'NAME',
-        description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)",
-      },
+      'lease-namespace': leaseNamespace,
       'task-queue': {
         type: 'string',
         value: 'NAME',
@@ -240,11 +243,7 @@ export const commands: Record<string, Command> = {
         value: 'NAME',
         description: 'the namespaces rollguard serves, as given to `rollguard run` (default all)',
       },
-      'lease-namespace': {
-        type: 'string',
-        value: 'NAME',
-        description: "the controller's Lease namespace (default $POD_NAMESPACE, else rollguard-system)",
-      },
+      'lease-namespace': leaseNamespace,
       'task-queue': {
         type: 'string',
         value: 'NAME',
