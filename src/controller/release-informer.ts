@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import { startInformer } from '../kube/informer.ts';
 import { releasesPath } from '../kube/releases.ts';
+import { perNamespace } from '../kube/scopes.ts';
 import type { Logger } from '../telemetry/log.ts';
 
 export interface ReleaseWatchHandlers {
@@ -20,27 +21,21 @@ export async function watchReleases(
   kube: KubeClients,
   { namespaces, log, handlers }: { namespaces: string[]; log: Logger; handlers: ReleaseWatchHandlers },
 ): Promise<ReleaseInformer> {
-  const scopes = namespaces.length > 0 ? namespaces : [undefined];
-  const watches = await Promise.all(
-    scopes.map(async (namespace) => ({
-      namespace,
-      informer: await startInformer(kube, {
-        what: 'releases',
-        fields: { namespace: namespace ?? '(all namespaces)' },
-        path: releasesPath(namespace),
-        list: () => kube.releases.list(namespace),
-        log,
-        handlers,
-      }),
-    })),
+  const informers = await perNamespace(namespaces, (namespace) =>
+    startInformer(kube, {
+      what: 'releases',
+      fields: { namespace: namespace ?? '(all namespaces)' },
+      path: releasesPath(namespace),
+      list: () => kube.releases.list(namespace),
+      log,
+      handlers,
+    }),
   );
-  const cacheOf = (namespace: string) =>
-    watches.find((w) => w.namespace === undefined || w.namespace === namespace)?.informer.cache;
   return {
-    get: (namespace, name) => cacheOf(namespace)?.get(name, namespace),
-    list: () => watches.flatMap((w) => [...w.informer.cache.list()]),
+    get: (namespace, name) => informers.of(namespace)?.cache.get(name, namespace),
+    list: () => informers.all.flatMap((informer) => [...informer.cache.list()]),
     async stop() {
-      await Promise.all(watches.map((w) => w.informer.stop()));
+      await Promise.all(informers.all.map((informer) => informer.stop()));
     },
   };
 }

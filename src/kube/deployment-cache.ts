@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
 import { startInformer } from './informer.ts';
+import { perNamespace } from './scopes.ts';
 import type { Logger } from '../telemetry/log.ts';
 
 /**
@@ -35,29 +36,24 @@ export async function watchDeployments(
     waiters.delete(key);
     for (const resolve of woken ?? []) resolve();
   };
-  const scopes = await Promise.all(
-    (namespaces.length > 0 ? namespaces : [undefined]).map(async (namespace) => ({
-      namespace,
-      informer: await startInformer<V1Deployment>(kube, {
-        what: 'rollguard Deployments',
-        fields: { labelSelector: label, namespace: namespace ?? '(all namespaces)' },
-        path: namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments` : '/apis/apps/v1/deployments',
-        list: () =>
-          namespace
-            ? kube.apps.listNamespacedDeployment({ namespace, labelSelector: label })
-            : kube.apps.listDeploymentForAllNamespaces({ labelSelector: label }),
-        labelSelector: label,
-        log,
-        handlers: { changed: wake, deleted: wake },
-      }),
-    })),
+  const informers = await perNamespace(namespaces, (namespace) =>
+    startInformer<V1Deployment>(kube, {
+      what: 'rollguard Deployments',
+      fields: { labelSelector: label, namespace: namespace ?? '(all namespaces)' },
+      path: namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments` : '/apis/apps/v1/deployments',
+      list: () =>
+        namespace
+          ? kube.apps.listNamespacedDeployment({ namespace, labelSelector: label })
+          : kube.apps.listDeploymentForAllNamespaces({ labelSelector: label }),
+      labelSelector: label,
+      log,
+      handlers: { changed: wake, deleted: wake },
+    }),
   );
-  const informerOf = (namespace: string) =>
-    scopes.find((s) => s.namespace === undefined || s.namespace === namespace)?.informer;
 
   return {
     get(namespace, name) {
-      const informer = informerOf(namespace);
+      const informer = informers.of(namespace);
       if (!informer?.current()) return undefined;
       return informer.cache.get(name, namespace) ?? null;
     },
@@ -77,7 +73,7 @@ export async function watchDeployments(
       });
     },
     async stop() {
-      await Promise.all(scopes.map((s) => s.informer.stop()));
+      await Promise.all(informers.all.map((informer) => informer.stop()));
       for (const set of waiters.values()) for (const resolve of set) resolve();
       waiters.clear();
     },

@@ -18,7 +18,8 @@ export interface RetryPolicy {
 export const retryDelay = (attempt: number, { baseDelayMs, maxDelayMs }: RetryPolicy): number =>
   Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
 
-const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
+/** How a watch that stopped is started again: after 1 s, then twice as long each time, up to 30 s. */
+export const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 
 export interface InformerHandlers<T extends KubernetesObject> {
   changed?(object: T): void;

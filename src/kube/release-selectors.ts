@@ -3,8 +3,9 @@ import { releaseResource } from '../domain/api/index.ts';
 import type { SelectorOwner } from '../domain/release/selectors.ts';
 import type { KubeClients } from './client.ts';
 import { apiMessage, apiStatus } from './errors.ts';
-import { retryDelay, type RetryPolicy } from './informer.ts';
+import { restartPolicy, retryDelay } from './informer.ts';
 import { releasesPath } from './releases.ts';
+import { perNamespace } from './scopes.ts';
 import type { Logger } from '../telemetry/log.ts';
 
 /**
@@ -23,7 +24,6 @@ export interface ReleaseSelectors {
   stop(): Promise<void>;
 }
 
-const restartPolicy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 30_000 };
 const pageSize = 500;
 
 /**
@@ -59,18 +59,12 @@ export async function watchReleaseSelectors(
   kube: KubeClients,
   { log, namespaces = [] }: { log: Logger; namespaces?: string[] },
 ): Promise<ReleaseSelectors> {
-  const scopes = await Promise.all(
-    (namespaces.length > 0 ? namespaces : [undefined]).map(async (namespace) => ({
-      namespace,
-      watch: await watchScope(kube, namespace, log),
-    })),
-  );
+  const scopes = await perNamespace(namespaces, (namespace) => watchScope(kube, namespace, log));
   log.info('watching Release selectors', { namespaces: namespaces.length > 0 ? namespaces : 'all' });
   return {
-    owners: (namespace, uid) =>
-      scopes.find((s) => s.namespace === undefined || s.namespace === namespace)?.watch.owners(namespace, uid),
+    owners: (namespace, uid) => scopes.of(namespace)?.owners(namespace, uid),
     async stop() {
-      await Promise.all(scopes.map((s) => s.watch.stop()));
+      await Promise.all(scopes.all.map((scope) => scope.stop()));
     },
   };
 }
