@@ -227,7 +227,7 @@ export async function rollOutCanary(
   }
 
   if (progress.state === 'Promoted') {
-    await promote(state, plan, revision, current, deadlineMs);
+    await promote(state, plan, revision, stable, current, deadlineMs);
     return;
   }
   await abort(state, revision, stable, deadlineMs);
@@ -311,17 +311,22 @@ async function promote(
   state: ReleaseState,
   plan: StrategyPlan,
   revision: Revision,
+  stable: Revision,
   current: TrafficTarget,
   deadlineMs: number,
 ): Promise<void> {
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const replicas = spec.template.replicas ?? 1;
-  // The canary serves at full size while the Release's own Deployment rolls the new revision out.
+  // The canary serves at full size while the Release's own Deployment takes the new revision: its
+  // old pods go first (the canary's carry the traffic), so its new ones start all at once instead of
+  // one rolling-update batch at a time.
   if (current.replicas.canary < replicas) {
     await kube.scaleTrack({ ref, role: 'canary', revision, replicas, adopt: spec.adopt });
     await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs, role: 'canary' });
   }
+  if (current.replicas.stable > 0)
+    await kube.scaleTrack({ ref, role: 'stable', revision: stable, replicas: 0, adopt: spec.adopt });
   await kube.applyRevision({ ref, revision, adopt: spec.adopt });
   state.data.currentRevision = revision.revision;
   upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);

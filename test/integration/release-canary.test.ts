@@ -138,4 +138,24 @@ describe('a canary', () => {
     await h.waitForStatus('cart', 'Ready', (r) => r.status?.stableRevision === 2);
     await expect.poll(() => replicas('cart'), { timeout: 30_000 }).toEqual([10, 0]);
   });
+
+  it('is superseded by a newer revision mid-rollout: the newer one starts again at step 1', async () => {
+    const steps: Steps = [{ setWeight: 40 }, { pause: {} }, { setWeight: 100 }];
+    await h.apply(canary('feed', 'example/feed:v1', steps));
+    await h.waitForStatus('feed', 'Ready', (r) => r.status?.stableRevision === 1);
+    await h.apply(canary('feed', 'example/feed:v2', steps));
+    await h.waitForStatus('feed', 'Progressing', (r) => r.status?.strategy?.step === '2/3');
+    await h.apply(canary('feed', 'example/feed:v3', steps));
+    const v3 = await h.waitForStatus(
+      'feed',
+      'Progressing',
+      (r) => r.status?.strategy?.revision === 3 && r.status.strategy.step === '2/3',
+    );
+    expect(v3.status).toMatchObject({ currentRevision: 1, stableRevision: 1 });
+    // The canary's pods are revision 3's now; stable (revision 1) kept serving throughout.
+    const canaryPods = async () => (await h.readyImages('feed')).filter((image) => image !== 'example/feed:v1').sort();
+    await expect.poll(canaryPods, { timeout: 30_000 }).toEqual(Array(4).fill('example/feed:v3'));
+    const snapshot = await h.snapshot('feed');
+    expect(snapshot.revisions.find((r) => r.revision === 2)?.outcome).toBe('Superseded');
+  });
 });
