@@ -112,7 +112,7 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
     );
   if (spec.strategy?.canary?.trafficRouting)
     problems.push(
-      'spec.strategy.canary.trafficRouting: this version of rollguard moves a canary\'s traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)',
+      "spec.strategy.canary.trafficRouting: this version of rollguard moves a canary's traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)",
     );
   // A threshold no combination of failures can reach makes every revision healthy, whatever happens.
   const { readiness, http, prometheus } = spec.healthChecks;
