@@ -300,7 +300,13 @@ async function analyseCanary(
   };
   const input = analysisInput(
     { ...spec, analysis: { ...spec.analysis, window: `${step.windowMs}ms`, failureWeight: step.failureWeight } },
-    { podIps, ...(await local.operatorDefaults()), readiness, namespace: ref.namespace },
+    {
+      podIps,
+      ...(await local.operatorDefaults()),
+      readiness,
+      namespace: ref.namespace,
+      queryVariables: { revision: String(revision.revision), track: 'canary' },
+    },
   );
   const [watched, checks] = await Promise.all([watch, waits.runAnalysis(input)]);
   return [watched, ...checks.checks.map(withCheckKind).filter((c) => c.kind !== 'Readiness')];

@@ -465,6 +465,7 @@ async function analyse(state: ReleaseState, revision: Revision, readiness: Check
     ...(await local.operatorDefaults()),
     readiness,
     namespace: state.data.ref.namespace,
+    queryVariables: { revision: String(revision.revision) },
   });
   return (await waits.runAnalysis(input)).checks.map(withCheckKind);
 }

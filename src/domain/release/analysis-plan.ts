@@ -19,7 +19,15 @@ export function analysisInput(
     defaultPrometheus,
     readiness,
     namespace,
-  }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult; namespace: string },
+    queryVariables = {},
+  }: {
+    podIps: string[];
+    defaultPrometheus?: string;
+    readiness: CheckResult;
+    namespace: string;
+    /** What `{{name}}` in a PromQL query stands for: the revision analysed, and a canary's track. */
+    queryVariables?: Record<string, string>;
+  },
 ): AnalysisInput {
   const { http, prometheus } = spec.healthChecks;
   const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
@@ -48,7 +56,7 @@ export function analysisInput(
     prometheus: prometheus.map((check) => ({
       name: check.name,
       address: check.address ? redactUrl(check.address) : (defaultPrometheus ?? ''),
-      query: check.query,
+      query: fillQuery(check.query, queryVariables),
       ...(check.min !== undefined ? { min: check.min } : {}),
       ...(check.max !== undefined ? { max: check.max } : {}),
       noData: check.noData,
@@ -154,4 +162,13 @@ export function statusVerdict(verdict: Verdict, revision: number, time: Date): R
       reason: check.reason.slice(0, 1024),
     })),
   };
+}
+
+/**
+ * A query with each `{{name}}` it names replaced by its value (`{{revision}}`, and in a canary's
+ * analysis `{{track}}`, "canary"), so a check can judge the new revision's pods alone. A name it
+ * does not know is left as written, so Prometheus names the problem.
+ */
+export function fillQuery(query: string, variables: Record<string, string>): string {
+  return query.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, name: string) => variables[name] ?? whole);
 }
