@@ -1,0 +1,215 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseInput } from '../../src/domain/api/index.ts';
+import type { ReleaseNotification } from '../../src/domain/release/notifications.ts';
+import { appRelease, type AppOptions } from '../support/release-specs.ts';
+import { ReleaseHarness } from '../support/releases.ts';
+import { waitFor } from '../support/stack.ts';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** For the onRollback hook: the revision the Deployment ran when the hook was called. */
+  deploymentRevision?: string | undefined;
+}
+
+const h = new ReleaseHarness();
+const received: Received[] = [];
+let receiver: Server;
+let base = '';
+
+/** What a team runs on loopback: hooks and notification endpoints, one that fails and one that never answers. */
+function startReceiver(): Promise<void> {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      if (path === '/hang') return; // accepts the request and never answers
+      const record: Received = { path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const answer = (): void => {
+        received.push(record);
+        res.writeHead(path === '/hook/fail' ? 500 : 200).end('ok');
+      };
+      if (path !== '/hook/undo') return answer();
+      void h.deployment('shop').then((d) => {
+        record.deploymentRevision = d.metadata?.annotations?.['rollguard.dev/revision'];
+        answer();
+      }, answer);
+    });
+  });
+  return new Promise((resolve) =>
+    receiver.listen(0, '127.0.0.1', () => {
+      base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      resolve();
+    }),
+  );
+}
+
+beforeAll(async () => {
+  await startReceiver();
+  await h.start('notify-hooks');
+}, 120_000);
+afterAll(async () => {
+  await h.stop();
+  receiver?.closeAllConnections();
+  receiver?.close();
+});
+
+type Spec = ReleaseInput['spec'];
+const release = (name: string, o: AppOptions, more: Partial<Spec>) => {
+  const r = appRelease(name, o);
+  return { ...r, spec: { ...r.spec, ...more } };
+};
+
+const paths = (prefix: string): string[] => received.filter((r) => r.path.startsWith(prefix)).map((r) => r.path);
+
+async function events(name: string, reason: string): Promise<string[]> {
+  const list = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });
+  return list.items.filter((e) => e.regarding?.name === name && e.reason === reason).map((e) => e.note ?? '');
+}
+
+describe('lifecycle hooks', () => {
+  it('run in order around a rollout, and a failing preRollout hook leaves the Deployment untouched', async () => {
+    const hooks: Spec['hooks'] = {
+      preRollout: [
+        { name: 'announce', http: { url: `${base}/hook/pre` } },
+        {
+          name: 'migrate',
+          job: { template: { template: { spec: { containers: [{ name: 'migrate', image: 'example/migrate:1' }] } } } },
+        },
+      ],
+      postRollout: [{ name: 'smoke', http: { url: `${base}/hook/post` } }],
+    };
+    await h.apply(release('web', { image: 'example/web:v1' }, { hooks }));
+    const ready = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+    expect(paths('/hook/')).toEqual(['/hook/pre', '/hook/post']);
+    expect(ready.status?.hooks?.map((x) => [x.stage, x.name, x.outcome])).toEqual([
+      ['preRollout', 'announce', 'Succeeded'],
+      ['preRollout', 'migrate', 'Succeeded'],
+      ['postRollout', 'smoke', 'Succeeded'],
+    ]);
+    const pre = received.find((r) => r.path === '/hook/pre');
+    expect(pre?.headers['idempotency-key']).toMatch(/preRollout\/announce/);
+    expect(JSON.parse(pre?.body ?? '{}')).toMatchObject({ stage: 'preRollout', hook: 'announce', generation: 1 });
+    const jobs = await h.clients.batch.listNamespacedJob({
+      namespace: h.namespace,
+      labelSelector: 'rollguard.dev/hook=preRollout.migrate',
+    });
+    expect(jobs.items).toHaveLength(1);
+    expect(jobs.items[0]?.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).toBe(true);
+
+    const before = await h.deployment('web');
+    await h.apply(
+      release(
+        'web',
+        { image: 'example/web:v2' },
+        { hooks: { preRollout: [{ name: 'gate', http: { url: `${base}/hook/fail` } }] } },
+      ),
+    );
+    const failed = await h.waitForStatus('web', 'Failed', (r) => r.status?.observedGeneration === 2);
+    expect(failed.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'PreRolloutHookFailed',
+    });
+    expect(failed.status?.conditions?.find((c) => c.type === 'Progressing')?.message).toContain('answered 500');
+    const after = await h.deployment('web');
+    expect(after.metadata?.generation).toBe(before.metadata?.generation);
+    expect(after.metadata?.annotations?.['rollguard.dev/revision']).toBe('1');
+    expect(after.spec?.template.spec?.containers[0]?.image).toBe('example/web:v1');
+    expect((await h.snapshot('web')).revisions.map((r) => r.revision)).toEqual([1]);
+    expect(await events('web', 'HookFailed')).toEqual([expect.stringContaining('preRollout hook gate failed')]);
+    // Not declared idempotent: called once, never retried.
+    expect(paths('/hook/fail')).toHaveLength(1);
+  });
+});
+
+describe('notifications', () => {
+  it('a dead receiver is dead-lettered while the rollback completes on time; the others get each event once', async () => {
+    const secret = 'notify-urls';
+    await h.clients.core.createNamespacedSecret({
+      namespace: h.namespace,
+      body: {
+        metadata: { name: secret },
+        stringData: { webhook: `${base}/notify/webhook`, ce: `${base}/notify/ce`, dead: `${base}/hang` },
+      },
+    });
+    const urlFrom = (key: string) => ({ secretKeyRef: { name: secret, key } });
+    const more: Partial<Spec> = {
+      notifications: {
+        sinks: [
+          { name: 'team', type: 'Webhook', urlFrom: urlFrom('webhook') },
+          { name: 'bus', type: 'CloudEvents', urlFrom: urlFrom('ce') },
+          { name: 'dead', type: 'Webhook', urlFrom: urlFrom('dead'), timeout: '1s', retries: 1 },
+        ],
+      },
+      hooks: { onRollback: [{ name: 'undo', http: { url: `${base}/hook/undo` } }] },
+    };
+    await h.apply(release('shop', { image: 'example/shop:v1', deadline: '4s' }, more));
+    await h.waitForStatus('shop', 'Ready', (r) => r.status?.currentRevision === 1);
+
+    const started = Date.now();
+    await h.apply(release('shop', { image: 'example/shop:v2-broken', deadline: '4s' }, more));
+    await h.rolledBackOnItsOwn('shop', { from: 2, to: 1 });
+    // The same bound as without notifications (release-rollout.test.ts): the dead sink costs nothing.
+    expect(Date.now() - started).toBeLessThan(4_000 + 10_000);
+
+    const webhook = (): ReleaseNotification[] =>
+      received.filter((r) => r.path === '/notify/webhook').map((r) => JSON.parse(r.body) as ReleaseNotification);
+    const expected = [
+      'RolloutStarted',
+      'RolloutSucceeded',
+      'RolloutStarted',
+      'RollbackStarted',
+      'RollbackFinished',
+      'ReleaseFailed',
+    ];
+    await waitFor('every notification at the webhook', async () => webhook().length >= expected.length, {
+      timeoutMs: 20_000,
+    });
+    const got = webhook().sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    expect(got.map((n) => n.type).sort()).toEqual([...expected].sort());
+    expect(new Set(got.map((n) => n.id)).size).toBe(got.length); // once each
+    expect(got.find((n) => n.type === 'RollbackStarted')).toMatchObject({
+      release: { namespace: h.namespace, name: 'shop' },
+      rollback: { fromRevision: 2, toRevision: 1, trigger: 'Automatic' },
+    });
+    for (const r of received.filter((x) => x.path === '/notify/webhook'))
+      expect(r.headers['idempotency-key']).toBe((JSON.parse(r.body) as ReleaseNotification).id);
+
+    // The same events, with the same ids, as CloudEvents.
+    await waitFor('every CloudEvent', async () => paths('/notify/ce').length >= expected.length, { timeoutMs: 20_000 });
+    const cloudEvents = received
+      .filter((r) => r.path === '/notify/ce')
+      .map((r) => JSON.parse(r.body) as { id: string; type: string; specversion: string });
+    expect(cloudEvents.map((e) => e.id).sort()).toEqual(got.map((n) => n.id).sort());
+    expect(cloudEvents.every((e) => e.specversion === '1.0' && e.type.startsWith('dev.rollguard.release.'))).toBe(true);
+
+    // onRollback ran once the Deployment was back on revision 1, before the rollback was reported finished.
+    const undo = received.findIndex((r) => r.path === '/hook/undo');
+    expect(received[undo]?.deploymentRevision).toBe('1');
+    const finished = got.find((n) => n.type === 'RollbackFinished')?.id;
+    expect(received.findIndex((r) => r.path === '/notify/webhook' && r.body.includes(`"${finished}"`))).toBeGreaterThan(
+      undo,
+    );
+
+    // The dead sink: every notification ends in a dead-letter Event that names it and never its URL.
+    let letters: string[] = [];
+    await waitFor(
+      'a dead-letter Event per notification',
+      async () => (letters = await events('shop', 'NotificationUndelivered')).length >= expected.length,
+      { timeoutMs: 30_000, hint: () => JSON.stringify(letters) },
+    );
+    expect(letters.every((m) => m.includes('sink dead') && !m.includes('/hang'))).toBe(true);
+    expect(letters.join('\n')).toContain(`id ${finished}`);
+    // And the delivery workflow's history records it.
+    const outcome = (await h.client.workflow.getHandle(`notify/${finished}`).result()) as {
+      delivered: string[];
+      deadLettered: { sink: string; attempts: number }[];
+    };
+    expect(outcome.delivered.sort()).toEqual(['bus', 'team']);
+    expect(outcome.deadLettered).toMatchObject([{ sink: 'dead', attempts: 2 }]);
+  });
+});
