@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseInput } from '../../src/domain/api/index.ts';
 import type { ReleaseNotification } from '../../src/domain/release/notifications.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
-import { ReleaseHarness } from '../support/releases.ts';
+import { ReleaseHarness, testCheckEgress } from '../support/releases.ts';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createHookActivities, type HookRunInput } from '../../src/activities/hooks/run.ts';
+import { kubeSecretReader } from '../../src/activities/checks/secret-headers.ts';
+import { createEgressGuard } from '../../src/activities/checks/egress.ts';
+import { hookJobName, hookRunKey } from '../../src/domain/release/hooks.ts';
 import { waitFor } from '../support/stack.ts';
 
 interface Received {
@@ -84,7 +89,12 @@ describe('lifecycle hooks', () => {
       postRollout: [{ name: 'smoke', http: { url: `${base}/hook/post` } }],
     };
     await h.apply(release('web', { image: 'example/web:v1' }, { hooks }));
-    const ready = await h.waitForStatus('web', 'Ready', (r) => r.status?.currentRevision === 1);
+    // postRollout runs once the Release is Ready; its outcome follows in status.hooks.
+    const ready = await h.waitForStatus(
+      'web',
+      'Ready',
+      (r) => r.status?.currentRevision === 1 && r.status.hooks?.some((x) => x.stage === 'postRollout') === true,
+    );
     expect(paths('/hook/')).toEqual(['/hook/pre', '/hook/post']);
     expect(ready.status?.hooks?.map((x) => [x.stage, x.name, x.outcome])).toEqual([
       ['preRollout', 'announce', 'Succeeded'],
@@ -123,6 +133,70 @@ describe('lifecycle hooks', () => {
     expect(await events('web', 'HookFailed')).toEqual([expect.stringContaining('preRollout hook gate failed')]);
     // Not declared idempotent: called once, never retried.
     expect(paths('/hook/fail')).toHaveLength(1);
+  });
+});
+
+describe('a Job hook whose attempt died midway (rollguard killed)', () => {
+  it('is found by the next attempt and awaited to completion, never started twice', async () => {
+    const stored = await h.clients.releases.create(h.namespace, {
+      ...appRelease('batch', { image: 'example/batch:v1' }),
+      metadata: { name: 'batch', namespace: h.namespace },
+    });
+    const ref = { namespace: h.namespace, name: 'batch', uid: (stored as { metadata: { uid: string } }).metadata.uid };
+    const hooks = createHookActivities({
+      kube: h.clients,
+      readSecret: kubeSecretReader(h.clients),
+      egress: createEgressGuard(testCheckEgress),
+      jobPollMs: 100,
+    });
+    const hook = {
+      name: 'migrate',
+      job: { timeout: '1m', template: { template: { spec: { containers: [{ name: 'm', image: 'example/m:1' }] } } } },
+    };
+    const input: HookRunInput = {
+      ref,
+      stage: 'preRollout',
+      hook,
+      key: hookRunKey(ref, 'preRollout', 'migrate', { generation: 1 }),
+      context: { generation: 1 },
+    };
+    const listJobs = async () =>
+      (
+        await h.clients.batch.listNamespacedJob({
+          namespace: h.namespace,
+          labelSelector: 'rollguard.dev/release=batch',
+        })
+      ).items;
+
+    // The first attempt creates the Job, then its worker goes away (the attempt is cancelled).
+    const first = new MockActivityEnvironment();
+    const dying = first.run(hooks.runJobHook, input);
+    await waitFor('the first attempt to create the Job', async () => (await listJobs()).length === 1, {
+      timeoutMs: 10_000,
+    });
+    first.cancel();
+    await dying.catch(() => undefined);
+    const created = (await listJobs())[0]?.metadata?.uid;
+
+    // The retry finds that Job by its name and waits for it.
+    const result = (await new MockActivityEnvironment().run(hooks.runJobHook, input)) as { job: string };
+    expect(result.job).toBe(hookJobName(ref, 'preRollout', 'migrate', input.key));
+    const jobs = await listJobs();
+    expect(jobs.map((j) => j.metadata?.uid)).toEqual([created]);
+    expect(jobs[0]?.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).toBe(true);
+
+    // A Job of that name that is not this run's is someone else's: refused, not awaited.
+    const other = { ...input, key: hookRunKey(ref, 'preRollout', 'migrate', { generation: 2 }) };
+    await h.clients.batch.createNamespacedJob({
+      namespace: h.namespace,
+      body: {
+        metadata: { name: hookJobName(ref, 'preRollout', 'migrate', other.key) },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'x', image: 'example/x:1' }] } } },
+      },
+    });
+    await expect(new MockActivityEnvironment().run(hooks.runJobHook, other)).rejects.toThrow(
+      /is not this run of hook migrate/,
+    );
   });
 });
 
