@@ -5,6 +5,7 @@ import {
   ParentClosePolicy,
   patched,
   startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import {
   notificationOf,
@@ -30,7 +31,7 @@ export async function notifyTransition(state: ReleaseState, transition: Transiti
   if (!patched('notifications')) return;
   const types = notificationsFor(transition, state.data.history, notifications?.failureThreshold ?? 3);
   for (const type of types) {
-    const notification = notificationOf(type, state.data, transition, key);
+    const notification = notificationOf(type, state.data, transition, { key, run: workflowInfo().firstExecutionRunId });
     await CancellationScope.nonCancellable(() =>
       startChild(releaseNotificationWorkflow, {
         workflowId: notificationWorkflowId(notification),

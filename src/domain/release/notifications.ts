@@ -59,17 +59,21 @@ export function notificationsFor(
   return types;
 }
 
-/** The notification of one type about the state just entered; `key` is the transition's own (its Event key). */
+/**
+ * The notification of one type about the state just entered. `key` is the transition's own (its
+ * Event key), counted by the Release's workflow; `run` names that workflow's chain of runs (its first
+ * run id), since a workflow started anew for the Release counts from 1 again.
+ */
 export function notificationOf(
   type: NotificationEventType,
   data: ReleaseStateData,
   transition: TransitionRecord,
-  key: string,
+  { key, run }: { key: string; run: string },
 ): ReleaseNotification {
   const rollback = data.lastRollback;
   const aboutRollback = type === 'RollbackStarted' || type === 'RollbackFinished';
   return {
-    id: `${data.ref.uid}.${key}.${type}`,
+    id: `${data.ref.uid}.${run.slice(0, 8)}.${key}.${type}`,
     type,
     release: data.ref,
     phase: transition.to,

@@ -59,13 +59,18 @@ describe('a notification', () => {
     trigger: 'Automatic',
     time: at,
   };
+  const run = '0a1b2c3d-5e6f-4000-8000-000000000002';
   const transition = { ...step('Progressing', 'RollingBack'), message: 'rollback rb-1234abcd: revision 3 → 2' };
-  const n = notificationOf('RollbackStarted', state.data, transition, 'event-7');
+  const n = notificationOf('RollbackStarted', state.data, transition, { key: 'event-7', run });
 
   it('has an id stable for its occurrence, which is also its delivery workflow id', () => {
-    expect(n.id).toBe(`${ref.uid}.event-7.RollbackStarted`);
-    expect(notificationOf('RollbackStarted', state.data, transition, 'event-7').id).toBe(n.id);
-    expect(notificationOf('RollbackStarted', state.data, transition, 'event-8').id).not.toBe(n.id);
+    expect(n.id).toBe(`${ref.uid}.0a1b2c3d.event-7.RollbackStarted`);
+    // A workflow started anew for the Release counts its transitions from 1 again: another id.
+    expect(
+      notificationOf('RollbackStarted', state.data, transition, { key: 'event-7', run: 'ffffffff-1111' }).id,
+    ).not.toBe(n.id);
+    expect(notificationOf('RollbackStarted', state.data, transition, { key: 'event-7', run }).id).toBe(n.id);
+    expect(notificationOf('RollbackStarted', state.data, transition, { key: 'event-8', run }).id).not.toBe(n.id);
     expect(notificationWorkflowId(n)).toBe(`notify/${n.id}`);
   });
 
@@ -79,7 +84,7 @@ describe('a notification', () => {
       generation: 4,
       rollback: { id: 'rb-1234abcd', fromRevision: 3, toRevision: 2, trigger: 'Automatic' },
     });
-    expect(notificationOf('RolloutStarted', state.data, transition, 'event-7').rollback).toBeUndefined();
+    expect(notificationOf('RolloutStarted', state.data, transition, { key: 'event-7', run }).rollback).toBeUndefined();
   });
 
   it('as a webhook is the notification as JSON, with its id as the Idempotency-Key', () => {
