@@ -10,7 +10,7 @@ import { createHookActivities, type HookRunInput } from '../../src/activities/ho
 import { kubeSecretReader } from '../../src/activities/checks/secret-headers.ts';
 import { createEgressGuard } from '../../src/activities/checks/egress.ts';
 import { hookJobName, hookRunKey } from '../../src/domain/release/hooks.ts';
-import { waitFor } from '../support/stack.ts';
+import { createNamespace, deleteNamespace, waitFor } from '../support/stack.ts';
 
 interface Received {
   path: string;
@@ -53,12 +53,34 @@ function startReceiver(): Promise<void> {
   );
 }
 
+// The operator's own sink (rollguard run --notifications), its Secret in a namespace of its own.
+let opsNamespace = '';
+
 beforeAll(async () => {
   await startReceiver();
-  await h.start('notify-hooks');
+  opsNamespace = await createNamespace(h.clients, 'notify-ops');
+  await h.clients.core.createNamespacedSecret({
+    namespace: opsNamespace,
+    body: { metadata: { name: 'ops-notify' }, stringData: { url: `${base}/notify/operator` } },
+  });
+  await h.start('notify-hooks', {
+    operatorSinks: [
+      {
+        name: 'platform',
+        type: 'Slack',
+        urlFrom: { secretKeyRef: { name: 'ops-notify', key: 'url' } },
+        events: ['RollbackStarted'],
+        timeout: '5s',
+        retries: 2,
+        secretNamespace: opsNamespace,
+        operator: true,
+      },
+    ],
+  });
 }, 120_000);
 afterAll(async () => {
   await h.stop();
+  await deleteNamespace(h.clients, opsNamespace);
   receiver?.closeAllConnections();
   receiver?.close();
 });
@@ -260,6 +282,16 @@ describe('notifications', () => {
       .map((r) => JSON.parse(r.body) as { id: string; type: string; specversion: string });
     expect(cloudEvents.map((e) => e.id).sort()).toEqual(got.map((n) => n.id).sort());
     expect(cloudEvents.every((e) => e.specversion === '1.0' && e.type.startsWith('dev.rollguard.release.'))).toBe(true);
+
+    // The operator's sink took only what it asked for: the rollback, as a Slack message.
+    await waitFor('the operator sink', async () => paths('/notify/operator').length >= 1, { timeoutMs: 20_000 });
+    const slack = received.filter((r) => r.path === '/notify/operator');
+    expect(slack.map((r) => r.headers['x-rollguard-event-id'])).toEqual([
+      got.find((n) => n.type === 'RollbackStarted')?.id,
+    ]);
+    expect((JSON.parse(slack[0]?.body ?? '{}') as { text: string }).text).toMatch(
+      new RegExp(`^:rewind: Release ${h.namespace}/shop: rollback started`),
+    );
 
     // onRollback ran once the Deployment was back on revision 1, before the rollback was reported finished.
     const undo = received.findIndex((r) => r.path === '/hook/undo');
