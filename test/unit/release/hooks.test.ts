@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { hookJobName, hookRunKey } from '../../../src/domain/release/hooks.ts';
 import { releaseSpecSchema } from '../../../src/domain/api/index.ts';
 import { readOperatorSinks } from '../../../src/server/notification-settings.ts';
+import { InvalidSettingError, startRollguard } from '../../../src/server/rollguard.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createLogger } from '../../../src/telemetry/log.ts';
 
 const ref = { namespace: 'shop', name: 'a-release-with-a-rather-long-name-indeed', uid: 'u-1' };
 
@@ -90,5 +93,20 @@ describe('operator-wide sinks (rollguard run --notifications)', () => {
   it('name the file and the bad field when they are wrong', async () => {
     const path = await file('secretNamespace: ops\nsinks:\n  - name: ops\n    type: Teams\n');
     await expect(readOperatorSinks(path)).rejects.toThrow(`notification settings ${path} are invalid: sinks[0].type`);
+  });
+
+  it('stop rollguard run at start, before it connects to anything, when the file is wrong', async () => {
+    const path = await file('sinks: []\n');
+    const started = startRollguard({
+      kubeConfig: new KubeConfig(),
+      temporal: { address: '127.0.0.1:1' },
+      controller: true,
+      worker: true,
+      watchNamespaces: [],
+      notificationsFile: path,
+      log: createLogger({}, { level: 'error' }),
+    });
+    await expect(started).rejects.toThrow(InvalidSettingError);
+    await expect(started).rejects.toThrow(/secretNamespace: .*sinks: /);
   });
 });
