@@ -12,6 +12,9 @@ import { createDeploymentActivities } from './cluster/deployment.ts';
 import { createReleaseActivities } from './cluster/release.ts';
 import { createRevisionActivities } from './cluster/revisions.ts';
 import { createStatusActivities } from './cluster/status.ts';
+import { createHookActivities } from './hooks/run.ts';
+import { createNotificationActivities } from './notify/delivery.ts';
+import type { SinkTarget } from '../domain/release/notifications.ts';
 
 export interface ActivityDeps {
   kube: KubeClients;
@@ -30,6 +33,8 @@ export interface ActivityDeps {
   egress?: EgressConfig;
   /** How long admission waits for a Secret that checks' headers name to appear (default 15 s). */
   secretGraceMs?: number;
+  /** Sinks every Release's notifications go to (rollguard run --notifications). */
+  operatorSinks?: SinkTarget[];
 }
 
 /** Every activity a Release workflow runs, built from what they need to reach the world. */
@@ -42,6 +47,7 @@ export function createActivities({
   defaultPrometheus,
   egress: settings = {},
   secretGraceMs,
+  operatorSinks = [],
 }: ActivityDeps) {
   const egress = createEgressGuard({
     ...settings,
@@ -61,12 +67,18 @@ export function createActivities({
       ...(defaultPrometheus ? { defaultPrometheus } : {}),
       ...(secretGraceMs !== undefined ? { secretGraceMs } : {}),
     }),
+    ...createNotificationActivities({ kube, log, readSecret, egress, operatorSinks }),
+    ...createHookActivities({ kube, readSecret, egress }),
     /** Checks the spec a Signal carried against the Release schema: workflow code loads no schema library. */
     async readSpec(message: UncheckedSpecMessage): Promise<SpecMessage | { invalid: string }> {
       return readSpecMessage({ generation: message.generation, spec: message.unchecked });
     },
-    async operatorDefaults(): Promise<{ defaultPrometheus?: string }> {
-      return defaultPrometheus ? { defaultPrometheus } : {};
+    /** The worker's settings a workflow decides with; whether operator-wide sinks exist, not what they are. */
+    async operatorDefaults(): Promise<{ defaultPrometheus?: string; operatorSinks?: true }> {
+      return {
+        ...(defaultPrometheus ? { defaultPrometheus } : {}),
+        ...(operatorSinks.length > 0 ? { operatorSinks: true as const } : {}),
+      };
     },
   };
 }

@@ -245,6 +245,11 @@ export const commands: Record<string, Command> = {
         description: 'serve only the Releases of this namespace (repeatable; default all)',
       },
       'lease-namespace': leaseNamespace,
+      notifications: {
+        type: 'string',
+        value: 'FILE',
+        description: 'operator-wide notification sinks, YAML (default $ROLLGUARD_NOTIFICATIONS; docs/notifications.md)',
+      },
       'task-queue': {
         type: 'string',
         value: 'NAME',
@@ -260,6 +265,7 @@ export const commands: Record<string, Command> = {
       const prometheusUrl = stringFlag(args.values, 'prometheus-url') ?? env.ROLLGUARD_PROMETHEUS_URL;
       const leaseNamespace = stringFlag(args.values, 'lease-namespace');
       const taskQueue = stringFlag(args.values, 'task-queue');
+      const notifications = stringFlag(args.values, 'notifications') ?? env.ROLLGUARD_NOTIFICATIONS;
       return {
         controller: !booleanFlag(args.values, 'worker-only'),
         worker: !booleanFlag(args.values, 'controller-only'),
@@ -269,6 +275,7 @@ export const commands: Record<string, Command> = {
         watchNamespaces: listFlag(args.values, 'watch-namespace'),
         ...(leaseNamespace ? { leaseNamespace } : {}),
         ...(taskQueue ? { taskQueue } : {}),
+        ...(notifications ? { notifications } : {}),
       };
     },
     run: async (options, session) => (await import('./commands/run.ts')).run(options, session),

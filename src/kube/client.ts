@@ -14,6 +14,8 @@ export interface KubeClients {
   releases: ReleaseApi;
   events: k8s.EventsV1Api;
   coordination: k8s.CoordinationV1Api;
+  /** Jobs (lifecycle hooks). */
+  batch: k8s.BatchV1Api;
   objects: k8s.KubernetesObjectApi;
 }
 
@@ -42,6 +44,7 @@ export function kubeClients(config: k8s.KubeConfig): KubeClients {
     releases: releaseApi(custom),
     events: config.makeApiClient(k8s.EventsV1Api),
     coordination: config.makeApiClient(k8s.CoordinationV1Api),
+    batch: config.makeApiClient(k8s.BatchV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(config),
   };
 }

@@ -9,6 +9,7 @@ import { releaseLabel } from '../domain/release/ref.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { connectTemporal, type TemporalConnection, type TemporalOptions } from '../temporal/client.ts';
 import { createReleaseWorker } from './worker.ts';
+import { readOperatorSinks } from './notification-settings.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { connectWorkerTemporal } from './temporal-runtime.ts';
 
@@ -38,6 +39,8 @@ export interface RollguardOptions {
   leaseNamespace?: string;
   /** The task queue the controller starts workflows on and the worker polls (default rollguard). */
   taskQueue?: string;
+  /** Operator-wide notification sinks, a YAML file (docs/notifications.md). */
+  notificationsFile?: string;
   /** Where /metrics and /healthz listen; no server when absent. */
   metrics?: { host: string; port: number };
   log: Logger;
@@ -61,6 +64,11 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
   } catch (err) {
     throw new InvalidSettingError((err as Error).message, { cause: err });
   }
+  const operatorSinks = options.notificationsFile
+    ? await readOperatorSinks(options.notificationsFile).catch((err: unknown) => {
+        throw new InvalidSettingError((err as Error).message, { cause: err });
+      })
+    : [];
   let temporal: TemporalConnection | undefined;
   let controller: RunningController | undefined;
   let worker: Worker | undefined;
@@ -100,6 +108,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         log,
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+        operatorSinks,
         // Temporal is control plane too: a check must not reach it unless the operator names it.
         checkEgress: {
           controlPlane: [address],
@@ -113,6 +122,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         taskQueue: worker.options.taskQueue,
         prometheus: options.prometheusUrl ?? null,
         checkAllow: checkAllow ?? null,
+        notificationSinks: operatorSinks.map((s) => s.name),
       });
     }
     if (options.controller) {

@@ -3,6 +3,7 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { EgressConfig } from '../activities/checks/egress.ts';
 import { createActivities } from '../activities/index.ts';
 import type { KubeClients } from '../kube/client.ts';
+import type { SinkTarget } from '../domain/release/notifications.ts';
 import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
@@ -29,6 +30,8 @@ export interface WorkerConfig {
    * these sources; otherwise bundled from workflowsPath at start.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Sinks every Release's notifications go to (rollguard run --notifications). */
+  operatorSinks?: SinkTarget[];
   /** How many activities (probes, rollout waits) one worker runs at once. */
   maxConcurrentActivities?: number;
 }
@@ -48,6 +51,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       selectors: config.selectors,
       ...(config.defaultPrometheus ? { defaultPrometheus: config.defaultPrometheus } : {}),
       ...(config.checkEgress ? { egress: config.checkEgress } : {}),
+      ...(config.operatorSinks ? { operatorSinks: config.operatorSinks } : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities ?? 100,
   });

@@ -18,6 +18,7 @@ import type { PlannedStep, StrategyPlan } from '../domain/release/strategy-plan.
 import { describeStrategy } from '../domain/release/strategy-report.ts';
 import { moveActions, stepTarget, type TrafficAction, type TrafficTarget } from '../domain/release/traffic-split.ts';
 import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
+import { onRollbackHooks, postRolloutHooks } from './hooks.ts';
 import { enter, kube, local, recordEvent, waits, writeStatus } from './proxies.ts';
 import { releaseRevision } from './search-attributes.ts';
 
@@ -365,6 +366,7 @@ async function promote(
     Reason.HealthChecksPassed,
     `revision ${revision.revision} is promoted: ${plan.steps.length} steps${how}`,
   );
+  await postRolloutHooks(state, revision.revision);
 }
 
 /** The canary is taken off: its pods go at once, stable is back at full size, and the Release says why. */
@@ -406,6 +408,11 @@ async function abort(state: ReleaseState, revision: Revision, stable: Revision, 
     new Date(),
   );
   state.setCondition({ type: Type.Progressing, status: False, reason: Reason.RolloutAborted, message }, new Date());
+  await onRollbackHooks(state, {
+    id: state.data.lastRollback.id,
+    fromRevision: revision.revision,
+    toRevision: stable.revision,
+  });
   await enter(state, 'Failed', Reason.RolloutAborted, message, { warning: true, action: EventAction.Rollback });
 }
 

@@ -13,6 +13,7 @@ import { EventAction, type EventReason, type ReleaseEvent } from '../domain/rele
 import { refusalTypes } from '../domain/release/refusal.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { releasePhase, releaseRevision } from './search-attributes.ts';
+import { notifyTransition } from './notify.ts';
 
 /** Retried with backoff until the API server answers; what retrying cannot fix fails at once. */
 const retry = {
@@ -123,7 +124,8 @@ export async function enter(
   message: string,
   { warning = false, action = EventAction.Rollout }: { warning?: boolean; action?: EventAction } = {},
 ): Promise<void> {
-  const { from } = state.moveTo(to, reason, message, new Date());
+  const transition = state.moveTo(to, reason, message, new Date());
+  const { from } = transition;
   upsertSearchAttributes([
     { key: releasePhase, value: to },
     ...(state.data.currentRevision !== undefined ? [{ key: releaseRevision, value: state.data.currentRevision }] : []),
@@ -141,4 +143,5 @@ export async function enter(
   }
   const event = keyedEvent(state, { type: warning ? 'Warning' : 'Normal', reason, message, action });
   await serialised(() => kube.recordTransition({ ref: state.data.ref, from, to, status: state.status(), event }));
+  await notifyTransition(state, transition, event.key as string);
 }

@@ -17,6 +17,7 @@ import { rollOutCanary, type StrategyInbox, takeCanaryOff } from './canary.ts';
 import type { StrategyProgress } from '../domain/release/strategy-machine.ts';
 import { strategyPlan } from '../domain/release/strategy-plan.ts';
 import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
+import { onRollbackHooks, postRolloutHooks, preRolloutHooks } from './hooks.ts';
 import type { RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 
 /** What the rollout in flight has done so far, so a superseded one can be recorded as such. */
@@ -42,6 +43,7 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   state.data.generation = message.generation;
   state.data.spec = message.spec;
   const defaults = await local.operatorDefaults();
+  state.data.operatorSinks = defaults.operatorSinks === true;
   const problems = [...specProblems(message.spec, defaults), ...templateProblems(message.spec.template)];
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
@@ -171,6 +173,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     new Date(),
   );
   await enter(state, 'Progressing', Reason.RolloutStarted, `rolling out generation ${generation}`);
+  if (!(await preRolloutHooks(state))) return;
 
   let revision: Revision;
   try {
@@ -223,6 +226,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     );
     clearRolledBack(state);
     await enter(state, 'Ready', Reason.HealthChecksPassed, `revision ${revision.revision} is healthy: ${summary}`);
+    await postRolloutHooks(state, revision.revision);
     const pruned = await kube.pruneRevisions({
       ref,
       keep: spec.revisionHistoryLimit,
@@ -574,6 +578,7 @@ async function rollBackTo(
     );
     return;
   }
+  await onRollbackHooks(state, { id, fromRevision: from, toRevision: to });
   if (trigger === 'Automatic') {
     const message =
       `rollback ${id} (Automatic): revision ${from} failed and revision ${to} runs again. The spec (generation ${state.data.generation}) ` +

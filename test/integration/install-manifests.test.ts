@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { releaseCrdFile } from '../../src/domain/api/crd.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
 import { rollguardPermissions } from '../../src/cli/install/permissions.ts';
+import { readOperatorSinks } from '../../src/server/notification-settings.ts';
 import { installCrd } from '../support/crd.ts';
 import {
   chartDir,
@@ -186,6 +187,41 @@ describe('the Helm chart and the kustomize base', () => {
     } finally {
       await overlay.remove();
     }
+  });
+
+  it('renders operator-wide notification sinks: the file `rollguard run` reads, and get on exactly their Secrets', async () => {
+    const sink = [
+      '--set',
+      'notifications.sinks[0].name=platform',
+      '--set',
+      'notifications.sinks[0].type=Slack',
+      '--set',
+      'notifications.sinks[0].urlFrom.secretKeyRef.name=rollguard-notify',
+      '--set',
+      'notifications.sinks[0].urlFrom.secretKeyRef.key=slack-url',
+    ];
+    expect(await succeed(helm, ['lint', '--strict', chartDir, ...sink])).toContain('0 chart(s) failed');
+    const rendered = manifests(await succeed(helm, ['template', 'rollguard', chartDir, '-n', 'ops', ...sink]));
+    const config = rendered.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'rollguard-notifications');
+    const file = join(await mkdtemp(join(tmpdir(), 'rollguard-notify-')), 'notifications.yaml');
+    await writeFile(file, (config?.data as Record<string, string>)['notifications.yaml'] ?? '');
+    expect(await readOperatorSinks(file)).toMatchObject([
+      {
+        name: 'platform',
+        type: 'Slack',
+        secretNamespace: 'ops',
+        urlFrom: { secretKeyRef: { name: 'rollguard-notify' } },
+      },
+    ]);
+    const role = rendered.find((m) => m.kind === 'Role' && m.metadata.name === 'rollguard-notification-secrets');
+    expect(role?.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['rollguard-notify'], verbs: ['get'] },
+    ]);
+    const deployment = rendered.find((m) => m.kind === 'Deployment') as unknown as V1Deployment;
+    expect(deployment.spec?.template.spec?.containers[0]?.env).toContainEqual({
+      name: 'ROLLGUARD_NOTIFICATIONS',
+      value: '/etc/rollguard/notifications.yaml',
+    });
   });
 
   it("refuses a bad value, naming it, before rendering anything (the chart's values.schema.json)", async () => {

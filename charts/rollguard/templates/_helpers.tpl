@@ -60,6 +60,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - apiGroups: ['']
   resources: [pods]
   verbs: [get, list, watch]
+# A Job hook (spec.hooks) runs as a Job, created once and read until it completes. No delete: it goes
+# away with its Release through its ownerReference.
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, create]
 - apiGroups: ['', events.k8s.io]
   resources: [events]
   verbs: [create, patch]

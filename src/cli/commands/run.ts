@@ -17,6 +17,8 @@ export interface RunOptions {
   leaseNamespace?: string;
   /** The task queue the controller starts workflows on and the worker polls (default: $ROLLGUARD_TASK_QUEUE, else this cluster's). */
   taskQueue?: string;
+  /** A file of operator-wide notification sinks (docs/notifications.md). */
+  notifications?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     watchNamespaces: options.watchNamespaces,
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
     taskQueue,
+    ...(options.notifications ? { notificationsFile: options.notifications } : {}),
     metrics: { host: options.metricsHost, port: options.metricsPort },
     log,
   }).catch((err: unknown) => {

@@ -62,6 +62,13 @@ export const rollguardPermissions: Permission[] = [
   },
   { group: '', resource: 'pods', verbs: ['get', 'list', 'watch'], scope: 'releases', why: 'checks read the pods' },
   {
+    group: 'batch',
+    resource: 'jobs',
+    verbs: ['get', 'create'],
+    scope: 'releases',
+    why: 'a Job hook runs as a Job, created once and read until it completes',
+  },
+  {
     group: 'events.k8s.io',
     resource: 'events',
     verbs: ['create', 'patch'],

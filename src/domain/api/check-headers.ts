@@ -34,7 +34,8 @@ export const isConnectionHeader = (name: string): boolean => new RegExp(connecti
 /** True for a header whose value is a credential (Authorization, Cookie, X-Api-Key, ...). */
 export const carriesCredentials = (name: string): boolean => new RegExp(credentialPattern, 'i').test(name);
 
-const secretKeyRef = z
+/** A key of a Secret in the Release's namespace (check headers, notification sinks, hooks). */
+export const secretKeyRef = z
   .object({
     name: z
       .string()

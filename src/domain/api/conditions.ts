@@ -52,6 +52,8 @@ export const ConditionReason = {
   ForeignObject: 'ForeignObject',
   Forbidden: 'Forbidden',
   RevisionMissing: 'RevisionMissing',
+  // Progressing=False: a preRollout hook failed, nothing was written
+  PreRolloutHookFailed: 'PreRolloutHookFailed',
   // Ready=False: the rollout did not finish by its deadline, and nothing failed enough to roll it back
   RolloutIncomplete: 'RolloutIncomplete',
   // InvalidSpec

@@ -15,6 +15,10 @@ export type {
   StepAnalysis,
   Strategy,
 } from './strategy.ts';
+export type { Hook, Hooks, HookStage, HttpHook, JobHook } from './hooks.ts';
+export { hookStages } from './hooks.ts';
+export type { NotificationEventType, NotificationSink, Notifications, SinkType } from './notifications.ts';
+export { notificationEvents, sinkTypes } from './notifications.ts';
 export * from './spec.ts';
 export * from './status.ts';
 export * from './strategy-status.ts';

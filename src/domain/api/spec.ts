@@ -3,6 +3,8 @@ import { analysisTimingRules } from './admission.ts';
 import { analysisSchema, healthChecksSchema, rollbackPolicySchema } from './health-checks.ts';
 import { admissionValidations } from './rules.ts';
 import { strategySchema } from './strategy.ts';
+import { hooksSchema } from './hooks.ts';
+import { notificationsSchema } from './notifications.ts';
 import { deploymentTemplateSchema } from './template.ts';
 
 /** What the user declares: the workload to roll out, how to judge it, and what to do when it is unhealthy. */
@@ -24,6 +26,9 @@ export const releaseSpecSchema = z
       .boolean()
       .default(false)
       .meta({ description: 'While true, a new spec is recorded but not rolled out (default false).' }),
+    // Optional without defaults, as strategy: a spec recorded before they existed parses to the same object.
+    notifications: notificationsSchema.optional(),
+    hooks: hooksSchema.optional(),
     adopt: z
       .boolean()
       .optional()

@@ -3,6 +3,7 @@ import { checkKinds, checkOutcomes } from './check-fields.ts';
 import { ConditionStatus } from './conditions.ts';
 import { releasePhases, rollbackTriggers } from './phases.ts';
 import { strategyStatusSchema } from './strategy-status.ts';
+import { hookStages } from './hooks.ts';
 
 export { releasePhases, rollbackTriggers, type ReleasePhase, type RollbackTrigger } from './phases.ts';
 
@@ -79,6 +80,17 @@ export const rollbackRecordSchema = z
   })
   .meta({ description: 'The last rollback.' });
 
+export const hookRunSchema = z
+  .object({
+    stage: z.enum(hookStages).meta({ description: 'preRollout, postRollout or onRollback.' }),
+    name: z.string().min(1).max(63).meta({ description: 'Name of the hook.' }),
+    outcome: z.enum(['Succeeded', 'Failed']).meta({ description: 'Succeeded or Failed.' }),
+    message: z.string().max(1024).meta({ description: 'What happened, for people.' }),
+    revision: revision('The revision the hook ran for.').optional(),
+    time: time('When the hook finished'),
+  })
+  .meta({ description: 'The last run of one lifecycle hook.' });
+
 export const releaseStatusSchema = z
   .object({
     phase: z
@@ -100,6 +112,11 @@ export const releaseStatusSchema = z
     lastVerdict: verdictSchema.optional(),
     strategy: strategyStatusSchema.optional(),
     lastRollback: rollbackRecordSchema.optional(),
+    hooks: z
+      .array(hookRunSchema)
+      .max(24)
+      .optional()
+      .meta({ description: 'The last run of each lifecycle hook (docs/hooks.md).' }),
     workflowId: z.string().max(1024).optional().meta({ description: 'The Temporal workflow that runs this Release.' }),
     observedRollbackRequest: z.string().max(1024).optional().meta({
       description:
@@ -115,3 +132,4 @@ export type RecordedCheck = z.infer<typeof checkResultSchema>;
 /** The verdict as the Release's status records it (lastVerdict). */
 export type RecordedVerdict = z.infer<typeof verdictSchema>;
 export type RollbackRecord = z.infer<typeof rollbackRecordSchema>;
+export type HookRun = z.infer<typeof hookRunSchema>;

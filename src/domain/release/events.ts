@@ -23,6 +23,7 @@ export const EventReason = {
   SpecInvalid: ConditionReason.SpecInvalid,
   RolloutAborted: ConditionReason.RolloutAborted,
   RolloutHeld: ConditionReason.RolloutHeld,
+  PreRolloutHookFailed: ConditionReason.PreRolloutHookFailed,
   // Events of their own
   /** A canary or blue-green rollout moved to its next step. */
   StepStarted: 'StepStarted',
@@ -38,6 +39,12 @@ export const EventReason = {
   InvalidRollbackRequest: 'InvalidRollbackRequest',
   /** A status written by someone other than rollguard, restored. */
   StatusOverwritten: 'StatusOverwritten',
+  /** A lifecycle hook ran to success. */
+  HookSucceeded: 'HookSucceeded',
+  /** A lifecycle hook failed (after its retries, when it is idempotent). */
+  HookFailed: 'HookFailed',
+  /** A notification that its sink did not accept within its retries: the dead-letter record. */
+  NotificationUndelivered: 'NotificationUndelivered',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
@@ -47,6 +54,8 @@ export const EventAction = {
   Rollback: 'Rollback',
   Validate: 'Validate',
   Status: 'Status',
+  Hook: 'Hook',
+  Notify: 'Notify',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 

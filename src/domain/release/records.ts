@@ -1,6 +1,7 @@
 import type {
   StrategyState,
   Condition,
+  HookRun,
   DeploymentTemplate,
   ReleasePhase,
   RecordedVerdict,
@@ -147,6 +148,10 @@ export interface ReleaseStateData {
   observedRollbackRequest?: string;
   /** The canary (or blue-green) rollout of the newest revision, in flight or ended; absent for rolling. */
   strategy?: StrategyProgress;
+  /** The last run of each lifecycle hook. */
+  hooks?: HookRun[];
+  /** Whether the worker that took the current spec had operator-wide notification sinks. */
+  operatorSinks?: boolean;
 }
 
 /** A kept revision of a Release: the template it ran, recorded in a ControllerRevision. */

@@ -1,4 +1,4 @@
-import type { ReleasePhase, ReleaseStatus } from '../api/index.ts';
+import type { HookRun, ReleasePhase, ReleaseStatus } from '../api/index.ts';
 import type { ReleaseSnapshot, ReleaseStateData, RevisionSummary, TransitionRecord } from './records.ts';
 import { type ConditionUpdate, kstatusConditions, setCondition } from './conditions.ts';
 import { transition } from './phases.ts';
@@ -76,6 +76,12 @@ export class ReleaseState {
     this.markRevision(revision, 'Stable');
   }
 
+  /** Keeps the last run of each hook (by stage and name). */
+  recordHook(run: HookRun): void {
+    const others = (this.data.hooks ?? []).filter((h) => h.stage !== run.stage || h.name !== run.name);
+    this.data.hooks = [...others, run].slice(-24);
+  }
+
   forgetRevisions(deleted: number[]): void {
     this.data.revisions = this.data.revisions.filter((r) => !deleted.includes(r.revision));
     this.data.stableHistory = this.data.stableHistory.filter((r) => !deleted.includes(r));
@@ -108,6 +114,7 @@ export class ReleaseState {
       conditions: d.conditions,
       ...(d.lastVerdict ? { lastVerdict: d.lastVerdict } : {}),
       ...(d.lastRollback ? { lastRollback: d.lastRollback } : {}),
+      ...(d.hooks?.length ? { hooks: d.hooks } : {}),
       workflowId: d.workflowId,
       ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
       ...this.strategyStatus(),

@@ -74,10 +74,13 @@ describe('the Release CRD', () => {
     expect(undescribed.map((n) => n.path)).toEqual([]);
   });
 
-  it('preserves unknown fields only in the pod spec, which is passed through to the Deployment', () => {
+  it("preserves unknown fields only in the pod spec and a hook's Job spec, which are passed through as written", () => {
     expect(pathsWith('x-kubernetes-preserve-unknown-fields')).toEqual([
       'spec.template.template.spec',
       'spec.template.template.spec.containers[]',
+      'spec.hooks.preRollout[].job.template',
+      'spec.hooks.postRollout[].job.template',
+      'spec.hooks.onRollback[].job.template',
     ]);
   });
 
