@@ -38,8 +38,11 @@ export interface RollguardOptions {
   leaseNamespace?: string;
   /** The task queue the controller starts workflows on and the worker polls (default rollguard). */
   taskQueue?: string;
-  /** Where /metrics and /healthz listen; no server when absent. */
-  metrics?: { host: string; port: number };
+  /**
+   * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
+   * Temporal runtime serves the worker's metrics, which /metrics then serves too.
+   */
+  metrics?: { host: string; port: number; temporalMetricsUrl?: string };
   log: Logger;
 }
 
