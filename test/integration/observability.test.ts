@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prometheusTargetsDir } from '../../dev/stack/prometheus.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
+import { dashboardQueries, metricNames } from '../support/dashboard.ts';
 import { promQuery } from '../support/exporter.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
@@ -150,6 +151,14 @@ describe('metrics and logs of rollguard run', () => {
       0,
     );
     expect(await query(`process_cpu_seconds_total{{{sel}}}`)).toBeGreaterThan(0);
+
+    // Every Temporal series the dashboard reads is one this worker serves.
+    const served = await (await fetch(`${run.metricsUrl}/metrics`)).text();
+    const temporalNames = dashboardQueries()
+      .flatMap(({ expr }) => metricNames(expr))
+      .filter((name) => name.startsWith('temporal_'));
+    expect(temporalNames.length).toBeGreaterThan(5);
+    expect(temporalNames.filter((name) => !new RegExp(`^${name}[{ ]`, 'm').test(served))).toEqual([]);
 
     // The log: JSON lines naming the Release, its revision, workflow and rollback.
     const lines = run.output
