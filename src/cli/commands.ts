@@ -267,9 +267,11 @@ export const commands: Record<string, Command> = {
       const prometheusUrl = stringFlag(args.values, 'prometheus-url') ?? env.ROLLGUARD_PROMETHEUS_URL;
       const leaseNamespace = stringFlag(args.values, 'lease-namespace');
       const taskQueue = stringFlag(args.values, 'task-queue');
-      const logLevel = stringFlag(args.values, 'log-level') ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
+      const levelFlag = stringFlag(args.values, 'log-level');
+      const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
       if (!isLogLevel(logLevel)) {
-        throw new UsageError(`--log-level ${logLevel} is not a level: give debug, info, warn or error`);
+        const given = levelFlag !== undefined ? `--log-level ${logLevel}` : `ROLLGUARD_LOG_LEVEL=${logLevel}`;
+        throw new UsageError(`${given} is not a level: give debug, info, warn or error`);
       }
       return {
         logLevel,

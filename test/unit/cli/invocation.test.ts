@@ -99,6 +99,16 @@ describe('a command line becomes the options of its command', () => {
     expect(invoke(argv)).toEqual({ name, options, ...defaults });
   });
 
+  it('takes the log level from ROLLGUARD_LOG_LEVEL when no flag names one, and names where a bad one came from', () => {
+    expect(invoke('run', { ROLLGUARD_LOG_LEVEL: 'warn' })).toMatchObject({ options: { logLevel: 'warn' } });
+    expect(invoke('run --log-level error', { ROLLGUARD_LOG_LEVEL: 'warn' })).toMatchObject({
+      options: { logLevel: 'error' },
+    });
+    expect(() => invoke('run', { ROLLGUARD_LOG_LEVEL: 'verbose' })).toThrow(
+      'ROLLGUARD_LOG_LEVEL=verbose is not a level: give debug, info, warn or error',
+    );
+  });
+
   it('takes the Prometheus URL from the environment when no flag names one', () => {
     expect(invoke('run', { ROLLGUARD_PROMETHEUS_URL: 'http://prom:9090' })).toMatchObject({
       options: { prometheusUrl: 'http://prom:9090' },
