@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const dashboardFile = fileURLToPath(new URL('../../deploy/grafana/rollguard.json', import.meta.url));
+export const observabilityDoc = fileURLToPath(new URL('../../docs/observability.md', import.meta.url));
 export const temporalMetricsFile = fileURLToPath(new URL('../fixtures/temporal-worker-metrics.txt', import.meta.url));
 
 interface Panel {
@@ -63,3 +64,10 @@ export const temporalMetricFamilies = (): string[] =>
   readFileSync(temporalMetricsFile, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('temporal_'));
+
+/** The PromQL of the alerts docs/observability.md suggests (its `expr:` lines). */
+export const documentedAlertQueries = (): { where: string; expr: string }[] =>
+  [...readFileSync(observabilityDoc, 'utf8').matchAll(/^\s+expr: (.+)$/gm)].map((m) => ({
+    where: 'an alert of docs/observability.md',
+    expr: m[1] ?? '',
+  }));

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../../src/telemetry/metrics.ts';
-import { dashboardQueries, metricNames, temporalMetricFamilies } from '../../support/dashboard.ts';
+import {
+  dashboardQueries,
+  documentedAlertQueries,
+  metricNames,
+  temporalMetricFamilies,
+} from '../../support/dashboard.ts';
 
 /** A family and the series names it is scraped as (a histogram's _bucket, _sum and _count). */
 const seriesOf = (family: string, type: string): string[] =>
@@ -18,11 +23,12 @@ describe('the Grafana dashboard (deploy/grafana/rollguard.json)', () => {
     expect(metricNames('sum(a_total) / on (job) group_left b + 2')).toEqual(['a_total', 'b']);
   });
 
-  it('names only metrics rollguard serves on /metrics: its own, the process’s and the Temporal worker’s', async () => {
+  it('names, as the alerts of docs/observability.md do, only metrics rollguard serves: its own, the process’s and the Temporal worker’s', async () => {
     const own = (await registry.getMetricsAsJSON()).flatMap((m) => seriesOf(m.name, String(m.type)));
     const temporal = temporalMetricFamilies().flatMap((f) => seriesOf(f, f.endsWith('_seconds') ? 'histogram' : ''));
     const served = new Set([...own, ...temporal]);
-    const queries = dashboardQueries();
+    const queries = [...dashboardQueries(), ...documentedAlertQueries()];
+    expect(documentedAlertQueries()).toHaveLength(4);
     expect(queries.length).toBeGreaterThan(20);
     const unknown = queries.flatMap(({ where, expr }) =>
       metricNames(expr)
