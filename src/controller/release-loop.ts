@@ -7,6 +7,8 @@ import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
 import { releaseMetrics } from './release-metrics.ts';
 import { exportQueue, reconcileDuration, reconciles } from '../telemetry/metrics.ts';
+import { withLogContext } from '../telemetry/log-context.ts';
+import { describeRef, releaseWorkflowId } from '../domain/release/ref.ts';
 import { watchReleases, type ReleaseInformer } from './release-informer.ts';
 import type { ReleasePatches } from './release-patches.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
@@ -48,8 +50,10 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
       const object = cache.get(ref.namespace, ref.name);
       const timer = reconcileDuration.startTimer();
       try {
-        if (object?.metadata?.uid === ref.uid) await reconcileRelease(object, deps);
-        else await reconcileGone(ref, deps);
+        // Every line of this run names the Release and its workflow.
+        await withLogContext({ release: describeRef(ref), workflowId: releaseWorkflowId(ref) }, () =>
+          object?.metadata?.uid === ref.uid ? reconcileRelease(object, deps) : reconcileGone(ref, deps),
+        );
         reconciles.inc({ result: 'success' });
       } catch (err) {
         reconciles.inc({ result: 'error' });

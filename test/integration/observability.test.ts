@@ -167,12 +167,18 @@ describe('metrics and logs of rollguard run', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const rollingBack = lines.find((l) => l.msg === 'release phase changed' && l.to === 'RollingBack');
     const { lastRollback } = await statusOf('shop');
+    const workflowId = expect.stringMatching(new RegExp(`^release/${ns}/shop/`)) as unknown;
+    expect(lines.find((l) => l.msg === 'spec sent')).toMatchObject({
+      component: 'controller',
+      release: `${ns}/shop`,
+      workflowId,
+    });
     expect(rollingBack).toMatchObject({
       level: 'info',
       release: `${ns}/shop`,
       revision: 2,
       rollbackId: lastRollback?.id,
-      workflowId: expect.stringMatching(new RegExp(`^release/${ns}/shop/`)) as unknown,
+      workflowId,
     });
   });
 
