@@ -71,7 +71,8 @@ export function createLogger(base: LogFields = {}, options: LoggerOptions = {}):
       // Errors are serialised here (with their stacks and causes), under whatever key they are logged.
       serializers: { err: (value: unknown) => value },
       // Fields of the activity (or workflow) this line is written for: Release, revision, workflow id.
-      mixin: () => currentLogContext() ?? {},
+      // A copy: pino merges each line's fields into what mixin returns.
+      mixin: () => ({ ...currentLogContext() }),
     },
     {
       write(chunk: string) {

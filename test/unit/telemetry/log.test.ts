@@ -75,10 +75,15 @@ describe('the log', () => {
 
   it('adds the fields of the work it is written in (an activity’s Release, revision, workflow, rollback)', () => {
     const { log, lines } = capture();
-    withLogContext({ release: 'shop/web', revision: 3 }, () => log.info('applied'));
+    withLogContext({ release: 'shop/web', revision: 3 }, () => {
+      log.info('applied', { attempt: 2 });
+      log.info('written');
+    });
     log.info('outside');
-    expect(lines[0]?.entry).toMatchObject({ release: 'shop/web', revision: 3 });
-    expect(lines[1]?.entry).not.toHaveProperty('release');
+    expect(lines[0]?.entry).toMatchObject({ release: 'shop/web', revision: 3, attempt: 2 });
+    expect(lines[1]?.entry).toMatchObject({ release: 'shop/web', revision: 3 });
+    expect(lines[1]?.entry).not.toHaveProperty('attempt'); // one line's fields stay on that line
+    expect(lines[2]?.entry).not.toHaveProperty('release');
   });
 
   it('reads on a terminal as one line, the stack below it', () => {
