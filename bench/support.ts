@@ -203,8 +203,8 @@ export async function startRollguard({
     const text = await (await fetch(`${metricsUrl}/metrics`)).text();
     const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
     return {
-      heapMiB: gauge('rollguard_nodejs_heap_size_used_bytes'),
-      externalMiB: gauge('rollguard_nodejs_external_memory_bytes'),
+      heapMiB: gauge('nodejs_heap_size_used_bytes'),
+      externalMiB: gauge('nodejs_external_memory_bytes'),
     };
   };
   const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {

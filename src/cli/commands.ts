@@ -25,6 +25,7 @@ import { shells, type Shell } from './completion/source.ts';
 import { UsageError } from './errors.ts';
 import { parseImageAssignment } from './image-ref.ts';
 import type { Session } from './session.ts';
+import { isLogLevel, logLevels } from '../telemetry/log-levels.ts';
 
 /** One command of the CLI: its help, its flags, and how its arguments become the options of its module. */
 export interface Command<Options = unknown> {
@@ -223,7 +224,7 @@ export const commands: Record<string, Command> = {
   resume: pauseCommand(false),
   run: command<RunOptions>({
     summary: 'run the controller and the worker (what the Deployment in deploy/rollguard runs)',
-    usage: 'run [--controller-only | --worker-only] [--metrics-port PORT] [--prometheus-url URL]',
+    usage: 'run [--controller-only | --worker-only] [--metrics-port PORT] [--prometheus-url URL] [--log-level LEVEL]',
     flags: {
       'controller-only': { type: 'boolean', description: 'run only the controller' },
       'worker-only': { type: 'boolean', description: 'run only the Temporal worker' },
@@ -250,6 +251,12 @@ export const commands: Record<string, Command> = {
         value: 'FILE',
         description: 'operator-wide notification sinks, YAML (default $ROLLGUARD_NOTIFICATIONS; docs/notifications.md)',
       },
+      'log-level': {
+        type: 'string',
+        value: 'LEVEL',
+        choices: logLevels,
+        description: 'the lowest level logged: debug, info, warn or error (default $ROLLGUARD_LOG_LEVEL, else info)',
+      },
       'task-queue': {
         type: 'string',
         value: 'NAME',
@@ -266,7 +273,14 @@ export const commands: Record<string, Command> = {
       const leaseNamespace = stringFlag(args.values, 'lease-namespace');
       const taskQueue = stringFlag(args.values, 'task-queue');
       const notifications = stringFlag(args.values, 'notifications') ?? env.ROLLGUARD_NOTIFICATIONS;
+      const levelFlag = stringFlag(args.values, 'log-level');
+      const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
+      if (!isLogLevel(logLevel)) {
+        const given = levelFlag !== undefined ? `--log-level ${logLevel}` : `ROLLGUARD_LOG_LEVEL=${logLevel}`;
+        throw new UsageError(`${given} is not a level: give debug, info, warn or error`);
+      }
       return {
+        logLevel,
         controller: !booleanFlag(args.values, 'worker-only'),
         worker: !booleanFlag(args.values, 'controller-only'),
         metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
@@ -301,6 +315,12 @@ export const commands: Record<string, Command> = {
         description: 'the namespaces rollguard serves, as given to `rollguard run` (default all)',
       },
       'lease-namespace': leaseNamespace,
+      'log-level': {
+        type: 'string',
+        value: 'LEVEL',
+        choices: logLevels,
+        description: 'the lowest level logged: debug, info, warn or error (default $ROLLGUARD_LOG_LEVEL, else info)',
+      },
       'task-queue': {
         type: 'string',
         value: 'NAME',

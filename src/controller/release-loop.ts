@@ -5,6 +5,10 @@ import { DeliveryLedger } from './ledger.ts';
 import { PendingWork } from './pending-work.ts';
 import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
+import { releaseMetrics } from './release-metrics.ts';
+import { exportQueue, reconcileDuration, reconciles } from '../telemetry/metrics.ts';
+import { withLogContext } from '../telemetry/log-context.ts';
+import { describeRef, releaseWorkflowId } from '../domain/release/ref.ts';
 import { watchReleases, type ReleaseInformer } from './release-informer.ts';
 import type { ReleasePatches } from './release-patches.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
@@ -38,16 +42,29 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
   const abort = new AbortController();
   const deps: ReconcileDeps = { workflows, patches, ledger, log, deletionWaitMs, abort: abort.signal };
 
+  const metrics = releaseMetrics();
   const pending = new PendingWork(
     async (ref) => {
       // Work runs on the newest cached object, whatever event queued it.
       const cache = await informer;
       const object = cache.get(ref.namespace, ref.name);
-      if (object?.metadata?.uid === ref.uid) await reconcileRelease(object, deps);
-      else await reconcileGone(ref, deps);
+      const timer = reconcileDuration.startTimer();
+      try {
+        // Every line of this run names the Release and its workflow.
+        await withLogContext({ release: describeRef(ref), workflowId: releaseWorkflowId(ref) }, () =>
+          object?.metadata?.uid === ref.uid ? reconcileRelease(object, deps) : reconcileGone(ref, deps),
+        );
+        reconciles.inc({ result: 'success' });
+      } catch (err) {
+        reconciles.inc({ result: 'error' });
+        throw err;
+      } finally {
+        timer();
+      }
     },
     { log, ...(retry ? { retry } : {}) },
   );
+  const unexportQueue = exportQueue(pending);
   const queue = (object: KubernetesObject): void => {
     const meta = releaseMeta(object);
     if (meta) pending.add(meta);
@@ -57,9 +74,19 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
   const informer: Promise<ReleaseInformer> = watchReleases(kube, {
     namespaces,
     log,
-    handlers: { changed: queue, deleted: queue },
+    handlers: {
+      changed: (object) => {
+        metrics.changed(object);
+        queue(object);
+      },
+      deleted: (object) => {
+        metrics.deleted(object);
+        queue(object);
+      },
+    },
   });
   const cache = await informer;
+  metrics.start(cache);
 
   const resync = (): void => {
     ledger.unverifyAll();
@@ -73,6 +100,8 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
     resync,
     async stop() {
       clearInterval(timer);
+      metrics.stop();
+      unexportQueue();
       abort.abort();
       await cache.stop();
       await pending.stop();

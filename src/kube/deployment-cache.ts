@@ -39,6 +39,7 @@ export async function watchDeployments(
   const informers = await perNamespace(namespaces, (namespace) =>
     startInformer<V1Deployment>(kube, {
       what: 'rollguard Deployments',
+      resource: 'deployments',
       fields: { labelSelector: label, namespace: namespace ?? '(all namespaces)' },
       path: namespace ? `/apis/apps/v1/namespaces/${namespace}/deployments` : '/apis/apps/v1/deployments',
       list: () =>

@@ -8,6 +8,7 @@ import {
 import type { KubeClients } from './client.ts';
 import { apiMessage } from './errors.ts';
 import type { Logger } from '../telemetry/log.ts';
+import { exportWatch, watchEvents, watchRestarts } from '../telemetry/metrics.ts';
 
 export interface RetryPolicy {
   baseDelayMs: number;
@@ -43,6 +44,7 @@ export async function startInformer<T extends KubernetesObject>(
   kube: KubeClients,
   {
     what,
+    resource = what,
     fields = {},
     path,
     list,
@@ -52,6 +54,8 @@ export async function startInformer<T extends KubernetesObject>(
   }: {
     /** Named in the log: "releases". */
     what: string;
+    /** The resource label of its metrics (default: what). */
+    resource?: string;
     /** Logged with each line: which namespace, for one. */
     fields?: Record<string, unknown>;
     path: string;
@@ -67,12 +71,20 @@ export async function startInformer<T extends KubernetesObject>(
   let failures = 0;
   let lastFailure = 0;
   let restartTimer: NodeJS.Timeout | undefined;
+  let lastActivity = Date.now();
 
   if (handlers.changed) {
     informer.on('add', handlers.changed);
     informer.on('update', handlers.changed);
   }
   if (handlers.deleted) informer.on('delete', handlers.deleted);
+  for (const type of ['add', 'update', 'delete'] as const) {
+    informer.on(type, () => {
+      lastActivity = Date.now();
+      watchEvents.inc({ resource, type });
+    });
+  }
+  informer.on('connect', () => void (lastActivity = Date.now()));
   // start() resolves also when its list failed (the failure goes to the 'error' handlers): the cache
   // is listed only when no failure came in between.
   let failuresSeen = 0;
@@ -80,6 +92,7 @@ export async function startInformer<T extends KubernetesObject>(
     const before = failuresSeen;
     return informer.start().then(() => {
       listed = !stopped && failuresSeen === before;
+      if (listed) lastActivity = Date.now();
     }, restart);
   };
   function restart(err: unknown): void {
@@ -90,6 +103,7 @@ export async function startInformer<T extends KubernetesObject>(
     failures = Date.now() - lastFailure > 2 * restartPolicy.maxDelayMs ? 1 : failures + 1;
     lastFailure = Date.now();
     const retryInMs = retryDelay(failures, restartPolicy);
+    watchRestarts.inc({ resource });
     log.warn(`watch of ${what} stopped; restarting it`, {
       ...fields,
       attempt: failures,
@@ -105,10 +119,12 @@ export async function startInformer<T extends KubernetesObject>(
 
   await begin();
   log.info(`watching ${what}`, fields);
+  const unexport = exportWatch({ resource, current: () => listed, lastActivity: () => lastActivity });
   return {
     cache: informer,
     current: () => listed,
     async stop() {
+      unexport();
       stopped = true;
       listed = false;
       clearTimeout(restartTimer);

@@ -15,23 +15,43 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** /metrics (rollguard's Prometheus registry) and /healthz (200 when healthy, 503 otherwise). */
+/**
+ * The Temporal worker's metrics as core serves them, or a comment saying why there are none this time
+ * (rollguard's own are served either way).
+ */
+async function temporalMetrics(url: string | undefined): Promise<string> {
+  if (!url) return '';
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return await res.text();
+  } catch (err) {
+    return `# the Temporal worker's metrics could not be read from ${url}: ${(err as Error).message}\n`;
+  }
+}
+
+/**
+ * /metrics (rollguard's Prometheus registry, then the Temporal worker's metrics from
+ * `temporalMetricsUrl`) and /healthz (200 when healthy, 503 otherwise).
+ */
 export async function startMetricsServer({
   host,
   port,
   health,
+  temporalMetricsUrl,
 }: {
   host: string;
   port: number;
   health: Health;
+  temporalMetricsUrl?: string | undefined;
 }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      Promise.all([registry.metrics(), temporalMetrics(temporalMetricsUrl)]).then(
+        ([own, temporal]) => res.writeHead(200, { 'content-type': registry.contentType }).end(own + temporal),
         (err: unknown) =>
           res
             .writeHead(500, { 'content-type': 'text/plain' })

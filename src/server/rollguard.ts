@@ -41,8 +41,11 @@ export interface RollguardOptions {
   taskQueue?: string;
   /** Operator-wide notification sinks, a YAML file (docs/notifications.md). */
   notificationsFile?: string;
-  /** Where /metrics and /healthz listen; no server when absent. */
-  metrics?: { host: string; port: number };
+  /**
+   * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
+   * Temporal runtime serves the worker's metrics, which /metrics then serves too.
+   */
+  metrics?: { host: string; port: number; temporalMetricsUrl?: string };
   log: Logger;
 }
 

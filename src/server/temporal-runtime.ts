@@ -1,16 +1,23 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type { LogLevel as TemporalLogLevel, LogMetadata } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from '../telemetry/log.ts';
+import { releaseLogFields } from '../telemetry/release-log-fields.ts';
 import { resolveTemporalConfig, TemporalConnectError, type TemporalOptions } from '../temporal/client.ts';
 
 /**
  * The Temporal SDK's process-wide runtime, logging through rollguard's one logger (core's logs forwarded
  * too) and without its own signal handlers: `rollguard run` shuts the worker down itself, after the controller.
+ * With `metricsAddress` (host:port), core serves the worker's own metrics (temporal_*: task slots, poll
+ * and schedule-to-start latencies, sticky cache) there in Prometheus' format, which rollguard's /metrics
+ * then serves after its own.
  */
-export function installTemporalRuntime(log: Logger): void {
+export function installTemporalRuntime(log: Logger, { metricsAddress }: { metricsAddress?: string } = {}): void {
   const sdk = log.child({ component: 'temporal-sdk' });
   const emit = (level: TemporalLogLevel, message: string, meta?: LogMetadata): void => {
-    const fields = { ...meta };
+    // Workflow and activity lines carry the workflow id: name the Release it is for, as our own lines do.
+    const workflowId = typeof meta?.workflowId === 'string' ? meta.workflowId : undefined;
+    const fields = { ...meta, ...releaseLogFields({ workflowId }) };
     if (level === 'ERROR') sdk.error(message, fields);
     else if (level === 'WARN') sdk.warn(message, fields);
     else if (level === 'INFO') sdk.info(message, fields);
@@ -25,7 +32,22 @@ export function installTemporalRuntime(log: Logger): void {
       warn: (message, meta) => emit('WARN', message, meta),
       error: (message, meta) => emit('ERROR', message, meta),
     },
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metricsAddress
+        ? {
+            metrics: {
+              metricPrefix: 'temporal_',
+              prometheus: {
+                bindAddress: metricsAddress,
+                useSecondsForDurations: true,
+                countersTotalSuffix: true,
+                unitSuffix: true,
+              },
+            },
+          }
+        : {}),
+    },
     shutdownSignals: [],
   });
 }
@@ -52,4 +74,16 @@ export async function connectWorkerTemporal(
       err,
     );
   }
+}
+
+/** A free loopback port for the worker's metrics: only rollguard's own /metrics reads them. */
+export async function freeLoopbackAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `127.0.0.1:${port}`;
 }

@@ -8,6 +8,7 @@ import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
+import { activityLogContext } from './activity-log-context.ts';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
 export interface WorkerConfig {
@@ -54,5 +55,6 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.operatorSinks ? { operatorSinks: config.operatorSinks } : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities ?? 100,
+    interceptors: { activity: [activityLogContext] },
   });
 }

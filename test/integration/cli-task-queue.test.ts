@@ -51,7 +51,7 @@ describe("rollguard run's task queue", () => {
     const cluster = `rollguard-${uid.replaceAll('-', '').slice(0, 8)}`;
     const run = await startRun([]);
     expect(run.output).toMatch(
-      new RegExp(`"msg":"release workflows use task queue".*"taskQueue":"${cluster}","from":"cluster"`),
+      new RegExp(`"taskQueue":"${cluster}","from":"cluster","msg":"release workflows use task queue"`),
     );
 
     const deployed = await rollguard(['deploy', '-f', exampleRelease, '--wait', '-n', ns]);
@@ -77,6 +77,6 @@ describe("rollguard run's task queue", () => {
       ...stackShell(),
       ROLLGUARD_TASK_QUEUE: `env-${ns}`,
     });
-    expect(byFlag.output).toMatch(new RegExp(`"msg":"worker started".*"taskQueue":"flag-${ns}"`));
+    expect(byFlag.output).toMatch(new RegExp(`"taskQueue":"flag-${ns}".*"msg":"worker started"`));
   });
 });

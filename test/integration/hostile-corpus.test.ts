@@ -54,9 +54,8 @@ async function pidOf(marker: string): Promise<number> {
 }
 
 const processStartTime = async (): Promise<string> =>
-  /^rollguard_process_start_time_seconds (\S+)$/m.exec(
-    await (await fetch(`${rollguardRun.metricsUrl}/metrics`)).text(),
-  )?.[1] ?? '';
+  /^process_start_time_seconds (\S+)$/m.exec(await (await fetch(`${rollguardRun.metricsUrl}/metrics`)).text())?.[1] ??
+  '';
 
 beforeAll(async () => {
   // What the HTTP checks probe: a healthy endpoint, so the valid Releases pass their checks.

@@ -12,6 +12,7 @@ import { redactValues, type HeaderSource } from '../../domain/health/check-heade
 import type { AnalysisInput, AnalysisResult, CheckResult, MeasureContext } from '../../domain/health/types.ts';
 import { httpDefaults, prometheusDefaults } from '../../domain/health/types.ts';
 import { decideVerdict } from '../../domain/health/verdict.ts';
+import { healthChecks, probeDuration } from '../../telemetry/metrics.ts';
 import { currentActivityHooks, type ActivityHooks } from './activity-context.ts';
 import { createHttpGate, type HttpGateOptions } from './http.ts';
 import { createPrometheusGate, type PrometheusGateOptions } from './prometheus.ts';
@@ -75,19 +76,21 @@ export function createHealthActivities(deps: HealthDeps = {}) {
       key: checkKey('http', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? httpDefaults.failureThreshold,
-      measure: (ctx: MeasureContext) =>
+      measure: timed('HTTP', (ctx: MeasureContext) =>
         withHeaders(headers, check.headers, { name: check.name, kind: 'HTTP', weight: check.weight }, ctx, (c) =>
           http.measure(check, c),
         ),
+      ),
     }));
     const promChecks = (input.prometheus ?? []).map((check, i) => ({
       key: checkKey('prometheus', i),
       intervalMs: check.intervalMs ?? input.intervalMs,
       failureThreshold: check.failureThreshold ?? prometheusDefaults.failureThreshold,
-      measure: (ctx: MeasureContext) =>
+      measure: timed('Prometheus', (ctx: MeasureContext) =>
         withHeaders(headers, check.headers, { name: check.name, kind: 'Prometheus', weight: check.weight }, ctx, (c) =>
           prometheus.measure(check, c),
         ),
+      ),
     }));
     return [...httpChecks, ...promChecks];
   }
@@ -209,6 +212,20 @@ async function withHeaders(
   if (!resolved.ok) return { ...base, outcome: resolved.transient ? 'Inconclusive' : 'Fail', reason: resolved.problem };
   const result = await measure({ ...ctx, headers: resolved.headers });
   return { ...result, reason: redactValues(result.reason, resolved.secretValues) };
+}
+
+/** A measurement counted by kind and outcome (rollguard_health_checks_total) and timed (the probe histogram). */
+function timed(
+  kind: 'HTTP' | 'Prometheus',
+  measure: (ctx: MeasureContext) => Promise<CheckResult>,
+): (ctx: MeasureContext) => Promise<CheckResult> {
+  return async (ctx) => {
+    const stop = probeDuration.startTimer({ kind });
+    const result = await measure(ctx);
+    stop({ outcome: result.outcome });
+    healthChecks.inc({ kind, outcome: result.outcome });
+    return result;
+  };
 }
 
 export type HealthActivities = ReturnType<typeof createHealthActivities>;

@@ -5,8 +5,7 @@ import type { ReleasePhase, ReleaseStatus } from '../../domain/api/index.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { apiStatus, isNotFound } from '../../kube/errors.ts';
 import type { Logger } from '../../telemetry/log.ts';
-import { phaseTransitions, releasePhase, rollbacks } from '../../telemetry/metrics.ts';
-import { releasePhases } from '../../domain/api/index.ts';
+import { phaseTransitions, rollbacks } from '../../telemetry/metrics.ts';
 import { type ReleaseRef, statusManager } from '../../domain/release/ref.ts';
 
 export interface TransitionInput {
@@ -92,12 +91,11 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
       revision: status.currentRevision,
       stableRevision: status.stableRevision,
     });
-    phaseTransitions.inc({ namespace: ref.namespace, release: ref.name, from, to });
+    // Counted by the worker that ran the step; the phase each Release is in is the controller's to export.
+    phaseTransitions.inc({ namespace: ref.namespace, from, to });
     if (to === 'RollingBack' && status.lastRollback) {
-      rollbacks.inc({ namespace: ref.namespace, release: ref.name, trigger: status.lastRollback.trigger });
+      rollbacks.inc({ namespace: ref.namespace, trigger: status.lastRollback.trigger });
     }
-    for (const phase of releasePhases)
-      releasePhase.set({ namespace: ref.namespace, release: ref.name, phase }, phase === to ? 1 : 0);
     return exists;
   }
 

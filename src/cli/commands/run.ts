@@ -1,12 +1,13 @@
 import { once } from 'node:events';
-import { createLogger } from '../../telemetry/log.ts';
+import { createLogger, type LogLevel } from '../../telemetry/log.ts';
 import { resolveTaskQueue } from '../../temporal/task-queue.ts';
 import { UsageError } from '../errors.ts';
 import { InvalidSettingError, startRollguard } from '../../server/rollguard.ts';
-import { installTemporalRuntime } from '../../server/temporal-runtime.ts';
+import { freeLoopbackAddress, installTemporalRuntime } from '../../server/temporal-runtime.ts';
 import type { Session } from '../session.ts';
 
 export interface RunOptions {
+  logLevel: LogLevel;
   controller: boolean;
   worker: boolean;
   metricsHost: string;
@@ -26,8 +27,10 @@ export interface RunOptions {
  * graceful stop: the controller first (no new messages), then the worker drains its tasks.
  */
 export async function run(options: RunOptions, session: Session): Promise<number> {
-  const log = createLogger({ component: 'rollguard' });
-  installTemporalRuntime(log);
+  const log = createLogger({ component: 'rollguard' }, { level: options.logLevel });
+  // The worker's own metrics, served by core on a loopback port and by rollguard after its own.
+  const temporalMetrics = options.worker ? await freeLoopbackAddress() : undefined;
+  installTemporalRuntime(log, temporalMetrics ? { metricsAddress: temporalMetrics } : {});
   // Read once, so the controller and the worker of this process agree on it.
   const { taskQueue, from } = await resolveTaskQueue(session.kube().core, { flag: options.taskQueue });
   log.info('release workflows use task queue', { taskQueue, from });
@@ -46,7 +49,11 @@ export async function run(options: RunOptions, session: Session): Promise<number
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
     taskQueue,
     ...(options.notifications ? { notificationsFile: options.notifications } : {}),
-    metrics: { host: options.metricsHost, port: options.metricsPort },
+    metrics: {
+      host: options.metricsHost,
+      port: options.metricsPort,
+      ...(temporalMetrics ? { temporalMetricsUrl: `http://${temporalMetrics}/metrics` } : {}),
+    },
     log,
   }).catch((err: unknown) => {
     throw err instanceof InvalidSettingError ? new UsageError(err.message, { cause: err }) : err;

@@ -56,11 +56,23 @@ describe('a command line becomes the options of its command', () => {
     ],
     ['pause web', 'pause', { release: 'web', paused: true }],
     ['resume web', 'resume', { release: 'web', paused: false }],
-    ['run', 'run', { controller: true, worker: true, metricsHost: '0.0.0.0', metricsPort: 9464, watchNamespaces: [] }],
     [
-      'run --worker-only --metrics-port 0 --metrics-address 127.0.0.1 --watch-namespace a --watch-namespace b --lease-namespace ops --task-queue q1',
+      'run',
       'run',
       {
+        logLevel: 'info',
+        controller: true,
+        worker: true,
+        metricsHost: '0.0.0.0',
+        metricsPort: 9464,
+        watchNamespaces: [],
+      },
+    ],
+    [
+      'run --worker-only --metrics-port 0 --metrics-address 127.0.0.1 --watch-namespace a --watch-namespace b --lease-namespace ops --task-queue q1 --log-level debug',
+      'run',
+      {
+        logLevel: 'debug',
         controller: false,
         worker: true,
         metricsHost: '127.0.0.1',
@@ -74,6 +86,7 @@ describe('a command line becomes the options of its command', () => {
       'run --controller-only --prometheus-url http://127.0.0.1:9090',
       'run',
       {
+        logLevel: 'info',
         controller: true,
         worker: false,
         metricsHost: '0.0.0.0',
@@ -84,6 +97,16 @@ describe('a command line becomes the options of its command', () => {
     ],
   ])('%s', (argv, name, options) => {
     expect(invoke(argv)).toEqual({ name, options, ...defaults });
+  });
+
+  it('takes the log level from ROLLGUARD_LOG_LEVEL when no flag names one, and names where a bad one came from', () => {
+    expect(invoke('run', { ROLLGUARD_LOG_LEVEL: 'warn' })).toMatchObject({ options: { logLevel: 'warn' } });
+    expect(invoke('run --log-level error', { ROLLGUARD_LOG_LEVEL: 'warn' })).toMatchObject({
+      options: { logLevel: 'error' },
+    });
+    expect(() => invoke('run', { ROLLGUARD_LOG_LEVEL: 'verbose' })).toThrow(
+      'ROLLGUARD_LOG_LEVEL=verbose is not a level: give debug, info, warn or error',
+    );
   });
 
   it('takes the Prometheus URL from the environment when no flag names one', () => {
@@ -138,6 +161,7 @@ describe('a command line that is wrong is refused before anything connects, nami
     ['pause', 'missing RELEASE'],
     ['run --controller-only --worker-only', '--controller-only and --worker-only exclude each other'],
     ['run --metrics-port 70000', '--metrics-port'],
+    ['run --log-level loud', '--log-level loud is not a level: give debug, info, warn or error'],
     ['run extra', 'unexpected argument "extra"'],
     ['status -o xml', 'xml'],
   ])('%s', (argv, message) => {
