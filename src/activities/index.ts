@@ -4,7 +4,7 @@ import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { SpecMessage, UncheckedSpecMessage } from '../domain/release/records.ts';
 import { readSpecMessage } from '../domain/release/spec-message.ts';
 import type { Logger } from '../telemetry/log.ts';
-import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
+import { createCheckMeasurer, createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
 import { kubeSecretReader } from './checks/secret-headers.ts';
 import { createDependencyActivities } from './cluster/dependencies.ts';
@@ -12,6 +12,8 @@ import { createDeploymentActivities } from './cluster/deployment.ts';
 import { createReleaseActivities } from './cluster/release.ts';
 import { createRevisionActivities } from './cluster/revisions.ts';
 import { createStatusActivities } from './cluster/status.ts';
+import { createInspectionActivities } from './inspection/inspect.ts';
+import { createReportActivities, type ReportDestination } from './inspection/publish.ts';
 
 export interface ActivityDeps {
   kube: KubeClients;
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   egress?: EgressConfig;
   /** How long admission waits for a Secret that checks' headers name to appear (default 15 s). */
   secretGraceMs?: number;
+  /** Where inspection reports go (a directory, a ConfigMap); nowhere but the workflow's result without. */
+  inspectionReports?: ReportDestination | undefined;
 }
 
 /** Every activity a Release workflow runs, built from what they need to reach the world. */
@@ -42,6 +46,7 @@ export function createActivities({
   defaultPrometheus,
   egress: settings = {},
   secretGraceMs,
+  inspectionReports,
 }: ActivityDeps) {
   const egress = createEgressGuard({
     ...settings,
@@ -49,12 +54,15 @@ export function createActivities({
   });
   // Checks read the Secrets their headers name themselves, so no Secret's value passes the workflow.
   const readSecret = kubeSecretReader(kube);
+  const checkDeps = { egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health };
   return {
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube, { selectors }),
-    ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
+    ...createHealthActivities(checkDeps),
+    ...createInspectionActivities({ kube, measureOnce: createCheckMeasurer(checkDeps), defaultPrometheus }),
+    ...createReportActivities({ kube, log, destination: inspectionReports }),
     ...createDependencyActivities({
       egress,
       readSecret,

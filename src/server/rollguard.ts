@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Worker } from '@temporalio/worker';
+import type { ReportDestination } from '../activities/inspection/publish.ts';
 import { startController, type RunningController } from '../controller/index.ts';
 import { parseAllowList } from '../domain/health/egress.ts';
 import { kubeClients } from '../kube/client.ts';
@@ -38,6 +39,8 @@ export interface RollguardOptions {
   leaseNamespace?: string;
   /** The task queue the controller starts workflows on and the worker polls (default rollguard). */
   taskQueue?: string;
+  /** Where the worker writes inspection reports (a directory, a ConfigMap). */
+  inspectionReports?: ReportDestination;
   /** Where /metrics and /healthz listen; no server when absent. */
   metrics?: { host: string; port: number };
   log: Logger;
@@ -100,6 +103,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         log,
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+        ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
         // Temporal is control plane too: a check must not reach it unless the operator names it.
         checkEgress: {
           controlPlane: [address],

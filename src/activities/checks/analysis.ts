@@ -212,3 +212,32 @@ async function withHeaders(
 }
 
 export type HealthActivities = ReturnType<typeof createHealthActivities>;
+
+/**
+ * Measures each HTTP and Prometheus check of an input once, now, with its headers: what an inspection
+ * asks ("do the checks pass right now?"), where an analysis watches a window.
+ */
+export function createCheckMeasurer(deps: HealthDeps = {}) {
+  const http = createHttpGate(deps);
+  const prometheus = createPrometheusGate(deps);
+  return async function measureOnce(
+    input: Pick<AnalysisInput, 'http' | 'prometheus'>,
+    ctx: MeasureContext = {},
+  ): Promise<CheckResult[]> {
+    const headers = createHeaderResolver(deps.readSecret);
+    return await Promise.all([
+      ...(input.http ?? []).map((check) =>
+        withHeaders(headers, check.headers, { name: check.name, kind: 'HTTP', weight: check.weight }, ctx, (c) =>
+          http.measure(check, c),
+        ),
+      ),
+      ...(input.prometheus ?? []).map((check) =>
+        withHeaders(headers, check.headers, { name: check.name, kind: 'Prometheus', weight: check.weight }, ctx, (c) =>
+          prometheus.measure(check, c),
+        ),
+      ),
+    ]);
+  };
+}
+
+export type MeasureOnce = ReturnType<typeof createCheckMeasurer>;
