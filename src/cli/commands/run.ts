@@ -5,6 +5,7 @@ import { UsageError } from '../errors.ts';
 import { InvalidSettingError, startRollguard } from '../../server/rollguard.ts';
 import { installTemporalRuntime } from '../../server/temporal-runtime.ts';
 import type { Session } from '../session.ts';
+import type { ReportDestination } from '../../activities/inspection/publish.ts';
 
 export interface RunOptions {
   controller: boolean;
@@ -17,6 +18,8 @@ export interface RunOptions {
   leaseNamespace?: string;
   /** The task queue the controller starts workflows on and the worker polls (default: $ROLLGUARD_TASK_QUEUE, else this cluster's). */
   taskQueue?: string;
+  /** Where the worker writes inspection reports. */
+  inspectionReports?: ReportDestination;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     watchNamespaces: options.watchNamespaces,
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
     taskQueue,
+    ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
     metrics: { host: options.metricsHost, port: options.metricsPort },
     log,
   }).catch((err: unknown) => {
