@@ -18,6 +18,7 @@ import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
 import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import type { ReleaseSnapshot } from '../../src/domain/release/records.ts';
+import type { ReportDestination } from '../../src/activities/inspection/publish.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
 
@@ -61,7 +62,13 @@ export class ReleaseHarness {
    * With `controller`, rollguard's controller runs in-process and does what a cluster change asks;
    * without, `apply` signals the workflow itself, as the controller would.
    */
-  async start(prefix: string, { controller = false } = {}): Promise<void> {
+  async start(
+    prefix: string,
+    {
+      controller = false,
+      inspectionReports,
+    }: { controller?: boolean; inspectionReports?: (namespace: string) => ReportDestination } = {},
+  ): Promise<void> {
     Runtime.install({ logger: { ...quietLogger, log() {} } });
     await installCrd(this.clients.config);
     this.namespace = await createNamespace(this.clients, prefix);
@@ -85,6 +92,7 @@ export class ReleaseHarness {
       checkEgress: testCheckEgress,
       workflowBundle: await workflowBundle(),
       taskQueue: this.taskQueue,
+      ...(inspectionReports ? { inspectionReports: inspectionReports(this.namespace) } : {}),
     });
     this.running = this.worker.run();
     if (controller) {
