@@ -125,7 +125,12 @@ export function createInspectionActivities(deps: ObserveDeps) {
   }
 
   /** The cluster-level signals: every node Ready, the API server's /readyz. */
-  async function inspectCluster(): Promise<{ nodes: { total: number; ready: number }; findings: Finding[] }> {
+  async function inspectCluster(): Promise<{
+    nodes: { total: number; ready: number };
+    findings: Finding[];
+    skipped?: string[];
+  }> {
+    const skipped: string[] = [];
     const [nodes, readyz] = await Promise.all([
       kube.core.listNode().then(
         (list) =>
@@ -139,12 +144,10 @@ export function createInspectionActivities(deps: ObserveDeps) {
             };
           }),
         (err: unknown) => {
-          if (permanent(err))
-            throw ApplicationFailure.nonRetryable(
-              `cannot list the nodes: ${describe(err)}; grant rollguard list on nodes (deploy/rbac)`,
-              'InspectionForbidden',
-            );
-          throw err;
+          // A rollguard serving named namespaces may not list nodes: the rest of the inspection stands.
+          if (!permanent(err)) throw err;
+          skipped.push(`nodes not checked: ${describe(err)} (deploy/rbac grants list on nodes)`);
+          return [];
         },
       ),
       readyzOf(),
@@ -153,6 +156,7 @@ export function createInspectionActivities(deps: ObserveDeps) {
     return {
       nodes: { total: nodes.length, ready: nodes.filter((n) => n.ready).length },
       findings: clusterFindings(seen),
+      ...(skipped.length > 0 ? { skipped } : {}),
     };
   }
 

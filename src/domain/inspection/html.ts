@@ -115,8 +115,10 @@ function summary(report: InspectionReport): string {
 }
 
 function clusterSection(report: InspectionReport): string {
-  if (report.cluster.findings.length === 0) return '';
-  return `<section class="cluster"><h2>Cluster</h2>${findingsCell(report.cluster.findings)}</section>`;
+  const skipped = report.cluster.skipped ?? [];
+  if (report.cluster.findings.length === 0 && skipped.length === 0) return '';
+  const notes = skipped.map((s) => `<p class="none">${escapeHtml(s)}</p>`).join('');
+  return `<section class="cluster"><h2>Cluster</h2>${report.cluster.findings.length ? findingsCell(report.cluster.findings) : ''}${notes}</section>`;
 }
 
 const css = `

@@ -48,7 +48,7 @@ export function assembleReport({
   startedAt: Date;
   finishedAt: Date;
   targets: TargetReport[];
-  cluster: { nodes: ClusterReport['nodes']; findings: Finding[] };
+  cluster: { nodes: ClusterReport['nodes']; findings: Finding[]; skipped?: string[] };
 }): InspectionReport {
   const findingsByKind: InspectionReport['findingsByKind'] = {};
   for (const finding of [...targets.flatMap((t) => t.findings), ...cluster.findings]) {
@@ -64,7 +64,12 @@ export function assembleReport({
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     counts: countStatuses(targets.map((t) => t.status)),
     findingsByKind,
-    cluster: { status: statusOf(cluster.findings), nodes: cluster.nodes, findings: cluster.findings },
+    cluster: {
+      status: statusOf(cluster.findings),
+      nodes: cluster.nodes,
+      findings: cluster.findings,
+      ...(cluster.skipped?.length ? { skipped: cluster.skipped } : {}),
+    },
     targets: worstFirst(targets),
   };
 }

@@ -109,6 +109,8 @@ export interface ClusterReport {
   status: TargetStatus;
   nodes: { total: number; ready: number };
   findings: Finding[];
+  /** What could not be looked at and why (a namespaced rollguard may not list nodes): not a finding. */
+  skipped?: string[];
 }
 
 export type StatusCounts = Record<TargetStatus, number>;
