@@ -130,7 +130,9 @@ export function createReportActivities({
     const json = JSON.stringify(report, null, 2);
     const location: ReportLocation = {};
     if (destination.directory) Object.assign(location, await writeDirectory(destination.directory, report, html, json));
-    if (destination.configMap) location.configMap = await writeConfigMap(destination.configMap, report, html, json);
+    // Compact there: the ConfigMap's 1 MiB is the tighter limit.
+    if (destination.configMap)
+      location.configMap = await writeConfigMap(destination.configMap, report, html, JSON.stringify(report));
     inspectionRuns.inc({ outcome: isClean(report) ? 'clean' : 'findings' });
     inspectionDuration.observe(report.durationMs / 1000);
     for (const finding of [...report.targets.flatMap((t) => t.findings), ...report.cluster.findings])
