@@ -29,7 +29,7 @@ async function taskQueueOf(options: InspectOptions, session: Session): Promise<s
 async function runNow(options: InspectOptions, session: Session): Promise<number> {
   const { out } = session;
   const taskQueue = await taskQueueOf(options, session);
-  const { client } = await session.temporal();
+  const { client, connection, namespace } = await session.temporal();
   const workflowId = `inspection/run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomBytes(3).toString('hex')}`;
   const handle = await client.workflow.start('inspectionWorkflow', {
     workflowId,
@@ -38,6 +38,14 @@ async function runNow(options: InspectOptions, session: Session): Promise<number
   });
   const link = workflowUrl(session.temporalNamespace(), workflowId);
   out.note(`inspecting ${describeScope(options.scope)}: ${link}`);
+  // No worker polls the queue: say so now rather than after the whole timeout.
+  const { pollers } = await connection.workflowService
+    .describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 /* workflow */ })
+    .catch(() => ({ pollers: undefined }));
+  if (pollers && pollers.length === 0)
+    out.note(
+      `no worker polls the task queue ${taskQueue} yet: the inspection waits for \`rollguard run\` (or name another with --task-queue)`,
+    );
   let summary: InspectionSummary;
   try {
     summary = await Promise.race([
@@ -78,7 +86,7 @@ async function schedule(options: InspectOptions, session: Session): Promise<numb
   const document = {
     name,
     scheduleId: scheduleId(name),
-    [done]: true,
+    result: done,
     cron: options.cron,
     scope: options.scope,
     paused: description.state.paused,
