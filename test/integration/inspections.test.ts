@@ -109,7 +109,11 @@ describe('inspections', () => {
     const created = await inspect('schedule', scheduleName, '--cron', '* * * * *', '-n', h.namespace, '--retries', '1');
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain(`created inspection Schedule ${scheduleName}`);
-    const listed = await inspectNoQueue('list', '-o', 'json');
+    // (listed and triggered at once: each is a process of its own)
+    const [listed, triggered] = await Promise.all([
+      inspectNoQueue('list', '-o', 'json'),
+      inspectNoQueue('trigger', scheduleName),
+    ]);
     expect(JSON.parse(listed.stdout).items).toContainEqual(
       expect.objectContaining({
         name: scheduleName,
@@ -118,7 +122,7 @@ describe('inspections', () => {
         paused: false,
       }),
     );
-    const triggered = await inspectNoQueue('trigger', scheduleName);
+
     expect(triggered.code, triggered.stderr).toBe(0);
 
     // Then the report in the ConfigMap has the failing Releases first, each finding with its evidence
@@ -164,16 +168,25 @@ describe('inspections', () => {
   });
 
   it('`inspect run` waits for the report and exits 1 when it finds something, 0 when it finds nothing', async () => {
-    const found = await inspect('run', '-n', h.namespace, '-o', 'json');
+    // Two runs at once, each of its own scope
+    const [found, quiet] = await Promise.all([
+      inspect('run', '-n', h.namespace, '-o', 'json', '--batch-size', '2'),
+      inspect('run', '-n', h.namespace, '-l', 'tier=quiet'),
+    ]);
     expect(found.code, found.stderr).toBe(1);
     const summary = JSON.parse(found.stdout) as InspectionSummary;
+    // Its history grows with batches, not with Releases: 3 Releases, 2 at a time, are 2 activities
+    const history = await h.client.workflow.getHandle(summary.id).fetchHistory();
+    const batches = (history.events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'inspectReleases',
+    );
+    expect(batches).toHaveLength(2);
     expect(summary.clean).toBe(false);
     expect(summary.notHealthy.map((t) => [t.name, t.status])).toEqual([
       ['api', 'Failing'],
       ['web', 'Failing'],
     ]);
 
-    const quiet = await inspect('run', '-n', h.namespace, '-l', 'tier=quiet');
     expect(quiet.code, quiet.stdout + quiet.stderr).toBe(0);
     expect(quiet.stdout).toContain('nothing found: 1 Releases inspected');
   });
