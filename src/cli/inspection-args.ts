@@ -38,7 +38,7 @@ export const inspectFlags: Flags = {
     type: 'string',
     short: 'l',
     value: 'SELECTOR',
-    description: 'only the Releases whose labels match (e.g. tier=frontend); with -n, in that namespace',
+    description: 'only the Releases whose labels match (e.g. tier=frontend); every namespace unless -n names one',
   },
   cron: { type: 'string', value: 'EXPR', description: 'schedule: when, as a cron expression (e.g. "0 2 * * *", UTC)' },
   overlap: {
