@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { renderReportHtml } from '../../domain/inspection/html.ts';
 import { isClean, summarize } from '../../domain/inspection/report.ts';
 import type { InspectionReport, ReportLocation } from '../../domain/inspection/types.ts';
+import { shortHash } from '../../domain/release/names.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { apiMessage, apiStatus, isConflict, isNotFound } from '../../kube/errors.ts';
 import { inspectionDuration, inspectionFindings, inspectionReleases, inspectionRuns } from '../../telemetry/metrics.ts';
@@ -25,8 +26,9 @@ export const configMapBudget = 900 * 1024;
 /** The ConfigMap's keys, in the order they are dropped when they do not fit. */
 export const reportKeys = { summary: 'summary.json', json: 'report.json', html: 'report.html' } as const;
 
+/** `inspection-20261126T020000Z-1a2b3c4d`: sorted by time; the hash tells apart runs of the same second. */
 const fileStem = (report: InspectionReport): string =>
-  `inspection-${report.startedAt.replaceAll(':', '').replace(/\.\d+Z$/, 'Z')}-${report.id.replace(/[^A-Za-z0-9-]/g, '_').slice(-24)}`;
+  `inspection-${report.startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${shortHash(report.id)}`;
 
 const size = (text: string): number => Buffer.byteLength(text, 'utf8');
 

@@ -25,6 +25,13 @@ async function taskQueueOf(options: InspectOptions, session: Session): Promise<s
   return (await resolveTaskQueue(session.kube().core, { flag: options.taskQueue })).taskQueue;
 }
 
+/** The innermost failure's words: "Activity task failed" wraps the activity's own. */
+function rootMessage(err: Error): string {
+  let inner: Error = err;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  return inner.message || err.message;
+}
+
 /** `rollguard inspect run`: one inspection now; exit 0 when it found nothing, 1 when it found something. */
 async function runNow(options: InspectOptions, session: Session): Promise<number> {
   const { out } = session;
@@ -35,6 +42,8 @@ async function runNow(options: InspectOptions, session: Session): Promise<number
     workflowId,
     taskQueue,
     args: [requestOf(options)],
+    // One that no worker ever takes must not wait for ever.
+    workflowExecutionTimeout: '1 day',
   });
   const link = workflowUrl(session.temporalNamespace(), workflowId);
   out.note(`inspecting ${describeScope(options.scope)}: ${link}`);
@@ -59,7 +68,7 @@ async function runNow(options: InspectOptions, session: Session): Promise<number
     ]);
   } catch (err) {
     if (err instanceof WorkflowFailedError)
-      throw new RolloutError(`the inspection failed: ${err.cause?.message ?? err.message}`, { cause: err });
+      throw new RolloutError(`the inspection failed: ${rootMessage(err)}`, { cause: err });
     throw err;
   }
   if (out.format !== 'text') out.data(summary);
