@@ -13,12 +13,6 @@ import { NotFoundError } from './errors.ts';
 export const schedulePrefix = 'rollguard-inspection-';
 export const scheduleId = (name: string): string => `${schedulePrefix}${name}`;
 
-/** What rollguard keeps in a Schedule's memo, for `inspect list` (the server keeps cron only as calendars). */
-export interface ScheduleMemo {
-  cron: string;
-  scope: InspectionScope;
-}
-
 export interface ScheduleRequest {
   name: string;
   cron: string;
@@ -40,7 +34,6 @@ const overlapOf: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
 };
 
 function options(s: ScheduleRequest): ScheduleOptions {
-  const memo: ScheduleMemo = { cron: s.cron, scope: s.request.scope ?? {} };
   return {
     scheduleId: scheduleId(s.name),
     spec: { cronExpressions: [s.cron] },
@@ -50,10 +43,10 @@ function options(s: ScheduleRequest): ScheduleOptions {
       // The Schedule appends the time of each run to this id.
       workflowId: `inspection/${s.name}`,
       taskQueue: s.taskQueue,
-      args: [s.request],
+      // The request carries the cron as given: `inspect list` reads it back from here, which an update changes too.
+      args: [{ ...s.request, cron: s.cron }],
     },
     policies: { overlap: overlapOf[s.overlap], catchupWindow: s.catchupWindowMs },
-    memo: memo as unknown as Record<string, unknown>,
     state: { paused: s.paused, ...(s.note ? { note: s.note } : {}) },
   };
 }
@@ -67,7 +60,7 @@ export async function upsertSchedule(client: Client, s: ScheduleRequest): Promis
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
-  const { scheduleId: _id, memo: _memo, ...update } = wanted;
+  const { scheduleId: _id, ...update } = wanted;
   await client.schedule.getHandle(scheduleId(s.name)).update(() => ({ ...update, state: update.state ?? {} }));
   return 'updated';
 }
@@ -96,23 +89,33 @@ export interface ScheduleRow {
   nextRun?: string;
 }
 
-/** The inspection Schedules of the Temporal namespace. */
+/** The inspection Schedules of the Temporal namespace, each as it is now (its action's request: cron, scope). */
 export async function listSchedules(client: Client): Promise<ScheduleRow[]> {
-  const rows: ScheduleRow[] = [];
-  for await (const s of client.schedule.list()) {
-    if (!s.scheduleId.startsWith(schedulePrefix)) continue;
-    const memo = (s.memo ?? {}) as Partial<ScheduleMemo>;
-    const last = s.info.recentActions.at(-1);
-    const next = s.info.nextActionTimes[0];
-    rows.push({
-      name: s.scheduleId.slice(schedulePrefix.length),
-      cron: memo.cron ?? '?',
-      scope: memo.scope ?? {},
-      paused: s.state.paused,
-      ...(s.state.note ? { note: s.state.note } : {}),
-      ...(last ? { lastRun: { at: last.takenAt.toISOString(), workflowId: last.action.workflow.workflowId } } : {}),
-      ...(next && !s.state.paused ? { nextRun: next.toISOString() } : {}),
-    });
-  }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
+  const ids: string[] = [];
+  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(schedulePrefix)) ids.push(s.scheduleId);
+  const rows = await Promise.all(
+    ids.map(async (id): Promise<ScheduleRow | undefined> => {
+      const d = await client.schedule
+        .getHandle(id)
+        .describe()
+        .catch((err: unknown) => {
+          if (err instanceof ScheduleNotFoundError) return undefined; // deleted since it was listed
+          throw err;
+        });
+      if (!d) return undefined;
+      const request = (d.action.args?.[0] ?? {}) as InspectionRequest;
+      const last = d.info.recentActions.at(-1);
+      const next = d.info.nextActionTimes[0];
+      return {
+        name: id.slice(schedulePrefix.length),
+        cron: request.cron ?? '?',
+        scope: request.scope ?? {},
+        paused: d.state.paused,
+        ...(d.state.note ? { note: d.state.note } : {}),
+        ...(last ? { lastRun: { at: last.takenAt.toISOString(), workflowId: last.action.workflow.workflowId } } : {}),
+        ...(next && !d.state.paused ? { nextRun: next.toISOString() } : {}),
+      };
+    }),
+  );
+  return rows.filter((r): r is ScheduleRow => r !== undefined).sort((a, b) => a.name.localeCompare(b.name));
 }

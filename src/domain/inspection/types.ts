@@ -100,6 +100,8 @@ export interface InspectionSettings {
 export interface InspectionRequest {
   /** The Schedule's name, when a Schedule started it. */
   schedule?: string;
+  /** The Schedule's cron expression, as given (the server keeps it only as calendar specs). */
+  cron?: string;
   scope?: InspectionScope;
   settings?: Partial<InspectionSettings>;
 }
