@@ -229,8 +229,16 @@ describe('inspections', () => {
     }
   });
 
-  it('a Schedule is paused, unpaused and deleted by name', async () => {
+  it('a Schedule is changed by scheduling it again, then paused, unpaused and deleted by name', async () => {
     const schedule = h.client.schedule.getHandle(`rollguard-inspection-${scheduleName}`);
+    const changed = await inspect('schedule', scheduleName, '--cron', '*/5 * * * *', '-l', 'tier=quiet', '-o', 'json');
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ result: 'updated', cron: '*/5 * * * *' });
+    expect((await schedule.describe()).action.args?.[0]).toMatchObject({
+      cron: '*/5 * * * *',
+      scope: { selector: 'tier=quiet' },
+    });
+
     expect((await inspectNoQueue('pause', scheduleName)).code).toBe(0);
     expect((await schedule.describe()).state.paused).toBe(true);
     expect((await inspectNoQueue('unpause', scheduleName)).code).toBe(0);
