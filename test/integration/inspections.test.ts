@@ -191,7 +191,7 @@ describe('inspections', () => {
     expect(quiet.stdout).toContain('nothing found: 1 Releases inspected');
   });
 
-  it('the HTML report shows the failing Releases first, their findings readable, without console errors', async () => {
+  it('the HTML report shows the failing Releases first, their findings readable, without console errors; the Schedule is in the Temporal UI', async () => {
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -224,6 +224,15 @@ describe('inspections', () => {
       await page.locator('th', { hasText: 'Release' }).click();
       expect(await rows.locator('td.name').allTextContents()).toEqual(['api', 'calm', 'web']);
       expect(problems).toEqual([]);
+
+      // And the Schedule that ran it is in the Temporal Web UI, at the link `inspect schedule` prints
+      const ui = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await ui.goto(`${stackEnv.TEMPORAL_UI_URL}/namespaces/default/schedules/rollguard-inspection-${scheduleName}`);
+      await expect
+        .poll(() => ui.getByText(`rollguard-inspection-${scheduleName}`).first().isVisible(), { timeout: 30_000 })
+        .toBe(true);
+      await expect.poll(() => ui.getByText('inspectionWorkflow').first().isVisible(), { timeout: 30_000 }).toBe(true);
+      await ui.screenshot({ path: join(artifacts, 'inspection-schedule-temporal-ui.png'), fullPage: true });
     } finally {
       await browser.close();
     }
