@@ -133,7 +133,7 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid
 th{background:#eef1f5;cursor:pointer;user-select:none}th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
 .badge{display:inline-block;padding:0 .5em;border-radius:4px;font-weight:600}
 .s-failing{background:#fde2e1;color:#8b1a13}.s-error{background:#ede0fb;color:#5b1f99}.s-warning{background:#fdf1cf;color:#7a5300}.s-healthy{background:#dcf5e3;color:#14532d}
-tr.target.s-failing td{background:#fff4f3}tr.target.s-healthy td,tr.target.s-warning td,tr.target.s-error td{background:#fff}
+tr.target{color:#1d2330}tr.target.s-failing td{background:#fff4f3}tr.target.s-healthy td,tr.target.s-warning td,tr.target.s-error td{background:#fff}
 ul{margin:0;padding-left:1.1em}.finding{margin:.15em 0 .5em;background:none}.finding .kind{font-weight:700}
 .finding.s-failing .kind{color:#b42318}.finding.s-warning .kind{color:#8a5a00}.subject{color:#374151}
 .evidence{display:grid;grid-template-columns:max-content auto;gap:0 .6em;margin:.2em 0 0;font-size:.92em;color:#374151}
