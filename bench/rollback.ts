@@ -27,7 +27,12 @@ import {
  * at a time, nothing else running), then (with --load) all at once with another broken image while
  * --load other Releases roll out a new image at the same moment.
  *
- *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--timeout 10m]
+ * With --strategy canary every Release has a canary strategy (setWeight 50, then an analysis): the
+ * broken revision reaches a canary Deployment beside the stable one, and all traffic is on stable
+ * again as soon as the canary has no pods left. The stable pods never stopped serving, so the
+ * rollback is one write instead of a rollout.
+ *
+ *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--strategy rolling|canary] [--timeout 10m]
  *
  * A phase that does not finish by --timeout prints how far it got, and the benchmark fails.
  */
@@ -37,10 +42,14 @@ const flags = readFlags('rollback.ts', () => {
       rollbacks: { type: 'string', default: '10' },
       load: { type: 'string', default: '0' },
       'readiness-deadline': { type: 'string', default: '5s' },
+      strategy: { type: 'string', default: 'rolling' },
       timeout: { type: 'string', default: '10m' },
     },
   });
+  if (values.strategy !== 'rolling' && values.strategy !== 'canary')
+    throw new Error(`--strategy ${values.strategy}: rolling or canary`);
   return {
+    strategy: values.strategy,
     rollbacks: wholeNumber('--rollbacks', values.rollbacks),
     load: wholeNumber('--load', values.load, 0),
     deadlineMs: duration('--readiness-deadline', values['readiness-deadline']),
@@ -74,6 +83,9 @@ function release(name: string, readinessDeadline: string) {
       healthChecks: { readiness: { deadline: readinessDeadline } },
       analysis: { window: '1s' },
       rollback: { automatic: true },
+      ...(flags.strategy === 'canary'
+        ? { strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { window: '1s' } }] } } }
+        : {}),
     },
   };
 }
@@ -89,6 +101,12 @@ interface ReleaseLike {
   metadata: { name: string; generation?: number };
   status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
 }
+
+/** A canary Deployment with no pods left: all traffic is on the stable pods. */
+const noPods = (d: V1Deployment): boolean =>
+  d.spec?.replicas === 0 &&
+  (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+  (d.status?.replicas ?? 0) === 0;
 
 const fullyRolledOut = (d: V1Deployment, version: string): boolean =>
   d.spec?.template.spec?.containers[0]?.image === image(version) &&
@@ -154,13 +172,18 @@ async function rollBack(
   const overheads: number[] = [];
   const one = async (name: string): Promise<void> => {
     const key = `${scenario}/${name}`;
-    deployments.note(`${key}/applied`, name, (d) => d.spec?.template.spec?.containers[0]?.image === image(broken));
+    // With a canary, the broken revision goes to the canary Deployment, and goes away with its pods.
+    const canary = flags.strategy === 'canary';
+    const target = canary ? `${name}-canary` : name;
+    deployments.note(`${key}/applied`, target, (d) => d.spec?.template.spec?.containers[0]?.image === image(broken));
     await setImage(kube, name, broken);
     await until(`${scenario}: ${name}'s broken revision applied`, () => ({
       count: deployments.at(`${key}/applied`) === undefined ? 0 : 1,
       of: 1,
     }));
-    deployments.note(`${key}/back`, name, (d) => fullyRolledOut(d, 'v1'));
+    deployments.note(`${key}/back`, target, (d) =>
+      canary ? d.spec?.template.spec?.containers[0]?.image === image(broken) && noPods(d) : fullyRolledOut(d, 'v1'),
+    );
     await until(`${scenario}: ${name} served by v1 again`, () => ({
       count: deployments.at(`${key}/back`) === undefined ? 0 : 1,
       of: 1,
@@ -224,7 +247,7 @@ async function main(): Promise<number> {
     await rollguard.stop();
   }
   console.log(
-    `readiness deadline ${flags.deadlineText}; overhead = served by v1 again - broken revision applied - deadline\n`,
+    `strategy ${flags.strategy}; readiness deadline ${flags.deadlineText}; overhead = ${flags.strategy === 'canary' ? 'the canary has no pods left' : 'served by v1 again'} - broken revision applied - deadline\n`,
   );
   console.log('| scenario | rollbacks | p50 (s) | p95 (s) | max (s) |\n|---|---:|---:|---:|---:|');
   console.log(rows.join('\n'));

@@ -19,7 +19,15 @@ export function analysisInput(
     defaultPrometheus,
     readiness,
     namespace,
-  }: { podIps: string[]; defaultPrometheus?: string; readiness: CheckResult; namespace: string },
+    queryVariables = {},
+  }: {
+    podIps: string[];
+    defaultPrometheus?: string;
+    readiness: CheckResult;
+    namespace: string;
+    /** What `{{name}}` in a PromQL query stands for: the revision analysed, and a canary's track. */
+    queryVariables?: Record<string, string>;
+  },
 ): AnalysisInput {
   const { http, prometheus } = spec.healthChecks;
   const intervals = [...http, ...prometheus].map((check) => parseDuration(check.interval));
@@ -48,7 +56,7 @@ export function analysisInput(
     prometheus: prometheus.map((check) => ({
       name: check.name,
       address: check.address ? redactUrl(check.address) : (defaultPrometheus ?? ''),
-      query: check.query,
+      query: fillQuery(check.query, queryVariables),
       ...(check.min !== undefined ? { min: check.min } : {}),
       ...(check.max !== undefined ? { max: check.max } : {}),
       noData: check.noData,
@@ -104,6 +112,16 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
       );
     }
   });
+  // Refused rather than rolled out another way: a blue-green Release that waits for a person, or a
+  // canary behind an HTTPRoute, rolled out as rolling would be promoted without either.
+  if (spec.strategy?.blueGreen)
+    problems.push(
+      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary (without trafficRouting) or rolling',
+    );
+  if (spec.strategy?.canary?.trafficRouting)
+    problems.push(
+      "spec.strategy.canary.trafficRouting: this version of rollguard moves a canary's traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)",
+    );
   // A threshold no combination of failures can reach makes every revision healthy, whatever happens.
   const { readiness, http, prometheus } = spec.healthChecks;
   const total = readiness.weight + [...http, ...prometheus].reduce((sum, check) => sum + check.weight, 0);
@@ -144,4 +162,13 @@ export function statusVerdict(verdict: Verdict, revision: number, time: Date): R
       reason: check.reason.slice(0, 1024),
     })),
   };
+}
+
+/**
+ * A query with each `{{name}}` it names replaced by its value (`{{revision}}`, and in a canary's
+ * analysis `{{track}}`, "canary"), so a check can judge the new revision's pods alone. A name it
+ * does not know is left as written, so Prometheus names the problem.
+ */
+export function fillQuery(query: string, variables: Record<string, string>): string {
+  return query.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (whole, name: string) => variables[name] ?? whole);
 }
