@@ -148,6 +148,8 @@ export async function observeRelease(
       podIps,
       namespace: target.namespace,
       readiness: { name: 'readiness', kind: 'Readiness', outcome: 'Pass', weight: 0, reason: '' },
+      // A query that names {{revision}} judges the revision the Release runs, as its analysis did.
+      ...(status.currentRevision !== undefined ? { queryVariables: { revision: String(status.currentRevision) } } : {}),
       ...(defaultPrometheus ? { defaultPrometheus } : {}),
     });
     // A per-pod check with no Ready pod has nothing to probe: the Deployment's findings say why.
