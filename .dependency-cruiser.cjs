@@ -40,6 +40,7 @@ module.exports = {
     layer('domain-api', '^src/domain/api/', []),
     layer('domain-health', '^src/domain/health/', ['domain/api']),
     layer('domain-release', '^src/domain/release/', ['domain/api', 'domain/health']),
+    layer('domain-inspection', '^src/domain/inspection/', ['domain/api', 'domain/health', 'domain/release']),
     layer('infrastructure', '^src/(kube|temporal|telemetry)/', ['domain', 'kube', 'temporal', 'telemetry']),
     layer('workflows', '^src/workflows/', ['domain', 'activities']), // activities by type only: the next rule
     {

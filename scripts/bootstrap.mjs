@@ -27,7 +27,7 @@ function run(command, args, options = {}) {
   if (result.status !== 0) fail(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }
 
-/** Debian packages the stack and the tests run (command → package); chromium drives the Temporal UI test, lua5.4 runs the Argo CD health check, zsh and fish check the completion scripts. */
+/** Debian packages the stack and the tests run (command → package); chromium drives the Temporal UI test and opens the inspection report, lua5.4 runs the Argo CD health check, zsh and fish check the completion scripts. */
 const debianPackages = { prometheus: 'prometheus', chromium: 'chromium', 'lua5.4': 'lua5.4', zsh: 'zsh', fish: 'fish' };
 
 function ensureDebianPackages() {

@@ -4,7 +4,7 @@ import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { SpecMessage, UncheckedSpecMessage } from '../domain/release/records.ts';
 import { readSpecMessage } from '../domain/release/spec-message.ts';
 import type { Logger } from '../telemetry/log.ts';
-import { createHealthActivities, type HealthDeps } from './checks/analysis.ts';
+import { createCheckMeasurer, createHealthActivities, type HealthDeps } from './checks/analysis.ts';
 import { controlPlaneOf, createEgressGuard, type EgressConfig } from './checks/egress.ts';
 import { kubeSecretReader } from './checks/secret-headers.ts';
 import { createDependencyActivities } from './cluster/dependencies.ts';
@@ -15,6 +15,8 @@ import { createStatusActivities } from './cluster/status.ts';
 import { createHookActivities } from './hooks/run.ts';
 import { createNotificationActivities } from './notify/delivery.ts';
 import type { SinkTarget } from '../domain/release/notifications.ts';
+import { createInspectionActivities } from './inspection/inspect.ts';
+import { createReportActivities, type ReportDestination } from './inspection/publish.ts';
 
 export interface ActivityDeps {
   kube: KubeClients;
@@ -35,6 +37,8 @@ export interface ActivityDeps {
   secretGraceMs?: number;
   /** Sinks every Release's notifications go to (rollguard run --notifications). */
   operatorSinks?: SinkTarget[];
+  /** Where inspection reports go (a directory, a ConfigMap); nowhere but the workflow's result without. */
+  inspectionReports?: ReportDestination | undefined;
 }
 
 /** Every activity a Release workflow runs, built from what they need to reach the world. */
@@ -48,6 +52,7 @@ export function createActivities({
   egress: settings = {},
   secretGraceMs,
   operatorSinks = [],
+  inspectionReports,
 }: ActivityDeps) {
   const egress = createEgressGuard({
     ...settings,
@@ -55,12 +60,15 @@ export function createActivities({
   });
   // Checks read the Secrets their headers name themselves, so no Secret's value passes the workflow.
   const readSecret = kubeSecretReader(kube);
+  const checkDeps = { egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health };
   return {
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
     ...createStatusActivities(kube, log),
     ...createReleaseActivities(kube, { selectors }),
-    ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
+    ...createHealthActivities(checkDeps),
+    ...createInspectionActivities({ kube, measureOnce: createCheckMeasurer(checkDeps), defaultPrometheus }),
+    ...createReportActivities({ kube, log, destination: inspectionReports }),
     ...createDependencyActivities({
       egress,
       readSecret,

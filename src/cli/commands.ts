@@ -14,6 +14,7 @@ import type { CompletionOptions } from './commands/completion.ts';
 import type { DeployOptions } from './commands/deploy.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { InstallCheckOptions } from './commands/install.ts';
+import { inspectActions, inspectFlags, inspectOptions, type InspectOptions } from './inspection-args.ts';
 import type { PauseOptions } from './commands/pause.ts';
 import type { RollbackOptions } from './commands/rollback.ts';
 import type { RunOptions } from './commands/run.ts';
@@ -263,6 +264,16 @@ export const commands: Record<string, Command> = {
         description:
           "the Temporal task queue of Release workflows (default $ROLLGUARD_TASK_QUEUE, else the cluster's: rollguard-<kube-system uid>)",
       },
+      'inspection-dir': {
+        type: 'string',
+        value: 'DIR',
+        description: 'write each inspection report here (default $ROLLGUARD_INSPECTION_DIR; docs/inspections.md)',
+      },
+      'inspection-configmap': {
+        type: 'string',
+        value: 'NAMESPACE/NAME',
+        description: 'keep the latest inspection report in this ConfigMap (default $ROLLGUARD_INSPECTION_CONFIGMAP)',
+      },
     },
     options(args, env) {
       positionals(args, [], 'run');
@@ -290,9 +301,23 @@ export const commands: Record<string, Command> = {
         ...(leaseNamespace ? { leaseNamespace } : {}),
         ...(taskQueue ? { taskQueue } : {}),
         ...(notifications ? { notifications } : {}),
+        ...reportDestination(
+          stringFlag(args.values, 'inspection-dir') ?? env.ROLLGUARD_INSPECTION_DIR,
+          stringFlag(args.values, 'inspection-configmap') ?? env.ROLLGUARD_INSPECTION_CONFIGMAP,
+        ),
       };
     },
     run: async (options, session) => (await import('./commands/run.ts')).run(options, session),
+  }),
+  inspect: command<InspectOptions>({
+    summary:
+      'inspect Releases and the cluster now, or on a Temporal Schedule, with an HTML report (docs/inspections.md)',
+    usage:
+      'inspect run [-n NAMESPACE] [-l SELECTOR] [--timeout DURATION] | inspect schedule [NAME] --cron EXPR [-l SELECTOR] | inspect list | inspect trigger|pause|unpause|delete NAME',
+    flags: inspectFlags,
+    arguments: inspectActions,
+    options: (args, env) => inspectOptions(args, env),
+    run: async (options, session) => (await import('./commands/inspect.ts')).inspect(options, session),
   }),
   install: command<InstallCheckOptions>({
     summary: 'check that rollguard can run here: Temporal, its namespace and search attributes, the CRD, RBAC',
@@ -369,6 +394,30 @@ export const commands: Record<string, Command> = {
     run: async (options, session) => (await import('./commands/completion.ts')).completion(options, session),
   }),
 };
+
+/** `rollguard run`'s inspection report destination, from its flags or environment. */
+function reportDestination(
+  directory: string | undefined,
+  configMap: string | undefined,
+): { inspectionReports?: NonNullable<RunOptions['inspectionReports']> } {
+  if (!directory?.trim() && !configMap?.trim()) return {};
+  let at: { namespace: string; name: string } | undefined;
+  if (configMap?.trim()) {
+    const [namespace, name, ...rest] = configMap.trim().split('/');
+    const dns = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+    if (!namespace || !name || rest.length > 0 || !dns.test(namespace) || !dns.test(name))
+      throw new UsageError(
+        `--inspection-configmap ${configMap} is not NAMESPACE/NAME (e.g. rollguard-system/rollguard-inspection)`,
+      );
+    at = { namespace, name };
+  }
+  return {
+    inspectionReports: {
+      ...(directory?.trim() ? { directory: directory.trim() } : {}),
+      ...(at ? { configMap: at } : {}),
+    },
+  };
+}
 
 function pauseCommand(paused: boolean): Command {
   const name = paused ? 'pause' : 'resume';

@@ -21,8 +21,8 @@ export interface WriteOptions {
 /** Releases through the custom objects API: the one place that names their group, version and plural. */
 export interface ReleaseApi {
   get(key: ReleaseKey): Promise<KubernetesObject>;
-  /** The Releases of one namespace, or of all when none is given. */
-  list(namespace?: string): Promise<KubernetesListObject<KubernetesObject>>;
+  /** The Releases of one namespace, or of all when none is given; only those a label selector matches, when given. */
+  list(namespace?: string, options?: { labelSelector?: string }): Promise<KubernetesListObject<KubernetesObject>>;
   create(namespace: string, body: object, options?: WriteOptions): Promise<KubernetesObject>;
   replace(key: ReleaseKey, body: object): Promise<KubernetesObject>;
   patch(key: ReleaseKey, kind: PatchKind, body: object, options?: WriteOptions): Promise<KubernetesObject>;
@@ -39,10 +39,10 @@ export function releaseApi(custom: CustomObjectsApi): ReleaseApi {
   const at = ({ namespace, name }: ReleaseKey) => ({ group, version, plural, namespace, name });
   return {
     get: (key) => custom.getNamespacedCustomObject(at(key)),
-    list: (namespace) =>
+    list: (namespace, options = {}) =>
       namespace
-        ? custom.listNamespacedCustomObject({ group, version, plural, namespace })
-        : custom.listClusterCustomObject({ group, version, plural }),
+        ? custom.listNamespacedCustomObject({ group, version, plural, namespace, ...options })
+        : custom.listClusterCustomObject({ group, version, plural, ...options }),
     create: (namespace, body, options = {}) =>
       custom.createNamespacedCustomObject({ group, version, plural, namespace, body, ...options }),
     replace: (key, body) => custom.replaceNamespacedCustomObject({ ...at(key), body }),

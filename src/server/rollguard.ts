@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Worker } from '@temporalio/worker';
+import type { ReportDestination } from '../activities/inspection/publish.ts';
 import { startController, type RunningController } from '../controller/index.ts';
 import { parseAllowList } from '../domain/health/egress.ts';
 import { kubeClients } from '../kube/client.ts';
@@ -41,6 +42,8 @@ export interface RollguardOptions {
   taskQueue?: string;
   /** Operator-wide notification sinks, a YAML file (docs/notifications.md). */
   notificationsFile?: string;
+  /** Where the worker writes inspection reports (a directory, a ConfigMap). */
+  inspectionReports?: ReportDestination;
   /**
    * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
    * Temporal runtime serves the worker's metrics, which /metrics then serves too.
@@ -112,6 +115,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         ...(options.prometheusUrl ? { defaultPrometheus: options.prometheusUrl } : {}),
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
         operatorSinks,
+        ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
         // Temporal is control plane too: a check must not reach it unless the operator names it.
         checkEgress: {
           controlPlane: [address],

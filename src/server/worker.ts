@@ -2,6 +2,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { EgressConfig } from '../activities/checks/egress.ts';
 import { createActivities } from '../activities/index.ts';
+import type { ReportDestination } from '../activities/inspection/publish.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { SinkTarget } from '../domain/release/notifications.ts';
 import type { DeploymentCache } from '../kube/deployment-cache.ts';
@@ -35,6 +36,8 @@ export interface WorkerConfig {
   operatorSinks?: SinkTarget[];
   /** How many activities (probes, rollout waits) one worker runs at once. */
   maxConcurrentActivities?: number;
+  /** Where this worker writes inspection reports (docs/inspections.md). */
+  inspectionReports?: ReportDestination | undefined;
 }
 
 /** The Temporal worker that runs Release workflows and their activities. */
@@ -53,6 +56,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.defaultPrometheus ? { defaultPrometheus: config.defaultPrometheus } : {}),
       ...(config.checkEgress ? { egress: config.checkEgress } : {}),
       ...(config.operatorSinks ? { operatorSinks: config.operatorSinks } : {}),
+      ...(config.inspectionReports ? { inspectionReports: config.inspectionReports } : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities ?? 100,
     interceptors: { activity: [activityLogContext] },

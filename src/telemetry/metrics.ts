@@ -198,3 +198,31 @@ export const reconcileDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
 });
+
+export const inspectionRuns = new Counter({
+  name: 'rollguard_inspection_runs_total',
+  help: 'Inspections run, by outcome: clean (nothing found), findings, or failed (no report).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const inspectionDuration = new Histogram({
+  name: 'rollguard_inspection_duration_seconds',
+  help: 'How long an inspection took, from its start to its report.',
+  buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+  registers: [registry],
+});
+
+export const inspectionFindings = new Counter({
+  name: 'rollguard_inspection_findings_total',
+  help: 'Findings of inspections, by kind and severity.',
+  labelNames: ['kind', 'severity'] as const,
+  registers: [registry],
+});
+
+export const inspectionReleases = new Gauge({
+  name: 'rollguard_inspection_releases',
+  help: 'Releases of the last inspection, by status (Failing, Error, Warning, Healthy).',
+  labelNames: ['status'] as const,
+  registers: [registry],
+});

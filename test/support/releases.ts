@@ -19,6 +19,7 @@ import { type ControllerOptions, type RunningController, startController } from 
 import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import type { ReleaseSnapshot } from '../../src/domain/release/records.ts';
 import type { SinkTarget } from '../../src/domain/release/notifications.ts';
+import type { ReportDestination } from '../../src/activities/inspection/publish.ts';
 import { installCrd } from './crd.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from './stack.ts';
 
@@ -64,7 +65,15 @@ export class ReleaseHarness {
    */
   async start(
     prefix: string,
-    { controller = false, operatorSinks }: { controller?: boolean; operatorSinks?: SinkTarget[] } = {},
+    {
+      controller = false,
+      operatorSinks,
+      inspectionReports,
+    }: {
+      controller?: boolean;
+      operatorSinks?: SinkTarget[];
+      inspectionReports?: (namespace: string) => ReportDestination;
+    } = {},
   ): Promise<void> {
     Runtime.install({ logger: { ...quietLogger, log() {} } });
     await installCrd(this.clients.config);
@@ -90,6 +99,7 @@ export class ReleaseHarness {
       workflowBundle: await workflowBundle(),
       taskQueue: this.taskQueue,
       ...(operatorSinks ? { operatorSinks } : {}),
+      ...(inspectionReports ? { inspectionReports: inspectionReports(this.namespace) } : {}),
     });
     this.running = this.worker.run();
     if (controller) {

@@ -6,8 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { historiesDir } from '../support/releases.ts';
 
-// Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test). Replaying
-// them against today's workflow code catches a change that would break workflows already running.
+// Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test), and one
+// inspection (inspection-run.json, recorded with `temporal workflow show -o json` after `rollguard
+// inspect run`). Replaying them against today's workflow code catches a change that would break
+// workflows already running.
 const files = readdirSync(historiesDir)
   .filter((file) => file.endsWith('.json'))
   .sort();

@@ -229,3 +229,44 @@ function timed(
 }
 
 export type HealthActivities = ReturnType<typeof createHealthActivities>;
+
+/**
+ * Measures each HTTP and Prometheus check of an input once, now, with its headers: what an inspection
+ * asks ("do the checks pass right now?"), where an analysis watches a window.
+ */
+export function createCheckMeasurer(deps: HealthDeps = {}) {
+  const http = createHttpGate(deps);
+  const prometheus = createPrometheusGate(deps);
+  return async function measureOnce(
+    input: Pick<AnalysisInput, 'http' | 'prometheus'>,
+    ctx: MeasureContext = {},
+  ): Promise<CheckResult[]> {
+    const headers = createHeaderResolver(deps.readSecret);
+    // A check that cannot even be asked (no address) is Inconclusive, never the end of the inspection.
+    const safely = async (base: Pick<CheckResult, 'name' | 'kind' | 'weight'>, measure: () => Promise<CheckResult>) => {
+      try {
+        return await measure();
+      } catch (err) {
+        return { ...base, outcome: 'Inconclusive' as const, reason: `not measured: ${(err as Error).message}` };
+      }
+    };
+    return await Promise.all([
+      ...(input.http ?? []).map((check) => {
+        const base = { name: check.name, kind: 'HTTP', weight: check.weight } as const;
+        return safely(base, () => withHeaders(headers, check.headers, base, ctx, (c) => http.measure(check, c)));
+      }),
+      ...(input.prometheus ?? []).map((check) => {
+        const base = { name: check.name, kind: 'Prometheus', weight: check.weight } as const;
+        if (!check.address)
+          return {
+            ...base,
+            outcome: 'Inconclusive' as const,
+            reason: 'the check names no Prometheus and rollguard has none by default (ROLLGUARD_PROMETHEUS_URL)',
+          };
+        return safely(base, () => withHeaders(headers, check.headers, base, ctx, (c) => prometheus.measure(check, c)));
+      }),
+    ]);
+  };
+}
+
+export type MeasureOnce = ReturnType<typeof createCheckMeasurer>;

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.ts';
 import { InvalidSettingError, startRollguard } from '../../server/rollguard.ts';
 import { freeLoopbackAddress, installTemporalRuntime } from '../../server/temporal-runtime.ts';
 import type { Session } from '../session.ts';
+import type { ReportDestination } from '../../activities/inspection/publish.ts';
 
 export interface RunOptions {
   logLevel: LogLevel;
@@ -20,6 +21,8 @@ export interface RunOptions {
   taskQueue?: string;
   /** A file of operator-wide notification sinks (docs/notifications.md). */
   notifications?: string;
+  /** Where the worker writes inspection reports. */
+  inspectionReports?: ReportDestination;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     ...(options.leaseNamespace ? { leaseNamespace: options.leaseNamespace } : {}),
     taskQueue,
     ...(options.notifications ? { notificationsFile: options.notifications } : {}),
+    ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
     metrics: {
       host: options.metricsHost,
       port: options.metricsPort,

@@ -159,7 +159,10 @@ function impersonating(config: KubeConfig, user: string): KubeConfig {
 export async function rbacChecks(config: KubeConfig, scope: RbacScope): Promise<CheckResult[]> {
   const api = (scope.as ? impersonating(config, scope.as) : config).makeApiClient(AuthorizationV1Api);
   const who = scope.as ?? 'the kubeconfig’s identity';
-  const needed = rollguardPermissions.filter((p) => !(p.resource === 'namespaces' && scope.taskQueueNamed));
+  const needed = rollguardPermissions.filter(
+    (p) =>
+      !(p.resource === 'namespaces' && scope.taskQueueNamed) && !(p.clusterWideOnly && scope.namespaces.length > 0),
+  );
   const results: CheckResult[] = [];
   for (const permission of needed) {
     const namespaces: (string | undefined)[] =

@@ -20,6 +20,8 @@ export interface Permission {
   name?: string;
   /** Why rollguard needs it, for the line that reports it missing. */
   why: string;
+  /** Not asked of a rollguard serving named namespaces only: what needs it is skipped there. */
+  clusterWideOnly?: boolean;
 }
 
 export const rollguardPermissions: Permission[] = [
@@ -84,6 +86,14 @@ export const rollguardPermissions: Permission[] = [
     why: "its uid names the cluster's task queue, unless --task-queue or ROLLGUARD_TASK_QUEUE names one",
   },
   {
+    group: '',
+    resource: 'nodes',
+    verbs: ['get', 'list'],
+    scope: 'cluster',
+    why: 'inspections check that every node is Ready (a namespaced rollguard skips it)',
+    clusterWideOnly: true,
+  },
+  {
     group: 'coordination.k8s.io',
     resource: 'leases',
     verbs: ['create'],
@@ -97,6 +107,21 @@ export const rollguardPermissions: Permission[] = [
     verbs: ['get', 'update'],
     scope: 'lease',
     why: 'one controller at a time holds the Lease',
+  },
+  {
+    group: '',
+    resource: 'configmaps',
+    verbs: ['create'],
+    scope: 'lease',
+    why: 'the latest inspection report is kept in a ConfigMap',
+  },
+  {
+    group: '',
+    resource: 'configmaps',
+    name: 'rollguard-inspection',
+    verbs: ['get', 'update'],
+    scope: 'lease',
+    why: 'the latest inspection report is kept in a ConfigMap',
   },
 ];
 

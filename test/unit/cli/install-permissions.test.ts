@@ -55,8 +55,13 @@ describe('the permissions `rollguard install --check` asks for', () => {
         rollguardPermissions.filter((p) => p.scope === 'releases'),
       ),
     ).toEqual([]);
-    // What stays cluster-wide is the kube-system read alone, which the component's named task queue spares ...
-    expect(rollguardPermissions.filter((p) => p.scope === 'cluster').map((p) => p.resource)).toEqual(['namespaces']);
+    // What stays cluster-wide is the kube-system read, which the component's named task queue spares, and
+    // the node list of inspections, which a rollguard serving named namespaces skips ...
+    expect(rollguardPermissions.filter((p) => p.scope === 'cluster').map((p) => p.resource)).toEqual([
+      'namespaces',
+      'nodes',
+    ]);
+    expect(rollguardPermissions.find((p) => p.resource === 'nodes')?.clusterWideOnly).toBe(true);
     expect(readFileSync(new URL(`../../../${component}/deployment-patch.yaml`, import.meta.url), 'utf8')).toContain(
       'ROLLGUARD_TASK_QUEUE',
     );
@@ -69,9 +74,9 @@ describe('the permissions `rollguard install --check` asks for', () => {
   });
 
   it('ask for no more than the ClusterRole grants: nothing on Secrets, nothing cluster-wide it does not use', () => {
-    const asked = new Set(rollguardPermissions.map((p) => p.resource));
+    const asked = new Set(rollguardPermissions.filter((p) => p.scope !== 'lease').map((p) => p.resource));
     expect(asked.has('secrets')).toBe(false);
     const granted = rulesOf('ClusterRole', 'rollguard').flatMap((r) => r.resources.map((x) => x.split('/')[0]));
-    expect([...new Set(granted)].sort()).toEqual([...asked].filter((r) => r !== 'leases').sort());
+    expect([...new Set(granted)].sort()).toEqual([...asked].sort());
   });
 });
