@@ -182,9 +182,9 @@ describe('metrics and logs of rollguard run', () => {
     });
   });
 
-  it('a restarted rollguard exports the phase of each Release from its cache at once', async () => {
+  it('a restarted controller exports the phase of each Release from its cache at once', async () => {
     await run.stop();
-    const controller = await startRun();
+    const controller = await startRun(['--controller-only']);
     await scrape(controller);
     const instance = new URL(controller.metricsUrl).host;
     await eventually(
@@ -194,5 +194,7 @@ describe('metrics and logs of rollguard run', () => {
     );
     // Nothing is measured twice: the restarted controller saw no rollout end.
     expect((await query(`rollguard_rollout_duration_seconds_count{{{sel}},instance="${instance}"}`)) ?? 0).toBe(0);
+    // And it stops on SIGTERM, at once and cleanly.
+    expect(await controller.stop(5_000)).toBe(0);
   });
 });

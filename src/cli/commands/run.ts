@@ -31,9 +31,11 @@ export interface RunOptions {
  */
 export async function run(options: RunOptions, session: Session): Promise<number> {
   const log = createLogger({ component: 'rollguard' }, { level: options.logLevel });
-  // The worker's own metrics, served by core on a loopback port and by rollguard after its own.
+  // Only a worker needs the SDK's native runtime (the controller's client is plain gRPC), and a runtime
+  // that nothing shuts down keeps the process alive after SIGTERM. The worker's own metrics: served by
+  // core on a loopback port, and by rollguard after its own.
   const temporalMetrics = options.worker ? await freeLoopbackAddress() : undefined;
-  installTemporalRuntime(log, temporalMetrics ? { metricsAddress: temporalMetrics } : {});
+  if (temporalMetrics) installTemporalRuntime(log, { metricsAddress: temporalMetrics });
   // Read once, so the controller and the worker of this process agree on it.
   const { taskQueue, from } = await resolveTaskQueue(session.kube().core, { flag: options.taskQueue });
   log.info('release workflows use task queue', { taskQueue, from });
