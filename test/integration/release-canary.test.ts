@@ -184,4 +184,26 @@ describe('a canary', () => {
     expect(routed.status?.currentRevision).toBe(1);
     expect(await h.readyImages('routed')).toEqual(Array(10).fill('example/routed:v1'));
   });
+
+  it('with automatic rollback off, a failed analysis holds it for a person: promote --full accepts it', async () => {
+    const http = [{ name: 'healthz', url: healthUrl, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
+    const steps: Steps = [{ setWeight: 30 }, { analysis: { window: '3s' } }, { setWeight: 100 }];
+    const more = { http, window: '2s', automatic: false };
+    healthy = true;
+    await h.apply(canary('hold', 'example/hold:v1', steps, more));
+    const v1 = await h.waitForStatus('hold', 'Ready', (r) => r.status?.stableRevision === 1);
+    healthy = false;
+    await h.apply(canary('hold', 'example/hold:v2', steps, more));
+    const held = await h.waitForStatus('hold', 'Progressing', (r) => r.status?.strategy?.state === 'Held', 90_000);
+    healthy = true;
+    expect(held.status?.strategy).toMatchObject({ revision: 2, step: '2/3' });
+    expect(held.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ reason: 'RolloutHeld' });
+    expect(await replicas('hold')).toEqual([7, 3]);
+    const handle = h.handle(h.ref(v1));
+    const refused = await handle.executeUpdate(promoteUpdate, { args: [{}] }).catch((e: unknown) => e);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('held at step 2/3 after a failed analysis');
+    await handle.executeUpdate(promoteUpdate, { args: [{ full: true, by: 'test' }] });
+    await h.waitForStatus('hold', 'Ready', (r) => r.status?.stableRevision === 2);
+    await expect.poll(() => replicas('hold'), { timeout: 30_000 }).toEqual([10, 0]);
+  });
 });
