@@ -52,7 +52,7 @@ export function createActivities({
   return {
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
-    ...createStatusActivities(kube, log),
+    ...createStatusActivities(kube, log, deployments),
     ...createReleaseActivities(kube, { selectors }),
     ...createHealthActivities({ egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health }),
     ...createDependencyActivities({

@@ -174,7 +174,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
       createdAt: revision.createdAt,
       outcome: 'InProgress',
     });
-    await kube.applyRevision({ ref, revision, adopt: spec.adopt });
+    await kube.applyRevision({ ref, revision, adopt: spec.adopt, replicas: spec.template.replicas });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;
@@ -500,7 +500,13 @@ async function rollBackTo(
 
   try {
     const revision = await kube.readRevision({ ref, revision: to });
-    await kube.applyRevision({ ref, revision, adopt: state.data.spec?.adopt });
+    // The Release's replica count, not the one the revision once ran with.
+    await kube.applyRevision({
+      ref,
+      revision,
+      adopt: state.data.spec?.adopt,
+      replicas: state.data.spec?.template.replicas,
+    });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import type { DeploymentCache } from '../../kube/deployment-cache.ts';
-import { isNotFound } from '../../kube/errors.ts';
+import { isConflict, isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
 import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
 import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../domain/release/ref.ts';
@@ -13,6 +13,7 @@ import type { RolloutProgress } from '../../domain/release/records.ts';
 import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
 import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
 import type { Revision } from '../../domain/release/records.ts';
+import { revisionTemplate } from '../../domain/release/replicas.ts';
 
 export interface RolloutResult {
   complete: boolean;
@@ -21,8 +22,16 @@ export interface RolloutResult {
   reason?: string;
 }
 
-/** The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as written. */
-export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revision' | 'template'>): V1Deployment {
+/**
+ * The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as
+ * written, with a replica count only when one is given (when the Deployment is created, or in a dry
+ * run). Otherwise the count is applied on its own (`settleReplicas`), so that an HPA can own it.
+ */
+export function deploymentFor(
+  ref: ReleaseRef,
+  revision: Pick<Revision, 'revision' | 'template'>,
+  replicas?: number,
+): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -33,8 +42,21 @@ export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revisio
       annotations: { [revisionAnnotation]: String(revision.revision) },
       ownerReferences: [ownerReference(ref)],
     },
-    spec: revision.template as V1DeploymentSpec,
+    spec: {
+      ...revisionTemplate(revision.template),
+      ...(replicas !== undefined ? { replicas } : {}),
+    } as V1DeploymentSpec,
   };
+}
+
+/**
+ * The field manager that alone applies the Deployment's replica count. Kept apart from rollguard's
+ * own, so that the template can be applied without the count and the count stays where it is.
+ */
+export const replicasManager = 'rollguard-replicas';
+
+interface ScaleTarget {
+  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
 
 /** How far a Deployment has rolled out the revision it was given. */
@@ -152,6 +174,7 @@ export function createDeploymentActivities(
     ref: ReleaseRef,
     revision: Pick<Revision, 'revision' | 'template'>,
     dryRun: boolean,
+    replicas?: number,
   ): Promise<void> {
     await kube.custom.patchNamespacedCustomObject(
       {
@@ -160,7 +183,7 @@ export function createDeploymentActivities(
         plural: 'deployments',
         namespace: ref.namespace,
         name: deploymentName(ref.name),
-        body: deploymentFor(ref, revision),
+        body: deploymentFor(ref, revision, replicas),
         fieldManager,
         fieldValidation: 'Strict',
         force: true,
@@ -170,15 +193,94 @@ export function createDeploymentActivities(
     );
   }
 
-  /** Applies the revision to the Release's Deployment (idempotent); what the API server refuses is final. */
+  /** Whether a HorizontalPodAutoscaler scales the Release's Deployment: then the replica count is the HPA's. */
+  async function autoscaled(ref: ReleaseRef): Promise<boolean> {
+    const list = (await refusedOr(`list the HorizontalPodAutoscalers of ${ref.namespace}`, () =>
+      kube.custom.listNamespacedCustomObject({
+        group: 'autoscaling',
+        version: 'v2',
+        namespace: ref.namespace,
+        plural: 'horizontalpodautoscalers',
+      }),
+    )) as { items?: ScaleTarget[] };
+    return (list.items ?? []).some(({ spec }) => {
+      const target = spec?.scaleTargetRef;
+      return (
+        target?.kind === 'Deployment' &&
+        target.name === deploymentName(ref.name) &&
+        target.apiVersion?.startsWith('apps/')
+      );
+    });
+  }
+
+  async function applyReplicas(ref: ReleaseRef, replicas: number, force: boolean): Promise<void> {
+    const name = deploymentName(ref.name);
+    await kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'apps',
+        version: 'v1',
+        plural: 'deployments',
+        namespace: ref.namespace,
+        name,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace: ref.namespace },
+          spec: { replicas },
+        },
+        fieldManager: replicasManager,
+        force,
+      },
+      patchContentType.apply,
+    );
+  }
+
+  /**
+   * Sets the Deployment's replica count to the Release's; false when the Deployment does not exist yet.
+   * Under an HPA the count is the HPA's: rollguard only holds on to the count the Deployment has now
+   * (without force, so a count someone else set meanwhile wins), so that its own apply, which never
+   * carries the count, cannot reset it to the default of 1 when rollguard was its only owner (a
+   * Deployment applied before the HPA, or by an earlier rollguard).
+   */
+  async function settleReplicas(ref: ReleaseRef, replicas: number): Promise<boolean> {
+    let live: V1Deployment;
+    try {
+      live = await read(ref);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+    }
+    const what = `set the replicas of Deployment ${ref.namespace}/${deploymentName(ref.name)}`;
+    if (!(await autoscaled(ref))) {
+      await applyReplicas(ref, replicas, true).catch((err: unknown) => {
+        throw classifyApiError(err, what, { notFoundIsFinal: true });
+      });
+      return true;
+    }
+    const current = live.spec?.replicas;
+    if (current === undefined) return true;
+    await applyReplicas(ref, current, false).catch((err: unknown) => {
+      if (!isConflict(err)) throw classifyApiError(err, what, { notFoundIsFinal: true });
+    });
+    return true;
+  }
+
+  /**
+   * Applies the revision to the Release's Deployment (idempotent); what the API server refuses is
+   * final. The replica count is the Release's (`replicas`), never the revision's; a revision recorded
+   * before replicas were left out of revisions, applied by a workflow of that time, still has one.
+   */
   async function applyRevision({
     ref,
     revision,
     adopt,
-  }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
+    replicas,
+  }: { ref: ReleaseRef; revision: Revision; replicas?: number | undefined } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
+    const count = replicas ?? (revision.template as { replicas?: number }).replicas;
+    const exists = count === undefined || (await settleReplicas(ref, count));
     try {
-      await apply(ref, revision, false);
+      await apply(ref, revision, false, exists ? undefined : count);
     } catch (err) {
       throw classifyApiError(
         err,
@@ -186,6 +288,16 @@ export function createDeploymentActivities(
         { notFoundIsFinal: true },
       );
     }
+  }
+
+  /** Scales the Release's Deployment to a new count without a rollout (or leaves it to its HPA). */
+  async function scaleDeployment({
+    ref,
+    replicas,
+    adopt,
+  }: { ref: ReleaseRef; replicas: number } & ApplyOptions): Promise<void> {
+    await checkOwnership(ref, { adopt });
+    await settleReplicas(ref, replicas);
   }
 
   /**
@@ -200,7 +312,7 @@ export function createDeploymentActivities(
   }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
     try {
       await checkOwnership(ref, { adopt });
-      await apply(ref, { revision: 0, template }, true);
+      await apply(ref, { revision: 0, template }, true, template.replicas);
       return [];
     } catch (err) {
       const refused = classifyApiError(err, 'the Deployment of this spec', { notFoundIsFinal: true });
@@ -333,7 +445,7 @@ export function createDeploymentActivities(
     }
   }
 
-  return { applyRevision, dryRunTemplate, awaitRollout, watchReadiness };
+  return { applyRevision, scaleDeployment, dryRunTemplate, awaitRollout, watchReadiness };
 }
 
 const isFinal = (err: unknown): boolean => (err as { nonRetryable?: boolean }).nonRetryable === true;

@@ -1,6 +1,5 @@
 import type {
   Condition,
-  DeploymentTemplate,
   ReleasePhase,
   RecordedVerdict,
   ReleaseSpec,
@@ -8,6 +7,7 @@ import type {
   RollbackTrigger,
 } from '../api/index.ts';
 import type { ReleaseRef } from './ref.ts';
+import type { RevisionTemplate } from './replicas.ts';
 
 /**
  * The records a Release workflow receives and answers with: plain data, shared by the workflow's
@@ -151,7 +151,8 @@ export interface Revision {
   hash: string;
   images: string[];
   createdAt: string;
-  template: DeploymentTemplate;
+  /** Without a replica count: scaling is not a revision (records made before that may hold one). */
+  template: RevisionTemplate;
   /** The ControllerRevision's name (absent in records made before names could be shortened). */
   name?: string;
 }

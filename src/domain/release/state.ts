@@ -6,6 +6,12 @@ import type { ReleaseRef } from './ref.ts';
 
 const historyLimit = 20;
 
+/** A label selector in the string form the /scale subresource reports (app=web,tier=front). */
+const selectorString = (matchLabels: Record<string, string>): string =>
+  Object.entries(matchLabels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+
 /** The state of one Release workflow and the pure decisions about it; the workflow only orchestrates. */
 export class ReleaseState {
   data: ReleaseStateData;
@@ -108,6 +114,7 @@ export class ReleaseState {
       ...(d.lastRollback ? { lastRollback: d.lastRollback } : {}),
       workflowId: d.workflowId,
       ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
+      ...(d.spec ? { selector: selectorString(d.spec.template.selector.matchLabels) } : {}),
     };
   }
 
