@@ -7,6 +7,7 @@ import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
 import { watchReleases, type ReleaseInformer } from './release-informer.ts';
 import type { ReleasePatches } from './release-patches.ts';
+import { releaseWorkload } from './release-workload.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
 
 export interface ReleaseLoopOptions {
@@ -36,7 +37,8 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
   const { kube, workflows, patches, namespaces, resyncPeriodMs, deletionWaitMs, log, retry } = options;
   const ledger = new DeliveryLedger();
   const abort = new AbortController();
-  const deps: ReconcileDeps = { workflows, patches, ledger, log, deletionWaitMs, abort: abort.signal };
+  const workload = releaseWorkload(kube);
+  const deps: ReconcileDeps = { workflows, patches, workload, ledger, log, deletionWaitMs, abort: abort.signal };
 
   const pending = new PendingWork(
     async (ref) => {
