@@ -1,4 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldManager } from '../../src/domain/release/ref.ts';
 import { rollbackUpdate } from '../../src/workflows/messages.ts';
@@ -6,6 +9,7 @@ import { installTools, succeed } from '../support/install-tools.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { waitFor } from '../support/stack.ts';
+import { rollguard } from './cli-process.ts';
 
 // The kwok cluster's kube-controller-manager runs the HPA controller (every 15 s). There is no metrics
 // server, so an HPA only ever moves a count into its [minReplicas, maxReplicas] range: enough to see
@@ -136,5 +140,13 @@ describe.concurrent('the replica count of a Release', () => {
       status: { conditions?: { type: string; status: string }[] };
     };
     expect(able.status.conditions?.find((c) => c.type === 'AbleToScale')?.status).toBe('True');
+
+    // A file that still sets the count is not applied over the HPA's without --force-conflicts.
+    const file = join(await mkdtemp(join(tmpdir(), 'rollguard-hpa-')), 'shop.yaml');
+    await writeFile(file, JSON.stringify(appRelease('shop', { image: 'example/shop:v1', replicas: 1 })));
+    const deploy = await rollguard(['deploy', '-f', file, '-n', h.namespace]);
+    expect(deploy.code).toBe(1);
+    expect(deploy.stderr).toContain('.spec.template.replicas is owned by the field manager "kube-controller-manager"');
+    await rm(dirname(file), { recursive: true, force: true });
   });
 });
