@@ -4,6 +4,10 @@ import { deploy } from '../../src/cli/commands/deploy.ts';
 import { history } from '../../src/cli/commands/history.ts';
 import { setImage } from '../../src/cli/commands/set-image.ts';
 import { status } from '../../src/cli/commands/status.ts';
+import { strategyRequest } from '../../src/cli/commands/strategy.ts';
+import { strategyText } from '../../src/cli/format/status.ts';
+import { readRelease } from '../../src/cli/releases.ts';
+import type { Release } from '../../src/domain/api/index.ts';
 import { RolloutError } from '../../src/cli/errors.ts';
 import { workflowSearchUrl } from '../../src/cli/links.ts';
 import { processOutput } from '../../src/cli/output.ts';
@@ -20,7 +24,9 @@ export interface DemoOptions {
 }
 
 export const sampleReleaseFile = fileURLToPath(new URL('../../deploy/examples/web-release.yaml', import.meta.url));
+export const canaryReleaseFile = fileURLToPath(new URL('../../deploy/examples/canary-release.yaml', import.meta.url));
 const release = 'web';
+const canaryRelease = 'shop';
 const rolloutTimeoutMs = 120_000;
 
 /**
@@ -59,8 +65,9 @@ export async function runDemo(
   chapter('Starting rollguard in this process: controller + worker');
   const rollguard = await startDemoRollguard(session.kubeConfig(), namespace);
   out.line(`  metrics  ${rollguard.metricsUrl}/metrics`, `  log      ${demoLogFile}`);
-  if (await removeRelease(session.kube(), namespace, release))
-    out.line(`  removed the Release "${release}" an earlier demo left`);
+  for (const name of [release, canaryRelease])
+    if (await removeRelease(session.kube(), namespace, name))
+      out.line(`  removed the Release "${name}" an earlier demo left`);
 
   const interrupted = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   const story = async (): Promise<void> => {
@@ -80,12 +87,59 @@ export async function runDemo(
       out.line(out.style.warn(`  as intended: ${err.message}`));
     }
 
+    chapter('A canary: Release "shop" as deploy/examples/canary-release.yaml declares it (10 pods)');
+    await deploy({ file: canaryReleaseFile, ...wait }, session);
+
+    chapter('v2 of shop: 20 % of the pods, judged, then 50 %, then a pause until promoted');
+    const shop = async (): Promise<Release> => readRelease(session, canaryRelease);
+    await setImage(
+      { release: canaryRelease, images: [{ container: 'app', image: 'example/shop:v2' }], wait: false, timeoutMs: 0 },
+      session,
+    );
+    await follow(shop, (r) => r.status?.strategy?.step === '5/6' && r.status.strategy.pause !== undefined);
+    out.line('  $ rollguard promote shop');
+    await strategyRequest({ verb: 'promote', release: canaryRelease, timeoutMs: 60_000 }, session);
+    await follow(shop, (r) => r.status?.phase === 'Ready' && r.status.stableRevision === 2);
+
+    chapter('v3-broken of shop: its canary pods never become Ready; the canary is taken off on its own');
+    await setImage(
+      {
+        release: canaryRelease,
+        images: [{ container: 'app', image: 'example/shop:v3-broken' }],
+        wait: false,
+        timeoutMs: 0,
+      },
+      session,
+    );
+    await follow(shop, (r) => r.status?.phase === 'Failed' && r.status.strategy?.state === 'Aborted');
+    out.line(
+      out.style.warn(
+        `  as intended: ${(await shop()).status?.conditions?.find((c) => c.type === 'RolledBack')?.message}`,
+      ),
+    );
+
     chapter('Where it stands: rollguard status web');
     await status({ release, allNamespaces: false, watch: false, intervalMs: 1000 }, session);
     chapter('What happened: rollguard history web');
     await history({ release }, session);
     explore(out.line, namespace, session.temporalNamespace());
   };
+
+  /** Prints the canary's step each time it changes, until `done`. */
+  async function follow(read: () => Promise<Release>, done: (r: Release) => boolean): Promise<void> {
+    const deadline = Date.now() + rolloutTimeoutMs;
+    let last = '';
+    for (;;) {
+      const current = await read();
+      const line = strategyText({ release: current } as Parameters<typeof strategyText>[0], out.style, new Date());
+      const shown = line?.replace(/ \d+[hms][\dms]* left/, ' … left');
+      if (shown && shown !== last) out.line(`  ${line}`);
+      last = shown ?? last;
+      if (done(current)) return;
+      if (Date.now() > deadline) throw new RolloutError(`the canary of ${canaryRelease} did not get there in time`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 
   let outcome: 'told' | 'interrupted';
   try {

@@ -19,6 +19,7 @@ import type { RollbackOptions } from './commands/rollback.ts';
 import type { RunOptions } from './commands/run.ts';
 import type { SetImageOptions } from './commands/set-image.ts';
 import type { StatusOptions } from './commands/status.ts';
+import type { StrategyOptions, StrategyVerb } from './commands/strategy.ts';
 import type { VersionOptions } from './commands/version.ts';
 import { shells, type Shell } from './completion/source.ts';
 import { UsageError } from './errors.ts';
@@ -51,6 +52,52 @@ const wait: Flags = {
   wait: { type: 'boolean', short: 'w', description: 'follow the rollout to its end; exit 1 unless it ends Ready' },
   timeout: { type: 'string', value: 'DURATION', description: 'how long --wait waits (default 10m)' },
 };
+
+/** promote, abort and retry of a canary or blue-green rollout: one shape, three Updates. */
+function strategyCommand(verb: StrategyVerb): Command {
+  const about = {
+    promote: {
+      summary: 'go on past the pause a canary waits in (--full: past every remaining step, to 100 %)',
+      usage: 'promote RELEASE [--full] [--reason TEXT]',
+    },
+    abort: {
+      summary: 'take a canary off: all traffic and pods back on the stable revision',
+      usage: 'abort RELEASE --reason TEXT',
+    },
+    retry: {
+      summary: 'run an aborted or held canary of the same revision again, from step 1',
+      usage: 'retry RELEASE [--reason TEXT]',
+    },
+  }[verb];
+  return command<StrategyOptions>({
+    ...about,
+    flags: {
+      ...(verb === 'promote'
+        ? { full: { type: 'boolean', description: 'skip every remaining step and analysis' } as const }
+        : {}),
+      reason: { type: 'string', value: 'TEXT', description: 'why, for the Events and the workflow history' },
+      timeout: {
+        type: 'string',
+        value: 'DURATION',
+        description: 'how long to wait for the workflow to take the request (default 1m)',
+      },
+    },
+    options(args) {
+      const [release] = positionals(args, ['RELEASE'], verb);
+      const reason = stringFlag(args.values, 'reason');
+      if (verb === 'abort' && !reason)
+        throw new UsageError('abort needs --reason TEXT: it is recorded in the Event and the workflow history');
+      return {
+        verb,
+        release: release as string,
+        ...(verb === 'promote' && booleanFlag(args.values, 'full') ? { full: true } : {}),
+        ...(reason ? { reason } : {}),
+        timeoutMs: durationFlag(args.values, 'timeout', '1m'),
+      };
+    },
+    run: async (options, session) => (await import('./commands/strategy.ts')).strategyRequest(options, session),
+  });
+}
 
 function revisionNumber(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -169,6 +216,9 @@ export const commands: Record<string, Command> = {
     },
     run: async (options, session) => (await import('./commands/rollback.ts')).rollback(options, session),
   }),
+  promote: strategyCommand('promote'),
+  abort: strategyCommand('abort'),
+  retry: strategyCommand('retry'),
   pause: pauseCommand(true),
   resume: pauseCommand(false),
   run: command<RunOptions>({

@@ -5,6 +5,8 @@ import type {
   RollbackOutcome,
   RollbackRequest,
   SpecMessage,
+  StrategyOutcome,
+  StrategyRequest,
 } from '../domain/release/records.ts';
 
 /**
@@ -27,3 +29,16 @@ export const pauseSignal = defineSignal('pause');
 export const restoreStatusSignal = defineSignal<[{ reason?: string }?]>('restore-status');
 export const resumeSignal = defineSignal('resume');
 export const statusQuery = defineQuery<ReleaseSnapshot>('status');
+
+/**
+ * A canary or blue-green rollout: go past the pause in force (`full`: past every remaining step),
+ * take it off (all traffic and pods back on stable), or run an aborted or held one again from step 1.
+ * The Updates are validated first: a request with nothing to act on is refused before it enters
+ * history. The Signals of the same names carry the same payload, for the Temporal UI and CLI.
+ */
+export const promoteUpdate = defineUpdate<StrategyOutcome, [StrategyRequest]>('promote');
+export const abortUpdate = defineUpdate<StrategyOutcome, [StrategyRequest]>('abort');
+export const retryUpdate = defineUpdate<StrategyOutcome, [StrategyRequest]>('retry');
+export const promoteSignal = defineSignal<[StrategyRequest]>('promote');
+export const abortSignal = defineSignal<[StrategyRequest]>('abort');
+export const retrySignal = defineSignal<[StrategyRequest]>('retry');

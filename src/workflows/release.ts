@@ -38,7 +38,17 @@ import {
   rollbackUpdate,
   specSignal,
   statusQuery,
+  promoteUpdate,
+  abortUpdate,
+  retryUpdate,
+  promoteSignal,
+  abortSignal,
+  retrySignal,
 } from './messages.ts';
+import { outcomeOf, StrategyInbox, type StrategyLetter, takeCanaryOff } from './canary.ts';
+import { readStrategyRequest } from '../domain/release/requests.ts';
+import { decide, type StrategyProgress } from '../domain/release/strategy-machine.ts';
+import { strategyPlan } from '../domain/release/strategy-plan.ts';
 import type {
   InvalidSpecMessage,
   ReleaseMemo,
@@ -183,6 +193,61 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     },
   );
 
+  // promote, abort and retry of a canary: validated against where the rollout stands, so a request
+  // with nothing to act on is refused before it enters history; the rollout in flight applies them.
+  const inbox = new StrategyInbox();
+  let retried: StrategyProgress | undefined;
+  const planNow = () => (state.data.spec ? strategyPlan(state.data.spec) : undefined);
+  for (const [kind, update, signal] of [
+    ['promote', promoteUpdate, promoteSignal],
+    ['abort', abortUpdate, abortSignal],
+    ['retry', retryUpdate, retrySignal],
+  ] as const) {
+    const letterOf = (raw: unknown): StrategyLetter | { invalid: string } => {
+      const command = readStrategyRequest(kind, raw);
+      return 'invalid' in command ? command : { command };
+    };
+    setHandler(signal, (raw) => {
+      const letter = letterOf(raw);
+      if ('invalid' in letter) return void log.warn(`${kind} request ignored`, { reason: letter.invalid });
+      inbox.letters.push(letter);
+    });
+    setHandler(
+      update,
+      async (raw) => {
+        const letter = letterOf(raw) as StrategyLetter; // the validator refused anything else
+        inbox.letters.push(letter);
+        await condition(() => letter.answer !== undefined);
+        const answer = letter.answer!;
+        if (!answer.ok)
+          throw ApplicationFailure.create({
+            type: 'StrategyRequestRefused',
+            message: answer.refused,
+            nonRetryable: true,
+          });
+        return outcomeOf(planNow()!, answer.progress);
+      },
+      {
+        validator: (raw) => {
+          const letter = letterOf(raw);
+          if ('invalid' in letter)
+            throw ApplicationFailure.create({
+              type: 'InvalidStrategyRequest',
+              message: letter.invalid,
+              nonRetryable: true,
+            });
+          const decision = decide(planNow(), state.data.strategy, letter.command, new Date());
+          if (!decision.ok)
+            throw ApplicationFailure.create({
+              type: 'StrategyRequestRefused',
+              message: decision.refused,
+              nonRetryable: true,
+            });
+        },
+      },
+    );
+  }
+
   upsertSearchAttributes([
     { key: releaseName, value: input.ref.name },
     { key: releaseNamespace, value: input.ref.namespace },
@@ -217,9 +282,23 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
         pendingSpec !== undefined ||
         pendingInvalid !== undefined ||
         (specToRollOut && !state.paused) ||
+        (!inbox.reading && inbox.unanswered() !== undefined) ||
         workflowInfo().continueAsNewSuggested,
     );
     if (deleted) break;
+
+    // A request with no canary in flight to take it: a retry of an aborted one starts it again.
+    const letter = inbox.reading ? undefined : inbox.unanswered();
+    if (letter) {
+      const decision = decide(planNow(), state.data.strategy, letter.command, new Date());
+      inbox.answer(letter, decision);
+      if (decision.ok && letter.command.kind === 'retry') {
+        state.data.strategy = decision.progress;
+        retried = decision.progress;
+        specToRollOut = true;
+      }
+      continue;
+    }
 
     if (pendingInvalid) {
       const message = pendingInvalid;
@@ -270,7 +349,8 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     }
     if (specToRollOut && !state.paused) {
       specToRollOut = false;
-      const rollout: Rollout = { revision: undefined };
+      const rollout: Rollout = { revision: undefined, inbox, ...(retried ? { retried } : {}) };
+      retried = undefined;
       const finished = await interruptible(() => rollOut(state, rollout));
       if (!finished) await CancellationScope.nonCancellable(() => supersede(state, rollout));
       continue;
@@ -294,6 +374,12 @@ async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
   // pruning old revisions) keeps its outcome.
   const revision = state.data.revisions.find((r) => r.revision === rollout.revision);
   if (revision?.outcome === 'InProgress') state.markRevision(revision.revision, 'Superseded');
+  // A canary in flight is taken off: stable keeps (or gets back) all traffic before anything else runs.
+  const progress = state.data.strategy;
+  if (rollout.canary && progress && (progress.state === 'Progressing' || progress.state === 'Held')) {
+    state.data.strategy = { ...progress, state: 'Aborted', message: 'superseded by a newer request' };
+    await takeCanaryOff(state, rollout.canary.revision, rollout.canary.stable);
+  }
   log.info('rollout superseded', { revision: rollout.revision });
 }
 

@@ -13,12 +13,21 @@ import { templateProblems } from '../domain/release/template-checks.ts';
 import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
 import { releaseRevision } from './search-attributes.ts';
 import type { Revision } from '../domain/release/records.ts';
+import { rollOutCanary, type StrategyInbox, takeCanaryOff } from './canary.ts';
+import type { StrategyProgress } from '../domain/release/strategy-machine.ts';
+import { strategyPlan } from '../domain/release/strategy-plan.ts';
 import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
 import type { RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 
 /** What the rollout in flight has done so far, so a superseded one can be recorded as such. */
 export interface Rollout {
   revision: number | undefined;
+  /** Where promote, abort and retry reach a canary in flight. */
+  inbox?: StrategyInbox;
+  /** A retried canary: its first step, as the retry decided it. */
+  retried?: StrategyProgress;
+  /** Set while a canary runs: the two revisions, so a superseded canary can be taken off. */
+  canary?: { revision: Revision; stable: Revision };
 }
 
 const True = 'True';
@@ -174,10 +183,12 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
       createdAt: revision.createdAt,
       outcome: 'InProgress',
     });
+    if (await canaryOf(state, revision, rollout)) return;
     await kube.applyRevision({ ref, revision, adopt: spec.adopt, replicas: spec.template.replicas });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;
+    if (rollout.canary) await takeCanaryOff(state, rollout.canary.revision, rollout.canary.stable);
     await refuseRollout(state, refusal, rollout.revision);
     return;
   }
@@ -272,6 +283,33 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     );
   }
   await enter(state, 'Failed', reason, `revision ${revision.revision} failed (${summary}); ${why}`, { warning: true });
+}
+
+/**
+ * Rolls the revision out as a canary when the spec asks for one and it can: there is a stable
+ * revision, running now, to compare the new one with (the first revision of a Release, or one after
+ * a failed rollout that left another revision running, rolls out as with the rolling strategy).
+ * Returns false when it does not apply. Traffic by an HTTPRoute and blue-green roll out as rolling for
+ * now (docs/strategies.md).
+ */
+async function canaryOf(state: ReleaseState, revision: Revision, rollout: Rollout): Promise<boolean> {
+  const plan = state.data.spec ? strategyPlan(state.data.spec) : undefined;
+  const stable = state.data.stableRevision;
+  if (
+    plan?.type !== 'Canary' ||
+    plan.routing.kind !== 'replicas' ||
+    stable === undefined ||
+    stable === revision.revision ||
+    state.data.currentRevision !== stable ||
+    !rollout.inbox ||
+    !patched('canary-steps')
+  )
+    return false;
+  const stableRevision = await kube.readRevision({ ref: state.data.ref, revision: stable });
+  rollout.canary = { revision, stable: stableRevision };
+  const retried = rollout.retried?.revision === revision.revision ? rollout.retried : undefined;
+  await rollOutCanary(state, plan, revision, stableRevision, rollout.inbox, retried);
+  return true;
 }
 
 const refusalReasons = {

@@ -11,6 +11,7 @@ export interface AppOptions {
   prometheus?: NonNullable<ReleaseInput['spec']['healthChecks']>['prometheus'];
   failureWeight?: number;
   podAnnotations?: Record<string, string>;
+  strategy?: ReleaseInput['spec']['strategy'];
 }
 
 /**
@@ -40,6 +41,7 @@ export function appRelease(name: string, o: AppOptions): ReleaseInput & { metada
       analysis: { window: o.window ?? '2s', ...(o.failureWeight ? { failureWeight: o.failureWeight } : {}) },
       rollback: { automatic: o.automatic ?? true },
       paused: o.paused ?? false,
+      ...(o.strategy ? { strategy: o.strategy } : {}),
     },
   };
 }

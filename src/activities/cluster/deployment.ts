@@ -5,8 +5,15 @@ import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import type { DeploymentCache } from '../../kube/deployment-cache.ts';
 import { isConflict, isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
-import { deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
-import { fieldManager, type ReleaseRef, releaseLabel, revisionAnnotation } from '../../domain/release/ref.ts';
+import { canaryDeploymentName, deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
+import {
+  fieldManager,
+  type ReleaseRef,
+  releaseLabel,
+  revisionAnnotation,
+  trackLabel,
+} from '../../domain/release/ref.ts';
+import type { Role } from '../../domain/release/traffic-split.ts';
 import type { CheckResult } from '../../domain/health/types.ts';
 import { watchedTime } from '../../domain/health/readiness.ts';
 import type { RolloutProgress } from '../../domain/release/records.ts';
@@ -59,6 +66,42 @@ interface ScaleTarget {
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
 
+/** The Deployment that runs one side of a canary: the Release's own (stable) or its canary, at `replicas` pods. */
+export function trackDeploymentFor(
+  ref: ReleaseRef,
+  role: Role,
+  revision: Pick<Revision, 'revision' | 'template'>,
+  replicas: number,
+): V1Deployment {
+  const deployment = deploymentFor(ref, revision);
+  const spec = { ...(revision.template as V1DeploymentSpec), replicas };
+  if (role === 'stable') return { ...deployment, spec };
+  // The canary's pods carry every label of the Release's selector, so the Services that select the
+  // stable pods select them too (traffic follows the pods), plus the track label, which keeps the two
+  // Deployments' selectors from claiming each other's ReplicaSets.
+  const track = { [trackLabel]: 'canary' };
+  return {
+    ...deployment,
+    metadata: {
+      ...deployment.metadata,
+      name: canaryDeploymentName(ref.name),
+      labels: { ...deployment.metadata?.labels, ...track },
+    },
+    spec: {
+      ...spec,
+      selector: { ...spec.selector, matchLabels: { ...spec.selector.matchLabels, ...track } },
+      template: {
+        ...spec.template,
+        metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...track } },
+      },
+    },
+  };
+}
+
+/** The name of the Deployment that runs a role. */
+const nameOf = (ref: ReleaseRef, role: Role = 'stable'): string =>
+  role === 'canary' ? canaryDeploymentName(ref.name) : deploymentName(ref.name);
+
 /** How far a Deployment has rolled out the revision it was given. */
 export function rolloutState(deployment: V1Deployment, revision: number): RolloutResult {
   const spec = deployment.spec;
@@ -105,8 +148,8 @@ export function createDeploymentActivities(
   kube: KubeClients,
   { pollMs = 500, deployments, confirmEveryMs = 10_000 }: DeploymentActivityOptions = {},
 ) {
-  const read = (ref: ReleaseRef): Promise<V1Deployment> =>
-    kube.apps.readNamespacedDeployment({ name: deploymentName(ref.name), namespace: ref.namespace });
+  const read = (ref: ReleaseRef, role: Role = 'stable'): Promise<V1Deployment> =>
+    kube.apps.readNamespacedDeployment({ name: nameOf(ref, role), namespace: ref.namespace });
 
   /**
    * One rollout's view of its Deployment. `look` answers from the shared watch while it is current,
@@ -114,8 +157,8 @@ export function createDeploymentActivities(
    * just created), or when `confirmEveryMs` has passed since the last GET; null when the Deployment
    * does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
    */
-  function view(ref: ReleaseRef) {
-    const name = deploymentName(ref.name);
+  function view(ref: ReleaseRef, role: Role = 'stable') {
+    const name = nameOf(ref, role);
     let readAt = Date.now();
     return {
       async look(): Promise<V1Deployment | null> {
@@ -123,7 +166,7 @@ export function createDeploymentActivities(
         if (cached) return cached;
         readAt = Date.now();
         try {
-          return await read(ref);
+          return await read(ref, role);
         } catch (err) {
           if (isNotFound(err)) return null;
           throw classifyApiError(err, `read Deployment ${ref.namespace}/${name}`);
@@ -141,28 +184,33 @@ export function createDeploymentActivities(
    * by anything else always, one with no controller unless the Release asks to adopt it. One still
    * owned by an earlier Release of the same name is on its way out (garbage collection): retried.
    */
-  async function checkOwnership(ref: ReleaseRef, { adopt = false }: ApplyOptions): Promise<void> {
+  async function checkOwnership(
+    ref: ReleaseRef,
+    { adopt = false }: ApplyOptions,
+    role: Role = 'stable',
+  ): Promise<void> {
+    const name = nameOf(ref, role);
     // The watch sees only Deployments that carry rollguard's label: one it holds as this Release's is
     // answer enough; anything else (not there, someone else's, the watch down) is asked of the API server.
-    const cached = deployments?.get(ref.namespace, deploymentName(ref.name));
+    const cached = deployments?.get(ref.namespace, name);
     if (cached && isOwnedBy(cached, ref)) return;
     let existing: V1Deployment;
     try {
-      existing = await read(ref);
+      existing = await read(ref, role);
     } catch (err) {
       if (isNotFound(err)) return;
-      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+      throw classifyApiError(err, `read Deployment ${ref.namespace}/${name}`);
     }
     if (isOwnedBy(existing, ref)) return;
     if (isEarlierRelease(existing, ref)) {
       throw new Error(
-        `Deployment ${ref.namespace}/${deploymentName(ref.name)} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`,
+        `Deployment ${ref.namespace}/${name} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`,
       );
     }
     const controlled = existing.metadata?.ownerReferences?.some((owner) => owner.controller);
-    if (adopt && !controlled) return;
+    if (adopt && !controlled && role === 'stable') return;
     throw foreignObject(
-      `Deployment ${ref.namespace}/${deploymentName(ref.name)} already exists and is not this Release's (${describeOwner(existing)}); ` +
+      `Deployment ${ref.namespace}/${name} already exists and is not this Release's (${describeOwner(existing)}); ` +
         (controlled
           ? 'rollguard never takes an object another controller owns: rename the Release or remove the other owner'
           : 'rollguard does not adopt it unless asked: set spec.adopt: true to take it over, or rename the Release'),
@@ -174,7 +222,7 @@ export function createDeploymentActivities(
     ref: ReleaseRef,
     revision: Pick<Revision, 'revision' | 'template'>,
     dryRun: boolean,
-    replicas?: number,
+    body: V1Deployment = deploymentFor(ref, revision),
   ): Promise<void> {
     await kube.custom.patchNamespacedCustomObject(
       {
@@ -182,8 +230,8 @@ export function createDeploymentActivities(
         version: 'v1',
         plural: 'deployments',
         namespace: ref.namespace,
-        name: deploymentName(ref.name),
-        body: deploymentFor(ref, revision, replicas),
+        name: body.metadata!.name!,
+        body,
         fieldManager,
         fieldValidation: 'Strict',
         force: true,
@@ -280,7 +328,7 @@ export function createDeploymentActivities(
     const count = replicas ?? (revision.template as { replicas?: number }).replicas;
     const exists = count === undefined || (await settleReplicas(ref, count));
     try {
-      await apply(ref, revision, false, exists ? undefined : count);
+      await apply(ref, revision, false, deploymentFor(ref, revision, exists ? undefined : count));
     } catch (err) {
       throw classifyApiError(
         err,
@@ -301,6 +349,30 @@ export function createDeploymentActivities(
   }
 
   /**
+   * Runs `replicas` pods of a revision on one side of a canary: the Release's own Deployment (stable)
+   * or its canary Deployment, created when missing. Idempotent; what the API server refuses is final.
+   */
+  async function scaleTrack({
+    ref,
+    role,
+    revision,
+    replicas,
+    adopt,
+  }: { ref: ReleaseRef; role: Role; revision: Revision; replicas: number } & ApplyOptions): Promise<void> {
+    await checkOwnership(ref, { adopt }, role);
+    const body = trackDeploymentFor(ref, role, revision, replicas);
+    try {
+      await apply(ref, revision, false, body);
+    } catch (err) {
+      throw classifyApiError(
+        err,
+        `scale Deployment ${ref.namespace}/${body.metadata!.name} to ${replicas} pods of revision ${revision.revision}`,
+        { notFoundIsFinal: true },
+      );
+    }
+  }
+
+  /**
    * What the API server would say to the Deployment of a new spec, before anything is written: a
    * server-side dry run of the apply (with strict field validation), and the ownership check. Returns
    * the problems, each a sentence naming the field; errors retrying may fix are thrown.
@@ -312,7 +384,12 @@ export function createDeploymentActivities(
   }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
     try {
       await checkOwnership(ref, { adopt });
-      await apply(ref, { revision: 0, template }, true, template.replicas);
+      await apply(
+        ref,
+        { revision: 0, template },
+        true,
+        deploymentFor(ref, { revision: 0, template }, template.replicas),
+      );
       return [];
     } catch (err) {
       const refused = classifyApiError(err, 'the Deployment of this spec', { notFoundIsFinal: true });
@@ -335,14 +412,17 @@ export function createDeploymentActivities(
     revision,
     deadlineMs,
     deadline,
+    role,
   }: {
     ref: ReleaseRef;
     revision: number;
     deadlineMs?: number;
     deadline?: number;
+    /** Which Deployment of a canary; the Release's own when absent. */
+    role?: Role;
   }): Promise<RolloutResult> {
     const ctx = Context.current();
-    const deployment = view(ref);
+    const deployment = view(ref, role);
     let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
     let lastLook: number | undefined;
     for (;;) {
@@ -391,6 +471,7 @@ export function createDeploymentActivities(
     until,
     toleranceMs,
     weight,
+    role,
   }: {
     ref: ReleaseRef;
     revision: number;
@@ -398,10 +479,12 @@ export function createDeploymentActivities(
     until: number;
     toleranceMs: number;
     weight: number;
+    /** Which Deployment of a canary; the Release's own when absent. */
+    role?: Role;
   }): Promise<CheckResult> {
     const ctx = Context.current();
     const base = { name: 'readiness', kind: 'Readiness', weight } as const;
-    const deployment = view(ref);
+    const deployment = view(ref, role);
     const restartsAtStart = await restartsOf(ref, matchLabels);
     let podsListedAt = Date.now();
     let shortSince: number | undefined;
@@ -445,7 +528,7 @@ export function createDeploymentActivities(
     }
   }
 
-  return { applyRevision, scaleDeployment, dryRunTemplate, awaitRollout, watchReadiness };
+  return { applyRevision, scaleDeployment, scaleTrack, dryRunTemplate, awaitRollout, watchReadiness };
 }
 
 const isFinal = (err: unknown): boolean => (err as { nonRetryable?: boolean }).nonRetryable === true;

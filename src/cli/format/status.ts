@@ -4,6 +4,22 @@ import type { Style } from '../output.ts';
 import { factsOf, type ReleaseView } from '../release-view.ts';
 import { imagesOf } from '../releases.ts';
 import { age, fields, progressBar, table } from './text.ts';
+import { strategyPlan } from '../../domain/release/strategy-plan.ts';
+import { describeStrategy } from '../../domain/release/strategy-report.ts';
+
+/** "canary, step 3/7: setWeight 40, analysis 1m20s left; stable 6 pods (60 %), canary 4 pods (40 %)". */
+export function strategyText(view: ReleaseView, style: Style, now: Date): string | undefined {
+  const status = view.release.status?.strategy;
+  const plan = strategyPlan(view.release.spec);
+  if (!status || !plan || plan.type !== status.type) return undefined;
+  const line = describeStrategy(plan, status, now);
+  const painted = status.state === 'Aborted' ? style.bad(line) : status.state === 'Held' ? style.warn(line) : line;
+  const sides =
+    status.state === 'Progressing' || status.state === 'Held'
+      ? `; stable ${status.replicas.stable} pods (${status.weights.stable} %), canary ${status.replicas.canary} pods (${status.weights.canary} %)`
+      : '';
+  return `${status.type === 'Canary' ? 'canary' : 'blue-green'} of revision ${status.revision}, ${painted}${sides}`;
+}
 
 export function phaseText(phase: ReleasePhase | undefined, style: Style): string {
   if (phase === undefined) return style.dim('Pending (no status yet)');
@@ -39,6 +55,8 @@ export function renderStatus(view: ReleaseView, style: Style, now = new Date()):
     labelWidth,
   );
   const row = (label: string, value: string): string => `${label.padEnd(labelWidth)}  ${value}`;
+  const strategy = strategyText(view, style, now);
+  if (strategy) lines.push(row('Strategy', strategy));
 
   const verdict = facts.lastVerdict;
   if (verdict) {
@@ -102,6 +120,7 @@ export function statusDocument(view: ReleaseView) {
     progress: view.progress,
     lastVerdict: facts.lastVerdict,
     lastRollback: facts.lastRollback,
+    ...(view.release.status?.strategy ? { strategy: view.release.status.strategy } : {}),
     conditions: facts.conditions,
     workflow: {
       id: view.workflowId,

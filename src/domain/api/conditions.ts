@@ -32,6 +32,10 @@ export const ConditionReason = {
   RolloutComplete: 'RolloutComplete',
   Superseded: 'Superseded',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  /** A canary or blue-green rollout is at a step (the message says which). */
+  StepInProgress: 'StepInProgress',
+  /** A canary's analysis failed with automatic rollback off: it waits for promote --full, retry or abort. */
+  RolloutHeld: 'RolloutHeld',
   // Ready
   HealthChecksPassed: 'HealthChecksPassed',
   HealthChecksFailed: 'HealthChecksFailed',
@@ -39,6 +43,8 @@ export const ConditionReason = {
   // RolledBack
   AutomaticRollback: 'AutomaticRollback',
   RollbackRequested: 'RollbackRequested',
+  /** A canary taken off by a person (abort), or a failed canary step: traffic and pods back on stable. */
+  RolloutAborted: 'RolloutAborted',
   RollbackFailed: 'RollbackFailed',
   NoStableRevision: 'NoStableRevision',
   // Progressing=False: the API server or an owner refused what the rollout writes

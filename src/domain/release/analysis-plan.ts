@@ -104,6 +104,16 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
       );
     }
   });
+  // Refused rather than rolled out another way: a blue-green Release that waits for a person, or a
+  // canary behind an HTTPRoute, rolled out as rolling would be promoted without either.
+  if (spec.strategy?.blueGreen)
+    problems.push(
+      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary (without trafficRouting) or rolling',
+    );
+  if (spec.strategy?.canary?.trafficRouting)
+    problems.push(
+      "spec.strategy.canary.trafficRouting: this version of rollguard moves a canary's traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)",
+    );
   // A threshold no combination of failures can reach makes every revision healthy, whatever happens.
   const { readiness, http, prometheus } = spec.healthChecks;
   const total = readiness.weight + [...http, ...prometheus].reduce((sum, check) => sum + check.weight, 0);

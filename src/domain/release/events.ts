@@ -21,7 +21,15 @@ export const EventReason = {
   RollbackRequested: ConditionReason.RollbackRequested,
   RollbackFailed: ConditionReason.RollbackFailed,
   SpecInvalid: ConditionReason.SpecInvalid,
+  RolloutAborted: ConditionReason.RolloutAborted,
+  RolloutHeld: ConditionReason.RolloutHeld,
   // Events of their own
+  /** A canary or blue-green rollout moved to its next step. */
+  StepStarted: 'StepStarted',
+  /** promote, abort or retry of a canary or blue-green rollout, with who asked and why. */
+  Promoted: 'Promoted',
+  Aborted: 'Aborted',
+  Retried: 'Retried',
   /** A Prometheus the checks query does not answer; the rollout goes on. */
   PrometheusUnreachable: ConditionReason.PrometheusUnreachable,
   /** A rollback the workflow cannot carry out (a revision it does not keep, a request already handled). */

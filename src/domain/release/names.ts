@@ -33,6 +33,9 @@ export const releaseLabelValue = (releaseName: string): string => fit(releaseNam
  */
 export const deploymentName = (releaseName: string): string => fit(releaseName, maxName - 11);
 
+/** The name of the Deployment that runs a canary's new revision beside the Release's own. */
+export const canaryDeploymentName = (releaseName: string): string => `${fit(releaseName, maxName - 18)}-canary`;
+
 /** The name of a Release's ControllerRevision for one revision number. */
 export const revisionObjectName = (releaseName: string, revision: number): string =>
   `${fit(releaseName, maxName - 11)}-${revision}`;

@@ -1,4 +1,5 @@
 import type {
+  StrategyState,
   Condition,
   ReleasePhase,
   RecordedVerdict,
@@ -8,6 +9,7 @@ import type {
 } from '../api/index.ts';
 import type { ReleaseRef } from './ref.ts';
 import type { RevisionTemplate } from './replicas.ts';
+import type { StrategyProgress } from './strategy-machine.ts';
 
 /**
  * The records a Release workflow receives and answers with: plain data, shared by the workflow's
@@ -143,6 +145,8 @@ export interface ReleaseStateData {
   eventSeq?: number;
   /** The id of the last rollback request handled (carried out or refused): the same id is not acted on again. */
   observedRollbackRequest?: string;
+  /** The canary (or blue-green) rollout of the newest revision, in flight or ended; absent for rolling. */
+  strategy?: StrategyProgress;
 }
 
 /** A kept revision of a Release: the template it ran, recorded in a ControllerRevision. */
@@ -155,4 +159,23 @@ export interface Revision {
   template: RevisionTemplate;
   /** The ControllerRevision's name (absent in records made before names could be shortened). */
   name?: string;
+}
+
+/** promote, abort or retry of a canary or blue-green rollout (an Update or a Signal). */
+export interface StrategyRequest {
+  /** promote only: skip every remaining step and analysis. */
+  full?: boolean;
+  /** Why (abort requires one; recorded in the Event and status). */
+  reason?: string;
+  /** Who asked: recorded with the request. */
+  by?: string;
+}
+
+/** Where the rollout stands after a promote, abort or retry. */
+export interface StrategyOutcome {
+  revision: number;
+  state: StrategyState;
+  /** "3/7" */
+  step: string;
+  message?: string;
 }

@@ -48,6 +48,8 @@ export const rollbackRequestIdAnnotation = 'rollguard.dev/rollback-request-id';
 export const revisionAnnotation = 'rollguard.dev/revision';
 /** Label on every object rollguard creates for a Release (Deployment, ControllerRevisions). */
 export const releaseLabel = 'rollguard.dev/release';
+/** On a canary's Deployment and pods: `canary`. Keeps its selector apart from the stable Deployment's. */
+export const trackLabel = 'rollguard.dev/track';
 
 export const fieldManager = 'rollguard';
 /** The field manager of rollguard's status writes: the controller tells someone else's status write by it. */

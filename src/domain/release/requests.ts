@@ -1,4 +1,5 @@
 import { rollbackTriggers } from '../api/phases.ts';
+import type { StrategyCommand } from './strategy-machine.ts';
 import type { RollbackRequest, UncheckedSpecMessage } from './records.ts';
 
 /**
@@ -40,4 +41,34 @@ export function readSpecEnvelope(raw: unknown): UncheckedSpecMessage | { invalid
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
     return { invalid: 'spec must be an object: the Release spec, as in the Release' };
   return { generation: generation as number, unchecked: spec };
+}
+
+/**
+ * A promote, abort or retry request as it arrives (an Update or a Signal from any client): an object
+ * with an optional `full` (promote), `reason` and `by`, or nothing at all. An abort without a reason
+ * is recorded as such: the Event still names who asked.
+ */
+export function readStrategyRequest<K extends 'promote' | 'abort' | 'retry'>(
+  kind: K,
+  raw: unknown,
+): Extract<StrategyCommand, { kind: K }> | { invalid: string } {
+  if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
+    return { invalid: `a ${kind} request is an object such as {"reason": "...", "by": "..."}` };
+  const { full, reason, by } = (raw ?? {}) as Record<string, unknown>;
+  if (full !== undefined && typeof full !== 'boolean') return { invalid: 'full must be true or false' };
+  if (full !== undefined && kind !== 'promote') return { invalid: `full applies to promote, not ${kind}` };
+  if (reason !== undefined && typeof reason !== 'string') return { invalid: 'reason must be text' };
+  if (by !== undefined && typeof by !== 'string') return { invalid: 'by must be text' };
+  const who = by !== undefined ? { by: by.slice(0, 256) } : {};
+  switch (kind) {
+    case 'promote':
+      return { kind: 'promote', ...(full ? { full } : {}), ...who } as Extract<StrategyCommand, { kind: K }>;
+    case 'abort':
+      return { kind: 'abort', reason: (reason ?? 'no reason given').slice(0, 1024), ...who } as Extract<
+        StrategyCommand,
+        { kind: K }
+      >;
+    default:
+      return { kind: 'retry', ...who } as Extract<StrategyCommand, { kind: K }>;
+  }
 }

@@ -3,6 +3,8 @@ import type { ReleaseSnapshot, ReleaseStateData, RevisionSummary, TransitionReco
 import { type ConditionUpdate, kstatusConditions, setCondition } from './conditions.ts';
 import { transition } from './phases.ts';
 import type { ReleaseRef } from './ref.ts';
+import { strategyPlan } from './strategy-plan.ts';
+import { strategyStatus } from './strategy-report.ts';
 
 const historyLimit = 20;
 
@@ -114,8 +116,17 @@ export class ReleaseState {
       ...(d.lastRollback ? { lastRollback: d.lastRollback } : {}),
       workflowId: d.workflowId,
       ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
+      ...this.strategyStatus(),
       ...(d.spec ? { selector: selectorString(d.spec.template.selector.matchLabels) } : {}),
     };
+  }
+
+  /** status.strategy, while the spec has a canary or blue-green strategy and a rollout of it has begun. */
+  private strategyStatus(): Pick<ReleaseStatus, 'strategy'> {
+    const { spec, strategy } = this.data;
+    const plan = spec && strategy ? strategyPlan(spec) : undefined;
+    if (!plan || !strategy || plan.type !== strategy.type) return {};
+    return { strategy: strategyStatus(plan, strategy, spec?.template.replicas ?? 1) };
   }
 
   snapshot(): ReleaseSnapshot {

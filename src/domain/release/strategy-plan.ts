@@ -1,4 +1,6 @@
-import { parseDuration, type ReleaseSpec, type StepAnalysis, type StrategyType } from '../api/index.ts';
+import type { ReleaseSpec, StepAnalysis, StrategyType } from '../api/index.ts';
+// Not from the index: workflow code plans the steps, and loads no schema library.
+import { parseDuration } from '../api/durations.ts';
 
 /**
  * A Release's canary or blue-green strategy, read once into the steps the workflow walks. Blue-green is

@@ -62,7 +62,7 @@ describe('shell completion, generated from the command table', () => {
       expect.arrayContaining([...Object.keys(commands), 'help', '--version', '--kubeconfig', '-n']),
     );
     expect(bashCompletes('rollguard', 'st')).toEqual(['status']);
-    expect(bashCompletes('kubectl-rollguard', 're')).toEqual(['resume']);
+    expect(bashCompletes('kubectl-rollguard', 're')).toEqual(['resume', 'retry']);
     // Global flags and their values may come before the command.
     expect(bashCompletes('rollguard', '-n', 'shop', '--output', 'json', 'hi')).toEqual(['history']);
   });

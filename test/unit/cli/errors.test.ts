@@ -108,7 +108,7 @@ describe('the CLI entry point', () => {
     [
       ['frobnicate'],
       2,
-      'rollguard: unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run, install, version, completion\n',
+      'rollguard: unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, promote, abort, retry, pause, resume, run, install, version, completion\n',
     ],
     [['status', '-o', 'xml'], 2, 'rollguard: -o xml is not an output format; use one of: text, json, yaml\n'],
     [

@@ -120,7 +120,7 @@ describe('a command line that is wrong is refused before anything connects, nami
   it.each([
     [
       'frobnicate',
-      'unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, pause, resume, run',
+      'unknown command "frobnicate"; the commands are: deploy, set-image, status, history, rollback, promote, abort, retry, pause, resume, run',
     ],
     ['help frobnicate', 'unknown command "frobnicate"'],
     ['status --colour', "Unknown option '--colour'; see `rollguard status --help`"],

@@ -1,0 +1,422 @@
+import { CancellationScope, condition, isCancellation, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { ConditionReason as Reason, ConditionType as Type } from '../domain/api/conditions.ts';
+import { parseDuration } from '../domain/api/durations.ts';
+import { decideVerdict } from '../domain/health/verdict.ts';
+import { type CheckResult, withCheckKind } from '../domain/health/types.ts';
+import { analysisInput, statusVerdict } from '../domain/release/analysis-plan.ts';
+import { EventAction, EventReason } from '../domain/release/events.ts';
+import type { ReleaseMemo, Revision, StrategyOutcome } from '../domain/release/records.ts';
+import type { ReleaseState } from '../domain/release/state.ts';
+import {
+  decide,
+  type Decision,
+  startProgress,
+  type StrategyCommand,
+  type StrategyProgress,
+} from '../domain/release/strategy-machine.ts';
+import type { PlannedStep, StrategyPlan } from '../domain/release/strategy-plan.ts';
+import { describeStrategy } from '../domain/release/strategy-report.ts';
+import { moveActions, stepTarget, type TrafficAction, type TrafficTarget } from '../domain/release/traffic-split.ts';
+import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
+import { enter, kube, local, recordEvent, waits, writeStatus } from './proxies.ts';
+import { releaseRevision } from './search-attributes.ts';
+
+const True = 'True';
+const False = 'False';
+
+/** A promote, abort or retry on its way to the rollout in flight, and the answer once it was applied. */
+export interface StrategyLetter {
+  command: Extract<StrategyCommand, { kind: 'promote' | 'abort' | 'retry' }>;
+  answer?: Decision;
+}
+
+/** The requests the workflow's handlers queue for the canary in flight (or, with none in flight, for the main loop). */
+export class StrategyInbox {
+  letters: StrategyLetter[] = [];
+  /** True while a canary or blue-green rollout reads the inbox. */
+  reading = false;
+
+  unanswered(): StrategyLetter | undefined {
+    return this.letters.find((l) => l.answer === undefined);
+  }
+
+  /** Answers a letter and drops it: its handler, waiting on the answer, replies. */
+  answer(letter: StrategyLetter, decision: Decision): void {
+    letter.answer = decision;
+    this.letters = this.letters.filter((l) => l !== letter);
+  }
+}
+
+/** What the caller of promote / abort / retry gets back. */
+export function outcomeOf(plan: StrategyPlan, progress: StrategyProgress): StrategyOutcome {
+  return {
+    revision: progress.revision,
+    state: progress.state,
+    step: `${Math.min(progress.stepIndex + 1, plan.steps.length)}/${plan.steps.length}`,
+    ...(progress.message !== undefined ? { message: progress.message } : {}),
+  };
+}
+
+/** The two sides before the first step: everything on stable. */
+const allStable = (replicas: number): TrafficTarget => ({
+  weights: { stable: 100, canary: 0 },
+  replicas: { stable: replicas, canary: 0 },
+});
+
+/**
+ * A canary of `revision` beside `stable`, step by step: each step's pods (and weights) first, then its
+ * pause or analysis. Ends promoted (the new revision on the Release's own Deployment, stable), aborted
+ * (everything back on stable, Failed), or by cancellation (a newer spec or a rollback: the caller
+ * takes the canary off with `takeCanaryOff`). A pause is a durable timer, so a restart of rollguard
+ * resumes it with the time it had left.
+ */
+export async function rollOutCanary(
+  state: ReleaseState,
+  plan: StrategyPlan,
+  revision: Revision,
+  stable: Revision,
+  inbox: StrategyInbox,
+  retried?: StrategyProgress,
+): Promise<void> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  const replicas = spec.template.replicas ?? 1;
+  const deadlineMs = parseDuration(spec.healthChecks.readiness.deadline);
+  let progress = retried ?? startProgress(plan, revision.revision, new Date());
+  let current = allStable(replicas);
+
+  const save = (next: StrategyProgress): void => {
+    progress = next;
+    state.data.strategy = next;
+  };
+  save(progress);
+
+  /** Moves pods (and weights) from `current` to `target`; a reason when the new pods were not Ready in time. */
+  async function move(actions: TrafficAction[], target: TrafficTarget): Promise<string | undefined> {
+    for (const action of actions) {
+      if (action.kind === 'scale') {
+        const side = action.role === 'canary' ? revision : stable;
+        await kube.scaleTrack({ ref, role: action.role, revision: side, replicas: action.replicas, adopt: spec.adopt });
+      } else if (action.kind === 'awaitReady') {
+        const side = action.role === 'canary' ? revision : stable;
+        const result = await waits.awaitRollout({ ref, revision: side.revision, deadlineMs, role: action.role });
+        if (!result.complete)
+          return `${action.role} pods of revision ${side.revision} not Ready within the ${deadlineMs / 1000}s readiness deadline: ${result.reason}`;
+      }
+    }
+    current = target;
+    return undefined;
+  }
+
+  /** The step in force, run until it passes, fails, or a person's request takes over. */
+  async function runStep(step: PlannedStep): Promise<{ passed: true } | { failed: string; checks?: CheckResult[] }> {
+    switch (step.kind) {
+      case 'setWeight':
+      case 'preview':
+      case 'switch':
+        return { passed: true };
+      case 'pause': {
+        if (step.durationMs === undefined) {
+          await condition(() => false); // until promoted (the request cancels this wait)
+          return { passed: true };
+        }
+        const left = step.durationMs - (Date.now() - Date.parse(progress.stepStartedAt));
+        if (left > 0) await sleepFor(left);
+        return { passed: true };
+      }
+      case 'analysis': {
+        const checks = await analyseCanary(state, revision, step, deadlineMs);
+        const verdict = decideVerdict(checks, step.failureWeight);
+        state.data.lastVerdict = statusVerdict(judgeRollout(verdict, true), revision.revision, new Date());
+        return verdict.status === 'Unhealthy'
+          ? {
+              failed: `analysis at step ${progress.stepIndex + 1}: ${verdictSummary(judgeRollout(verdict, true))}`,
+              checks,
+            }
+          : { passed: true };
+      }
+    }
+  }
+
+  /** Applies a person's request to the rollout; answers it either way. */
+  async function take(letter: StrategyLetter): Promise<void> {
+    const decision = decide(plan, progress, letter.command, new Date());
+    inbox.answer(letter, decision);
+    if (!decision.ok) return;
+    save(decision.progress);
+    const { command } = letter;
+    const reason =
+      command.kind === 'promote'
+        ? EventReason.Promoted
+        : command.kind === 'abort'
+          ? EventReason.Aborted
+          : EventReason.Retried;
+    await recordEvent(state, {
+      type: command.kind === 'abort' ? 'Warning' : 'Normal',
+      reason,
+      message: `revision ${revision.revision}: ${decision.progress.message ?? command.kind}`,
+      action: EventAction.Rollout,
+    });
+  }
+
+  let announced: StrategyProgress | undefined;
+  inbox.reading = true;
+  try {
+    for (;;) {
+      const waiting = inbox.unanswered();
+      if (waiting) {
+        await take(waiting);
+        continue;
+      }
+      if (progress.state === 'Promoted' || progress.state === 'Aborted') break;
+      if (progress.state === 'Held') {
+        if (announced !== progress) await announce(state, plan, Reason.RolloutHeld, EventReason.RolloutHeld);
+        announced = progress;
+        await condition(() => inbox.unanswered() !== undefined);
+        continue;
+      }
+      const step = plan.steps[progress.stepIndex]!;
+      const target = stepTarget(plan, progress.stepIndex, replicas);
+      const at = progress;
+      if (announced !== progress) await announce(state, plan, Reason.StepInProgress, EventReason.StepStarted);
+      announced = progress;
+      // The step runs in a scope of its own: a request that changes the rollout (abort, promote,
+      // retry) cancels it, and the loop goes on from where the request left the rollout.
+      const scope = new CancellationScope();
+      const work = scope.run(async () => {
+        const short = await move(moveActions(plan.routing, current, target), target);
+        if (short !== undefined) return { failed: short };
+        await writeStatus(state);
+        return runStep(step);
+      });
+      work.catch(() => undefined);
+      let done = false;
+      void work.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      await condition(() => done || inbox.unanswered() !== undefined);
+      if (!done) {
+        const letter = inbox.unanswered()!;
+        if (decide(plan, progress, letter.command, new Date()).ok) {
+          scope.cancel();
+          await work.catch((err) => {
+            if (!isCancellation(err)) throw err;
+          });
+        }
+        await take(letter);
+        continue;
+      }
+      const outcome = await work; // rethrows what failed the step for good (a refusal)
+      if (progress !== at) continue; // a request already moved the rollout on
+      if ('failed' in outcome) {
+        const decision = decide(
+          plan,
+          progress,
+          { kind: 'stepFailed', reason: outcome.failed, automaticRollback: spec.rollback.automatic },
+          new Date(),
+        );
+        if (decision.ok) save(decision.progress);
+        continue;
+      }
+      const next = decide(plan, progress, { kind: 'stepPassed' }, new Date());
+      if (next.ok) save(next.progress);
+    }
+  } finally {
+    inbox.reading = false;
+  }
+
+  if (progress.state === 'Promoted') {
+    await promote(state, plan, revision, stable, current, deadlineMs);
+    return;
+  }
+  await abort(state, revision, stable, deadlineMs);
+}
+
+/** Waits `ms` on a durable timer (a restart of rollguard resumes it with the time it had left). */
+async function sleepFor(ms: number): Promise<void> {
+  await condition(() => false, ms);
+}
+
+/** Says where the rollout stands: the Progressing condition, the memo, an Event, status. */
+async function announce(
+  state: ReleaseState,
+  plan: StrategyPlan,
+  reason: typeof Reason.StepInProgress | typeof Reason.RolloutHeld,
+  event: typeof EventReason.StepStarted | typeof EventReason.RolloutHeld,
+): Promise<void> {
+  const progress = state.data.strategy!;
+  const status = state.status().strategy;
+  const message = status
+    ? `revision ${progress.revision}, ${describeStrategy(plan, status, new Date())}`
+    : `revision ${progress.revision}`;
+  state.setCondition({ type: Type.Progressing, status: True, reason, message }, new Date());
+  upsertMemo({ generation: state.data.generation, message } satisfies ReleaseMemo);
+  await Promise.all([
+    writeStatus(state),
+    recordEvent(state, {
+      type: reason === Reason.RolloutHeld ? 'Warning' : 'Normal',
+      reason: event,
+      message,
+      action: EventAction.Rollout,
+    }),
+  ]);
+}
+
+/** The readiness of the canary's pods watched for the window, beside the spec's other checks run against them. */
+async function analyseCanary(
+  state: ReleaseState,
+  revision: Revision,
+  step: Extract<PlannedStep, { kind: 'analysis' }>,
+  deadlineMs: number,
+): Promise<CheckResult[]> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  const weight = spec.healthChecks.readiness.weight;
+  const watch = waits
+    .watchReadiness({
+      ref,
+      revision: revision.revision,
+      matchLabels: spec.template.selector.matchLabels,
+      until: Date.now() + step.windowMs,
+      toleranceMs: deadlineMs,
+      weight,
+      role: 'canary',
+    })
+    .then(withCheckKind);
+  const hasChecks = spec.healthChecks.http.length > 0 || spec.healthChecks.prometheus.length > 0;
+  if (!hasChecks) return [await watch];
+  watch.catch(() => undefined);
+  const podIps = spec.healthChecks.http.some((c) => c.port !== undefined)
+    ? await kube.readyPodIps({ ref, revision })
+    : [];
+  const readiness: CheckResult = {
+    name: 'readiness',
+    kind: 'Readiness',
+    outcome: 'Pass',
+    value: 1,
+    weight,
+    reason: 'Ready',
+  };
+  const input = analysisInput(
+    { ...spec, analysis: { ...spec.analysis, window: `${step.windowMs}ms`, failureWeight: step.failureWeight } },
+    { podIps, ...(await local.operatorDefaults()), readiness, namespace: ref.namespace },
+  );
+  const [watched, checks] = await Promise.all([watch, waits.runAnalysis(input)]);
+  return [watched, ...checks.checks.map(withCheckKind).filter((c) => c.kind !== 'Readiness')];
+}
+
+/** Every step passed: the Release's own Deployment takes the new revision at full size, then the canary goes. */
+async function promote(
+  state: ReleaseState,
+  plan: StrategyPlan,
+  revision: Revision,
+  stable: Revision,
+  current: TrafficTarget,
+  deadlineMs: number,
+): Promise<void> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  const replicas = spec.template.replicas ?? 1;
+  // The canary serves at full size while the Release's own Deployment takes the new revision: its
+  // old pods go first (the canary's carry the traffic), so its new ones start all at once instead of
+  // one rolling-update batch at a time.
+  if (current.replicas.canary < replicas) {
+    await kube.scaleTrack({ ref, role: 'canary', revision, replicas, adopt: spec.adopt });
+    await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs, role: 'canary' });
+  }
+  if (current.replicas.stable > 0)
+    await kube.scaleTrack({ ref, role: 'stable', revision: stable, replicas: 0, adopt: spec.adopt });
+  await kube.applyRevision({ ref, revision, adopt: spec.adopt });
+  state.data.currentRevision = revision.revision;
+  upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
+  const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });
+  state.data.progress = result.progress;
+  await kube.scaleTrack({ ref, role: 'canary', revision, replicas: 0, adopt: spec.adopt });
+  state.markStable(revision.revision);
+  const how = state.data.strategy?.message ? ` (${state.data.strategy.message})` : '';
+  state.setCondition(
+    {
+      type: Type.Ready,
+      status: True,
+      reason: Reason.HealthChecksPassed,
+      message: `revision ${revision.revision} passed every step of its canary${how}`,
+    },
+    new Date(),
+  );
+  state.setCondition(
+    {
+      type: Type.Progressing,
+      status: False,
+      reason: Reason.RolloutComplete,
+      message: `revision ${revision.revision} is promoted and stable`,
+    },
+    new Date(),
+  );
+  await enter(
+    state,
+    'Ready',
+    Reason.HealthChecksPassed,
+    `revision ${revision.revision} is promoted: ${plan.steps.length} steps${how}`,
+  );
+}
+
+/** The canary is taken off: its pods go at once, stable is back at full size, and the Release says why. */
+async function abort(state: ReleaseState, revision: Revision, stable: Revision, deadlineMs: number): Promise<void> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  const replicas = spec.template.replicas ?? 1;
+  const why = state.data.strategy?.message ?? 'aborted';
+  state.markRevision(revision.revision, 'Failed');
+  state.data.lastRollback = {
+    id: `rb-${revision.revision}-${state.data.history.length}`,
+    fromRevision: revision.revision,
+    toRevision: stable.revision,
+    reason: why.slice(0, 1024),
+    trigger: 'Automatic',
+    time: new Date().toISOString(),
+  };
+  await enter(
+    state,
+    'RollingBack',
+    Reason.RolloutAborted,
+    `the canary of revision ${revision.revision} is taken off: ${why}`,
+    { warning: true, action: EventAction.Rollback },
+  );
+  await takeCanaryOff(state, revision, stable);
+  const result = await waits.awaitRollout({ ref, revision: stable.revision, deadlineMs });
+  state.data.progress = result.progress;
+  const message =
+    `the canary of revision ${revision.revision} was aborted (${why}); revision ${stable.revision} serves all traffic with ${replicas} pods. ` +
+    `The spec still asks for revision ${revision.revision}: \`rollguard retry\` runs its canary again, or change the spec.`;
+  state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.RolloutAborted, message }, new Date());
+  state.setCondition(
+    {
+      type: Type.Ready,
+      status: False,
+      reason: Reason.RolloutAborted,
+      message: `revision ${revision.revision}: ${why}`,
+    },
+    new Date(),
+  );
+  state.setCondition({ type: Type.Progressing, status: False, reason: Reason.RolloutAborted, message }, new Date());
+  await enter(state, 'Failed', Reason.RolloutAborted, message, { warning: true, action: EventAction.Rollback });
+}
+
+/**
+ * Everything back on stable: the canary's pods go at once (their traffic goes to the stable pods,
+ * which never stopped serving), then stable is back at full size (not awaited). Both writes are
+ * made whatever the rollout had reached: a step cancelled halfway may have scaled either side.
+ */
+export async function takeCanaryOff(state: ReleaseState, revision: Revision, stable: Revision): Promise<void> {
+  const spec = state.data.spec!;
+  const ref = state.data.ref;
+  await kube.scaleTrack({ ref, role: 'canary', revision, replicas: 0, adopt: spec.adopt });
+  await kube.scaleTrack({
+    ref,
+    role: 'stable',
+    revision: stable,
+    replicas: spec.template.replicas ?? 1,
+    adopt: spec.adopt,
+  });
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { parseRelease, type Release } from '../../src/domain/api/index.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
+import { installCrd } from '../support/crd.ts';
+import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
+import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
+import { rollguard, RollguardProcess } from './cli-process.ts';
+
+/** The canary example of deploy/examples, driven with the CLI against `rollguard run`, which is killed on the way. */
+const example = fileURLToPath(new URL('../../deploy/examples/canary-release.yaml', import.meta.url));
+const clients = kube();
+let run = new RollguardProcess();
+let ns = '';
+const cli = (...args: string[]) => rollguard([...args, '-n', ns]);
+
+async function read(name: string): Promise<Release> {
+  const parsed = parseRelease(await clients.releases.get({ namespace: ns, name }));
+  if (!parsed.ok) throw parsed.error;
+  return parsed.release;
+}
+async function pods(name: string): Promise<[number, number]> {
+  const replicas = async (n: string) =>
+    (await clients.apps.readNamespacedDeployment({ name: n, namespace: ns }).catch(() => undefined))?.spec?.replicas ??
+    0;
+  return [await replicas(name), await replicas(`${name}-canary`)];
+}
+async function until(what: string, check: (r: Release) => boolean, timeoutMs = 60_000): Promise<Release> {
+  let last: Release | undefined;
+  await waitFor(
+    what,
+    async () => {
+      last = await read('shop');
+      return check(last);
+    },
+    { timeoutMs, hint: () => JSON.stringify(last?.status ?? {}) },
+  );
+  return last!;
+}
+
+beforeAll(async () => {
+  await installCrd(clients.config);
+  ns = await createNamespace(clients, 'canary-cli');
+  await run.start(ns);
+}, 180_000);
+
+afterAll(async () => {
+  await run.stop();
+  const temporal = await temporalOfStack();
+  const release = await read('shop').catch(() => undefined);
+  if (release) {
+    await clients.releases.patch({ namespace: ns, name: 'shop' }, 'merge', { metadata: { finalizers: null } });
+    await terminateQuietly(
+      temporal.client,
+      releaseWorkflowId({ namespace: ns, name: 'shop', uid: release.metadata.uid ?? '' }),
+    );
+  }
+  await temporal.connection.close();
+  await deleteNamespace(clients, ns);
+});
+
+describe('the canary example, with the CLI', () => {
+  it('resumes its timed pause with the time it had left after rollguard run is killed', async () => {
+    const deployed = await cli('deploy', '-f', example, '--wait');
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(await cli('set-image', 'shop', 'app=example/shop:v2')).toMatchObject({ code: 0 });
+
+    const paused = await until('step 2/6, the timed pause', (r) => r.status?.strategy?.step === '2/6');
+    const endTime = paused.status?.strategy?.pause?.endTime;
+    expect(endTime).toBeDefined();
+    expect(await pods('shop')).toEqual([8, 2]);
+
+    await run.kill();
+    run = new RollguardProcess();
+    await run.start(ns);
+    const after = await read('shop');
+    expect(after.status?.strategy).toMatchObject({ step: '2/6', pause: { endTime } });
+    // The pause ends when it was going to, not 15 s after the restart.
+    const next = await until('step 3/6', (r) => (r.status?.strategy?.currentStepIndex ?? 0) >= 2);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endTime!) - 1_000);
+    expect(next.status?.strategy?.revision).toBe(2);
+  });
+
+  it('waits for `rollguard promote`, shows where it stands, and refuses what has nothing to act on', async () => {
+    await until('step 5/6, the pause until promoted', (r) => r.status?.strategy?.step === '5/6', 90_000);
+    await expect.poll(() => pods('shop'), { timeout: 30_000 }).toEqual([5, 5]);
+    const status = await cli('status', 'shop');
+    expect(status.stdout).toContain('canary of revision 2, step 5/6: setWeight 50, paused until promoted');
+    expect(status.stdout).toContain('stable 5 pods (50 %), canary 5 pods (50 %)');
+
+    const retry = await cli('retry', 'shop');
+    expect(retry.code).not.toBe(0);
+    expect(retry.stderr).toContain('nothing to retry: the canary of revision 2 is in progress at step 5/6');
+    const abort = await cli('abort', 'shop');
+    expect(abort.code).not.toBe(0);
+    expect(abort.stderr).toContain('--reason');
+
+    const promoted = await cli('promote', 'shop');
+    expect(promoted.code, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toContain(`promote: ${ns}/shop revision 2 now at step 6/6`);
+    const ready = await until('revision 2 stable', (r) => r.status?.phase === 'Ready' && r.status.stableRevision === 2);
+    expect(ready.status?.strategy).toMatchObject({ state: 'Promoted' });
+    await expect.poll(() => pods('shop'), { timeout: 30_000 }).toEqual([10, 0]);
+
+    const again = await cli('promote', 'shop');
+    expect(again.stderr).toContain('nothing to promote: the canary of revision 2 was promoted');
+  });
+});
