@@ -32,7 +32,7 @@ export interface RolloutResult {
 /**
  * The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as
  * written, with a replica count only when one is given (when the Deployment is created, or in a dry
- * run). Otherwise the count is applied on its own (`settleReplicas`), so that an HPA can own it.
+ * run). Otherwise the count is applied on its own (`holdReplicas`, `scaleTo`), so that an HPA can own it.
  */
 export function deploymentFor(
   ref: ReleaseRef,
@@ -61,6 +61,23 @@ export function deploymentFor(
  * own, so that the template can be applied without the count and the count stays where it is.
  */
 export const replicasManager = 'rollguard-replicas';
+
+/** The count a Deployment had when rollguard took hold of it, and whether an HPA scales it. */
+interface HeldReplicas {
+  current: number | undefined;
+  autoscaled: boolean;
+}
+
+/** Whether rollguard's replicas manager owns the Deployment's count. */
+const ownsCount = (deployment: V1Deployment): boolean =>
+  (deployment.metadata?.managedFields ?? []).some(
+    (entry) =>
+      entry.manager === replicasManager &&
+      (entry.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:replicas'] !== undefined,
+  );
+
+const replicasWhat = (ref: ReleaseRef): string =>
+  `set the replicas of Deployment ${ref.namespace}/${deploymentName(ref.name)}`;
 
 interface ScaleTarget {
   spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
@@ -284,33 +301,36 @@ export function createDeploymentActivities(
   }
 
   /**
-   * Sets the Deployment's replica count to the Release's; false when the Deployment does not exist yet.
-   * Under an HPA the count is the HPA's: rollguard only holds on to the count the Deployment has now
-   * (without force, so a count someone else set meanwhile wins), so that its own apply, which never
-   * carries the count, cannot reset it to the default of 1 when rollguard was its only owner (a
-   * Deployment applied before the HPA, or by an earlier rollguard).
+   * Before rollguard applies a template, which never carries the replica count: takes the count the
+   * Deployment has now under rollguard's replicas manager, so that the template's apply cannot reset
+   * it to the default of 1 when rollguard's own manager was its only owner (a Deployment created, or
+   * applied by an earlier rollguard, with the count). Under an HPA it only holds on, without force, so
+   * a count someone else set meanwhile wins. Undefined when the Deployment does not exist yet.
    */
-  async function settleReplicas(ref: ReleaseRef, replicas: number): Promise<boolean> {
+  async function holdReplicas(ref: ReleaseRef): Promise<HeldReplicas | undefined> {
     let live: V1Deployment;
     try {
       live = await read(ref);
     } catch (err) {
-      if (isNotFound(err)) return false;
+      if (isNotFound(err)) return undefined;
       throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
     }
-    const what = `set the replicas of Deployment ${ref.namespace}/${deploymentName(ref.name)}`;
-    if (!(await autoscaled(ref))) {
-      await applyReplicas(ref, replicas, true).catch((err: unknown) => {
-        throw classifyApiError(err, what, { notFoundIsFinal: true });
+    const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: await autoscaled(ref) };
+    if (held.current !== undefined && !ownsCount(live)) {
+      await applyReplicas(ref, held.current, !held.autoscaled).catch((err: unknown) => {
+        if (!(held.autoscaled && isConflict(err)))
+          throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
       });
-      return true;
     }
-    const current = live.spec?.replicas;
-    if (current === undefined) return true;
-    await applyReplicas(ref, current, false).catch((err: unknown) => {
-      if (!isConflict(err)) throw classifyApiError(err, what, { notFoundIsFinal: true });
+    return held;
+  }
+
+  /** Then sets the Release's count, after the template, so new pods start at it; under an HPA the count stays the HPA's. */
+  async function scaleTo(ref: ReleaseRef, held: HeldReplicas, replicas: number): Promise<void> {
+    if (held.autoscaled || held.current === replicas) return;
+    await applyReplicas(ref, replicas, true).catch((err: unknown) => {
+      throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
     });
-    return true;
   }
 
   /**
@@ -326,9 +346,11 @@ export function createDeploymentActivities(
   }: { ref: ReleaseRef; revision: Revision; replicas?: number | undefined } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
     const count = replicas ?? (revision.template as { replicas?: number }).replicas;
-    const exists = count === undefined || (await settleReplicas(ref, count));
+    // Held even without a count to set (a call from before counts were passed): the count stays as it is.
+    const held = await holdReplicas(ref);
     try {
-      await apply(ref, revision, false, deploymentFor(ref, revision, exists ? undefined : count));
+      // A Deployment not there yet is created with the count.
+      await apply(ref, revision, false, deploymentFor(ref, revision, held ? undefined : count));
     } catch (err) {
       throw classifyApiError(
         err,
@@ -336,6 +358,7 @@ export function createDeploymentActivities(
         { notFoundIsFinal: true },
       );
     }
+    if (held && count !== undefined) await scaleTo(ref, held, count);
   }
 
   /** Scales the Release's Deployment to a new count without a rollout (or leaves it to its HPA). */
@@ -345,7 +368,8 @@ export function createDeploymentActivities(
     adopt,
   }: { ref: ReleaseRef; replicas: number } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
-    await settleReplicas(ref, replicas);
+    const held = await holdReplicas(ref);
+    if (held) await scaleTo(ref, held, replicas);
   }
 
   /**
