@@ -36,11 +36,14 @@ export async function ensureNamespace(kube: KubeClients, name: string): Promise<
 
 /**
  * Deletes a Release left by an earlier demo and waits until it is gone (rollguard, already running,
- * ends its workflow and lifts the finalizer), so every demo tells the story from v1.
+ * ends its workflow and lifts the finalizer), so every demo tells the story from v1. The Release says
+ * deletionPolicy Delete first: by default its Deployment would stay, and the new Release would refuse
+ * to take over a Deployment it was not asked to adopt.
  */
 export async function removeRelease(kube: KubeClients, namespace: string, name: string): Promise<boolean> {
   const release = { namespace, name };
   try {
+    await kube.releases.patch(release, 'merge', { spec: { deletionPolicy: 'Delete' } });
     await kube.releases.delete(release);
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -50,6 +53,18 @@ export async function removeRelease(kube: KubeClients, namespace: string, name: 
     `the earlier demo's Release ${namespace}/${name} to be deleted`,
     async () =>
       kube.releases.get(release).then(
+        () => false,
+        (err: unknown) => {
+          if (isNotFound(err)) return true;
+          throw err;
+        },
+      ),
+    { timeoutMs: 90_000 },
+  );
+  await waitFor(
+    `the earlier demo's Deployment ${namespace}/${name} to be deleted`,
+    async () =>
+      kube.apps.readNamespacedDeployment({ namespace, name }).then(
         () => false,
         (err: unknown) => {
           if (isNotFound(err)) return true;

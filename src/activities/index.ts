@@ -64,7 +64,7 @@ export function createActivities({
   return {
     ...createRevisionActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
-    ...createStatusActivities(kube, log),
+    ...createStatusActivities(kube, log, deployments),
     ...createReleaseActivities(kube, { selectors }),
     ...createHealthActivities(checkDeps),
     ...createInspectionActivities({ kube, measureOnce: createCheckMeasurer(checkDeps), defaultPrometheus }),

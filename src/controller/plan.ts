@@ -1,4 +1,4 @@
-import type { Release } from '../domain/api/index.ts';
+import type { DeletionPolicy, Release } from '../domain/api/index.ts';
 import { cleanupFinalizer, type ReleaseRef } from '../domain/release/ref.ts';
 import type {
   InvalidSpecMessage,
@@ -32,6 +32,8 @@ export interface ReleaseMeta extends ReleaseRef {
   finalizers: string[];
   annotations: Record<string, string>;
   deleting: boolean;
+  /** spec.deletionPolicy, read even from a Release that fails validation: Orphan unless it says Delete. */
+  deletionPolicy?: DeletionPolicy;
 }
 
 export type Observation =

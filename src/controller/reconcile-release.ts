@@ -9,10 +9,12 @@ import type { DeliveryLedger } from './ledger.ts';
 import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';
 import type { ReleasePatches } from './release-patches.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
+import type { ReleaseWorkload } from './release-workload.ts';
 
 export interface ReconcileDeps {
   workflows: ReleaseWorkflows;
   patches: ReleasePatches;
+  workload: ReleaseWorkload;
   ledger: DeliveryLedger;
   log: Logger;
   /** How long deletion waits for the workflow to close before trying again later. */
@@ -32,6 +34,8 @@ export function releaseMeta(object: KubernetesObject | undefined): ReleaseMeta |
     finalizers: m.finalizers ?? [],
     annotations: m.annotations ?? {},
     deleting: Boolean(m.deletionTimestamp),
+    deletionPolicy:
+      (object as { spec?: { deletionPolicy?: unknown } }).spec?.deletionPolicy === 'Delete' ? 'Delete' : 'Orphan',
   };
 }
 
@@ -196,6 +200,13 @@ const performers: Performers = {
       }
     }
     if (removeFinalizer) {
+      // Orphan (the default): the Deployment, and so the pods, outlive the Release. Only once the
+      // workflow has closed, so no apply of its puts the ownerReference back. Delete leaves the
+      // ownerReference, and the garbage collector deletes the Deployment once the Release is gone.
+      if (meta.deletionPolicy !== 'Delete' && (await deps.workload.orphan(ref)))
+        log.info('deployment orphaned: it stays when the Release goes (spec.deletionPolicy Orphan)', {
+          release: describeRef(meta),
+        });
       await patches.removeFinalizer(meta);
       log.info('finalizer removed', { release: describeRef(meta), workflow: workflow.state });
     }

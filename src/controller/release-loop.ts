@@ -11,6 +11,7 @@ import { withLogContext } from '../telemetry/log-context.ts';
 import { describeRef, releaseWorkflowId } from '../domain/release/ref.ts';
 import { watchReleases, type ReleaseInformer } from './release-informer.ts';
 import type { ReleasePatches } from './release-patches.ts';
+import { releaseWorkload } from './release-workload.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
 
 export interface ReleaseLoopOptions {
@@ -40,7 +41,8 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
   const { kube, workflows, patches, namespaces, resyncPeriodMs, deletionWaitMs, log, retry } = options;
   const ledger = new DeliveryLedger();
   const abort = new AbortController();
-  const deps: ReconcileDeps = { workflows, patches, ledger, log, deletionWaitMs, abort: abort.signal };
+  const workload = releaseWorkload(kube);
+  const deps: ReconcileDeps = { workflows, patches, workload, ledger, log, deletionWaitMs, abort: abort.signal };
 
   const metrics = releaseMetrics();
   const pending = new PendingWork(

@@ -334,7 +334,7 @@ async function promote(
   }
   if (current.replicas.stable > 0)
     await kube.scaleTrack({ ref, role: 'stable', revision: stable, replicas: 0, adopt: spec.adopt });
-  await kube.applyRevision({ ref, revision, adopt: spec.adopt });
+  await kube.applyRevision({ ref, revision, adopt: spec.adopt, replicas });
   state.data.currentRevision = revision.revision;
   upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
   const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });

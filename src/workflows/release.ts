@@ -59,6 +59,7 @@ import type {
   UncheckedSpecMessage,
 } from '../domain/release/records.ts';
 import { setPaused } from './pause.ts';
+import { takesWithoutRollout, takeWithoutRollout } from './scale.ts';
 
 interface QueuedRollback {
   request: RollbackRequest;
@@ -322,6 +323,11 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
         continue;
       }
       upsertMemo({ generation: message.generation } satisfies ReleaseMemo);
+      // Patched in: a generation that changes only the replica count is applied without a rollout.
+      if (takesWithoutRollout(state, checked, specToRollOut) && patched('scale-without-rollout')) {
+        await takeWithoutRollout(state, checked);
+        continue;
+      }
       specToRollOut = await applyCarriedSpec(state, checked);
       continue;
     }

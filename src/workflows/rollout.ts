@@ -187,7 +187,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
       outcome: 'InProgress',
     });
     if (await canaryOf(state, revision, rollout)) return;
-    await kube.applyRevision({ ref, revision, adopt: spec.adopt });
+    await kube.applyRevision({ ref, revision, adopt: spec.adopt, replicas: spec.template.replicas });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;
@@ -543,7 +543,13 @@ async function rollBackTo(
 
   try {
     const revision = await kube.readRevision({ ref, revision: to });
-    await kube.applyRevision({ ref, revision, adopt: state.data.spec?.adopt });
+    // The Release's replica count, not the one the revision once ran with.
+    await kube.applyRevision({
+      ref,
+      revision,
+      adopt: state.data.spec?.adopt,
+      replicas: state.data.spec?.template.replicas,
+    });
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;

@@ -1,24 +1,34 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../src/controller/index.ts';
-import { cleanupFinalizer, rollbackAnnotation } from '../../src/domain/release/ref.ts';
+import { cleanupFinalizer, releaseLabel, rollbackAnnotation } from '../../src/domain/release/ref.ts';
 import { controllerHarness, type ControllerHarness, type StoredRelease } from '../support/controller.ts';
 import { waitFor } from '../support/stack.ts';
+import { installTools, succeed } from '../support/install-tools.ts';
+import { ownerReference } from '../../src/activities/cluster/owner.ts';
+import { isNotFound } from '../../src/kube/errors.ts';
 import { signalsOf, specGenerations, terminateQuietly, workflowStatus } from '../support/temporal.ts';
 
 let h: ControllerHarness;
+let kubectl: string;
 let controller: RunningController;
 
 beforeAll(async () => {
   h = await controllerHarness('deletion');
+  ({ kubectl } = await installTools());
   controller = await h.startController();
   await h.untilLeader(controller);
 });
 afterAll(() => h?.cleanup());
 
 /** A Release the controller has taken on: finalizer added and its workflow started. */
-async function adopted(name: string): Promise<{ release: StoredRelease; workflowId: string }> {
-  const release = await h.create(name);
+async function adopted(
+  name: string,
+  deletionPolicy?: 'Delete' | 'Orphan',
+): Promise<{ release: StoredRelease; workflowId: string }> {
+  const release = await h.create(name, (r) => {
+    if (deletionPolicy) r.spec = { ...r.spec, deletionPolicy };
+  });
   const workflowId = h.workflowId(release);
   await waitFor(
     `${name}'s workflow to get its spec`,
@@ -67,6 +77,77 @@ describe('deleting a Release', () => {
     controller = await h.startController();
     await gone('never-started');
     expect(await workflowStatus(h.client, h.workflowId(release))).toBeUndefined();
+  });
+});
+
+describe("what happens to a Release's workload when it is deleted (spec.deletionPolicy)", () => {
+  /** A Deployment and a ControllerRevision that the Release owns, as rollguard's worker makes them. */
+  async function withWorkload(name: string, policy?: 'Delete' | 'Orphan') {
+    const { release, workflowId } = await adopted(name, policy);
+    const owner = ownerReference({ namespace: h.namespace, name, uid: release.metadata.uid });
+    const metadata = { name, labels: { [releaseLabel]: name }, ownerReferences: [owner] };
+    await h.admin.apps.createNamespacedDeployment({
+      namespace: h.namespace,
+      body: {
+        metadata,
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'example/app:v1' }] },
+          },
+        },
+      },
+    });
+    await h.admin.apps.createNamespacedControllerRevision({
+      namespace: h.namespace,
+      body: { metadata: { ...metadata, name: `${name}-1` }, revision: 1, data: {} },
+    });
+    // The workflow has done its cleanup (no worker runs in this file).
+    await terminateQuietly(h.client, workflowId);
+  }
+  const deployment = (name: string) =>
+    h.admin.apps.readNamespacedDeployment({ namespace: h.namespace, name }).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+  const revisionGone = (name: string) =>
+    waitFor(`${name}'s ControllerRevision to be collected`, () =>
+      h.admin.apps.readNamespacedControllerRevision({ namespace: h.namespace, name: `${name}-1` }).then(
+        () => false,
+        (err: unknown) => isNotFound(err),
+      ),
+    );
+
+  it('by default the Deployment stays, owned by nothing, and the revisions go', async () => {
+    await withWorkload('kept');
+    await h.remove('kept');
+    await gone('kept');
+    await revisionGone('kept');
+    // The garbage collector has collected what the Release still owned (its revision): the Deployment is not among it.
+    const left = await deployment('kept');
+    expect(left).toBeDefined();
+    expect(left?.metadata?.ownerReferences ?? []).toEqual([]);
+    expect(left?.metadata?.deletionTimestamp).toBeUndefined();
+  });
+
+  it('deletionPolicy Delete deletes the Deployment with the Release', async () => {
+    await withWorkload('dropped', 'Delete');
+    await h.remove('dropped');
+    await gone('dropped');
+    await waitFor('the Deployment to be collected', async () => (await deployment('dropped')) === undefined);
+  });
+
+  it('kubectl delete --cascade=orphan keeps the Deployment and the revisions, whatever the policy', async () => {
+    await withWorkload('cascade', 'Delete');
+    await succeed(kubectl, ['delete', 'release', 'cascade', '-n', h.namespace, '--cascade=orphan']);
+    await gone('cascade');
+    const left = await deployment('cascade');
+    expect(left).toBeDefined();
+    expect(left?.metadata?.ownerReferences ?? []).toEqual([]);
+    const revision = await h.admin.apps.readNamespacedControllerRevision({ namespace: h.namespace, name: 'cascade-1' });
+    expect(revision.metadata?.ownerReferences ?? []).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolPath } from '../../dev/stack/tools.ts';
 import { cleanupFinalizer, releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { isNotFound } from '../../src/kube/errors.ts';
+import { ownerReference } from '../../src/activities/cluster/owner.ts';
 import { installCrd, sampleRelease } from '../support/crd.ts';
 import { installTools, runTool, succeed } from '../support/install-tools.ts';
 import { createNamespace, deleteNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';
@@ -31,6 +32,19 @@ describe('removing the Releases of a namespace (docs/uninstall.md, step 1)', () 
   });
 });
 
+describe('removing the CRD and the Temporal namespace (docs/uninstall.md, steps 3 and 4)', () => {
+  it('the API server would delete the CRD (run as a server-side dry run: other tests share the cluster)', async () => {
+    const out = await succeed(kubectl, ['delete', 'crd', 'releases.rollguard.dev', '--dry-run=server']);
+    expect(out).toContain('customresourcedefinition.apiextensions.k8s.io "releases.rollguard.dev" deleted');
+  });
+
+  it('a Temporal namespace of its own is deleted with the temporal CLI', async () => {
+    const own = `uninstall-${namespace}`;
+    await temporalCli(['operator', 'namespace', 'create', '--namespace', own, '--retention', '72h']);
+    await temporalCli(['operator', 'namespace', 'delete', '--namespace', own, '--yes']);
+  });
+});
+
 describe('a Release deleted after rollguard was removed (docs/uninstall.md)', () => {
   it('waits on its finalizer; removing it by hand lets it go, and its workflow is ended with the temporal CLI', async () => {
     // Given a Release rollguard had taken on (its finalizer, its running workflow), and no rollguard any more.
@@ -54,6 +68,25 @@ describe('a Release deleted after rollguard was removed (docs/uninstall.md)', ()
       'ReleaseName="web"',
     ]);
 
+    // ... with the Deployment rollguard made for it.
+    await clients.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: {
+          name: 'web',
+          ownerReferences: [ownerReference({ namespace, name: 'web', uid: created.metadata.uid })],
+        },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'example/web:v1' }] },
+          },
+        },
+      },
+    });
+
     // When it is deleted, it stays, marked for deletion, held by rollguard's finalizer.
     await succeed(kubectl, ['delete', 'release', 'web', '-n', namespace, '--wait=false']);
     const held = (await clients.releases.get({ namespace, name: 'web' })) as {
@@ -62,7 +95,13 @@ describe('a Release deleted after rollguard was removed (docs/uninstall.md)', ()
     expect(held.metadata.deletionTimestamp).toBeDefined();
     expect(held.metadata.finalizers).toEqual([cleanupFinalizer]);
 
-    // Then the way out of docs/uninstall.md: remove the finalizer, and it is gone ...
+    // Then the way out of docs/uninstall.md: keep the Deployment (the garbage collector orphans it even
+    // while the finalizer holds the Release), remove the finalizer, and the Release is gone ...
+    await succeed(kubectl, ['delete', 'release', 'web', '-n', namespace, '--cascade=orphan', '--wait=false']);
+    await waitFor('the garbage collector to orphan the Deployment', async () => {
+      const deployment = await clients.apps.readNamespacedDeployment({ namespace, name: 'web' });
+      return (deployment.metadata?.ownerReferences ?? []).length === 0;
+    });
     await succeed(kubectl, [
       'patch',
       'release',
@@ -79,6 +118,8 @@ describe('a Release deleted after rollguard was removed (docs/uninstall.md)', ()
         (err: unknown) => isNotFound(err),
       ),
     );
+    const kept = await clients.apps.readNamespacedDeployment({ namespace, name: 'web' });
+    expect(kept.metadata?.deletionTimestamp).toBeUndefined();
 
     // ... and its workflow, which no worker would ever end now, is terminated by the query the doc gives.
     const terminated = async () => {

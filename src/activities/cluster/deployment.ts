@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
 import type { DeploymentCache } from '../../kube/deployment-cache.ts';
-import { isNotFound } from '../../kube/errors.ts';
+import { isConflict, isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
 import { canaryDeploymentName, deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
 import {
@@ -20,6 +20,7 @@ import type { RolloutProgress } from '../../domain/release/records.ts';
 import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
 import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
 import type { Revision } from '../../domain/release/records.ts';
+import { revisionTemplate } from '../../domain/release/replicas.ts';
 
 export interface RolloutResult {
   complete: boolean;
@@ -28,8 +29,16 @@ export interface RolloutResult {
   reason?: string;
 }
 
-/** The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as written. */
-export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revision' | 'template'>): V1Deployment {
+/**
+ * The owned Deployment for a revision, as rollguard server-side-applies it: the template exactly as
+ * written, with a replica count only when one is given (when the Deployment is created, or in a dry
+ * run). Otherwise the count is applied on its own (`holdReplicas`, `scaleTo`), so that an HPA can own it.
+ */
+export function deploymentFor(
+  ref: ReleaseRef,
+  revision: Pick<Revision, 'revision' | 'template'>,
+  replicas?: number,
+): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -40,8 +49,38 @@ export function deploymentFor(ref: ReleaseRef, revision: Pick<Revision, 'revisio
       annotations: { [revisionAnnotation]: String(revision.revision) },
       ownerReferences: [ownerReference(ref)],
     },
-    spec: revision.template as V1DeploymentSpec,
+    spec: {
+      ...revisionTemplate(revision.template),
+      ...(replicas !== undefined ? { replicas } : {}),
+    } as V1DeploymentSpec,
   };
+}
+
+/**
+ * The field manager that alone applies the Deployment's replica count. Kept apart from rollguard's
+ * own, so that the template can be applied without the count and the count stays where it is.
+ */
+export const replicasManager = 'rollguard-replicas';
+
+/** The count a Deployment had when rollguard took hold of it, and whether an HPA scales it. */
+interface HeldReplicas {
+  current: number | undefined;
+  autoscaled: boolean;
+}
+
+/** Whether rollguard's replicas manager owns the Deployment's count. */
+const ownsCount = (deployment: V1Deployment): boolean =>
+  (deployment.metadata?.managedFields ?? []).some(
+    (entry) =>
+      entry.manager === replicasManager &&
+      (entry.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec']?.['f:replicas'] !== undefined,
+  );
+
+const replicasWhat = (ref: ReleaseRef): string =>
+  `set the replicas of Deployment ${ref.namespace}/${deploymentName(ref.name)}`;
+
+interface ScaleTarget {
+  spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
 }
 
 /** The Deployment that runs one side of a canary: the Release's own (stable) or its canary, at `replicas` pods. */
@@ -219,15 +258,99 @@ export function createDeploymentActivities(
     );
   }
 
-  /** Applies the revision to the Release's Deployment (idempotent); what the API server refuses is final. */
+  /** Whether a HorizontalPodAutoscaler scales the Release's Deployment: then the replica count is the HPA's. */
+  async function autoscaled(ref: ReleaseRef): Promise<boolean> {
+    const list = (await refusedOr(`list the HorizontalPodAutoscalers of ${ref.namespace}`, () =>
+      kube.custom.listNamespacedCustomObject({
+        group: 'autoscaling',
+        version: 'v2',
+        namespace: ref.namespace,
+        plural: 'horizontalpodautoscalers',
+      }),
+    )) as { items?: ScaleTarget[] };
+    return (list.items ?? []).some(({ spec }) => {
+      const target = spec?.scaleTargetRef;
+      return (
+        target?.kind === 'Deployment' &&
+        target.name === deploymentName(ref.name) &&
+        target.apiVersion?.startsWith('apps/')
+      );
+    });
+  }
+
+  async function applyReplicas(ref: ReleaseRef, replicas: number, force: boolean): Promise<void> {
+    const name = deploymentName(ref.name);
+    await kube.custom.patchNamespacedCustomObject(
+      {
+        group: 'apps',
+        version: 'v1',
+        plural: 'deployments',
+        namespace: ref.namespace,
+        name,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace: ref.namespace },
+          spec: { replicas },
+        },
+        fieldManager: replicasManager,
+        force,
+      },
+      patchContentType.apply,
+    );
+  }
+
+  /**
+   * Before rollguard applies a template, which never carries the replica count: takes the count the
+   * Deployment has now under rollguard's replicas manager, so that the template's apply cannot reset
+   * it to the default of 1 when rollguard's own manager was its only owner (a Deployment created, or
+   * applied by an earlier rollguard, with the count). Under an HPA it only holds on, without force, so
+   * a count someone else set meanwhile wins. Undefined when the Deployment does not exist yet.
+   */
+  async function holdReplicas(ref: ReleaseRef): Promise<HeldReplicas | undefined> {
+    let live: V1Deployment;
+    try {
+      live = await read(ref);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+    }
+    const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: await autoscaled(ref) };
+    if (held.current !== undefined && !ownsCount(live)) {
+      await applyReplicas(ref, held.current, !held.autoscaled).catch((err: unknown) => {
+        if (!(held.autoscaled && isConflict(err)))
+          throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+      });
+    }
+    return held;
+  }
+
+  /** Then sets the Release's count, after the template, so new pods start at it; under an HPA the count stays the HPA's. */
+  async function scaleTo(ref: ReleaseRef, held: HeldReplicas, replicas: number): Promise<void> {
+    if (held.autoscaled || held.current === replicas) return;
+    await applyReplicas(ref, replicas, true).catch((err: unknown) => {
+      throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+    });
+  }
+
+  /**
+   * Applies the revision to the Release's Deployment (idempotent); what the API server refuses is
+   * final. The replica count is the Release's (`replicas`), never the revision's; a revision recorded
+   * before replicas were left out of revisions, applied by a workflow of that time, still has one.
+   */
   async function applyRevision({
     ref,
     revision,
     adopt,
-  }: { ref: ReleaseRef; revision: Revision } & ApplyOptions): Promise<void> {
+    replicas,
+  }: { ref: ReleaseRef; revision: Revision; replicas?: number | undefined } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
+    const count = replicas ?? (revision.template as { replicas?: number }).replicas;
+    // Held even without a count to set (a call from before counts were passed): the count stays as it is.
+    const held = await holdReplicas(ref);
     try {
-      await apply(ref, revision, false);
+      // A Deployment not there yet is created with the count.
+      await apply(ref, revision, false, deploymentFor(ref, revision, held ? undefined : count));
     } catch (err) {
       throw classifyApiError(
         err,
@@ -235,6 +358,18 @@ export function createDeploymentActivities(
         { notFoundIsFinal: true },
       );
     }
+    if (held && count !== undefined) await scaleTo(ref, held, count);
+  }
+
+  /** Scales the Release's Deployment to a new count without a rollout (or leaves it to its HPA). */
+  async function scaleDeployment({
+    ref,
+    replicas,
+    adopt,
+  }: { ref: ReleaseRef; replicas: number } & ApplyOptions): Promise<void> {
+    await checkOwnership(ref, { adopt });
+    const held = await holdReplicas(ref);
+    if (held) await scaleTo(ref, held, replicas);
   }
 
   /**
@@ -273,7 +408,12 @@ export function createDeploymentActivities(
   }: { ref: ReleaseRef; template: DeploymentTemplate } & ApplyOptions): Promise<string[]> {
     try {
       await checkOwnership(ref, { adopt });
-      await apply(ref, { revision: 0, template }, true);
+      await apply(
+        ref,
+        { revision: 0, template },
+        true,
+        deploymentFor(ref, { revision: 0, template }, template.replicas),
+      );
       return [];
     } catch (err) {
       const refused = classifyApiError(err, 'the Deployment of this spec', { notFoundIsFinal: true });
@@ -412,7 +552,7 @@ export function createDeploymentActivities(
     }
   }
 
-  return { applyRevision, scaleTrack, dryRunTemplate, awaitRollout, watchReadiness };
+  return { applyRevision, scaleDeployment, scaleTrack, dryRunTemplate, awaitRollout, watchReadiness };
 }
 
 const isFinal = (err: unknown): boolean => (err as { nonRetryable?: boolean }).nonRetryable === true;

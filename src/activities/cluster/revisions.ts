@@ -5,6 +5,7 @@ import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { isConflict, isNotFound } from '../../kube/errors.ts';
 import { releaseLabelValue, revisionObjectName } from '../../domain/release/names.ts';
+import { canonicalJson, revisionTemplate, type RevisionTemplate } from '../../domain/release/replicas.ts';
 import { type ReleaseRef, releaseLabel } from '../../domain/release/ref.ts';
 import type { Revision } from '../../domain/release/records.ts';
 import { describeOwner, isOwnedBy, ownerReference } from './owner.ts';
@@ -12,32 +13,28 @@ import { classifyApiError, foreignObject, notThere, refusedOr } from './refusals
 
 const hashLabel = 'rollguard.dev/template-hash';
 
-/** One snapshot of what a Release rolled out, kept as a ControllerRevision it owns. */
-/** A stable hash of a template: key order does not matter, any value change does. */
-export function templateHash(template: DeploymentTemplate): string {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-          )
-        : value;
+/**
+ * A stable hash of what a revision is: the template without its replica count (key order does not
+ * matter, any other value change does). Scaling is not a new revision.
+ */
+export function templateHash(template: DeploymentTemplate | RevisionTemplate): string {
   return createHash('sha256')
-    .update(JSON.stringify(canonical(template)))
+    .update(canonicalJson(revisionTemplate(template)))
     .digest('hex')
     .slice(0, 10);
 }
 
-const imagesOf = (template: DeploymentTemplate): string[] => template.template.spec.containers.map((c) => c.image);
+const imagesOf = (template: RevisionTemplate): string[] => template.template.spec.containers.map((c) => c.image);
 
+/**
+ * A kept revision. Revisions recorded before replicas were left out of them still hold a count: it is
+ * dropped here, and their hash is computed again, so the same template finds them.
+ */
 function toRevision(object: V1ControllerRevision): Revision {
-  const template = (object.data as { template: DeploymentTemplate }).template;
+  const template = revisionTemplate((object.data as { template: DeploymentTemplate }).template);
   return {
     revision: object.revision,
-    hash: object.metadata?.labels?.[hashLabel] ?? '',
+    hash: templateHash(template),
     images: imagesOf(template),
     createdAt: new Date(object.metadata?.creationTimestamp ?? 0).toISOString(),
     template,
@@ -92,7 +89,7 @@ export function createRevisionActivities(kube: KubeClients) {
               ownerReferences: [ownerReference(ref)],
             },
             revision,
-            data: { template },
+            data: { template: revisionTemplate(template) },
           },
         });
         return toRevision(created);

@@ -5,6 +5,8 @@ import type { ReleasePhase, ReleaseStatus } from '../../domain/api/index.ts';
 import type { KubeClients } from '../../kube/client.ts';
 import { apiStatus, isNotFound } from '../../kube/errors.ts';
 import type { Logger } from '../../telemetry/log.ts';
+import type { DeploymentCache } from '../../kube/deployment-cache.ts';
+import { deploymentName } from '../../domain/release/names.ts';
 import { phaseTransitions, rollbacks } from '../../telemetry/metrics.ts';
 import { type ReleaseRef, statusManager } from '../../domain/release/ref.ts';
 
@@ -18,7 +20,13 @@ export interface TransitionInput {
 
 const instance = hostname();
 
-export function createStatusActivities(kube: KubeClients, log: Logger) {
+export function createStatusActivities(kube: KubeClients, log: Logger, deployments?: DeploymentCache) {
+  /** The Deployment's pods as the worker's watch last saw them; left out when the watch cannot say. */
+  const podsOf = (ref: ReleaseRef): { replicas?: number } => {
+    const seen = deployments?.get(ref.namespace, deploymentName(ref.name));
+    return seen ? { replicas: seen.status?.replicas ?? 0 } : {};
+  };
+
   /**
    * Writes the Release's status through the /status subresource, in one request: the patch tests the
    * uid, so a Release deleted and created again under the same name is never given this one's status.
@@ -28,7 +36,7 @@ export function createStatusActivities(kube: KubeClients, log: Logger) {
   async function writeStatus({ ref, status }: { ref: ReleaseRef; status: ReleaseStatus }): Promise<boolean> {
     const body = [
       { op: 'test', path: '/metadata/uid', value: ref.uid },
-      { op: 'add', path: '/status', value: status },
+      { op: 'add', path: '/status', value: { ...status, ...podsOf(ref) } },
     ];
     try {
       await kube.releases.patchStatus(ref, 'json', body, { fieldManager: statusManager });

@@ -62,6 +62,13 @@ export const rollguardPermissions: Permission[] = [
     scope: 'releases',
     why: 'every revision is kept as a ControllerRevision',
   },
+  {
+    group: 'autoscaling',
+    resource: 'horizontalpodautoscalers',
+    verbs: ['list'],
+    scope: 'releases',
+    why: 'a Deployment an HPA scales keeps the HPA’s replica count',
+  },
   { group: '', resource: 'pods', verbs: ['get', 'list', 'watch'], scope: 'releases', why: 'checks read the pods' },
   {
     group: 'batch',

@@ -39,11 +39,17 @@ export interface ReleaseCrd {
       name: string;
       served: boolean;
       storage: boolean;
-      subresources: { status: Record<string, never> };
+      subresources: { status: Record<string, never>; scale: ScaleSubresource };
       additionalPrinterColumns: PrinterColumn[];
       schema: { openAPIV3Schema: JsonSchema };
     }[];
   };
+}
+
+interface ScaleSubresource {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath: string;
 }
 
 // `io: 'input'` describes what a user may write: fields with defaults are optional and carry `default`,
@@ -103,7 +109,16 @@ export function releaseCrd(rollguardVersion: string): ReleaseCrd {
           name: version,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          subresources: {
+            status: {},
+            // An HPA (or `kubectl scale release`) scales the Release itself; the workflow scales the
+            // Deployment to it without a rollout (replicas are not part of a revision).
+            scale: {
+              specReplicasPath: '.spec.template.replicas',
+              statusReplicasPath: '.status.replicas',
+              labelSelectorPath: '.status.selector',
+            },
+          },
           additionalPrinterColumns: printerColumns,
           schema: { openAPIV3Schema },
         },

@@ -7,6 +7,10 @@ import { hooksSchema } from './hooks.ts';
 import { notificationsSchema } from './notifications.ts';
 import { deploymentTemplateSchema } from './template.ts';
 
+/** Orphan is the default: deleting a Release (or the CRD, or pruning it in a GitOps tool) never takes its pods down. */
+export const deletionPolicies = ['Orphan', 'Delete'] as const;
+export type DeletionPolicy = (typeof deletionPolicies)[number];
+
 /** What the user declares: the workload to roll out, how to judge it, and what to do when it is unhealthy. */
 export const releaseSpecSchema = z
   .object({
@@ -36,6 +40,15 @@ export const releaseSpecSchema = z
         description:
           "Take over an existing Deployment of the Release's name that no controller owns (one created by kubectl or a chart). " +
           'Without it rollguard refuses to touch such a Deployment; one owned by another controller is never taken.',
+      }),
+    deletionPolicy: z
+      .enum(deletionPolicies)
+      .optional()
+      .meta({
+        description:
+          'What happens to the Deployment when the Release is deleted: Orphan (the default) leaves it running, ' +
+          'no longer owned by anything (a Release created again with adopt: true takes it back); Delete deletes it, ' +
+          'and so its pods, with the Release. The ControllerRevisions go with the Release either way.',
       }),
   })
   .meta({ description: 'The desired state of the Release.', ...admissionValidations(analysisTimingRules) });

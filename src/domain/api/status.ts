@@ -122,6 +122,14 @@ export const releaseStatusSchema = z
       description:
         'The id of the last rollback request rollguard handled (carried out or refused); a request with this id is not acted on again.',
     }),
+    replicas: z.int().min(0).optional().meta({
+      description:
+        "The Deployment's pods (its status.replicas) when rollguard last wrote this status: the /scale subresource's status.replicas.",
+    }),
+    selector: z.string().max(4096).optional().meta({
+      description:
+        "The label selector of the Release's pods, in the string form (app=web): what an HPA targeting the Release's /scale subresource counts.",
+    }),
   })
   .meta({ description: 'The observed state of the Release, written by rollguard through the status subresource.' });
 

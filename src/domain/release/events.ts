@@ -45,6 +45,8 @@ export const EventReason = {
   HookFailed: 'HookFailed',
   /** A notification that its sink did not accept within its retries: the dead-letter record. */
   NotificationUndelivered: 'NotificationUndelivered',
+  /** A new generation that changed only the replica count (or the deletion policy): applied, not rolled out. */
+  Scaled: 'Scaled',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
@@ -56,12 +58,16 @@ export const EventAction = {
   Status: 'Status',
   Hook: 'Hook',
   Notify: 'Notify',
+  Scale: 'Scale',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
 /** The messages of the Events that stand on their own, worded once. */
 export const EventMessage = {
   rollbackRefused: (why: string): string => `rollback refused: ${why}`,
+  scaled: (generation: number, replicas: number, revision: number): string =>
+    `generation ${generation} changes only the replica count (or the deletion policy): the Deployment is scaled to ${replicas} ` +
+    `(or left to its HorizontalPodAutoscaler), revision ${revision} keeps running, no rollout`,
   statusOverwritten: (why: string | undefined): string =>
     `the status was written by someone other than rollguard and was restored${why === undefined ? '' : `: ${why}`}`,
 } as const;

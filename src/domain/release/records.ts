@@ -2,7 +2,6 @@ import type {
   StrategyState,
   Condition,
   HookRun,
-  DeploymentTemplate,
   ReleasePhase,
   RecordedVerdict,
   ReleaseSpec,
@@ -10,6 +9,7 @@ import type {
   RollbackTrigger,
 } from '../api/index.ts';
 import type { ReleaseRef } from './ref.ts';
+import type { RevisionTemplate } from './replicas.ts';
 import type { StrategyProgress } from './strategy-machine.ts';
 
 /**
@@ -160,7 +160,8 @@ export interface Revision {
   hash: string;
   images: string[];
   createdAt: string;
-  template: DeploymentTemplate;
+  /** Without a replica count: scaling is not a revision (records made before that may hold one). */
+  template: RevisionTemplate;
   /** The ControllerRevision's name (absent in records made before names could be shortened). */
   name?: string;
 }

@@ -8,6 +8,12 @@ import { strategyStatus } from './strategy-report.ts';
 
 const historyLimit = 20;
 
+/** A label selector in the string form the /scale subresource reports (app=web,tier=front). */
+const selectorString = (matchLabels: Record<string, string>): string =>
+  Object.entries(matchLabels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+
 /** The state of one Release workflow and the pure decisions about it; the workflow only orchestrates. */
 export class ReleaseState {
   data: ReleaseStateData;
@@ -118,6 +124,7 @@ export class ReleaseState {
       workflowId: d.workflowId,
       ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
       ...this.strategyStatus(),
+      ...(d.spec ? { selector: selectorString(d.spec.template.selector.matchLabels) } : {}),
     };
   }
 

@@ -112,12 +112,20 @@ describe('the Release CRD', () => {
     expect(unbounded.map((n) => n.path)).toEqual([]);
   });
 
-  it('serves Releases with a status subresource, a short name and the printer columns', () => {
+  it('serves Releases with status and scale subresources, a short name and the printer columns', () => {
     const crd = parse(readFileSync(releaseCrdFile, 'utf8'));
     expect(crd.spec.names).toMatchObject({ kind: 'Release', plural: 'releases', shortNames: ['rel'] });
     expect(crd.spec.scope).toBe('Namespaced');
     const [version] = crd.spec.versions;
-    expect(version.subresources).toEqual({ status: {} });
+    // /scale lets an HPA (or `kubectl scale release`) scale the Release: replicas are not part of a revision.
+    expect(version.subresources).toEqual({
+      status: {},
+      scale: {
+        specReplicasPath: '.spec.template.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.status.selector',
+      },
+    });
     expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual([
       'Phase',
       'Current',

@@ -5,6 +5,7 @@ import type { ReleaseMeta } from '../../../src/controller/plan.ts';
 import { reconcileRelease } from '../../../src/controller/reconcile-release.ts';
 import type { ReleasePatches } from '../../../src/controller/release-patches.ts';
 import type { ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
+import type { ReleaseWorkload } from '../../../src/controller/release-workload.ts';
 import { createLogger } from '../../../src/telemetry/log.ts';
 import { cleanupFinalizer, rollbackAnnotation } from '../../../src/domain/release/ref.ts';
 import { EventReason } from '../../../src/domain/release/events.ts';
@@ -45,7 +46,8 @@ function world({
     {},
     { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
-  const deps = { workflows, patches, ledger, log, deletionWaitMs: 1000, abort: new AbortController().signal };
+  const workload: ReleaseWorkload = { orphan: async () => (sent.push('orphan'), true) };
+  const deps = { workflows, patches, workload, ledger, log, deletionWaitMs: 1000, abort: new AbortController().signal };
   return { sent, logs, ledger, reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps) };
 }
 
@@ -136,9 +138,22 @@ describe('reconciling one Release', () => {
     expect(w.sent).toEqual([`event ${EventReason.InvalidRollbackRequest}`]);
   });
 
-  it('deletion with the workflow gone removes the finalizer at once', async () => {
+  it('deletion with the workflow gone orphans the Deployment (the default policy) and removes the finalizer at once', async () => {
     const w = world({ workflow: { state: 'Missing' } });
     await w.reconcile(stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' }));
+    expect(w.sent).toEqual(['orphan', 'removeFinalizer']);
+  });
+
+  it('deletion with deletionPolicy Delete leaves the Deployment to the garbage collector', async () => {
+    const w = world({ workflow: { state: 'Missing' } });
+    const deleting = stored(
+      { finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' },
+      {
+        ...sampleRelease().spec,
+        deletionPolicy: 'Delete',
+      },
+    );
+    await w.reconcile(deleting);
     expect(w.sent).toEqual(['removeFinalizer']);
   });
 
