@@ -1,3 +1,4 @@
+import { isConflict } from '../../src/kube/errors.ts';
 import { expect } from 'vitest';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
@@ -195,15 +196,23 @@ export class ReleaseHarness {
   async apply(release: ReleaseInput & { metadata: { name: string } }): Promise<Release> {
     const name = release.metadata.name;
     const body = { ...release, metadata: { ...release.metadata, namespace: this.namespace } } as KubernetesObject;
-    const existing = await this.read(name).catch(() => undefined);
-    if (existing) {
-      body.metadata = {
-        ...body.metadata,
-        ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
-      };
-      await this.clients.releases.replace(this.target(name), body);
-    } else {
-      await this.clients.releases.create(this.namespace, body);
+    // As kubectl replace does: a status write between the read and the replace (a 409) is read again.
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.read(name).catch(() => undefined);
+      try {
+        if (existing) {
+          body.metadata = {
+            ...body.metadata,
+            ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+          };
+          await this.clients.releases.replace(this.target(name), body);
+        } else {
+          await this.clients.releases.create(this.namespace, body);
+        }
+        break;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 5) throw err;
+      }
     }
     const stored = await this.read(name);
     const ref = this.ref(stored);
