@@ -1,13 +1,7 @@
-import { userInfo } from 'node:os';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
 import { abortUpdate, promoteUpdate, retryUpdate } from '../../workflows/messages.ts';
 import type { StrategyOutcome, StrategyRequest } from '../../domain/release/records.ts';
-import { NotFoundError, RolloutError } from '../errors.ts';
-import { readRelease, workflowIdOf } from '../releases.ts';
+import { updateRelease, whoAsks } from '../release-update.ts';
+import { readRelease } from '../releases.ts';
 import type { Session } from '../session.ts';
 
 export type StrategyVerb = 'promote' | 'abort' | 'retry';
@@ -24,14 +18,6 @@ export interface StrategyOptions {
 
 const updates = { promote: promoteUpdate, abort: abortUpdate, retry: retryUpdate } as const;
 
-function whoAsks(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'someone';
-  }
-}
-
 /**
  * `rollguard promote|abort|retry RELEASE`: the workflow's Update of that name, which refuses a request
  * with nothing to act on (no canary in flight, not paused, ...) before it enters history.
@@ -40,36 +26,15 @@ export async function strategyRequest(options: StrategyOptions, session: Session
   const release = await readRelease(session, options.release);
   const what = `${release.metadata.namespace}/${release.metadata.name}`;
   const { client } = await session.temporal();
-  const handle = client.workflow.getHandle(workflowIdOf(release));
   const request: StrategyRequest = {
     by: whoAsks(),
     ...(options.full ? { full: true } : {}),
     ...(options.reason ? { reason: options.reason } : {}),
   };
-  let outcome: StrategyOutcome;
-  try {
-    outcome = await client.withDeadline(Date.now() + options.timeoutMs, () =>
-      handle.executeUpdate(updates[options.verb], { args: [request] }),
-    );
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new RolloutError(`${options.verb} of ${what} refused: ${err.cause?.message ?? err.message}`, {
-        cause: err,
-      });
-    if (err instanceof WorkflowNotFoundError)
-      throw new NotFoundError(
-        `the workflow of ${what} is not running; is \`rollguard run\` (the controller) running?`,
-        {
-          cause: err,
-        },
-      );
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || /deadline/i.test((err as Error).message))
-      throw new RolloutError(
-        `the ${options.verb} of ${what} was not taken within ${options.timeoutMs / 1000}s (is a rollguard worker running?); it may still happen: watch with \`rollguard status ${release.metadata.name} --watch\``,
-        { cause: err },
-      );
-    throw err;
-  }
+  const outcome: StrategyOutcome = await updateRelease(client, release, updates[options.verb], request, {
+    verb: options.verb,
+    timeoutMs: options.timeoutMs,
+  });
   const { out } = session;
   if (out.format !== 'text')
     out.data({ namespace: release.metadata.namespace, name: release.metadata.name, ...outcome });
