@@ -11,6 +11,7 @@ export class DeliveryLedger {
   readonly #rollbacks = new Map<string, RollbackLedger>();
   readonly #deleteSignalled = new Map<string, string>();
   readonly #restores = new Map<string, string>();
+  readonly #strategyRequests = new Map<string, Record<string, string>>();
 
   /** The generation the running workflow has, or undefined when the workflow must be asked. */
   delivered(uid: string): number | undefined {
@@ -26,7 +27,10 @@ export class DeliveryLedger {
     const sent = this.#generations.get(uid)?.generation ?? 0;
     const generation = workflow.running ? Math.max(sent, workflow.memoGeneration ?? 0) : 0;
     // A run that closed took any request it had not handled with it: the status alone says what was done.
-    if (!workflow.running) this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), sent: undefined });
+    if (!workflow.running) {
+      this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), sent: undefined });
+      this.#strategyRequests.delete(uid);
+    }
     this.#generations.set(uid, { generation, verified: true });
     return generation;
   }
@@ -52,6 +56,15 @@ export class DeliveryLedger {
    */
   rollbacks(uid: string): RollbackLedger {
     return { ...this.#rollbacks.get(uid) };
+  }
+
+  /** The id of the request last sent on each strategy channel (promote, promoteFull, abort, retry). */
+  strategyRequests(uid: string): Record<string, string> {
+    return { ...this.#strategyRequests.get(uid) };
+  }
+
+  recordStrategyRequestSent(uid: string, channel: string, requestId: string): void {
+    this.#strategyRequests.set(uid, { ...this.#strategyRequests.get(uid), [channel]: requestId });
   }
 
   /** The key of the foreign status write a restore was last sent for. */
@@ -85,5 +98,6 @@ export class DeliveryLedger {
     this.#rollbacks.delete(uid);
     this.#deleteSignalled.delete(uid);
     this.#restores.delete(uid);
+    this.#strategyRequests.delete(uid);
   }
 }

@@ -8,6 +8,7 @@ import type {
 } from '../domain/release/records.ts';
 import type { ForeignStatusWrite } from './foreign-status.ts';
 import { readRollbackAnnotation } from './rollback-annotation.ts';
+import { type AnnotatedStrategyRequest, readStrategyAnnotations } from './strategy-annotations.ts';
 
 /**
  * The controller's whole decision: which cluster state becomes which message to the Release's
@@ -21,6 +22,8 @@ export type Work =
   /** Someone other than rollguard wrote the status: the workflow writes its own again, with an Event. */
   | { kind: 'restoreStatus'; writtenBy: string; key: string }
   | { kind: 'rollback'; request: RollbackRequest & { requestId: string } }
+  /** A promote, abort or retry annotation's request, sent as the Signal of that name. */
+  | ({ kind: 'strategyRequest' } & AnnotatedStrategyRequest)
   /** A malformed rollback annotation: a Warning Event, once per request; the annotation stays. */
   | { kind: 'refuseRollback'; why: string; key: string }
   /** Send `delete` to a running workflow, wait for it to close, then let the Release go. */
@@ -56,6 +59,8 @@ export type Observation =
       release: Release;
       delivered: number;
       rollbacks?: RollbackLedger;
+      /** The id of the request last sent on each strategy channel, not yet recorded in status. */
+      strategyRequests?: Record<string, string>;
       foreignStatus?: ForeignStatus;
     };
 
@@ -85,6 +90,7 @@ const table: Table = {
     ...finalizerWork(observation),
     ...specWork(observation),
     ...rollbackWork(observation),
+    ...strategyWork(observation),
     ...restoreWork(observation),
   ],
 };
@@ -138,4 +144,24 @@ function rollbackWork({ release, rollbacks = {} }: { release: Release; rollbacks
   const { requestId } = annotation.request;
   if (release.status?.observedRollbackRequest === requestId || rollbacks.sent === requestId) return [];
   return [{ kind: 'rollback', request: annotation.request }];
+}
+
+/**
+ * As with the rollback annotation: the annotations stay, so a request is sent only when neither the
+ * status (the workflow's record of each channel's last request) nor this controller's ledger has it.
+ */
+function strategyWork({
+  release,
+  strategyRequests = {},
+}: {
+  release: Release;
+  strategyRequests?: Record<string, string>;
+}): Work[] {
+  const observed = release.status?.observedStrategyRequests ?? {};
+  return readStrategyAnnotations(release.metadata.annotations)
+    .filter(
+      ({ channel, request }) =>
+        observed[channel] !== request.requestId && strategyRequests[channel] !== request.requestId,
+    )
+    .map((request) => ({ kind: 'strategyRequest' as const, ...request }));
 }

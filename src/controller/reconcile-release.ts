@@ -77,6 +77,7 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
     release: parsed.release,
     delivered,
     rollbacks: ledger.rollbacks(meta.uid),
+    strategyRequests: ledger.strategyRequests(meta.uid),
     ...(foreignStatus ? { foreignStatus } : {}),
   };
 }
@@ -163,6 +164,14 @@ const performers: Performers = {
     await workflows.sendRollback(refOf(meta), request);
     ledger.recordRollbackSent(meta.uid, request.requestId);
     log.info('rollback sent', { release: describeRef(meta), ...request });
+    return meta;
+  },
+
+  // As the rollback annotation: left in place, acted on once per value (the request id).
+  async strategyRequest({ channel, signal, request }, meta, { workflows, ledger, log }) {
+    await workflows.sendStrategyRequest(refOf(meta), signal, request);
+    ledger.recordStrategyRequestSent(meta.uid, channel, request.requestId);
+    log.info(`${signal} sent`, { release: describeRef(meta), requestId: request.requestId });
     return meta;
   },
 

@@ -7,6 +7,9 @@ import {
   invalidSpecSignal,
   restoreStatusSignal,
   rollbackSignal,
+  promoteSignal,
+  abortSignal,
+  retrySignal,
   specSignal,
 } from '../workflows/messages.ts';
 import type {
@@ -15,7 +18,9 @@ import type {
   ReleaseWorkflowInput,
   RollbackRequest,
   SpecMessage,
+  StrategyRequest,
 } from '../domain/release/records.ts';
+import type { StrategySignalKind } from './strategy-annotations.ts';
 
 /** The workflow type the worker registers (src/workflows/index.ts); named, not imported, to keep workflow code out of the controller. */
 export const releaseWorkflowType = 'releaseWorkflow';
@@ -38,6 +43,8 @@ export interface ReleaseWorkflows {
   /** Signal-with-start: a generation the controller cannot read, for the workflow to record as InvalidSpec. */
   sendInvalidSpec(ref: ReleaseRef, message: InvalidSpecMessage): Promise<void>;
   sendRollback(ref: ReleaseRef, request: RollbackRequest): Promise<void>;
+  /** promote, abort or retry from an annotation: the Signal of that name (nobody waits for its answer). */
+  sendStrategyRequest(ref: ReleaseRef, kind: StrategySignalKind, request: StrategyRequest): Promise<void>;
   /** Someone else wrote the Release's status: the workflow writes its own again. */
   sendRestoreStatus(ref: ReleaseRef, reason: string): Promise<void>;
   sendDelete(ref: ReleaseRef): Promise<void>;
@@ -122,6 +129,10 @@ export function releaseWorkflows(
     },
     async sendRollback(ref, request) {
       await bounded('signal rollback to', ref, () => handle(ref).signal(rollbackSignal, request));
+    },
+    async sendStrategyRequest(ref, kind, request) {
+      const signal = { promote: promoteSignal, abort: abortSignal, retry: retrySignal }[kind];
+      await bounded(`signal ${kind} to`, ref, () => handle(ref).signal(signal, request));
     },
     async sendDelete(ref) {
       await bounded('signal delete to', ref, () => handle(ref).signal(deleteSignal));

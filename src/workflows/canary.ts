@@ -5,15 +5,10 @@ import { decideVerdict } from '../domain/health/verdict.ts';
 import { type CheckResult, withCheckKind } from '../domain/health/types.ts';
 import { analysisInput, statusVerdict } from '../domain/release/analysis-plan.ts';
 import { EventAction, EventReason } from '../domain/release/events.ts';
-import type { ReleaseMemo, Revision, StrategyOutcome } from '../domain/release/records.ts';
+import type { ReleaseMemo, Revision, StrategyChannel, StrategyOutcome } from '../domain/release/records.ts';
+import type { StrategyRequestCommand } from '../domain/release/requests.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
-import {
-  decide,
-  type Decision,
-  startProgress,
-  type StrategyCommand,
-  type StrategyProgress,
-} from '../domain/release/strategy-machine.ts';
+import { decide, type Decision, startProgress, type StrategyProgress } from '../domain/release/strategy-machine.ts';
 import type { PlannedStep, StrategyPlan } from '../domain/release/strategy-plan.ts';
 import { describeStrategy } from '../domain/release/strategy-report.ts';
 import { moveActions, stepTarget, type TrafficAction, type TrafficTarget } from '../domain/release/traffic-split.ts';
@@ -27,8 +22,41 @@ const False = 'False';
 
 /** A promote, abort or retry on its way to the rollout in flight, and the answer once it was applied. */
 export interface StrategyLetter {
-  command: Extract<StrategyCommand, { kind: 'promote' | 'abort' | 'retry' }>;
+  command: StrategyRequestCommand;
+  /** An annotation's request: acted on once (status.observedStrategyRequests). */
+  requestId?: string;
   answer?: Decision;
+}
+
+/** The channel a request's id is recorded under: promote --full apart from promote, as their annotations are. */
+const channelOf = (command: StrategyRequestCommand): StrategyChannel =>
+  command.kind === 'promote' && command.full ? 'promoteFull' : command.kind;
+
+/**
+ * Answers a letter. One that names its request (an annotation's: nobody waits for the answer) is
+ * recorded as handled in status, and when refused the refusal is a Warning Event, where a
+ * kubectl-only user looks.
+ */
+export async function settle(
+  state: ReleaseState,
+  inbox: StrategyInbox,
+  letter: StrategyLetter,
+  decision: Decision,
+): Promise<void> {
+  inbox.answer(letter, decision);
+  if (letter.requestId === undefined) return;
+  state.data.observedStrategyRequests = {
+    ...state.data.observedStrategyRequests,
+    [channelOf(letter.command)]: letter.requestId,
+  };
+  if (!decision.ok)
+    await recordEvent(state, {
+      type: 'Warning',
+      reason: EventReason.StrategyRequestRefused,
+      message: `${letter.command.kind} (${letter.requestId}) refused: ${decision.refused}`,
+      action: EventAction.Rollout,
+    });
+  await writeStatus(state);
 }
 
 /** The requests the workflow's handlers queue for the canary in flight (or, with none in flight, for the main loop). */
@@ -36,6 +64,15 @@ export class StrategyInbox {
   letters: StrategyLetter[] = [];
   /** True while a canary or blue-green rollout reads the inbox. */
   reading = false;
+
+  /** Whether a request with the letter's id was handled already, or is queued. */
+  seen(state: ReleaseState, letter: StrategyLetter): boolean {
+    const id = letter.requestId;
+    return (
+      state.data.observedStrategyRequests?.[channelOf(letter.command)] === id ||
+      this.letters.some((l) => l.requestId === id && channelOf(l.command) === channelOf(letter.command))
+    );
+  }
 
   unanswered(): StrategyLetter | undefined {
     return this.letters.find((l) => l.answer === undefined);
@@ -142,7 +179,7 @@ export async function rollOutCanary(
   /** Applies a person's request to the rollout; answers it either way. */
   async function take(letter: StrategyLetter): Promise<void> {
     const decision = decide(plan, progress, letter.command, new Date());
-    inbox.answer(letter, decision);
+    await settle(state, inbox, letter, decision);
     if (!decision.ok) return;
     save(decision.progress);
     const { command } = letter;

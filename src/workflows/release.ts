@@ -45,7 +45,7 @@ import {
   abortSignal,
   retrySignal,
 } from './messages.ts';
-import { outcomeOf, StrategyInbox, type StrategyLetter, takeCanaryOff } from './canary.ts';
+import { outcomeOf, settle, StrategyInbox, type StrategyLetter, takeCanaryOff } from './canary.ts';
 import { readStrategyRequest } from '../domain/release/requests.ts';
 import { decide, type StrategyProgress } from '../domain/release/strategy-machine.ts';
 import { strategyPlan } from '../domain/release/strategy-plan.ts';
@@ -203,13 +203,12 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     ['abort', abortUpdate, abortSignal],
     ['retry', retryUpdate, retrySignal],
   ] as const) {
-    const letterOf = (raw: unknown): StrategyLetter | { invalid: string } => {
-      const command = readStrategyRequest(kind, raw);
-      return 'invalid' in command ? command : { command };
-    };
+    const letterOf = (raw: unknown): StrategyLetter | { invalid: string } => readStrategyRequest(kind, raw);
     setHandler(signal, (raw) => {
       const letter = letterOf(raw);
       if ('invalid' in letter) return void log.warn(`${kind} request ignored`, { reason: letter.invalid });
+      // A request with an id already handled, or queued, is a redelivery (an annotation read again).
+      if (letter.requestId !== undefined && inbox.seen(state, letter)) return;
       inbox.letters.push(letter);
     });
     setHandler(
@@ -291,7 +290,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     const letter = inbox.reading ? undefined : inbox.unanswered();
     if (letter) {
       const decision = decide(planNow(), state.data.strategy, letter.command, new Date());
-      inbox.answer(letter, decision);
+      await settle(state, inbox, letter, decision);
       if (decision.ok && letter.command.kind === 'retry') {
         state.data.strategy = decision.progress;
         retried = decision.progress;

@@ -105,4 +105,39 @@ describe('the canary example, with the CLI', () => {
     const again = await cli('promote', 'shop');
     expect(again.stderr).toContain('nothing to promote: the canary of revision 2 was promoted');
   });
+
+  it('takes promote and promote-full as annotations, once per value, and says when one has nothing to act on', async () => {
+    const annotate = (annotations: Record<string, string>) =>
+      clients.releases.patch({ namespace: ns, name: 'shop' }, 'merge', { metadata: { annotations } });
+    // Revision 2 is promoted: a promote annotation now has nothing to act on, and says so in an Event.
+    await annotate({ 'rollguard.dev/promote': 'one' });
+    await until(
+      'the refused request recorded',
+      (r) => r.status?.observedStrategyRequests?.promote === 'annotation:promote:one',
+    );
+    await waitFor('the Warning Event', async () => {
+      const events = await clients.events.listNamespacedEvent({ namespace: ns });
+      return events.items.some(
+        (e) => e.reason === 'StrategyRequestRefused' && (e.note ?? '').includes('nothing to promote'),
+      );
+    });
+
+    expect(await cli('set-image', 'shop', 'app=example/shop:v3')).toMatchObject({ code: 0 });
+    await until(
+      'revision 3 at step 2/6',
+      (r) => r.status?.strategy?.revision === 3 && r.status.strategy.step === '2/6',
+    );
+    // The same value again is the same request: it is not acted on. A new one on promote-full is.
+    await annotate({ 'rollguard.dev/promote': 'one', 'rollguard.dev/promote-full': 'ship it' });
+    const ready = await until(
+      'revision 3 promoted',
+      (r) => r.status?.phase === 'Ready' && r.status.stableRevision === 3,
+    );
+    expect(ready.status?.strategy).toMatchObject({ revision: 3, state: 'Promoted' });
+    expect(ready.status?.observedStrategyRequests).toEqual({
+      promote: 'annotation:promote:one',
+      promoteFull: 'annotation:promoteFull:ship it',
+    });
+    await expect.poll(() => pods('shop'), { timeout: 30_000 }).toEqual([10, 0]);
+  });
 });

@@ -122,6 +122,22 @@ export const releaseStatusSchema = z
       description:
         'The id of the last rollback request rollguard handled (carried out or refused); a request with this id is not acted on again.',
     }),
+    observedStrategyRequests: z
+      .object({
+        promote: z.string().max(1024).optional().meta({ description: 'The last rollguard.dev/promote request.' }),
+        promoteFull: z
+          .string()
+          .max(1024)
+          .optional()
+          .meta({ description: 'The last rollguard.dev/promote-full request.' }),
+        abort: z.string().max(1024).optional().meta({ description: 'The last rollguard.dev/abort request.' }),
+        retry: z.string().max(1024).optional().meta({ description: 'The last rollguard.dev/retry request.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'The id of the last promote, promote-full, abort and retry request from an annotation that rollguard handled (carried out or refused); a request with that id is not acted on again.',
+      }),
     replicas: z.int().min(0).optional().meta({
       description:
         "The Deployment's pods (its status.replicas) when rollguard last wrote this status: the /scale subresource's status.replicas.",

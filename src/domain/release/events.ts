@@ -31,6 +31,8 @@ export const EventReason = {
   Promoted: 'Promoted',
   Aborted: 'Aborted',
   Retried: 'Retried',
+  /** A promote, abort or retry from an annotation that has nothing to act on. */
+  StrategyRequestRefused: 'StrategyRequestRefused',
   /** A Prometheus the checks query does not answer; the rollout goes on. */
   PrometheusUnreachable: ConditionReason.PrometheusUnreachable,
   /** A rollback the workflow cannot carry out (a revision it does not keep, a request already handled). */

@@ -148,6 +148,8 @@ export interface ReleaseStateData {
   observedRollbackRequest?: string;
   /** The canary (or blue-green) rollout of the newest revision, in flight or ended; absent for rolling. */
   strategy?: StrategyProgress;
+  /** The id of the last request handled on each channel (see StrategyRequest.requestId). */
+  observedStrategyRequests?: Partial<Record<StrategyChannel, string>>;
   /** The last run of each lifecycle hook. */
   hooks?: HookRun[];
   /** Whether the worker that took the current spec had operator-wide notification sinks. */
@@ -174,7 +176,15 @@ export interface StrategyRequest {
   reason?: string;
   /** Who asked: recorded with the request. */
   by?: string;
+  /**
+   * Names the request (an annotation's, e.g. "annotation:promote:2"): a request with an id already
+   * handled is not acted on again, however often it is delivered (status.observedStrategyRequests).
+   */
+  requestId?: string;
 }
+
+/** The annotations' channels of strategy requests, each with the id it last had handled. */
+export type StrategyChannel = 'promote' | 'promoteFull' | 'abort' | 'retry';
 
 /** Where the rollout stands after a promote, abort or retry. */
 export interface StrategyOutcome {

@@ -43,32 +43,35 @@ export function readSpecEnvelope(raw: unknown): UncheckedSpecMessage | { invalid
   return { generation: generation as number, unchecked: spec };
 }
 
+/** A promote, abort or retry, as the workflow's strategy machine takes it. */
+export type StrategyRequestCommand = Extract<StrategyCommand, { kind: 'promote' | 'abort' | 'retry' }>;
+
 /**
  * A promote, abort or retry request as it arrives (an Update or a Signal from any client): an object
- * with an optional `full` (promote), `reason` and `by`, or nothing at all. An abort without a reason
- * is recorded as such: the Event still names who asked.
+ * with an optional `full` (promote), `reason`, `by` and `requestId`, or nothing at all. An abort
+ * without a reason is recorded as such: the Event still names who asked.
  */
-export function readStrategyRequest<K extends 'promote' | 'abort' | 'retry'>(
-  kind: K,
+export function readStrategyRequest(
+  kind: StrategyRequestCommand['kind'],
   raw: unknown,
-): Extract<StrategyCommand, { kind: K }> | { invalid: string } {
+): { command: StrategyRequestCommand; requestId?: string } | { invalid: string } {
   if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
     return { invalid: `a ${kind} request is an object such as {"reason": "...", "by": "..."}` };
-  const { full, reason, by } = (raw ?? {}) as Record<string, unknown>;
+  const { full, reason, by, requestId } = (raw ?? {}) as Record<string, unknown>;
   if (full !== undefined && typeof full !== 'boolean') return { invalid: 'full must be true or false' };
   if (full !== undefined && kind !== 'promote') return { invalid: `full applies to promote, not ${kind}` };
   if (reason !== undefined && typeof reason !== 'string') return { invalid: 'reason must be text' };
   if (by !== undefined && typeof by !== 'string') return { invalid: 'by must be text' };
+  if (requestId !== undefined && !(typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 1024))
+    return { invalid: 'requestId must be text of 1 to 1024 characters' };
   const who = by !== undefined ? { by: by.slice(0, 256) } : {};
+  const id = requestId !== undefined ? { requestId } : {};
   switch (kind) {
     case 'promote':
-      return { kind: 'promote', ...(full ? { full } : {}), ...who } as Extract<StrategyCommand, { kind: K }>;
+      return { command: { kind, ...(full ? { full } : {}), ...who }, ...id };
     case 'abort':
-      return { kind: 'abort', reason: (reason ?? 'no reason given').slice(0, 1024), ...who } as Extract<
-        StrategyCommand,
-        { kind: K }
-      >;
-    default:
-      return { kind: 'retry', ...who } as Extract<StrategyCommand, { kind: K }>;
+      return { command: { kind, reason: (reason ?? 'no reason given').slice(0, 1024), ...who }, ...id };
+    case 'retry':
+      return { command: { kind, ...who }, ...id };
   }
 }

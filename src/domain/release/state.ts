@@ -123,6 +123,7 @@ export class ReleaseState {
       ...(d.hooks?.length ? { hooks: d.hooks } : {}),
       workflowId: d.workflowId,
       ...(d.observedRollbackRequest !== undefined ? { observedRollbackRequest: d.observedRollbackRequest } : {}),
+      ...(d.observedStrategyRequests ? { observedStrategyRequests: d.observedStrategyRequests } : {}),
       ...this.strategyStatus(),
       ...(d.spec ? { selector: selectorString(d.spec.template.selector.matchLabels) } : {}),
     };

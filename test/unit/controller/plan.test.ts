@@ -113,6 +113,70 @@ describe('the event → message table', () => {
     });
   });
 
+  describe('promote, abort and retry annotations (the value names the request)', () => {
+    it('each becomes the Signal of its verb, with who asked and its id', () => {
+      const annotations = {
+        'rollguard.dev/promote': '1',
+        'rollguard.dev/promote-full': 'go',
+        'rollguard.dev/abort': 'p99 latency doubled',
+        'rollguard.dev/retry': '2',
+      };
+      expect(planRelease(live(release({ annotations }), 1))).toEqual([
+        {
+          kind: 'strategyRequest',
+          channel: 'promote',
+          signal: 'promote',
+          request: { by: 'the rollguard.dev/promote annotation', requestId: 'annotation:promote:1' },
+        },
+        {
+          kind: 'strategyRequest',
+          channel: 'promoteFull',
+          signal: 'promote',
+          request: {
+            by: 'the rollguard.dev/promote-full annotation',
+            requestId: 'annotation:promoteFull:go',
+            full: true,
+          },
+        },
+        {
+          kind: 'strategyRequest',
+          channel: 'abort',
+          signal: 'abort',
+          request: {
+            by: 'the rollguard.dev/abort annotation',
+            requestId: 'annotation:abort:p99 latency doubled',
+            reason: 'p99 latency doubled',
+          },
+        },
+        {
+          kind: 'strategyRequest',
+          channel: 'retry',
+          signal: 'retry',
+          request: { by: 'the rollguard.dev/retry annotation', requestId: 'annotation:retry:2' },
+        },
+      ]);
+    });
+
+    it('is not sent again once the status records it, nor while this controller has sent it', () => {
+      const annotations = { 'rollguard.dev/promote': '1', 'rollguard.dev/abort': 'slow' };
+      const status = { observedStrategyRequests: { promote: 'annotation:promote:1' } };
+      expect(planRelease(live(release({ annotations, status }), 1))).toMatchObject([{ channel: 'abort' }]);
+      const observation = {
+        ...live(release({ annotations, status }), 1),
+        strategyRequests: { abort: 'annotation:abort:slow' },
+      } as Observation;
+      expect(kinds(observation)).toEqual([]);
+      // A new value is a new request.
+      expect(planRelease(live(release({ annotations: { 'rollguard.dev/promote': '2' }, status }), 1))).toMatchObject([
+        { channel: 'promote', request: { requestId: 'annotation:promote:2' } },
+      ]);
+    });
+
+    it('an empty value asks for nothing', () => {
+      expect(kinds(live(release({ annotations: { 'rollguard.dev/promote': ' ' } }), 1))).toEqual([]);
+    });
+  });
+
   it('a malformed rollback annotation is refused, not sent, and refused only once', () => {
     const annotations = { [rollbackAnnotation]: 'three' };
     const [work] = planRelease(live(release({ annotations }), 1));

@@ -31,6 +31,7 @@ function world({
     sendInvalidSpec: async (_ref, message) =>
       void sent.push(`invalid ${message.generation} ${message.problems.join('; ')}`),
     sendRestoreStatus: async (_ref, reason) => void sent.push(`restore ${reason}`),
+    sendStrategyRequest: async (_ref, signal, request) => void sent.push(`${signal} ${request.requestId}`),
     sendDelete: async () => void sent.push('delete'),
     awaitClosed: async () => closes,
   };
