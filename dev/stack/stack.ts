@@ -1,3 +1,4 @@
+import { installGatewayApiCrds } from './gateway-api.ts';
 import { rm } from 'node:fs/promises';
 import { deleteKube, kubeconfigPath, startKube, stopKube } from './cluster.ts';
 import { dataDir } from './paths.ts';
@@ -57,10 +58,14 @@ export async function stackUp(log = console.error, profile = envProfile()): Prom
   await buildTools(log, profile);
   if (profile === 'cluster') {
     log('starting the local stack (cluster profile): Temporal on PostgreSQL, Prometheus, Kubernetes (kwok)');
-    await Promise.all([startTemporalCluster(log), startPrometheus(), startKube(log)]);
+    await Promise.all([
+      startTemporalCluster(log),
+      startPrometheus(),
+      startKube(log).then(() => installGatewayApiCrds(log)),
+    ]);
   } else {
     log('starting the local stack: Temporal, Prometheus, Kubernetes (kwok)');
-    await Promise.all([startTemporal(), startPrometheus(), startKube(log)]);
+    await Promise.all([startTemporal(), startPrometheus(), startKube(log).then(() => installGatewayApiCrds(log))]);
   }
   log(`local stack is up (${Math.round((Date.now() - started) / 1000)}s)`);
 }
