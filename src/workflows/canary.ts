@@ -12,7 +12,7 @@ import { decide, type Decision, startProgress, type StrategyProgress } from '../
 import type { PlannedStep, StrategyPlan } from '../domain/release/strategy-plan.ts';
 import { describeStrategy } from '../domain/release/strategy-report.ts';
 import { moveActions, stepTarget, type TrafficAction, type TrafficTarget } from '../domain/release/traffic-split.ts';
-import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
+import { verdictSummary } from '../domain/release/verdict-summary.ts';
 import { onRollbackHooks, postRolloutHooks } from './hooks.ts';
 import { enter, kube, local, recordEvent, waits, writeStatus } from './proxies.ts';
 import { releaseRevision } from './search-attributes.ts';
@@ -132,11 +132,11 @@ export async function rollOutCanary(
   /** Moves pods (and weights) from `current` to `target`; a reason when the new pods were not Ready in time. */
   async function move(actions: TrafficAction[], target: TrafficTarget): Promise<string | undefined> {
     for (const action of actions) {
+      if (action.kind === 'setWeights') continue; // no router: traffic follows the pods
+      const side = action.role === 'canary' ? revision : stable;
       if (action.kind === 'scale') {
-        const side = action.role === 'canary' ? revision : stable;
         await kube.scaleTrack({ ref, role: action.role, revision: side, replicas: action.replicas, adopt: spec.adopt });
-      } else if (action.kind === 'awaitReady') {
-        const side = action.role === 'canary' ? revision : stable;
+      } else {
         const result = await waits.awaitRollout({ ref, revision: side.revision, deadlineMs, role: action.role });
         if (!result.complete)
           return `${action.role} pods of revision ${side.revision} not Ready within the ${deadlineMs / 1000}s readiness deadline: ${result.reason}`;
@@ -147,7 +147,7 @@ export async function rollOutCanary(
   }
 
   /** The step in force, run until it passes, fails, or a person's request takes over. */
-  async function runStep(step: PlannedStep): Promise<{ passed: true } | { failed: string; checks?: CheckResult[] }> {
+  async function runStep(step: PlannedStep): Promise<{ passed: true } | { failed: string }> {
     switch (step.kind) {
       case 'setWeight':
       case 'preview':
@@ -164,13 +164,11 @@ export async function rollOutCanary(
       }
       case 'analysis': {
         const checks = await analyseCanary(state, revision, step, deadlineMs);
+        // The canary's pods are up (the step awaited them): its checks alone judge it.
         const verdict = decideVerdict(checks, step.failureWeight);
-        state.data.lastVerdict = statusVerdict(judgeRollout(verdict, true), revision.revision, new Date());
+        state.data.lastVerdict = statusVerdict(verdict, revision.revision, new Date());
         return verdict.status === 'Unhealthy'
-          ? {
-              failed: `analysis at step ${progress.stepIndex + 1}: ${verdictSummary(judgeRollout(verdict, true))}`,
-              checks,
-            }
+          ? { failed: `analysis at step ${progress.stepIndex + 1}: ${verdictSummary(verdict)}` }
           : { passed: true };
       }
     }

@@ -90,9 +90,9 @@ export function trackDeploymentFor(
   revision: Pick<Revision, 'revision' | 'template'>,
   replicas: number,
 ): V1Deployment {
-  const deployment = deploymentFor(ref, revision);
-  const spec = { ...(revision.template as V1DeploymentSpec), replicas };
-  if (role === 'stable') return { ...deployment, spec };
+  const deployment = deploymentFor(ref, revision, replicas);
+  if (role === 'stable') return deployment;
+  const spec = deployment.spec!;
   // The canary's pods carry every label of the Release's selector, so the Services that select the
   // stable pods select them too (traffic follows the pods), plus the track label, which keeps the two
   // Deployments' selectors from claiming each other's ReplicaSets.
