@@ -12,6 +12,7 @@ import { createDeploymentActivities } from './cluster/deployment.ts';
 import { createReleaseActivities } from './cluster/release.ts';
 import { createRevisionActivities } from './cluster/revisions.ts';
 import { createStatusActivities } from './cluster/status.ts';
+import { createTrafficActivities } from './cluster/traffic.ts';
 import { createHookActivities } from './hooks/run.ts';
 import { createNotificationActivities } from './notify/delivery.ts';
 import type { SinkTarget } from '../domain/release/notifications.ts';
@@ -63,6 +64,7 @@ export function createActivities({
   const checkDeps = { egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health };
   return {
     ...createRevisionActivities(kube),
+    ...createTrafficActivities(kube),
     ...createDeploymentActivities(kube, { deployments }),
     ...createStatusActivities(kube, log, deployments),
     ...createReleaseActivities(kube, { selectors }),

@@ -9,9 +9,15 @@ import type { ReleaseMemo, Revision, StrategyChannel, StrategyOutcome } from '..
 import type { StrategyRequestCommand } from '../domain/release/requests.ts';
 import type { ReleaseState } from '../domain/release/state.ts';
 import { decide, type Decision, startProgress, type StrategyProgress } from '../domain/release/strategy-machine.ts';
-import type { PlannedStep, StrategyPlan } from '../domain/release/strategy-plan.ts';
+import type { PlannedStep, StrategyPlan, TrafficRouting } from '../domain/release/strategy-plan.ts';
 import { describeStrategy } from '../domain/release/strategy-report.ts';
-import { moveActions, stepTarget, type TrafficAction, type TrafficTarget } from '../domain/release/traffic-split.ts';
+import {
+  moveActions,
+  type Split,
+  stepTarget,
+  type TrafficAction,
+  type TrafficTarget,
+} from '../domain/release/traffic-split.ts';
 import { verdictSummary } from '../domain/release/verdict-summary.ts';
 import { onRollbackHooks, postRolloutHooks } from './hooks.ts';
 import { enter, kube, local, recordEvent, waits, writeStatus } from './proxies.ts';
@@ -95,6 +101,18 @@ export function outcomeOf(plan: StrategyPlan, progress: StrategyProgress): Strat
   };
 }
 
+/** A canary in flight: its revision, the stable one beside it, and how traffic moves between them. */
+export interface CanaryInFlight {
+  revision: Revision;
+  stable: Revision;
+  routing: TrafficRouting;
+}
+
+/** Writes the weights of a routed canary's HTTPRoute; without a router, traffic follows the pods and there is none. */
+async function setWeights(state: ReleaseState, routing: TrafficRouting, weights: Split): Promise<void> {
+  if (routing.kind === 'gatewayAPI') await kube.setRouteWeights({ ref: state.data.ref, routing, weights });
+}
+
 /** The two sides before the first step: everything on stable. */
 const allStable = (replicas: number): TrafficTarget => ({
   weights: { stable: 100, canary: 0 },
@@ -128,11 +146,19 @@ export async function rollOutCanary(
     state.data.strategy = next;
   };
   save(progress);
+  if (plan.routing.kind === 'gatewayAPI') {
+    // All traffic on stable whatever the route said before, then each Service narrowed to its side.
+    await setWeights(state, plan.routing, current.weights);
+    await kube.pinServices({ ref, routing: plan.routing });
+  }
 
   /** Moves pods (and weights) from `current` to `target`; a reason when the new pods were not Ready in time. */
   async function move(actions: TrafficAction[], target: TrafficTarget): Promise<string | undefined> {
     for (const action of actions) {
-      if (action.kind === 'setWeights') continue; // no router: traffic follows the pods
+      if (action.kind === 'setWeights') {
+        await setWeights(state, plan.routing, action.weights);
+        continue;
+      }
       const side = action.role === 'canary' ? revision : stable;
       if (action.kind === 'scale') {
         await kube.scaleTrack({ ref, role: action.role, revision: side, replicas: action.replicas, adopt: spec.adopt });
@@ -266,7 +292,7 @@ export async function rollOutCanary(
     await promote(state, plan, revision, stable, current, deadlineMs);
     return;
   }
-  await abort(state, revision, stable, deadlineMs);
+  await abort(state, { revision, stable, routing: plan.routing }, deadlineMs);
 }
 
 /** Waits `ms` on a durable timer (a restart of rollguard resumes it with the time it had left). */
@@ -367,6 +393,11 @@ async function promote(
     await kube.scaleTrack({ ref, role: 'canary', revision, replicas, adopt: spec.adopt });
     await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs, role: 'canary' });
   }
+  const routing = plan.routing;
+  if (routing.kind === 'gatewayAPI' && current.weights.canary < 100) {
+    await setWeights(state, routing, { stable: 0, canary: 100 });
+    if (plan.scaleDownDelayMs > 0) await sleepFor(plan.scaleDownDelayMs);
+  }
   if (current.replicas.stable > 0)
     await kube.scaleTrack({ ref, role: 'stable', revision: stable, replicas: 0, adopt: spec.adopt });
   await kube.applyRevision({ ref, revision, adopt: spec.adopt, replicas });
@@ -374,6 +405,14 @@ async function promote(
   upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
   const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });
   state.data.progress = result.progress;
+  if (routing.kind === 'gatewayAPI') {
+    // The stable Service selects the Release's pods again (now the new revision's) and takes the
+    // traffic back; the canary's pods stay for scaleDownDelay, as the old ones did, for gateways still
+    // on the previous weights.
+    await kube.unpinStableService({ ref, routing });
+    await setWeights(state, routing, { stable: 100, canary: 0 });
+    if (plan.scaleDownDelayMs > 0) await sleepFor(plan.scaleDownDelayMs);
+  }
   await kube.scaleTrack({ ref, role: 'canary', revision, replicas: 0, adopt: spec.adopt });
   state.markStable(revision.revision);
   const how = state.data.strategy?.message ? ` (${state.data.strategy.message})` : '';
@@ -405,7 +444,8 @@ async function promote(
 }
 
 /** The canary is taken off: its pods go at once, stable is back at full size, and the Release says why. */
-async function abort(state: ReleaseState, revision: Revision, stable: Revision, deadlineMs: number): Promise<void> {
+async function abort(state: ReleaseState, canary: CanaryInFlight, deadlineMs: number): Promise<void> {
+  const { revision, stable } = canary;
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const replicas = spec.template.replicas ?? 1;
@@ -426,7 +466,7 @@ async function abort(state: ReleaseState, revision: Revision, stable: Revision, 
     `the canary of revision ${revision.revision} is taken off: ${why}`,
     { warning: true, action: EventAction.Rollback },
   );
-  await takeCanaryOff(state, revision, stable);
+  await takeCanaryOff(state, canary);
   const result = await waits.awaitRollout({ ref, revision: stable.revision, deadlineMs });
   state.data.progress = result.progress;
   const message =
@@ -452,13 +492,17 @@ async function abort(state: ReleaseState, revision: Revision, stable: Revision, 
 }
 
 /**
- * Everything back on stable: the canary's pods go at once (their traffic goes to the stable pods,
- * which never stopped serving), then stable is back at full size (not awaited). Both writes are
- * made whatever the rollout had reached: a step cancelled halfway may have scaled either side.
+ * Everything back on stable. With an HTTPRoute, first all traffic to stable in one write: its pods
+ * kept full size and never stopped serving. Then the canary's pods go at once (without a router,
+ * their traffic goes to the stable pods behind the same Service), and stable is back at full size
+ * (not awaited). Every write is made whatever the rollout had reached: a step cancelled halfway may
+ * have moved either side. Last, once the canary's pods are gone, the stable Service selects every
+ * pod of the Release again.
  */
-export async function takeCanaryOff(state: ReleaseState, revision: Revision, stable: Revision): Promise<void> {
+export async function takeCanaryOff(state: ReleaseState, { revision, stable, routing }: CanaryInFlight): Promise<void> {
   const spec = state.data.spec!;
   const ref = state.data.ref;
+  await setWeights(state, routing, { stable: 100, canary: 0 });
   await kube.scaleTrack({ ref, role: 'canary', revision, replicas: 0, adopt: spec.adopt });
   await kube.scaleTrack({
     ref,
@@ -467,4 +511,13 @@ export async function takeCanaryOff(state: ReleaseState, revision: Revision, sta
     replicas: spec.template.replicas ?? 1,
     adopt: spec.adopt,
   });
+  if (routing.kind === 'gatewayAPI') {
+    await waits.awaitRollout({
+      ref,
+      revision: revision.revision,
+      deadlineMs: parseDuration(spec.healthChecks.readiness.deadline),
+      role: 'canary',
+    });
+    await kube.unpinStableService({ ref, routing });
+  }
 }

@@ -377,7 +377,7 @@ async function supersede(state: ReleaseState, rollout: Rollout): Promise<void> {
   const progress = state.data.strategy;
   if (rollout.canary && progress && (progress.state === 'Progressing' || progress.state === 'Held')) {
     state.data.strategy = { ...progress, state: 'Aborted', message: 'superseded by a newer request' };
-    await takeCanaryOff(state, rollout.canary.revision, rollout.canary.stable);
+    await takeCanaryOff(state, rollout.canary);
   }
   log.info('rollout superseded', { revision: rollout.revision });
 }

@@ -13,7 +13,7 @@ import { templateProblems } from '../domain/release/template-checks.ts';
 import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.ts';
 import { releaseRevision } from './search-attributes.ts';
 import type { Revision } from '../domain/release/records.ts';
-import { rollOutCanary, type StrategyInbox, takeCanaryOff } from './canary.ts';
+import { type CanaryInFlight, rollOutCanary, type StrategyInbox, takeCanaryOff } from './canary.ts';
 import type { StrategyProgress } from '../domain/release/strategy-machine.ts';
 import { strategyPlan } from '../domain/release/strategy-plan.ts';
 import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
@@ -28,7 +28,7 @@ export interface Rollout {
   /** A retried canary: its first step, as the retry decided it. */
   retried?: StrategyProgress;
   /** Set while a canary runs: the two revisions, so a superseded canary can be taken off. */
-  canary?: { revision: Revision; stable: Revision };
+  canary?: CanaryInFlight;
 }
 
 const True = 'True';
@@ -44,7 +44,12 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   state.data.spec = message.spec;
   const defaults = await local.operatorDefaults();
   state.data.operatorSinks = defaults.operatorSinks === true;
-  const problems = [...specProblems(message.spec, defaults), ...templateProblems(message.spec.template)];
+  const routing = strategyPlan(message.spec)?.routing;
+  const routed = routing?.kind === 'gatewayAPI' && patched('gateway-api-routing');
+  const problems = [
+    ...specProblems(message.spec, { ...defaults, routedCanaries: routed }),
+    ...templateProblems(message.spec.template),
+  ];
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {
@@ -67,6 +72,9 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   if (problems.length === 0 && secrets.length > 0 && patched('check-secrets')) {
     problems.push(...(await lookups.unreadableCheckSecrets({ secrets })));
   }
+  // The HTTPRoute and Services a routed canary writes to: they exist and the route sends to both.
+  if (problems.length === 0 && routed && routing.kind === 'gatewayAPI')
+    problems.push(...(await kube.routeProblems({ ref: state.data.ref, routing })));
   if (problems.length > 0) {
     await refuseSpec(state, problems);
     return false;
@@ -191,7 +199,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
   } catch (err) {
     const refusal = refusalOf(err);
     if (!refusal) throw err;
-    if (rollout.canary) await takeCanaryOff(state, rollout.canary.revision, rollout.canary.stable);
+    if (rollout.canary) await takeCanaryOff(state, rollout.canary);
     await refuseRollout(state, refusal, rollout.revision);
     return;
   }
@@ -293,15 +301,13 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
  * Rolls the revision out as a canary when the spec asks for one and it can: there is a stable
  * revision, running now, to compare the new one with (the first revision of a Release, or one after
  * a failed rollout that left another revision running, rolls out as with the rolling strategy).
- * Returns false when it does not apply. Traffic by an HTTPRoute and blue-green roll out as rolling for
- * now (docs/strategies.md).
+ * Returns false when it does not apply (docs/strategies.md).
  */
 async function canaryOf(state: ReleaseState, revision: Revision, rollout: Rollout): Promise<boolean> {
   const plan = state.data.spec ? strategyPlan(state.data.spec) : undefined;
   const stable = state.data.stableRevision;
   if (
     plan?.type !== 'Canary' ||
-    plan.routing.kind !== 'replicas' ||
     stable === undefined ||
     stable === revision.revision ||
     state.data.currentRevision !== stable ||
@@ -310,7 +316,7 @@ async function canaryOf(state: ReleaseState, revision: Revision, rollout: Rollou
   )
     return false;
   const stableRevision = await kube.readRevision({ ref: state.data.ref, revision: stable });
-  rollout.canary = { revision, stable: stableRevision };
+  rollout.canary = { revision, stable: stableRevision, routing: plan.routing };
   const retried = rollout.retried?.revision === revision.revision ? rollout.retried : undefined;
   await rollOutCanary(state, plan, revision, stableRevision, rollout.inbox, retried);
   return true;

@@ -63,6 +63,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - apiGroups: ['']
   resources: [pods]
   verbs: [get, list, watch]
+# A canary behind an HTTPRoute (spec.strategy.canary.trafficRouting) sets the route's backendRefs
+# weights and narrows its two Services' selectors, the stable one to the stable ReplicaSet's pods.
+- apiGroups: [apps]
+  resources: [replicasets]
+  verbs: [list]
+- apiGroups: ['']
+  resources: [services]
+  verbs: [get, patch]
+- apiGroups: [gateway.networking.k8s.io]
+  resources: [httproutes]
+  verbs: [get, patch]
 # A Job hook (spec.hooks) runs as a Job, created once and read until it completes. No delete: it goes
 # away with its Release through its ownerReference.
 - apiGroups: [batch]

@@ -39,6 +39,11 @@ export function foreignObject(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: RefusalType.ForeignObject, message, nonRetryable: true });
 }
 
+/** A refusal rollguard makes itself: an object it must write no longer has the shape the change needs. */
+export function cannotCarry(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: RefusalType.ApplyRefused, message, nonRetryable: true });
+}
+
 /** A refusal for a thing that is not there and will not appear by retrying (a pruned revision). */
 export function notThere(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: RefusalType.NotFound, message, nonRetryable: true });

@@ -71,6 +71,27 @@ export const rollguardPermissions: Permission[] = [
   },
   { group: '', resource: 'pods', verbs: ['get', 'list', 'watch'], scope: 'releases', why: 'checks read the pods' },
   {
+    group: 'apps',
+    resource: 'replicasets',
+    verbs: ['list'],
+    scope: 'releases',
+    why: "a canary behind an HTTPRoute narrows the stable Service to the stable ReplicaSet's pods",
+  },
+  {
+    group: '',
+    resource: 'services',
+    verbs: ['get', 'patch'],
+    scope: 'releases',
+    why: 'a canary behind an HTTPRoute narrows the selectors of its two Services',
+  },
+  {
+    group: 'gateway.networking.k8s.io',
+    resource: 'httproutes',
+    verbs: ['get', 'patch'],
+    scope: 'releases',
+    why: "a canary behind an HTTPRoute sets its backendRefs' weights at each step",
+  },
+  {
     group: 'batch',
     resource: 'jobs',
     verbs: ['get', 'create'],

@@ -189,6 +189,10 @@ export const canaryStrategySchema = closed({
       'The steps, in order. Passing the last one promotes the new revision to all traffic; a failed analysis aborts.',
   }),
   trafficRouting: trafficRoutingSchema.optional(),
+  scaleDownDelay: duration(
+    'With trafficRouting: how long pods keep running after the route stops sending to them, for gateways still applying the previous weights: the old revision’s once the canary has all traffic, and the canary’s once the promoted revision takes it back (default 30s). Without a router traffic follows the pods, and nothing waits.',
+    '30s',
+  ).optional(),
 })
   .superRefine((canary, ctx) => {
     for (const { path, message } of canaryStepIssues(canary.steps)) ctx.addIssue({ code: 'custom', path, message });

@@ -96,7 +96,10 @@ export function prometheusAddresses(
 }
 
 /** What of the spec the API server cannot check and the workflow must refuse: a person can act on each line. */
-export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { defaultPrometheus?: string }): string[] {
+export function specProblems(
+  spec: ReleaseSpec,
+  { defaultPrometheus, routedCanaries = true }: { defaultPrometheus?: string; routedCanaries?: boolean },
+): string[] {
   const problems: string[] = [];
   spec.healthChecks.prometheus.forEach((check, i) => {
     if (!check.address && !defaultPrometheus) {
@@ -112,13 +115,14 @@ export function specProblems(spec: ReleaseSpec, { defaultPrometheus }: { default
       );
     }
   });
-  // Refused rather than rolled out another way: a blue-green Release that waits for a person, or a
-  // canary behind an HTTPRoute, rolled out as rolling would be promoted without either.
+  // Refused rather than rolled out another way: a blue-green Release that waits for a person, rolled
+  // out as rolling, would be promoted without one. (Runs that began before canaries could be routed
+  // refused trafficRouting too, and replay so: routedCanaries false.)
   if (spec.strategy?.blueGreen)
     problems.push(
-      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary (without trafficRouting) or rolling',
+      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary or rolling',
     );
-  if (spec.strategy?.canary?.trafficRouting)
+  if (spec.strategy?.canary?.trafficRouting && !routedCanaries)
     problems.push(
       "spec.strategy.canary.trafficRouting: this version of rollguard moves a canary's traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)",
     );

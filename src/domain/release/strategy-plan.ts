@@ -35,9 +35,9 @@ export interface StrategyPlan {
 }
 
 /**
- * After a canary's HTTPRoute sends all traffic to the new revision, the old pods are kept this long,
- * so that gateways still applying the previous weights have somewhere to send requests (Argo Rollouts
- * waits the same 30 s by default). Without a router, traffic follows the pods and nothing needs to wait.
+ * After a canary's HTTPRoute sends all traffic to the new revision, the old pods are kept this long
+ * unless canary.scaleDownDelay says otherwise, so that gateways still applying the previous weights
+ * have somewhere to send requests (Argo Rollouts waits the same 30 s by default). Without a router, traffic follows the pods and nothing needs to wait.
  */
 export const routedCanaryScaleDownDelayMs = 30_000;
 
@@ -60,7 +60,11 @@ export function strategyPlan(spec: Pick<ReleaseSpec, 'strategy' | 'analysis'>): 
         return duration === undefined ? { kind: 'pause' } : { kind: 'pause', durationMs: parseDuration(duration) };
       }),
       routing: gateway ? { kind: 'gatewayAPI', ...gateway } : { kind: 'replicas' },
-      scaleDownDelayMs: gateway ? routedCanaryScaleDownDelayMs : 0,
+      scaleDownDelayMs: gateway
+        ? canary.scaleDownDelay === undefined
+          ? routedCanaryScaleDownDelayMs
+          : parseDuration(canary.scaleDownDelay)
+        : 0,
     };
   }
   if (blueGreen) {

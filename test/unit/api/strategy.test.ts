@@ -109,7 +109,7 @@ describe('spec.strategy', () => {
       'spec.strategy.canary.steps[0]: unknown field "setweight"; known fields: setWeight, pause, analysis',
     );
     expect(problems({ canary: { steps: [{ setWeight: 20 }], maxSurge: 1 } })).toEqual([
-      'spec.strategy.canary: unknown field "maxSurge"; known fields: steps, trafficRouting',
+      'spec.strategy.canary: unknown field "maxSurge"; known fields: steps, trafficRouting, scaleDownDelay',
     ]);
     expect(problems(canary([{ setWeight: 20 }, { pause: { duration: '1m', reason: 'x' } }]))).toEqual([
       'spec.strategy.canary.steps[1].pause: unknown field "reason"; known fields: duration',

@@ -1,0 +1,164 @@
+import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import { type KubeClients, labelSelector } from '../../kube/client.ts';
+import { apiStatus, isConflict, isNotFound } from '../../kube/errors.ts';
+import { patchContentType } from '../../kube/patch.ts';
+import { deploymentName } from '../../domain/release/names.ts';
+import { type ReleaseRef, trackLabel } from '../../domain/release/ref.ts';
+import { type RouteRule, type RouteServices, weighBackendRefs } from '../../domain/release/route-weights.ts';
+import type { Split } from '../../domain/release/traffic-split.ts';
+import { cannotCarry, classifyApiError, refusedOr } from './refusals.ts';
+
+const route = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
+const field = 'spec.strategy.canary.trafficRouting.gatewayAPI';
+
+/** The label the Deployment controller gives each ReplicaSet's pods; the stable Service is pinned by it. */
+export const podTemplateHashLabel = 'pod-template-hash';
+
+interface HttpRoute {
+  metadata?: { resourceVersion?: string };
+  spec?: { rules?: RouteRule[] };
+}
+
+/**
+ * The Gateway API side of a canary: the HTTPRoute's backendRefs weights, and the selectors of the two
+ * Services it sends to. rollguard never creates or deletes these objects (they are the user's, and
+ * usually a GitOps tool's); it writes only the weights and one selector key on each Service.
+ */
+export function createTrafficActivities(kube: KubeClients) {
+  const readRoute = (ref: ReleaseRef, name: string): Promise<HttpRoute> =>
+    kube.custom.getNamespacedCustomObject({ ...route, namespace: ref.namespace, name }) as Promise<HttpRoute>;
+
+  const readService = (ref: ReleaseRef, name: string): Promise<V1Service> =>
+    kube.core.readNamespacedService({ name, namespace: ref.namespace });
+
+  /** What a 404 or a 403 on one of the routing objects means to the person who wrote the spec; others are thrown. */
+  function missing(err: unknown, what: string, at: string): string {
+    if (isNotFound(err)) return `${field}.${at}: ${what} does not exist`;
+    if (apiStatus(err) === 403)
+      return `${field}.${at}: rollguard may not read ${what} (grant get and patch on it: docs/strategies.md)`;
+    throw err;
+  }
+
+  /**
+   * Why the spec's HTTPRoute and Services cannot carry a canary, each a sentence naming the field:
+   * an object that does not exist, or a route whose rules do not send to both Services. Empty when
+   * they can. Errors that retrying may fix (the API server down) are thrown.
+   */
+  async function routeProblems({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<string[]> {
+    const problems: string[] = [];
+    const at = `${ref.namespace}/`;
+    try {
+      const found = await readRoute(ref, routing.httpRoute);
+      const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, { stable: 100, canary: 0 }, ref.namespace);
+      if ('problem' in weighed) problems.push(`${field}.httpRoute: ${weighed.problem}`);
+    } catch (err) {
+      problems.push(missing(err, `HTTPRoute ${at}${routing.httpRoute}`, 'httpRoute'));
+    }
+    for (const [at_, name] of [
+      ['stableService', routing.stableService],
+      ['canaryService', routing.canaryService],
+    ] as const) {
+      try {
+        const service = await readService(ref, name);
+        if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0)
+          problems.push(
+            `${field}.${at_}: Service ${at}${name} has no selector; rollguard narrows a selector to one revision's pods, so it needs one`,
+          );
+      } catch (err) {
+        problems.push(missing(err, `Service ${at}${name}`, at_));
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Sets the weights of the stable and canary backendRefs in every rule that sends to them, in one
+   * write, leaving the rest of the route as it is. The write names the version it read, so a
+   * concurrent edit makes it read again (a 409, retried) rather than be overwritten.
+   */
+  async function setRouteWeights({
+    ref,
+    routing,
+    weights,
+  }: {
+    ref: ReleaseRef;
+    routing: RouteServices;
+    weights: Split;
+  }): Promise<void> {
+    const what = `set the weights of HTTPRoute ${ref.namespace}/${routing.httpRoute} to ${weights.stable}/${weights.canary}`;
+    const found = await refusedOr(what, () => readRoute(ref, routing.httpRoute), { notFoundIsFinal: true });
+    const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, weights, ref.namespace);
+    // The route was edited since admission so that it no longer sends to both Services.
+    if ('problem' in weighed) throw cannotCarry(`${what}: ${weighed.problem}`);
+    try {
+      await kube.custom.patchNamespacedCustomObject(
+        {
+          ...route,
+          namespace: ref.namespace,
+          name: routing.httpRoute,
+          body: { metadata: { resourceVersion: found.metadata?.resourceVersion }, spec: { rules: weighed.rules } },
+        },
+        patchContentType.merge,
+      );
+    } catch (err) {
+      if (isConflict(err)) throw err; // someone else wrote it since: read again
+      throw classifyApiError(err, what, { notFoundIsFinal: true });
+    }
+  }
+
+  /** The pod-template-hash of the stable Deployment's current ReplicaSet: its pods, and no canary's. */
+  async function stableHash(ref: ReleaseRef): Promise<string> {
+    const name = deploymentName(ref.name);
+    const what = `read the ReplicaSets of Deployment ${ref.namespace}/${name}`;
+    const deployment = await refusedOr(what, () =>
+      kube.apps.readNamespacedDeployment({ name, namespace: ref.namespace }),
+    );
+    const current = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    const sets = await refusedOr(what, () =>
+      kube.apps.listNamespacedReplicaSet({
+        namespace: ref.namespace,
+        labelSelector: labelSelector(deployment.spec?.selector.matchLabels ?? {}),
+      }),
+    );
+    const owned = (rs: V1ReplicaSet) => rs.metadata?.ownerReferences?.some((o) => o.uid === deployment.metadata?.uid);
+    const hash = sets.items.find(
+      (rs) => owned(rs) && rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === current,
+    )?.metadata?.labels?.[podTemplateHashLabel];
+    // The Deployment controller has not caught up with the Deployment yet: asked again.
+    if (!hash) throw new Error(`Deployment ${ref.namespace}/${name} has no current ReplicaSet yet`);
+    return hash;
+  }
+
+  async function patchSelector(ref: ReleaseRef, name: string, selector: Record<string, string | null>) {
+    await refusedOr(
+      `set the selector of Service ${ref.namespace}/${name}`,
+      () =>
+        kube.core.patchNamespacedService(
+          { name, namespace: ref.namespace, body: { spec: { selector } } },
+          patchContentType.merge,
+        ),
+      { notFoundIsFinal: true },
+    );
+  }
+
+  /**
+   * Narrows each Service to one revision for the length of a canary: the canary Service to the canary
+   * Deployment's pods (the track label), the stable Service to the stable Deployment's current
+   * ReplicaSet (its pod-template-hash), since the canary's pods carry every label the stable ones do.
+   * Only those keys are written; the Services' own keys stay.
+   */
+  async function pinServices({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<void> {
+    await patchSelector(ref, routing.canaryService, { [trackLabel]: 'canary' });
+    await patchSelector(ref, routing.stableService, { [podTemplateHashLabel]: await stableHash(ref) });
+  }
+
+  /**
+   * Lets the stable Service select every pod of the Release again once no canary runs, so that a
+   * rollback or a rolling update of the Release's Deployment (new pods, a new hash) keeps it served.
+   */
+  async function unpinStableService({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<void> {
+    await patchSelector(ref, routing.stableService, { [podTemplateHashLabel]: null });
+  }
+
+  return { routeProblems, setRouteWeights, pinServices, unpinStableService };
+}
