@@ -194,7 +194,8 @@ export const commands: Record<string, Command> = {
     run: async (options, session) => (await import('./commands/history.ts')).history(options, session),
   }),
   rollback: command<RollbackOptions>({
-    summary: 'roll a Release back to a kept revision (the previous stable one by default)',
+    summary:
+      'roll a Release back to a kept revision (by default the previous stable one, or during a canary or blue-green the one it runs beside)',
     usage: 'rollback RELEASE [--to-revision N] [--reason TEXT] [--timeout DURATION]',
     flags: {
       'to-revision': { type: 'string', value: 'N', description: 'the revision to return to (see `rollguard history`)' },

@@ -108,9 +108,12 @@ export interface CanaryInFlight {
   routing: TrafficRouting;
 }
 
-/** Writes the weights of a routed canary's HTTPRoute; without a router, traffic follows the pods and there is none. */
+/**
+ * Moves traffic to the weights: an HTTPRoute's, or a blue-green's active Service; without a router
+ * traffic follows the pods, and there is nothing to write.
+ */
 async function setWeights(state: ReleaseState, routing: TrafficRouting, weights: Split): Promise<void> {
-  if (routing.kind === 'gatewayAPI') await kube.setRouteWeights({ ref: state.data.ref, routing, weights });
+  if (routing.kind !== 'replicas') await kube.setTrafficWeights({ ref: state.data.ref, routing, weights });
 }
 
 /** The two sides before the first step: everything on stable. */
@@ -146,7 +149,7 @@ export async function rollOutCanary(
     state.data.strategy = next;
   };
   save(progress);
-  if (plan.routing.kind === 'gatewayAPI') {
+  if (plan.routing.kind !== 'replicas') {
     // All traffic on stable whatever the route said before, then each Service narrowed to its side.
     await setWeights(state, plan.routing, current.weights);
     await kube.pinServices({ ref, routing: plan.routing });
@@ -177,8 +180,14 @@ export async function rollOutCanary(
     switch (step.kind) {
       case 'setWeight':
       case 'preview':
-      case 'switch':
         return { passed: true };
+      case 'switch': {
+        // The old revision keeps its pods for scaleDownDelay: an abort or a rollback until then
+        // switches the active Service back to them.
+        const left = plan.scaleDownDelayMs - (Date.now() - Date.parse(progress.stepStartedAt));
+        if (left > 0) await sleepFor(left);
+        return { passed: true };
+      }
       case 'pause': {
         if (step.durationMs === undefined) {
           await condition(() => false); // until promoted (the request cancels this wait)
@@ -394,7 +403,7 @@ async function promote(
     await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs, role: 'canary' });
   }
   const routing = plan.routing;
-  if (routing.kind === 'gatewayAPI' && current.weights.canary < 100) {
+  if (routing.kind !== 'replicas' && current.weights.canary < 100) {
     await setWeights(state, routing, { stable: 0, canary: 100 });
     if (plan.scaleDownDelayMs > 0) await sleepFor(plan.scaleDownDelayMs);
   }
@@ -405,11 +414,13 @@ async function promote(
   upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
   const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });
   state.data.progress = result.progress;
+  if (routing.kind !== 'replicas') {
+    // The stable (or active) Service selects the Release's pods again, now the new revision's.
+    await kube.unpinServices({ ref, routing });
+  }
   if (routing.kind === 'gatewayAPI') {
-    // The stable Service selects the Release's pods again (now the new revision's) and takes the
-    // traffic back; the canary's pods stay for scaleDownDelay, as the old ones did, for gateways still
-    // on the previous weights.
-    await kube.unpinStableService({ ref, routing });
+    // The route gives the stable Service its traffic back; the canary's pods stay for scaleDownDelay,
+    // as the old ones did, for gateways still on the previous weights.
     await setWeights(state, routing, { stable: 100, canary: 0 });
     if (plan.scaleDownDelayMs > 0) await sleepFor(plan.scaleDownDelayMs);
   }
@@ -492,12 +503,13 @@ async function abort(state: ReleaseState, canary: CanaryInFlight, deadlineMs: nu
 }
 
 /**
- * Everything back on stable. With an HTTPRoute, first all traffic to stable in one write: its pods
- * kept full size and never stopped serving. Then the canary's pods go at once (without a router,
+ * Everything back on stable. With a router, first all traffic to stable in one write (the route's
+ * weights, or a blue-green's active Service switched back): its pods kept full size and never stopped
+ * serving. Then the canary's pods go at once (without a router,
  * their traffic goes to the stable pods behind the same Service), and stable is back at full size
  * (not awaited). Every write is made whatever the rollout had reached: a step cancelled halfway may
- * have moved either side. Last, once the canary's pods are gone, the stable Service selects every
- * pod of the Release again.
+ * have moved either side. Last, once the canary's pods are gone, the stable (or active) Service
+ * selects every pod of the Release again.
  */
 export async function takeCanaryOff(state: ReleaseState, { revision, stable, routing }: CanaryInFlight): Promise<void> {
   const spec = state.data.spec!;
@@ -511,13 +523,13 @@ export async function takeCanaryOff(state: ReleaseState, { revision, stable, rou
     replicas: spec.template.replicas ?? 1,
     adopt: spec.adopt,
   });
-  if (routing.kind === 'gatewayAPI') {
+  if (routing.kind !== 'replicas') {
     await waits.awaitRollout({
       ref,
       revision: revision.revision,
       deadlineMs: parseDuration(spec.healthChecks.readiness.deadline),
       role: 'canary',
     });
-    await kube.unpinStableService({ ref, routing });
+    await kube.unpinServices({ ref, routing });
   }
 }

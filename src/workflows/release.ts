@@ -136,6 +136,24 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
     (request.requestId === state.data.observedRollbackRequest ||
       rollbacks.some((r) => r.request.requestId === request.requestId));
 
+  /**
+   * A rollback that names no revision, while a canary or blue-green of a new revision is in flight
+   * beside the stable one, takes the new revision off: the stable revision, still running, is where
+   * it goes back to (before, it went to the stable revision before that one, or was refused).
+   */
+  const inFlightRevision = (): number | undefined => {
+    const { strategy, currentRevision } = state.data;
+    const going = strategy && (strategy.state === 'Progressing' || strategy.state === 'Held');
+    return going && currentRevision !== undefined && strategy.revision !== currentRevision
+      ? currentRevision
+      : undefined;
+  };
+  const aimed = (request: RollbackRequest): RollbackRequest => {
+    if (request.toRevision !== undefined) return request;
+    const stable = inFlightRevision();
+    return stable !== undefined && patched('rollback-takes-rollout-off') ? { ...request, toRevision: stable } : request;
+  };
+
   setHandler(rollbackSignal, (raw) => {
     const request = readRollbackRequest(raw);
     if ('invalid' in request) {
@@ -143,14 +161,14 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       return;
     }
     if (seen(request)) return void log.info('rollback request already handled', { requestId: request.requestId });
-    rollbacks.push({ request: { ...request, trigger: request.trigger ?? 'Signal' } });
+    rollbacks.push({ request: aimed({ ...request, trigger: request.trigger ?? 'Signal' }) });
     inFlight?.cancel();
   });
   setHandler(
     rollbackUpdate,
     async (raw) => {
       const request = readRollbackRequest(raw) as RollbackRequest; // the validator refused anything else
-      const queued: QueuedRollback = { request: { ...request, trigger: request.trigger ?? 'Update' } };
+      const queued: QueuedRollback = { request: aimed({ ...request, trigger: request.trigger ?? 'Update' }) };
       rollbacks.push(queued);
       inFlight?.cancel();
       await condition(() => queued.outcome !== undefined);
@@ -182,7 +200,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
             nonRetryable: true,
           });
         }
-        const target = state.rollbackTarget(request.toRevision);
+        const target = state.rollbackTarget(request.toRevision ?? inFlightRevision());
         if ('refused' in target)
           throw ApplicationFailure.create({
             type: EventReason.RollbackRefused,

@@ -45,11 +45,8 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   const defaults = await local.operatorDefaults();
   state.data.operatorSinks = defaults.operatorSinks === true;
   const routing = strategyPlan(message.spec)?.routing;
-  const routed = routing?.kind === 'gatewayAPI' && patched('gateway-api-routing');
-  const problems = [
-    ...specProblems(message.spec, { ...defaults, routedCanaries: routed }),
-    ...templateProblems(message.spec.template),
-  ];
+  const routed = routing !== undefined && routing.kind !== 'replicas' && patched('routed-strategies');
+  const problems = [...specProblems(message.spec, { ...defaults, routed }), ...templateProblems(message.spec.template)];
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {
@@ -72,9 +69,8 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   if (problems.length === 0 && secrets.length > 0 && patched('check-secrets')) {
     problems.push(...(await lookups.unreadableCheckSecrets({ secrets })));
   }
-  // The HTTPRoute and Services a routed canary writes to: they exist and the route sends to both.
-  if (problems.length === 0 && routed && routing.kind === 'gatewayAPI')
-    problems.push(...(await kube.routeProblems({ ref: state.data.ref, routing })));
+  // The HTTPRoute and Services a routed rollout writes to: they exist and the route sends to both.
+  if (problems.length === 0 && routed) problems.push(...(await kube.routeProblems({ ref: state.data.ref, routing })));
   if (problems.length > 0) {
     await refuseSpec(state, problems);
     return false;
@@ -298,7 +294,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
 }
 
 /**
- * Rolls the revision out as a canary when the spec asks for one and it can: there is a stable
+ * Rolls the revision out as a canary (or blue-green) when the spec asks for one and it can: there is a stable
  * revision, running now, to compare the new one with (the first revision of a Release, or one after
  * a failed rollout that left another revision running, rolls out as with the rolling strategy).
  * Returns false when it does not apply (docs/strategies.md).
@@ -307,7 +303,7 @@ async function canaryOf(state: ReleaseState, revision: Revision, rollout: Rollou
   const plan = state.data.spec ? strategyPlan(state.data.spec) : undefined;
   const stable = state.data.stableRevision;
   if (
-    plan?.type !== 'Canary' ||
+    plan === undefined ||
     stable === undefined ||
     stable === revision.revision ||
     state.data.currentRevision !== stable ||
@@ -530,7 +526,12 @@ async function rollBackTo(
   { id, reason, trigger }: { id: string; reason: string; trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation' },
 ): Promise<void> {
   const ref = state.data.ref;
-  const from = state.data.currentRevision ?? to;
+  // Back to the revision that runs: the one taken off is the canary or blue-green's, just ended.
+  const strategy = state.data.strategy;
+  const from =
+    to === state.data.currentRevision && strategy !== undefined && strategy.revision !== to
+      ? strategy.revision
+      : (state.data.currentRevision ?? to);
   state.data.lastRollback = {
     id,
     fromRevision: from,

@@ -5,6 +5,7 @@ import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
 import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
+import { appRelease } from '../support/release-specs.ts';
 import { rollguard, RollguardProcess } from './cli-process.ts';
 
 /** The canary example of deploy/examples, driven with the CLI against `rollguard run`, which is killed on the way. */
@@ -25,12 +26,17 @@ async function pods(name: string): Promise<[number, number]> {
     0;
   return [await replicas(name), await replicas(`${name}-canary`)];
 }
-async function until(what: string, check: (r: Release) => boolean, timeoutMs = 60_000): Promise<Release> {
+async function until(
+  what: string,
+  check: (r: Release) => boolean,
+  timeoutMs = 60_000,
+  name = 'shop',
+): Promise<Release> {
   let last: Release | undefined;
   await waitFor(
     what,
     async () => {
-      last = await read('shop');
+      last = await read(name);
       return check(last);
     },
     { timeoutMs, hint: () => JSON.stringify(last?.status ?? {}) },
@@ -47,12 +53,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await run.stop();
   const temporal = await temporalOfStack();
-  const release = await read('shop').catch(() => undefined);
-  if (release) {
-    await clients.releases.patch({ namespace: ns, name: 'shop' }, 'merge', { metadata: { finalizers: null } });
+  for (const name of ['shop', 'feed']) {
+    const release = await read(name).catch(() => undefined);
+    if (!release) continue;
+    await clients.releases.patch({ namespace: ns, name }, 'merge', { metadata: { finalizers: null } });
     await terminateQuietly(
       temporal.client,
-      releaseWorkflowId({ namespace: ns, name: 'shop', uid: release.metadata.uid ?? '' }),
+      releaseWorkflowId({ namespace: ns, name, uid: release.metadata.uid ?? '' }),
     );
   }
   await temporal.connection.close();
@@ -66,9 +73,21 @@ describe('the canary example, with the CLI', () => {
     expect(await cli('set-image', 'shop', 'app=example/shop:v2')).toMatchObject({ code: 0 });
 
     const paused = await until('step 2/6, the timed pause', (r) => r.status?.strategy?.step === '2/6');
-    const endTime = paused.status?.strategy?.pause?.endTime;
-    expect(endTime).toBeDefined();
     expect(await pods('shop')).toEqual([8, 2]);
+    // Killed once the pause is in history (its timer started): the status is written inside the
+    // workflow task that starts it, and a task lost with the process is run again, from a new "now".
+    const temporal = await temporalOfStack();
+    const handle = temporal.client.workflow.getHandle(
+      releaseWorkflowId({ namespace: ns, name: 'shop', uid: paused.metadata.uid ?? '' }),
+    );
+    await waitFor('the pause’s timer in the workflow’s history', async () =>
+      (await handle.fetchHistory()).events!.some(
+        (e) => Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) >= 10,
+      ),
+    );
+    await temporal.connection.close();
+    const endTime = (await read('shop')).status?.strategy?.pause?.endTime;
+    expect(endTime).toBeDefined();
 
     await run.kill();
     run = new RollguardProcess();
@@ -79,6 +98,41 @@ describe('the canary example, with the CLI', () => {
     const next = await until('step 3/6', (r) => (r.status?.strategy?.currentStepIndex ?? 0) >= 2);
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endTime!) - 1_000);
     expect(next.status?.strategy?.revision).toBe(2);
+  });
+
+  it('resumes a step’s analysis with the window it had after rollguard run is killed', async () => {
+    const steps = [{ setWeight: 50 }, { analysis: { window: '20s' } }, { setWeight: 100 }];
+    await clients.releases.create(
+      ns,
+      appRelease('feed', { image: 'example/feed:v1', replicas: 4, strategy: { canary: { steps } } }),
+    );
+    await until('feed at revision 1', (r) => r.status?.stableRevision === 1, 60_000, 'feed');
+    expect(await cli('set-image', 'feed', 'app=example/feed:v2')).toMatchObject({ code: 0 });
+    const analysing = await until('step 2/3, the analysis', (r) => r.status?.strategy?.step === '2/3', 60_000, 'feed');
+    // Killed once the analysis is in history (its activity scheduled), as the pause above.
+    const temporal = await temporalOfStack();
+    const handle = temporal.client.workflow.getHandle(
+      releaseWorkflowId({ namespace: ns, name: 'feed', uid: analysing.metadata.uid ?? '' }),
+    );
+    await waitFor('the analysis in the workflow’s history', async () =>
+      (await handle.fetchHistory()).events!.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchReadiness',
+      ),
+    );
+    await temporal.connection.close();
+    const window = (await read('feed')).status?.strategy?.analysis;
+    expect(window?.endTime).toBeDefined();
+
+    await run.kill();
+    run = new RollguardProcess();
+    await run.start(ns);
+    const after = await read('feed');
+    expect(after.status?.strategy).toMatchObject({ revision: 2, step: '2/3', analysis: window });
+    // The same window ends when it was going to; then the canary goes on to promotion.
+    const ready = await until('feed promoted', (r) => r.status?.stableRevision === 2, 90_000, 'feed');
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(window!.endTime) - 1_000);
+    expect(ready.status?.strategy).toMatchObject({ revision: 2, state: 'Promoted' });
+    await expect.poll(() => pods('feed'), { timeout: 30_000 }).toEqual([4, 0]);
   });
 
   it('waits for `rollguard promote`, shows where it stands, and refuses what has nothing to act on', async () => {

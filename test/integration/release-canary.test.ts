@@ -159,15 +159,6 @@ describe('a canary', () => {
     expect(snapshot.revisions.find((r) => r.revision === 2)?.outcome).toBe('Superseded');
   });
 
-  it('blue-green is refused by this version: nothing moves', async () => {
-    await h.apply(appRelease('blue', { image: 'example/blue:v1', strategy: { blueGreen: { activeService: 'blue' } } }));
-    const blue = await h.waitForStatus('blue', 'Failed');
-    expect(blue.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(
-      'spec.strategy.blueGreen',
-    );
-    await expect(h.deployment('blue')).rejects.toThrow(/404|not found/i);
-  });
-
   it('with automatic rollback off, a failed analysis holds it for a person: promote --full accepts it', async () => {
     const http = [{ name: 'healthz', url: healthUrl, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
     const steps: Steps = [{ setWeight: 30 }, { analysis: { window: '3s' } }, { setWeight: 100 }];

@@ -4,25 +4,54 @@ import { apiStatus, isConflict, isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
 import { deploymentName } from '../../domain/release/names.ts';
 import { type ReleaseRef, trackLabel } from '../../domain/release/ref.ts';
-import { type RouteRule, type RouteServices, weighBackendRefs } from '../../domain/release/route-weights.ts';
+import { type RouteRule, weighBackendRefs } from '../../domain/release/route-weights.ts';
+import type { TrafficRouting } from '../../domain/release/strategy-plan.ts';
 import type { Split } from '../../domain/release/traffic-split.ts';
 import { cannotCarry, classifyApiError, refusedOr } from './refusals.ts';
 
 const route = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
-const field = 'spec.strategy.canary.trafficRouting.gatewayAPI';
 
-/** The label the Deployment controller gives each ReplicaSet's pods; the stable Service is pinned by it. */
+/** The label the Deployment controller gives each ReplicaSet's pods; a Service is pinned to the stable pods by it. */
 export const podTemplateHashLabel = 'pod-template-hash';
+
+/** How traffic moves when something other than pod counts moves it. */
+export type Router = Exclude<TrafficRouting, { kind: 'replicas' }>;
 
 interface HttpRoute {
   metadata?: { resourceVersion?: string };
   spec?: { rules?: RouteRule[] };
 }
 
+/** The Services a router narrows while a rollout runs: the one that serves stable until the end, and the new revision's. */
+function servicesOf(routing: Router): {
+  stable: string;
+  canary?: string;
+  field: string;
+  stableAt: string;
+  canaryAt: string;
+} {
+  return routing.kind === 'gatewayAPI'
+    ? {
+        stable: routing.stableService,
+        canary: routing.canaryService,
+        field: 'spec.strategy.canary.trafficRouting.gatewayAPI',
+        stableAt: 'stableService',
+        canaryAt: 'canaryService',
+      }
+    : {
+        stable: routing.activeService,
+        ...(routing.previewService ? { canary: routing.previewService } : {}),
+        field: 'spec.strategy.blueGreen',
+        stableAt: 'activeService',
+        canaryAt: 'previewService',
+      };
+}
+
 /**
- * The Gateway API side of a canary: the HTTPRoute's backendRefs weights, and the selectors of the two
- * Services it sends to. rollguard never creates or deletes these objects (they are the user's, and
- * usually a GitOps tool's); it writes only the weights and one selector key on each Service.
+ * The router's side of a canary or blue-green rollout: an HTTPRoute's backendRefs weights, or the
+ * selector of a blue-green's active Service, and the selectors of the Services that must see one
+ * revision only. rollguard never creates or deletes these objects (they are the user's, and usually
+ * a GitOps tool's); it writes only the weights and its own keys of each selector.
  */
 export function createTrafficActivities(kube: KubeClients) {
   const readRoute = (ref: ReleaseRef, name: string): Promise<HttpRoute> =>
@@ -33,39 +62,45 @@ export function createTrafficActivities(kube: KubeClients) {
 
   /** What a 404 or a 403 on one of the routing objects means to the person who wrote the spec; others are thrown. */
   function missing(err: unknown, what: string, at: string): string {
-    if (isNotFound(err)) return `${field}.${at}: ${what} does not exist`;
+    if (isNotFound(err)) return `${at}: ${what} does not exist`;
     if (apiStatus(err) === 403)
-      return `${field}.${at}: rollguard may not read ${what} (grant get and patch on it: docs/strategies.md)`;
+      return `${at}: rollguard may not read ${what} (grant get and patch on it: docs/strategies.md)`;
     throw err;
   }
 
   /**
-   * Why the spec's HTTPRoute and Services cannot carry a canary, each a sentence naming the field:
-   * an object that does not exist, or a route whose rules do not send to both Services. Empty when
-   * they can. Errors that retrying may fix (the API server down) are thrown.
+   * Why the spec's HTTPRoute and Services cannot carry the rollout, each a sentence naming the field:
+   * an object that does not exist, a Service without a selector, or a route whose rules do not send
+   * to both Services. Empty when they can. Errors that retrying may fix (the API server down) are thrown.
    */
-  async function routeProblems({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<string[]> {
+  async function routeProblems({ ref, routing }: { ref: ReleaseRef; routing: Router }): Promise<string[]> {
     const problems: string[] = [];
-    const at = `${ref.namespace}/`;
-    try {
-      const found = await readRoute(ref, routing.httpRoute);
-      const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, { stable: 100, canary: 0 }, ref.namespace);
-      if ('problem' in weighed) problems.push(`${field}.httpRoute: ${weighed.problem}`);
-    } catch (err) {
-      problems.push(missing(err, `HTTPRoute ${at}${routing.httpRoute}`, 'httpRoute'));
+    const services = servicesOf(routing);
+    if (routing.kind === 'gatewayAPI') {
+      const at = `${services.field}.httpRoute`;
+      try {
+        const found = await readRoute(ref, routing.httpRoute);
+        const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, { stable: 100, canary: 0 }, ref.namespace);
+        if ('problem' in weighed) problems.push(`${at}: ${weighed.problem}`);
+      } catch (err) {
+        problems.push(missing(err, `HTTPRoute ${ref.namespace}/${routing.httpRoute}`, at));
+      }
     }
-    for (const [at_, name] of [
-      ['stableService', routing.stableService],
-      ['canaryService', routing.canaryService],
-    ] as const) {
+    const named: [string, string | undefined][] = [
+      [services.stableAt, services.stable],
+      [services.canaryAt, services.canary],
+    ];
+    for (const [field, name] of named) {
+      if (name === undefined) continue;
+      const at = `${services.field}.${field}`;
       try {
         const service = await readService(ref, name);
         if (!service.spec?.selector || Object.keys(service.spec.selector).length === 0)
           problems.push(
-            `${field}.${at_}: Service ${at}${name} has no selector; rollguard narrows a selector to one revision's pods, so it needs one`,
+            `${at}: Service ${ref.namespace}/${name} has no selector; rollguard narrows a selector to one revision's pods, so it needs one`,
           );
       } catch (err) {
-        problems.push(missing(err, `Service ${at}${name}`, at_));
+        problems.push(missing(err, `Service ${ref.namespace}/${name}`, at));
       }
     }
     return problems;
@@ -76,15 +111,7 @@ export function createTrafficActivities(kube: KubeClients) {
    * write, leaving the rest of the route as it is. The write names the version it read, so a
    * concurrent edit makes it read again (a 409, retried) rather than be overwritten.
    */
-  async function setRouteWeights({
-    ref,
-    routing,
-    weights,
-  }: {
-    ref: ReleaseRef;
-    routing: RouteServices;
-    weights: Split;
-  }): Promise<void> {
+  async function weighRoute(ref: ReleaseRef, routing: Extract<Router, { kind: 'gatewayAPI' }>, weights: Split) {
     const what = `set the weights of HTTPRoute ${ref.namespace}/${routing.httpRoute} to ${weights.stable}/${weights.canary}`;
     const found = await refusedOr(what, () => readRoute(ref, routing.httpRoute), { notFoundIsFinal: true });
     const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, weights, ref.namespace);
@@ -129,6 +156,7 @@ export function createTrafficActivities(kube: KubeClients) {
     return hash;
   }
 
+  /** Sets (or, with null, removes) rollguard's keys of a Service's selector; the Service's own keys stay. */
   async function patchSelector(ref: ReleaseRef, name: string, selector: Record<string, string | null>) {
     await refusedOr(
       `set the selector of Service ${ref.namespace}/${name}`,
@@ -141,24 +169,46 @@ export function createTrafficActivities(kube: KubeClients) {
     );
   }
 
+  const onlyStable = async (ref: ReleaseRef) => ({ [podTemplateHashLabel]: await stableHash(ref), [trackLabel]: null });
+  const onlyCanary = { [podTemplateHashLabel]: null, [trackLabel]: 'canary' };
+
   /**
-   * Narrows each Service to one revision for the length of a canary: the canary Service to the canary
-   * Deployment's pods (the track label), the stable Service to the stable Deployment's current
-   * ReplicaSet (its pod-template-hash), since the canary's pods carry every label the stable ones do.
-   * Only those keys are written; the Services' own keys stay.
+   * Moves traffic to the weights: an HTTPRoute's backendRefs, in one write; or, for blue-green, the
+   * active Service's selector, all at once to the new revision's pods (any canary weight) or back to
+   * the stable ones (none).
    */
-  async function pinServices({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<void> {
-    await patchSelector(ref, routing.canaryService, { [trackLabel]: 'canary' });
-    await patchSelector(ref, routing.stableService, { [podTemplateHashLabel]: await stableHash(ref) });
+  async function setTrafficWeights({
+    ref,
+    routing,
+    weights,
+  }: {
+    ref: ReleaseRef;
+    routing: Router;
+    weights: Split;
+  }): Promise<void> {
+    if (routing.kind === 'gatewayAPI') return weighRoute(ref, routing, weights);
+    await patchSelector(ref, routing.activeService, weights.canary > 0 ? onlyCanary : await onlyStable(ref));
   }
 
   /**
-   * Lets the stable Service select every pod of the Release again once no canary runs, so that a
-   * rollback or a rolling update of the Release's Deployment (new pods, a new hash) keeps it served.
+   * Narrows each Service to one revision for the length of a rollout: the new revision's Service
+   * (canaryService, previewService) to the canary Deployment's pods (the track label), the stable
+   * one (stableService, activeService) to the stable Deployment's current ReplicaSet (its
+   * pod-template-hash), since the canary's pods carry every label the stable ones do.
    */
-  async function unpinStableService({ ref, routing }: { ref: ReleaseRef; routing: RouteServices }): Promise<void> {
-    await patchSelector(ref, routing.stableService, { [podTemplateHashLabel]: null });
+  async function pinServices({ ref, routing }: { ref: ReleaseRef; routing: Router }): Promise<void> {
+    const services = servicesOf(routing);
+    if (services.canary !== undefined) await patchSelector(ref, services.canary, onlyCanary);
+    await patchSelector(ref, services.stable, await onlyStable(ref));
   }
 
-  return { routeProblems, setRouteWeights, pinServices, unpinStableService };
+  /**
+   * Lets the stable (or active) Service select every pod of the Release again once no canary runs, so
+   * that a rollback or a rolling update of the Release's Deployment (new pods, a new hash) keeps it served.
+   */
+  async function unpinServices({ ref, routing }: { ref: ReleaseRef; routing: Router }): Promise<void> {
+    await patchSelector(ref, servicesOf(routing).stable, { [podTemplateHashLabel]: null, [trackLabel]: null });
+  }
+
+  return { routeProblems, setTrafficWeights, pinServices, unpinServices };
 }

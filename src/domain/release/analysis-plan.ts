@@ -98,7 +98,7 @@ export function prometheusAddresses(
 /** What of the spec the API server cannot check and the workflow must refuse: a person can act on each line. */
 export function specProblems(
   spec: ReleaseSpec,
-  { defaultPrometheus, routedCanaries = true }: { defaultPrometheus?: string; routedCanaries?: boolean },
+  { defaultPrometheus, routed = true }: { defaultPrometheus?: string; routed?: boolean },
 ): string[] {
   const problems: string[] = [];
   spec.healthChecks.prometheus.forEach((check, i) => {
@@ -115,14 +115,12 @@ export function specProblems(
       );
     }
   });
-  // Refused rather than rolled out another way: a blue-green Release that waits for a person, rolled
-  // out as rolling, would be promoted without one. (Runs that began before canaries could be routed
-  // refused trafficRouting too, and replay so: routedCanaries false.)
-  if (spec.strategy?.blueGreen)
+  // Runs that began before rollguard moved traffic by a router refused both, and replay so (routed false).
+  if (spec.strategy?.blueGreen && !routed)
     problems.push(
-      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary or rolling',
+      'spec.strategy.blueGreen: this version of rollguard does not roll out blue-green yet; use canary (without trafficRouting) or rolling',
     );
-  if (spec.strategy?.canary?.trafficRouting && !routedCanaries)
+  if (spec.strategy?.canary?.trafficRouting && !routed)
     problems.push(
       "spec.strategy.canary.trafficRouting: this version of rollguard moves a canary's traffic by pod counts only; remove trafficRouting (the canary gets its share of the pods behind the same Service)",
     );
