@@ -41,6 +41,8 @@ module.exports = {
     layer('domain-health', '^src/domain/health/', ['domain/api']),
     layer('domain-release', '^src/domain/release/', ['domain/api', 'domain/health']),
     layer('domain-inspection', '^src/domain/inspection/', ['domain/api', 'domain/health', 'domain/release']),
+    // What a sink receives, of a Release's notifications and an inspection's alike.
+    layer('domain-notify', '^src/domain/notify/', ['domain/api', 'domain/release', 'domain/inspection']),
     layer('infrastructure', '^src/(kube|temporal|telemetry)/', ['domain', 'kube', 'temporal', 'telemetry']),
     layer('workflows', '^src/workflows/', ['domain', 'activities']), // activities by type only: the next rule
     {

@@ -18,6 +18,8 @@ import { createNotificationActivities } from './notify/delivery.ts';
 import type { SinkTarget } from '../domain/release/notifications.ts';
 import { createInspectionActivities } from './inspection/inspect.ts';
 import { createReportActivities, type ReportDestination } from './inspection/publish.ts';
+import { createRecipientActivities } from './inspection/recipients.ts';
+import { createStreakActivities } from './inspection/streak.ts';
 
 export interface ActivityDeps {
   kube: KubeClients;
@@ -78,6 +80,8 @@ export function createActivities({
       ...(secretGraceMs !== undefined ? { secretGraceMs } : {}),
     }),
     ...createNotificationActivities({ kube, log, readSecret, egress, operatorSinks }),
+    ...createRecipientActivities({ kube, operatorSinks }),
+    ...createStreakActivities(),
     ...createHookActivities({ kube, readSecret, egress }),
     /** Checks the spec a Signal carried against the Release schema: workflow code loads no schema library. */
     async readSpec(message: UncheckedSpecMessage): Promise<SpecMessage | { invalid: string }> {

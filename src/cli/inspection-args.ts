@@ -81,6 +81,11 @@ export const inspectFlags: Flags = {
     value: 'N',
     description: 'restarts that make a container crash-looping (default 3)',
   },
+  'failure-threshold': {
+    type: 'string',
+    value: 'N',
+    description: "scheduled runs failing in a row before the operator's sinks are told (default 3)",
+  },
   timeout: { type: 'string', value: 'DURATION', description: 'run: how long to wait for the report (default 30m)' },
   'task-queue': {
     type: 'string',
@@ -107,6 +112,7 @@ const settingFlags = [
   'stuck-after',
   'not-ready-after',
   'restart-threshold',
+  'failure-threshold',
 ];
 const takesScope = new Set<InspectAction>(['run', 'schedule']);
 
@@ -168,6 +174,7 @@ export function inspectOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): Inspec
     stuckAfterMs: optionalDuration(args, 'stuck-after'),
     notReadyAfterMs: optionalDuration(args, 'not-ready-after'),
     restartThreshold: count(args, 'restart-threshold'),
+    failureThreshold: count(args, 'failure-threshold'),
   };
   const settings = Object.fromEntries(
     Object.entries(asked).filter(([, v]) => v !== undefined),

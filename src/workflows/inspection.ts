@@ -1,4 +1,13 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { assembleReport, summarize } from '../domain/inspection/report.ts';
 import { inspectionSettings } from '../domain/inspection/settings.ts';
@@ -8,6 +17,7 @@ import type {
   InspectionTarget,
   TargetReport,
 } from '../domain/inspection/types.ts';
+import { countFailedRun, failureReason, notifyFindings } from './inspection-notify.ts';
 
 /** How far an inspection has got: Releases inspected of those in scope. */
 export interface InspectionProgress {
@@ -34,7 +44,8 @@ const chunks = <T>(items: T[], size: number): T[][] =>
 /**
  * One inspection of the Releases in scope and of the cluster: lists them, inspects them in batches
  * (one activity per batch, so the history grows with batches, not with Releases), writes the report
- * and returns its summary. A Temporal Schedule runs it periodically; `rollguard inspect run` now.
+ * and returns its summary, then notifies who takes its findings. A failed run counts the runs in a
+ * row that failed. A Temporal Schedule runs it periodically; `rollguard inspect run` now.
  */
 export async function inspectionWorkflow(request: InspectionRequest = {}): Promise<InspectionSummary> {
   const checked = inspectionSettings(request.settings);
@@ -70,12 +81,17 @@ export async function inspectionWorkflow(request: InspectionRequest = {}): Promi
       cluster,
     });
     const location = await short.publishInspectionReport({ report });
+    // Patched in: runs that began before inspections notified replay without it.
+    if (patched('inspection-notifications')) await notifyFindings(report, location);
     progress.phase = 'Done';
     return summarize(report, location);
   } catch (err) {
-    await short
-      .recordFailedInspection({ id, reason: err instanceof Error ? err.message : String(err) })
-      .catch(() => undefined);
+    await short.recordFailedInspection({ id, reason: failureReason(err) }).catch(() => undefined);
+    // Patched in, as above: a run that failed before replays its failure as it was.
+    if (!isCancellation(err) && patched('inspection-failure-streak'))
+      await countFailedRun(request, settings.failureThreshold, err).catch((e: unknown) =>
+        log.warn('the failed runs in a row were not counted', { id, error: (e as Error).message }),
+      );
     throw err;
   }
 }

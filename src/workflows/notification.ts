@@ -1,11 +1,12 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { parseDuration } from '../domain/api/durations.ts';
-import { type ReleaseNotification, type SinkTarget, sinkWants } from '../domain/release/notifications.ts';
+import type { Notification } from '../domain/notify/payloads.ts';
+import { type SinkTarget, sinkWants } from '../domain/release/notifications.ts';
 import { DeliveryFailure } from '../domain/release/delivery.ts';
 
 export interface NotificationWorkflowInput {
-  notification: ReleaseNotification;
+  notification: Notification;
   /** The Release's own sinks (references: their Secrets are read by the activity that sends). */
   sinks: SinkTarget[];
 }
@@ -34,9 +35,10 @@ function failureOf(err: unknown, budget: number): { reason: string; attempts: nu
 
 /**
  * Delivers one notification to every sink that wants it, each with its own retries and backoff,
- * then dead-letters what a sink never accepted. Started by the Release workflow as an abandoned
- * child whose id is the notification's id: it runs on its own, so a slow or dead receiver never
- * holds up the Release, and a notification is started once however often the parent replays.
+ * then dead-letters what a sink never accepted. Started by the Release's (or an inspection's)
+ * workflow as an abandoned child whose id is the notification's id: it runs on its own, so a slow or
+ * dead receiver never holds up the Release, and a notification is started once however often the
+ * parent replays.
  */
 export async function releaseNotificationWorkflow({
   notification,

@@ -7,12 +7,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolPath } from '../../dev/stack/tools.ts';
+import type { InspectionNotification } from '../../src/domain/inspection/notifications.ts';
 import type { InspectionReport, InspectionSummary } from '../../src/domain/inspection/types.ts';
 import { registry } from '../../src/telemetry/metrics.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { runToEnd } from '../support/processes.ts';
-import { stackEnv, waitFor } from '../support/stack.ts';
+import { LoopbackReceiver } from '../support/receiver.ts';
+import { createNamespace, deleteNamespace, stackEnv, waitFor } from '../support/stack.ts';
 import { rollguard } from './cli-process.ts';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -25,6 +27,10 @@ let healthzUrl = '';
 /** The scheduled run's HTML report, which the browser opens. */
 let scheduledHtml = '';
 const scheduleName = `it-${Date.now().toString(36)}`;
+/** The operator's sink and web's own, on loopback; the operator's Secret in a namespace of its own. */
+const receiver = new LoopbackReceiver();
+let opsNamespace = '';
+const failingSchedule = `${scheduleName}-failing`;
 
 /** `rollguard inspect ...` against this file's namespace and worker. */
 const inspect = (...args: string[]) => rollguard(['inspect', ...args, '--task-queue', h.taskQueue]);
@@ -32,8 +38,30 @@ const inspectNoQueue = (...args: string[]) => rollguard(['inspect', ...args]);
 
 beforeAll(async () => {
   reportDir = await mkdtemp(join(tmpdir(), 'rollguard-inspections-'));
+  await receiver.start();
+  opsNamespace = await createNamespace(h.clients, 'insp-ops');
+  await h.clients.core.createNamespacedSecret({
+    namespace: opsNamespace,
+    body: { metadata: { name: 'ops-notify' }, stringData: { url: `${receiver.base}/notify/operator` } },
+  });
   await h.start('insp', {
     inspectionReports: (namespace) => ({ directory: reportDir, configMap: { namespace, name: reportMap } }),
+    operatorSinks: [
+      {
+        name: 'platform',
+        type: 'Webhook',
+        urlFrom: { secretKeyRef: { name: 'ops-notify', key: 'url' } },
+        events: ['InspectionFinding', 'InspectionFailedRepeatedly'],
+        timeout: '5s',
+        retries: 2,
+        secretNamespace: opsNamespace,
+        operator: true,
+      },
+    ],
+  });
+  await h.clients.core.createNamespacedSecret({
+    namespace: h.namespace,
+    body: { metadata: { name: 'web-notify' }, stringData: { url: `${receiver.base}/notify/web-team` } },
   });
   // The api Release's health check: a server on loopback that answers 200 until told otherwise.
   healthz = createServer((_, res) => {
@@ -45,8 +73,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await inspectNoQueue('delete', scheduleName).catch(() => undefined);
+  await inspectNoQueue('delete', failingSchedule).catch(() => undefined);
   healthz?.close();
   await h.stop();
+  await deleteNamespace(h.clients, opsNamespace);
+  receiver.stop();
   if (reportDir) await rm(reportDir, { recursive: true, force: true });
 });
 
@@ -67,11 +98,31 @@ async function latestReport(after: (r: InspectionReport) => boolean): Promise<In
   return report as InspectionReport;
 }
 
+/** What the operator's sink, or web's own, received: the InspectionFinding notifications, as JSON. */
+const findingsAt = (path: string): InspectionNotification[] =>
+  receiver.bodies<InspectionNotification>(path).filter((n) => n.type === 'InspectionFinding');
+
 describe('inspections', () => {
-  it('a scheduled inspection finds a Deployment edited by hand and a failing check, and writes its report', async () => {
-    // Given three Ready Releases: web, api (whose check passes) and calm (labelled tier=quiet)
+  it('a scheduled inspection finds a Deployment edited by hand and a failing check, writes its report and notifies', async () => {
+    // Given three Ready Releases: web (whose team takes its inspection findings), api (whose check passes) and calm (labelled tier=quiet)
+    const webV1 = appRelease('web', { image: 'example/web:v1', replicas: 2 });
     await Promise.all([
-      h.apply(appRelease('web', { image: 'example/web:v1', replicas: 2 })),
+      h.apply({
+        ...webV1,
+        spec: {
+          ...webV1.spec,
+          notifications: {
+            sinks: [
+              {
+                name: 'team',
+                type: 'Webhook',
+                urlFrom: { secretKeyRef: { name: 'web-notify', key: 'url' } },
+                events: ['InspectionFinding'],
+              },
+            ],
+          },
+        },
+      }),
       h.apply(
         appRelease('api', {
           image: 'example/api:v1',
@@ -165,6 +216,49 @@ describe('inspections', () => {
     expect(metrics).toMatch(/rollguard_inspection_runs_total\{outcome="findings"\} [1-9]/);
     expect(metrics).toMatch(/rollguard_inspection_findings_total\{kind="ManualEdit",severity="Failing"\} [1-9]/);
     expect(metrics).toMatch(/rollguard_inspection_duration_seconds_count [1-9]/);
+
+    // And the operator's sink is told about web and api, web's own sink about web, each finding with its evidence
+    const ofThisRun = (path: string) => findingsAt(path).filter((n) => n.inspection.id === report.id);
+    await waitFor(
+      'the InspectionFinding notifications of the run',
+      async () => ofThisRun('/notify/operator').length >= 2 && ofThisRun('/notify/web-team').length >= 1,
+      { timeoutMs: 30_000, hint: () => JSON.stringify(receiver.paths('/notify/')) },
+    );
+    const operator = ofThisRun('/notify/operator');
+    expect(operator.map((n) => n.release?.name).sort()).toEqual(['api', 'web']);
+    const aboutWeb = ofThisRun('/notify/web-team');
+    expect(aboutWeb).toHaveLength(1);
+    expect(aboutWeb[0]).toEqual(operator.find((n) => n.release?.name === 'web'));
+    expect(aboutWeb[0]).toMatchObject({
+      type: 'InspectionFinding',
+      release: { namespace: h.namespace, name: 'web', uid: expect.any(String) },
+      status: 'Failing',
+      inspection: {
+        id: report.id,
+        schedule: scheduleName,
+        report: { configMap: { namespace: h.namespace, name: reportMap }, json: expect.stringContaining(reportDir) },
+      },
+    });
+    expect(aboutWeb[0]?.findings).toContainEqual(
+      expect.objectContaining({
+        kind: 'ManualEdit',
+        evidence: expect.objectContaining({ value: 'example/web:v2-broken', expected: 'example/web:v1' }),
+      }),
+    );
+    expect(operator.find((n) => n.release?.name === 'api')?.findings).toContainEqual(
+      expect.objectContaining({ kind: 'CheckFailing', subject: 'check HTTP healthz' }),
+    );
+    // Its id is the run's and the Release's, sent as the Idempotency-Key; calm, Healthy, is not notified
+    expect(aboutWeb[0]?.id).toBe(`${aboutWeb[0]?.release?.uid}.${aboutWeb[0]?.id.split('.')[1]}.InspectionFinding`);
+    for (const r of receiver.requests('/notify/'))
+      expect(r.headers['idempotency-key']).toBe((JSON.parse(r.body) as { id: string }).id);
+    expect(findingsAt('/notify/operator').some((n) => n.release?.name === 'calm')).toBe(false);
+    // And no id arrives twice at one sink: a run notifies each Release once
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (const path of ['/notify/operator', '/notify/web-team']) {
+      const ids = findingsAt(path).map((n) => n.id);
+      expect(new Set(ids).size, path).toBe(ids.length);
+    }
   });
 
   it('`inspect run` waits for the report and exits 1 when it finds something, 0 when it finds nothing', async () => {
@@ -236,6 +330,42 @@ describe('inspections', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('a Schedule whose runs fail 3 times in a row tells the operator once', async () => {
+    // Given a Schedule whose selector the API server refuses: each run fails
+    const created = await inspect('schedule', failingSchedule, '--cron', '0 0 1 1 *', '-n', h.namespace, '-l', '!!');
+    expect(created.code, created.stderr).toBe(0);
+    const schedule = h.client.schedule.getHandle(`rollguard-inspection-${failingSchedule}`);
+    const failed = async (): Promise<number> => {
+      const runs = (await schedule.describe()).info.recentActions;
+      const statuses = await Promise.all(
+        runs.map((a) => h.client.workflow.getHandle(a.action.workflow.workflowId).describe()),
+      );
+      return statuses.filter((d) => d.status.name === 'FAILED').length;
+    };
+    // When it is triggered 4 times, each run after the last one failed
+    for (let run = 1; run <= 4; run++) {
+      const triggered = await inspectNoQueue('trigger', failingSchedule);
+      expect(triggered.code, triggered.stderr).toBe(0);
+      await waitFor(`run ${run} to fail`, async () => (await failed()) >= run, { timeoutMs: 60_000, intervalMs: 500 });
+    }
+    // Then the operator's sink got InspectionFailedRepeatedly once, at the third, with the reason
+    const told = () =>
+      receiver
+        .bodies<InspectionNotification>('/notify/operator')
+        .filter((n) => n.type === 'InspectionFailedRepeatedly' && n.inspection.schedule === failingSchedule);
+    await waitFor('the operator to be told', async () => told().length >= 1, { timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(told()).toHaveLength(1);
+    expect(told()[0]).toMatchObject({
+      inspection: { failuresInARow: 3 },
+      message: expect.stringMatching(
+        new RegExp(
+          `^inspection Schedule ${failingSchedule} failed 3 times in a row; the last run: .*cannot list the Releases`,
+        ),
+      ),
+    });
   });
 
   it('a Schedule is changed by scheduling it again, then paused, unpaused and deleted by name', async () => {

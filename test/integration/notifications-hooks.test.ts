@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseInput } from '../../src/domain/api/index.ts';
 import type { ReleaseNotification } from '../../src/domain/release/notifications.ts';
@@ -10,54 +8,30 @@ import { createHookActivities, type HookRunInput } from '../../src/activities/ho
 import { kubeSecretReader } from '../../src/activities/checks/secret-headers.ts';
 import { createEgressGuard } from '../../src/activities/checks/egress.ts';
 import { hookJobName, hookRunKey } from '../../src/domain/release/hooks.ts';
+import { LoopbackReceiver } from '../support/receiver.ts';
 import { createNamespace, deleteNamespace, waitFor } from '../support/stack.ts';
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** For the onRollback hook: the revision the Deployment ran when the hook was called. */
-  deploymentRevision?: string | undefined;
-}
-
 const h = new ReleaseHarness();
-const received: Received[] = [];
-let receiver: Server;
+/** Hooks and notification endpoints: one that fails, one that never answers, one that notes the Deployment's revision. */
+const receiver = new LoopbackReceiver(async (request) => {
+  if (request.path === '/hang') return 'hold';
+  if (request.path === '/hook/fail') return 500;
+  if (request.path === '/hook/undo')
+    request.deploymentRevision = await h
+      .deployment('shop')
+      .then((d) => d.metadata?.annotations?.['rollguard.dev/revision'])
+      .catch(() => undefined);
+  return 200;
+});
+const { received } = receiver;
 let base = '';
-
-/** What a team runs on loopback: hooks and notification endpoints, one that fails and one that never answers. */
-function startReceiver(): Promise<void> {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '';
-      if (path === '/hang') return; // accepts the request and never answers
-      const record: Received = { path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      const answer = (): void => {
-        received.push(record);
-        res.writeHead(path === '/hook/fail' ? 500 : 200).end('ok');
-      };
-      if (path !== '/hook/undo') return answer();
-      void h.deployment('shop').then((d) => {
-        record.deploymentRevision = d.metadata?.annotations?.['rollguard.dev/revision'];
-        answer();
-      }, answer);
-    });
-  });
-  return new Promise((resolve) =>
-    receiver.listen(0, '127.0.0.1', () => {
-      base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-      resolve();
-    }),
-  );
-}
 
 // The operator's own sink (rollguard run --notifications), its Secret in a namespace of its own.
 let opsNamespace = '';
 
 beforeAll(async () => {
-  await startReceiver();
+  await receiver.start();
+  base = receiver.base;
   opsNamespace = await createNamespace(h.clients, 'notify-ops');
   await h.clients.core.createNamespacedSecret({
     namespace: opsNamespace,
@@ -81,8 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
   await deleteNamespace(h.clients, opsNamespace);
-  receiver?.closeAllConnections();
-  receiver?.close();
+  receiver.stop();
 });
 
 type Spec = ReleaseInput['spec'];
@@ -91,7 +64,7 @@ const release = (name: string, o: AppOptions, more: Partial<Spec>) => {
   return { ...r, spec: { ...r.spec, ...more } };
 };
 
-const paths = (prefix: string): string[] => received.filter((r) => r.path.startsWith(prefix)).map((r) => r.path);
+const paths = (prefix: string): string[] => receiver.paths(prefix);
 
 async function events(name: string, reason: string): Promise<string[]> {
   const list = await h.clients.events.listNamespacedEvent({ namespace: h.namespace });

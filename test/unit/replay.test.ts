@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { historiesDir } from '../support/releases.ts';
 
-// Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test), and one
-// inspection (inspection-run.json, recorded with `temporal workflow show -o json` after `rollguard
-// inspect run`). Replaying them against today's workflow code catches a change that would break
-// workflows already running.
+// Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test), and three
+// inspections, recorded with `temporal workflow show -o json`: inspection-run.json after `rollguard
+// inspect run`, inspection-notify.json (a scheduled run whose findings were notified) and
+// inspection-failing.json (the third failed run in a row of a Schedule, which told the operator)
+// after test/integration/inspections.test.ts. Replaying them against today's workflow code catches
+// a change that would break workflows already running.
 const files = readdirSync(historiesDir)
   .filter((file) => file.endsWith('.json'))
   .sort();

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { headerSources } from '../../domain/release/header-sources.ts';
-import { redact, renderNotification } from '../../domain/release/notification-payloads.ts';
-import type { ReleaseNotification, SinkTarget } from '../../domain/release/notifications.ts';
+import { type Notification, redact, renderNotification } from '../../domain/notify/payloads.ts';
+import type { SinkTarget } from '../../domain/release/notifications.ts';
 import { parseDuration } from '../../domain/api/index.ts';
 import { EventAction, EventReason } from '../../domain/release/events.ts';
 import type { KubeClients } from '../../kube/client.ts';
@@ -24,7 +24,7 @@ export interface NotificationDeps {
 
 export interface DeliveryInput {
   sink: SinkTarget;
-  notification: ReleaseNotification;
+  notification: Notification;
 }
 
 export interface UndeliveredInput extends DeliveryInput {
@@ -100,20 +100,24 @@ export function createNotificationActivities({ kube, log, readSecret, egress, op
 
   /**
    * The dead-letter record of a notification its sink never accepted: a Warning Event on the Release
-   * (once, keyed by the notification and the sink) and a log line. The workflow's history keeps it too.
+   * it is about (once, keyed by the notification and the sink) and a log line. The workflow's history
+   * keeps it too. A notification about no Release (the cluster's findings, a failing inspection) has
+   * only the log line and the history.
    */
   async function recordUndelivered({ sink, notification, reason, attempts }: UndeliveredInput): Promise<void> {
     const message =
       `notification ${notification.type} (id ${notification.id}) was not delivered to sink ${sink.name} ` +
       `after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`;
+    const { release } = notification;
     log.warn('notification dead-lettered', {
-      release: `${notification.release.namespace}/${notification.release.name}`,
+      ...(release ? { release: `${release.namespace}/${release.name}` } : {}),
       sink: sink.name,
       id: notification.id,
       type: notification.type,
       reason,
     });
-    await recordReleaseEvent(kube, notification.release, {
+    if (!release) return;
+    await recordReleaseEvent(kube, release, {
       type: 'Warning',
       reason: EventReason.NotificationUndelivered,
       message,

@@ -4,7 +4,7 @@ import { checkHeaders, secretKeyRef } from './check-headers.ts';
 import { duration } from './duration.ts';
 
 /** What a notification is about; receivers filter on these names, which never change. */
-export const notificationEvents = [
+export const releaseNotificationEvents = [
   'RolloutStarted',
   'RolloutSucceeded',
   'RollbackStarted',
@@ -12,6 +12,9 @@ export const notificationEvents = [
   'ReleaseFailed',
   'RolloutFailedRepeatedly',
 ] as const;
+/** What an inspection sends (docs/inspections.md): its findings, and that its Schedule keeps failing. */
+export const inspectionNotificationEvents = ['InspectionFinding', 'InspectionFailedRepeatedly'] as const;
+export const notificationEvents = [...releaseNotificationEvents, ...inspectionNotificationEvents] as const;
 export type NotificationEventType = (typeof notificationEvents)[number];
 
 /** How a sink is spoken to: a generic JSON webhook, a Slack-compatible incoming webhook, CloudEvents (structured mode). */

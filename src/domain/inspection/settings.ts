@@ -9,6 +9,7 @@ export const defaultInspectionSettings: InspectionSettings = {
   stuckAfterMs: 30 * 60_000,
   notReadyAfterMs: 5 * 60_000,
   restartThreshold: 3,
+  failureThreshold: 3,
 };
 
 const limits: Record<keyof InspectionSettings, { min: number; max: number }> = {
@@ -19,6 +20,7 @@ const limits: Record<keyof InspectionSettings, { min: number; max: number }> = {
   stuckAfterMs: { min: 0, max: 30 * 24 * 3_600_000 },
   notReadyAfterMs: { min: 0, max: 30 * 24 * 3_600_000 },
   restartThreshold: { min: 1, max: 1_000 },
+  failureThreshold: { min: 1, max: 10 },
 };
 
 /**

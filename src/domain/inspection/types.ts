@@ -94,6 +94,8 @@ export interface InspectionSettings {
   notReadyAfterMs: number;
   /** A container restarted this many times is crash-looping. */
   restartThreshold: number;
+  /** Scheduled runs that fail in a row before the operator's sinks are told (InspectionFailedRepeatedly). */
+  failureThreshold: number;
 }
 
 /** What an inspection is asked to do (a Schedule's action carries it). */

@@ -1,4 +1,5 @@
 import type { NotificationEventType, NotificationSink, ReleasePhase } from '../api/index.ts';
+import type { releaseNotificationEvents } from '../api/notifications.ts';
 import type { ReleaseStateData, TransitionRecord } from './records.ts';
 import type { ReleaseRef } from './ref.ts';
 
@@ -9,7 +10,7 @@ import type { ReleaseRef } from './ref.ts';
 export interface ReleaseNotification {
   /** Stable for this occurrence: a receiver that sees the same id twice has seen the same event. */
   id: string;
-  type: NotificationEventType;
+  type: (typeof releaseNotificationEvents)[number];
   release: ReleaseRef;
   phase: ReleasePhase;
   reason: string;
@@ -45,9 +46,9 @@ export function notificationsFor(
   transition: Pick<TransitionRecord, 'from' | 'to'>,
   history: readonly TransitionRecord[],
   failureThreshold: number,
-): NotificationEventType[] {
+): ReleaseNotification['type'][] {
   const { from, to } = transition;
-  const types: NotificationEventType[] = [];
+  const types: ReleaseNotification['type'][] = [];
   if (from === 'RollingBack') types.push('RollbackFinished');
   if (to === 'Progressing') types.push('RolloutStarted');
   if (to === 'Ready' && from === 'Progressing') types.push('RolloutSucceeded');
@@ -65,7 +66,7 @@ export function notificationsFor(
  * run id), since a workflow started anew for the Release counts from 1 again.
  */
 export function notificationOf(
-  type: NotificationEventType,
+  type: ReleaseNotification['type'],
   data: ReleaseStateData,
   transition: TransitionRecord,
   { key, run }: { key: string; run: string },
@@ -106,4 +107,4 @@ export const sinkWants = (sink: NotificationSink, type: NotificationEventType): 
   sink.events === undefined || sink.events.includes(type);
 
 /** The workflow id of the delivery of one notification: its id, so it is started once whatever happens. */
-export const notificationWorkflowId = (n: ReleaseNotification): string => `notify/${n.id}`;
+export const notificationWorkflowId = (n: { id: string }): string => `notify/${n.id}`;

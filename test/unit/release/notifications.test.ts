@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cloudEventType,
-  headline,
-  redact,
-  renderNotification,
-} from '../../../src/domain/release/notification-payloads.ts';
+import { cloudEventType, headline, redact, renderNotification } from '../../../src/domain/notify/payloads.ts';
 import {
   failureStreak,
   notificationOf,
