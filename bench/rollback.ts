@@ -30,9 +30,12 @@ import {
  * With --strategy canary every Release has a canary strategy (setWeight 50, then an analysis): the
  * broken revision reaches a canary Deployment beside the stable one, and all traffic is on stable
  * again as soon as the canary has no pods left. The stable pods never stopped serving, so the
- * rollback is one write instead of a rollout.
+ * rollback is one write instead of a rollout. --strategy gateway is the same canary behind an
+ * HTTPRoute (each Release with its two Services and its route), and --strategy blue-green a
+ * blue-green whose preview never becomes Ready; both end the same way, with the router's objects
+ * on stable (checked when the canary has no pods left).
  *
- *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--strategy rolling|canary] [--timeout 10m]
+ *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--strategy rolling|canary|gateway|blue-green] [--timeout 10m]
  *
  * A phase that does not finish by --timeout prints how far it got, and the benchmark fails.
  */
@@ -46,10 +49,11 @@ const flags = readFlags('rollback.ts', () => {
       timeout: { type: 'string', default: '10m' },
     },
   });
-  if (values.strategy !== 'rolling' && values.strategy !== 'canary')
-    throw new Error(`--strategy ${values.strategy}: rolling or canary`);
+  const strategies = ['rolling', 'canary', 'gateway', 'blue-green'] as const;
+  const strategy = strategies.find((s) => s === values.strategy);
+  if (!strategy) throw new Error(`--strategy ${values.strategy}: one of ${strategies.join(', ')}`);
   return {
-    strategy: values.strategy,
+    strategy,
     rollbacks: wholeNumber('--rollbacks', values.rollbacks),
     load: wholeNumber('--load', values.load, 0),
     deadlineMs: duration('--readiness-deadline', values['readiness-deadline']),
@@ -83,11 +87,76 @@ function release(name: string, readinessDeadline: string) {
       healthChecks: { readiness: { deadline: readinessDeadline } },
       analysis: { window: '1s' },
       rollback: { automatic: true },
-      ...(flags.strategy === 'canary'
-        ? { strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { window: '1s' } }] } } }
-        : {}),
+      ...strategyOf(name),
     },
   };
+}
+
+const steps = [{ setWeight: 50 }, { analysis: { window: '1s' } }];
+function strategyOf(name: string) {
+  switch (flags.strategy) {
+    case 'rolling':
+      return {};
+    case 'canary':
+      return { strategy: { canary: { steps } } };
+    case 'gateway':
+      return {
+        strategy: {
+          canary: {
+            steps,
+            trafficRouting: {
+              gatewayAPI: { httpRoute: name, stableService: `${name}-stable`, canaryService: `${name}-canary` },
+            },
+          },
+        },
+      };
+    case 'blue-green':
+      return { strategy: { blueGreen: { activeService: name, scaleDownDelay: '1s' } } };
+  }
+}
+
+/** The Services (and HTTPRoute) a routed strategy names, as a user writes them: selecting every pod of the app. */
+async function routerObjects(kube: KubeClients, name: string): Promise<void> {
+  const service = (service: string) =>
+    patiently(() =>
+      kube.core.createNamespacedService({
+        namespace,
+        body: { metadata: { name: service }, spec: { selector: { app: name }, ports: [{ port: 80 }] } },
+      }),
+    );
+  if (flags.strategy === 'blue-green') await service(name);
+  if (flags.strategy !== 'gateway') return;
+  await service(`${name}-stable`);
+  await service(`${name}-canary`);
+  const backendRefs = ['stable', 'canary'].map((side) => ({ name: `${name}-${side}`, port: 80 }));
+  await patiently(() =>
+    kube.custom.createNamespacedCustomObject({
+      ...httpRoutes,
+      namespace,
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name },
+        spec: { rules: [{ backendRefs }] },
+      },
+    }),
+  );
+}
+const httpRoutes = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
+
+/** Whether the router sends every request to the stable pods: the route's canary weight 0, or the active Service not on the preview. */
+async function routerOnStable(kube: KubeClients, name: string): Promise<boolean> {
+  if (flags.strategy === 'gateway') {
+    const route = (await kube.custom.getNamespacedCustomObject({ ...httpRoutes, namespace, name })) as {
+      spec: { rules: { backendRefs: { name: string; weight?: number }[] }[] };
+    };
+    return route.spec.rules[0]?.backendRefs.find((b) => b.name === `${name}-canary`)?.weight === 0;
+  }
+  if (flags.strategy === 'blue-green') {
+    const service = await kube.core.readNamespacedService({ name, namespace });
+    return service.spec?.selector?.['rollguard.dev/track'] === undefined;
+  }
+  return true;
 }
 
 const setImage = (kube: KubeClients, name: string, version: string) =>
@@ -173,7 +242,7 @@ async function rollBack(
   const one = async (name: string): Promise<void> => {
     const key = `${scenario}/${name}`;
     // With a canary, the broken revision goes to the canary Deployment, and goes away with its pods.
-    const canary = flags.strategy === 'canary';
+    const canary = flags.strategy !== 'rolling';
     const target = canary ? `${name}-canary` : name;
     deployments.note(`${key}/applied`, target, (d) => d.spec?.template.spec?.containers[0]?.image === image(broken));
     await setImage(kube, name, broken);
@@ -188,6 +257,7 @@ async function rollBack(
       count: deployments.at(`${key}/back`) === undefined ? 0 : 1,
       of: 1,
     }));
+    if (!(await routerOnStable(kube, name))) throw new Error(`${scenario}: ${name}'s router is not on stable`);
     overheads.push(deployments.at(`${key}/back`)! - deployments.at(`${key}/applied`)! - flags.deadlineMs);
   };
   if (concurrently) await Promise.all(names.map(one));
@@ -220,6 +290,7 @@ async function main(): Promise<number> {
   try {
     say(`creating ${measured.length} Releases to break and ${others.length} others, at v1`);
     const limit = pLimit(32);
+    await Promise.all([...measured, ...others].map((name) => limit(() => routerObjects(kube, name))));
     await Promise.all(
       [...measured.map((name) => release(name, flags.deadlineText)), ...others.map((name) => release(name, '10m'))].map(
         (body) => limit(() => patiently(() => kube.releases.create(namespace, body))),
@@ -247,7 +318,7 @@ async function main(): Promise<number> {
     await rollguard.stop();
   }
   console.log(
-    `strategy ${flags.strategy}; readiness deadline ${flags.deadlineText}; overhead = ${flags.strategy === 'canary' ? 'the canary has no pods left' : 'served by v1 again'} - broken revision applied - deadline\n`,
+    `strategy ${flags.strategy}; readiness deadline ${flags.deadlineText}; overhead = ${flags.strategy === 'rolling' ? 'served by v1 again' : 'the new revision has no pods left'} - broken revision applied - deadline\n`,
   );
   console.log('| scenario | rollbacks | p50 (s) | p95 (s) | max (s) |\n|---|---:|---:|---:|---:|');
   console.log(rows.join('\n'));
