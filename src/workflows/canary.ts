@@ -457,6 +457,7 @@ async function promote(
 /** The canary is taken off: its pods go at once, stable is back at full size, and the Release says why. */
 async function abort(state: ReleaseState, canary: CanaryInFlight, deadlineMs: number): Promise<void> {
   const { revision, stable } = canary;
+  const what = canary.routing.kind === 'service' ? 'preview' : 'canary';
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const replicas = spec.template.replicas ?? 1;
@@ -474,14 +475,14 @@ async function abort(state: ReleaseState, canary: CanaryInFlight, deadlineMs: nu
     state,
     'RollingBack',
     Reason.RolloutAborted,
-    `the canary of revision ${revision.revision} is taken off: ${why}`,
+    `the ${what} of revision ${revision.revision} is taken off: ${why}`,
     { warning: true, action: EventAction.Rollback },
   );
   await takeCanaryOff(state, canary);
   const result = await waits.awaitRollout({ ref, revision: stable.revision, deadlineMs });
   state.data.progress = result.progress;
   const message =
-    `the canary of revision ${revision.revision} was aborted (${why}); revision ${stable.revision} serves all traffic with ${replicas} pods. ` +
+    `the ${what} of revision ${revision.revision} was aborted (${why}); revision ${stable.revision} serves all traffic with ${replicas} pods. ` +
     `The spec still asks for revision ${revision.revision}: \`rollguard retry\` runs its canary again, or change the spec.`;
   state.setCondition({ type: Type.RolledBack, status: True, reason: Reason.RolloutAborted, message }, new Date());
   state.setCondition(

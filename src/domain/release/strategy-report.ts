@@ -77,7 +77,7 @@ export function describeStrategy(plan: StrategyPlan, status: StrategyStatus, now
         : status.analysis
           ? `analysis ${left(status.analysis.endTime)} left`
           : step?.kind === 'switch'
-            ? 'switching traffic'
+            ? `the old pods kept ${formatTimeLeft(plan.scaleDownDelayMs)} after the switch, for a switch back`
             : step?.kind === 'setWeight' || step?.kind === 'preview'
               ? `${status.replicas.canary} pods of revision ${status.revision} coming up`
               : undefined;
