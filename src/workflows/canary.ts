@@ -525,12 +525,7 @@ export async function takeCanaryOff(state: ReleaseState, { revision, stable, rou
     adopt: spec.adopt,
   });
   if (routing.kind !== 'replicas') {
-    await waits.awaitRollout({
-      ref,
-      revision: revision.revision,
-      deadlineMs: parseDuration(spec.healthChecks.readiness.deadline),
-      role: 'canary',
-    });
+    await waits.awaitNoPods({ ref, role: 'canary', deadlineMs: parseDuration(spec.healthChecks.readiness.deadline) });
     await kube.unpinServices({ ref, routing });
   }
 }

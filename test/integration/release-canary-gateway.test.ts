@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteSignal } from '../../src/workflows/messages.ts';
 import { waitFor } from '../support/stack.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
@@ -187,6 +188,26 @@ describe('a canary behind an HTTPRoute', () => {
     expect(failed.status?.conditions?.find((c) => c.type === 'RolledBack')).toMatchObject({ status: 'True' });
     expect(await weights('shop')).toBe('100/0');
     await expect.poll(() => selector('shop-stable'), { timeout: 30_000 }).toEqual({ app: 'shop' });
+  });
+
+  it('deleted in the middle of its canary, hands all traffic back to stable before its workflow ends', async () => {
+    await routeObjects('feed');
+    const steps: Steps = [{ setWeight: 40 }, { pause: {} }, { setWeight: 100 }];
+    await h.apply(routed('feed', 'example/feed:v1', steps, { replicas: 5 }));
+    await h.waitForStatus('feed', 'Ready', (r) => r.status?.stableRevision === 1);
+    await h.apply(routed('feed', 'example/feed:v2', steps, { replicas: 5 }));
+    await h.waitForStatus('feed', 'Progressing', (r) => r.status?.strategy?.step === '2/3');
+    expect(await weights('feed')).toBe('60/40');
+
+    // What the controller does when the Release is deleted: the delete Signal; it lets the Release go
+    // once the workflow has ended (controller-deletion.test.ts).
+    const handle = h.handle(h.ref(await h.read('feed')));
+    await handle.signal(deleteSignal);
+    await handle.result();
+    expect(await weights('feed')).toBe('100/0');
+    expect(await selector('feed-stable')).toEqual({ app: 'feed' });
+    // Orphaned (the default deletionPolicy), the stable Deployment keeps serving at full size.
+    expect((await h.deployment('feed')).spec?.replicas).toBe(5);
   });
 
   it('is refused when its route or Services cannot carry it, naming the field, and nothing moves', async () => {

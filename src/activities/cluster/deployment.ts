@@ -468,6 +468,32 @@ export function createDeploymentActivities(
     }
   }
 
+  /**
+   * Waits until a Deployment has no pods left (or is gone), for at most `deadlineMs`; whether it got
+   * there. What a taken-off canary's Service waits for before it may select every pod again.
+   */
+  async function awaitNoPods({
+    ref,
+    role,
+    deadlineMs,
+  }: {
+    ref: ReleaseRef;
+    role: Role;
+    deadlineMs: number;
+  }): Promise<boolean> {
+    const ctx = Context.current();
+    const deployment = view(ref, role);
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+      const seen = await deployment.look();
+      const none = seen === null || ((seen.status?.replicas ?? 0) === 0 && (seen.spec?.replicas ?? 1) === 0);
+      ctx.heartbeat();
+      if (none) return true;
+      if (Date.now() >= until) return false;
+      await deployment.wait(Math.min(pollMs, until - Date.now()));
+    }
+  }
+
   /** Restarts of the containers of the revision's pods, summed. */
   async function restartsOf(ref: ReleaseRef, matchLabels: Record<string, string>): Promise<number> {
     const pods = await refusedOr(`list the pods of ${ref.namespace}/${ref.name}`, () =>
@@ -552,7 +578,7 @@ export function createDeploymentActivities(
     }
   }
 
-  return { applyRevision, scaleDeployment, scaleTrack, dryRunTemplate, awaitRollout, watchReadiness };
+  return { applyRevision, scaleDeployment, scaleTrack, dryRunTemplate, awaitRollout, awaitNoPods, watchReadiness };
 }
 
 const isFinal = (err: unknown): boolean => (err as { nonRetryable?: boolean }).nonRetryable === true;

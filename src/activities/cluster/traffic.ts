@@ -113,7 +113,14 @@ export function createTrafficActivities(kube: KubeClients) {
    */
   async function weighRoute(ref: ReleaseRef, routing: Extract<Router, { kind: 'gatewayAPI' }>, weights: Split) {
     const what = `set the weights of HTTPRoute ${ref.namespace}/${routing.httpRoute} to ${weights.stable}/${weights.canary}`;
-    const found = await refusedOr(what, () => readRoute(ref, routing.httpRoute), { notFoundIsFinal: true });
+    let found: HttpRoute;
+    try {
+      found = await readRoute(ref, routing.httpRoute);
+    } catch (err) {
+      // A route deleted (its namespace going, say) sends nothing to the canary: all there is to do.
+      if (isNotFound(err) && weights.canary === 0) return;
+      throw classifyApiError(err, what, { notFoundIsFinal: true });
+    }
     const weighed = weighBackendRefs(found.spec?.rules ?? [], routing, weights, ref.namespace);
     // The route was edited since admission so that it no longer sends to both Services.
     if ('problem' in weighed) throw cannotCarry(`${what}: ${weighed.problem}`);
@@ -129,17 +136,25 @@ export function createTrafficActivities(kube: KubeClients) {
       );
     } catch (err) {
       if (isConflict(err)) throw err; // someone else wrote it since: read again
+      if (isNotFound(err) && weights.canary === 0) return;
       throw classifyApiError(err, what, { notFoundIsFinal: true });
     }
   }
 
-  /** The pod-template-hash of the stable Deployment's current ReplicaSet: its pods, and no canary's. */
-  async function stableHash(ref: ReleaseRef): Promise<string> {
+  /**
+   * The pod-template-hash of the stable Deployment's current ReplicaSet: its pods, and no canary's.
+   * Undefined when the Deployment is gone (its namespace being deleted, say): no pods to pin to.
+   */
+  async function stableHash(ref: ReleaseRef): Promise<string | undefined> {
     const name = deploymentName(ref.name);
     const what = `read the ReplicaSets of Deployment ${ref.namespace}/${name}`;
-    const deployment = await refusedOr(what, () =>
-      kube.apps.readNamespacedDeployment({ name, namespace: ref.namespace }),
-    );
+    let deployment;
+    try {
+      deployment = await kube.apps.readNamespacedDeployment({ name, namespace: ref.namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw classifyApiError(err, what);
+    }
     const current = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
     const sets = await refusedOr(what, () =>
       kube.apps.listNamespacedReplicaSet({
@@ -156,20 +171,26 @@ export function createTrafficActivities(kube: KubeClients) {
     return hash;
   }
 
-  /** Sets (or, with null, removes) rollguard's keys of a Service's selector; the Service's own keys stay. */
+  /**
+   * Sets (or, with null, removes) rollguard's keys of a Service's selector; the Service's own keys
+   * stay. A Service that is gone has no keys to remove: only setting one fails for it.
+   */
   async function patchSelector(ref: ReleaseRef, name: string, selector: Record<string, string | null>) {
-    await refusedOr(
-      `set the selector of Service ${ref.namespace}/${name}`,
-      () =>
-        kube.core.patchNamespacedService(
-          { name, namespace: ref.namespace, body: { spec: { selector } } },
-          patchContentType.merge,
-        ),
-      { notFoundIsFinal: true },
-    );
+    try {
+      await kube.core.patchNamespacedService(
+        { name, namespace: ref.namespace, body: { spec: { selector } } },
+        patchContentType.merge,
+      );
+    } catch (err) {
+      if (isNotFound(err) && Object.values(selector).every((value) => value === null)) return;
+      throw classifyApiError(err, `set the selector of Service ${ref.namespace}/${name}`, { notFoundIsFinal: true });
+    }
   }
 
-  const onlyStable = async (ref: ReleaseRef) => ({ [podTemplateHashLabel]: await stableHash(ref), [trackLabel]: null });
+  const onlyStable = async (ref: ReleaseRef) => ({
+    [podTemplateHashLabel]: (await stableHash(ref)) ?? null,
+    [trackLabel]: null,
+  });
   const onlyCanary = { [podTemplateHashLabel]: null, [trackLabel]: 'canary' };
 
   /**
@@ -187,7 +208,13 @@ export function createTrafficActivities(kube: KubeClients) {
     weights: Split;
   }): Promise<void> {
     if (routing.kind === 'gatewayAPI') return weighRoute(ref, routing, weights);
-    await patchSelector(ref, routing.activeService, weights.canary > 0 ? onlyCanary : await onlyStable(ref));
+    if (weights.canary > 0) return patchSelector(ref, routing.activeService, onlyCanary);
+    // Back to the stable pods; a Service that is gone sends nothing anywhere.
+    const active = await readService(ref, routing.activeService).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw classifyApiError(err, `read Service ${ref.namespace}/${routing.activeService}`);
+    });
+    if (active) await patchSelector(ref, routing.activeService, await onlyStable(ref));
   }
 
   /**
