@@ -9,6 +9,23 @@ import { rollguardVersion } from '../../src/telemetry/build-info.ts';
 
 export const dockerfile = join(repoRoot, 'deploy', 'rollguard', 'Dockerfile');
 export const imageName = `localhost/rollguard:${rollguardVersion}`;
+/** The build stage of the image, tagged so that its cached layers are kept between builds. */
+const buildStageName = `localhost/rollguard-build:${rollguardVersion}`;
+
+/**
+ * Removes what earlier builds left behind: working containers, and images no tag leads to (the
+ * layers of earlier builds of the image and of its build stage; each pass frees the parents the
+ * previous one orphaned). The bases and the two tagged images, with their layers, stay, so a
+ * rebuild redoes only what changed and the storage does not grow with every build.
+ */
+async function prune(log: (line: string) => void): Promise<void> {
+  await buildah(['rm', '--all']);
+  for (let pass = 0; pass < 20; pass++) {
+    const removed = succeeded('podman image prune', await podman(['image', 'prune', '--force'])).trim();
+    if (removed === '') return;
+    log(`removed ${removed.split('\n').length} images of earlier builds`);
+  }
+}
 
 export interface BuiltImage {
   name: string;
@@ -52,30 +69,36 @@ export async function buildImage(log: (line: string) => void): Promise<BuiltImag
   const buildImage = await ensureBase(builderBase(await npmTarball()), log);
   log(`building ${imageName} from ${dockerfile} on ${buildImage} and ${baseImage}`);
   const ca = caBundle();
-  const built = await buildah(
-    [
-      'build',
-      '--layers',
-      '--runtime',
-      'runc',
-      ...ulimits(),
-      // npm in the build stage reaches the npm registry as this machine does.
-      '--network',
-      'host',
-      ...(ca ? ['--secret', `id=npm-ca,src=${ca}`] : []),
-      '--build-arg',
-      `BUILD_IMAGE=${buildImage}`,
-      '--build-arg',
-      `BASE_IMAGE=${baseImage}`,
-      '-f',
-      dockerfile,
-      '-t',
-      imageName,
-      repoRoot,
-    ],
-    log,
-  );
-  succeeded(`buildah build of ${imageName}`, built);
+  const build = (target: string[], tag: string) =>
+    buildah(
+      [
+        'build',
+        '--layers',
+        '--runtime',
+        'runc',
+        ...ulimits(),
+        // npm in the build stage reaches the npm registry as this machine does.
+        '--network',
+        'host',
+        ...(ca ? ['--secret', `id=npm-ca,src=${ca}`] : []),
+        '--build-arg',
+        `BUILD_IMAGE=${buildImage}`,
+        '--build-arg',
+        `BASE_IMAGE=${baseImage}`,
+        ...target,
+        '-f',
+        dockerfile,
+        '-t',
+        tag,
+        repoRoot,
+      ],
+      log,
+    );
+  // The build stage gets a tag of its own, so that its layers (the dev dependencies' install above
+  // all) are an image's and survive the prune below; the full build then finds them in the cache.
+  succeeded(`buildah build of ${buildStageName}`, await build(['--target', 'build'], buildStageName));
+  succeeded(`buildah build of ${imageName}`, await build([], imageName));
+  await prune(log);
   const [id = '', size = '0'] = succeeded(
     'podman image inspect',
     await podman(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', imageName]),
