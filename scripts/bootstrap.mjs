@@ -27,8 +27,18 @@ function run(command, args, options = {}) {
   if (result.status !== 0) fail(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }
 
-/** Debian packages the stack and the tests run (command → package); chromium drives the Temporal UI test and opens the inspection report, lua5.4 runs the Argo CD health check, zsh and fish check the completion scripts. */
-const debianPackages = { prometheus: 'prometheus', chromium: 'chromium', 'lua5.4': 'lua5.4', zsh: 'zsh', fish: 'fish' };
+/** Debian packages the stack and the tests run (command → package); chromium drives the Temporal UI test and opens the inspection report, lua5.4 runs the Argo CD health check, zsh and fish check the completion scripts; mmdebstrap, buildah, podman and runc build and run the image (dev/image/). */
+const debianPackages = {
+  prometheus: 'prometheus',
+  chromium: 'chromium',
+  'lua5.4': 'lua5.4',
+  zsh: 'zsh',
+  fish: 'fish',
+  mmdebstrap: 'mmdebstrap',
+  buildah: 'buildah',
+  podman: 'podman',
+  runc: 'runc',
+};
 
 function ensureDebianPackages() {
   const missing = Object.entries(debianPackages).filter(([command]) => !onPath(command));

@@ -46,6 +46,7 @@ async function test(args: string[]): Promise<number> {
         '--config',
         '.dependency-cruiser.cjs',
       ]),
+      step('Dockerfile', 'dockerfile-utils', ['lint', 'deploy/rollguard/Dockerfile']),
       ...(args.length > 0
         ? [step('tests', 'vitest', ['run', ...args])]
         : [
@@ -108,6 +109,17 @@ function profileOf(args: string[]) {
   return values.profile === undefined ? envProfile() : parseProfile(values.profile, '--profile');
 }
 
+/** `npm run image`: the container image, built here with buildah on bases made from Debian packages (docs/install.md). */
+async function image(): Promise<number> {
+  const { buildImage } = await import('../dev/image/image.ts');
+  const started = Date.now();
+  const built = await buildImage(say);
+  say(
+    `${built.name} (${built.id.slice(0, 12)}, ${(built.bytes / 2 ** 20).toFixed(0)} MiB) on ${built.baseImage} in ${Math.round((Date.now() - started) / 1000)}s`,
+  );
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   tools: async (args) => (await buildTools(say, profileOf(args)), 0),
   build: async () => (await import('./build.ts'), 0),
@@ -118,6 +130,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   test,
   demo,
   bench,
+  image,
 };
 
 const [name = '', ...rest] = process.argv.slice(2);

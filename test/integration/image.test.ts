@@ -1,0 +1,102 @@
+import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BuiltImage, buildImage } from '../../dev/image/image.ts';
+import { podman, ulimits } from '../../dev/image/containers.ts';
+import { rollguardVersion } from '../../src/telemetry/build-info.ts';
+import { installCrd } from '../support/crd.ts';
+import { kube, stackEnv } from '../support/stack.ts';
+
+// Given the image `npm run image` builds from deploy/rollguard/Dockerfile (bases made from Debian
+// packages, layers cached), run as a cluster runs it: read-only root filesystem, a tmpfs at /tmp.
+
+let image: BuiltImage;
+
+/** `podman run` of the image with the given flags and arguments, as the Deployment runs it. */
+const runImage = (flags: string[], args: string[]) =>
+  podman([
+    'run',
+    '--rm',
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    '--network',
+    'host',
+    ...ulimits(),
+    ...flags,
+    image.name,
+    ...args,
+  ]);
+
+/** Node in the image, on a script: the image has no shell. */
+const nodeInImage = (script: string) => runImage(['--entrypoint', '/usr/local/bin/node'], ['-e', script]);
+
+beforeAll(async () => {
+  image = await buildImage(() => {});
+}, 600_000);
+
+describe('the container image', () => {
+  it('answers --version and --help', async () => {
+    const version = await runImage([], ['--version']);
+    expect(version.stdout).toBe(`rollguard ${rollguardVersion}\n`);
+    expect(version.code).toBe(0);
+    const help = await runImage([], ['--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: rollguard COMMAND [ARGS] [FLAGS]');
+  });
+
+  it('runs as uid 1000 on a read-only root filesystem, writing only to /tmp', async () => {
+    const result = await nodeInImage(`
+      const fs = require('node:fs');
+      const tryWrite = (path) => { try { fs.writeFileSync(path, 'x'); return 'written'; } catch (e) { return e.code; } };
+      console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), app: tryWrite('/app/x'), tmp: tryWrite('/tmp/x') }));
+    `);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ uid: 1000, gid: 1000, app: 'EROFS', tmp: 'written' });
+  });
+
+  it('holds the package and its production dependencies, and nothing of the clone besides: no sources, dev tools or shell', async () => {
+    const result = await nodeInImage(`
+      const fs = require('node:fs');
+      const exists = (path) => fs.existsSync(path);
+      console.log(JSON.stringify({
+        app: fs.readdirSync('/app').sort(),
+        dist: fs.readdirSync('/app/dist').sort(),
+        typescript: fs.readdirSync('/app/dist/src', { recursive: true }).filter((f) => f.endsWith('.ts')),
+        devDependencies: ['typescript', 'vitest', 'eslint', 'node', '@temporalio/testing'].filter((d) => exists('/app/node_modules/' + d)),
+        shell: ['/bin/sh', '/usr/bin/sh', '/bin/bash'].filter(exists),
+        bundle: exists('/app/dist/workflows.js'),
+      }));
+    `);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      app: ['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package.json'],
+      dist: ['src', 'workflows.js', 'workflows.js.sha256'],
+      typescript: [],
+      devDependencies: [],
+      shell: [],
+      bundle: true,
+    });
+  });
+
+  it("`rollguard version` in the image reads the stack's CRD from the API server", async () => {
+    await installCrd(kube().config);
+    // The kubeconfig and the files it names (certificates, keys) at their own paths, as copies uid 1000 may read.
+    const kubeconfig = await readFile(stackEnv.KUBECONFIG, 'utf8');
+    const files = [...kubeconfig.matchAll(/^\s*[\w-]+:\s*(\/\S+)\s*$/gm)].map((m) => m[1]!);
+    const dir = await mkdtemp(join(tmpdir(), 'rollguard-image-'));
+    const mounts: string[] = [];
+    for (const [i, path] of [stackEnv.KUBECONFIG, ...files].entries()) {
+      const copy = join(dir, String(i));
+      await copyFile(path, copy);
+      await chmod(copy, 0o644);
+      mounts.push('-v', `${copy}:${path}:ro`);
+    }
+    const result = await runImage([...mounts, '-e', `KUBECONFIG=${stackEnv.KUBECONFIG}`], ['version']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Release CRD releases.rollguard.dev of rollguard ${rollguardVersion}`);
+    expect(result.stdout).toMatch(/^match\s+yes$/m);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
