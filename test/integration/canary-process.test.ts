@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { parseRelease, type Release } from '../../src/domain/api/index.ts';
 import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
-import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
-import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
+import { createNamespace, kube, waitFor } from '../support/stack.ts';
+import { temporalOfStack } from '../support/temporal.ts';
 import { appRelease } from '../support/release-specs.ts';
-import { rollguard, RollguardProcess } from './cli-process.ts';
+import { rollguard, RollguardProcess, removeReleases } from './cli-process.ts';
 
 /** The canary example of deploy/examples, driven with the CLI against `rollguard run`, which is killed on the way. */
 const example = fileURLToPath(new URL('../../deploy/examples/canary-release.yaml', import.meta.url));
@@ -52,18 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run.stop();
-  const temporal = await temporalOfStack();
-  for (const name of ['shop', 'feed']) {
-    const release = await read(name).catch(() => undefined);
-    if (!release) continue;
-    await clients.releases.patch({ namespace: ns, name }, 'merge', { metadata: { finalizers: null } });
-    await terminateQuietly(
-      temporal.client,
-      releaseWorkflowId({ namespace: ns, name, uid: release.metadata.uid ?? '' }),
-    );
-  }
-  await temporal.connection.close();
-  await deleteNamespace(clients, ns);
+  await removeReleases(clients, ns, ['shop', 'feed']);
 });
 
 describe('the canary example, with the CLI', () => {

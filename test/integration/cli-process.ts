@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { KubeClients } from '../../src/kube/client.ts';
+import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { runToEnd, type Finished } from '../support/processes.ts';
-import { stackEnv, waitFor } from '../support/stack.ts';
+import { deleteNamespace, stackEnv, waitFor } from '../support/stack.ts';
+import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
 
 /** The CLI as a user runs it: the bin file on the project's Node. */
 export const rollguardBin = fileURLToPath(new URL('../../bin/rollguard.ts', import.meta.url));
@@ -123,4 +126,22 @@ export function oneLineError(result: CliResult): string {
     throw new Error(`expected one line "rollguard: ..." on stderr, got:\n${result.stderr}`);
   }
   return lines[0];
+}
+
+/**
+ * After a test of `rollguard run` as a process (stopped by then): its Releases go without a
+ * controller to clean up after them (their finalizers dropped, their workflows terminated), then the
+ * namespace.
+ */
+export async function removeReleases(clients: KubeClients, namespace: string, names: string[]): Promise<void> {
+  const temporal = await temporalOfStack();
+  for (const name of names) {
+    const release = (await clients.releases.get({ namespace, name }).catch(() => undefined)) as
+      { metadata?: { uid?: string } } | undefined;
+    if (!release) continue;
+    await clients.releases.patch({ namespace, name }, 'merge', { metadata: { finalizers: null } });
+    await terminateQuietly(temporal.client, releaseWorkflowId({ namespace, name, uid: release.metadata?.uid ?? '' }));
+  }
+  await temporal.connection.close();
+  await deleteNamespace(clients, namespace);
 }

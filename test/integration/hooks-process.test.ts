@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRelease, type Release } from '../../src/domain/api/index.ts';
-import { releaseWorkflowId } from '../../src/domain/release/ref.ts';
 import { installCrd } from '../support/crd.ts';
 import { type Answer, LoopbackReceiver } from '../support/receiver.ts';
 import { appRelease } from '../support/release-specs.ts';
-import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
-import { temporalOfStack, terminateQuietly } from '../support/temporal.ts';
-import { RollguardProcess, stackShell } from './cli-process.ts';
+import { createNamespace, kube, waitFor } from '../support/stack.ts';
+import { RollguardProcess, stackShell, removeReleases } from './cli-process.ts';
 
 /**
  * docs/hooks.md: killed in the middle of an HTTP hook, rollguard never calls a hook twice unless it
@@ -67,18 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run.stop();
-  const temporal = await temporalOfStack();
-  for (const name of names) {
-    const release = await read(name).catch(() => undefined);
-    if (!release) continue;
-    await clients.releases.patch({ namespace: ns, name }, 'merge', { metadata: { finalizers: null } });
-    await terminateQuietly(
-      temporal.client,
-      releaseWorkflowId({ namespace: ns, name, uid: release.metadata.uid ?? '' }),
-    );
-  }
-  await temporal.connection.close();
-  await deleteNamespace(clients, ns);
+  await removeReleases(clients, ns, names);
   receiver.stop();
 });
 

@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteSignal } from '../../src/workflows/messages.ts';
 import { waitFor } from '../support/stack.ts';
+import { HealthEndpoint } from '../support/health-endpoint.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
 
@@ -12,21 +11,14 @@ import { appRelease, type AppOptions } from '../support/release-specs.ts';
  * `kubectl get httproute` would while the steps run.
  */
 const h = new ReleaseHarness();
-let healthy = true;
-let server: Server;
-let healthUrl = '';
+const health = new HealthEndpoint();
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    res.statusCode = healthy ? 200 : 500;
-    res.end(healthy ? 'ok' : 'failing');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  healthUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+  await health.start();
   await h.start('canary-gateway');
 }, 120_000);
 afterAll(async () => {
   await h.stop();
-  await new Promise((resolve) => server.close(resolve));
+  await health.stop();
 });
 
 const routes = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' } as const;
@@ -165,18 +157,18 @@ describe('a canary behind an HTTPRoute', () => {
 
   it('whose analysis fails at step 2 sends all traffic back to stable in one write, then drops the canary', async () => {
     await routeObjects('shop');
-    const http = [{ name: 'healthz', url: healthUrl, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
+    const http = [{ name: 'healthz', url: health.url, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
     const steps: Steps = [{ setWeight: 30 }, { analysis: { window: '3s' } }, { setWeight: 100 }];
-    healthy = true;
+    health.healthy = true;
     await h.apply(routed('shop', 'example/shop:v1', steps, { http, window: '2s' }));
     await h.waitForStatus('shop', 'Ready', (r) => r.status?.stableRevision === 1);
-    healthy = false;
+    health.healthy = false;
     await h.apply(routed('shop', 'example/shop:v2', steps, { http, window: '2s' }));
     const seen = await observeUntil(
       'shop',
       async () => (await h.read('shop')).status?.strategy?.state === 'Aborted' && (await replicas('shop')) === '10/0',
     );
-    healthy = true;
+    health.healthy = true;
     // Stable never lost a pod: the abort is the weights' write, onto pods that kept serving.
     expect(seen.every((s) => s.split(' ')[1]?.startsWith('10/'))).toBe(true);
     expect(seen).toContain('70/30 10/3');

@@ -1,29 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortUpdate, promoteUpdate, retryUpdate } from '../../src/workflows/messages.ts';
 import { waitFor } from '../support/stack.ts';
+import { HealthEndpoint } from '../support/health-endpoint.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease, type AppOptions } from '../support/release-specs.ts';
 
 const h = new ReleaseHarness();
-/** A loopback health endpoint the test turns bad when it wants a canary's analysis to fail. */
-let healthy = true;
-let server: Server;
-let healthUrl = '';
+const health = new HealthEndpoint();
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    res.statusCode = healthy ? 200 : 500;
-    res.end(healthy ? 'ok' : 'failing');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  healthUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+  await health.start();
   await h.start('canary');
 }, 120_000);
 afterAll(async () => {
   await h.stop();
-  await new Promise((resolve) => server.close(resolve));
+  await health.stop();
 });
 
 type Steps = NonNullable<NonNullable<AppOptions['strategy']>['canary']>['steps'];
@@ -76,15 +67,15 @@ describe('a canary', () => {
   });
 
   it('whose analysis fails at step 2 is taken off: the canary has no pods and stable all of them', async () => {
-    const http = [{ name: 'healthz', url: healthUrl, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
+    const http = [{ name: 'healthz', url: health.url, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
     const steps: Steps = [{ setWeight: 20 }, { analysis: { window: '3s' } }, { setWeight: 100 }];
-    healthy = true;
+    health.healthy = true;
     await h.apply(canary('shop', 'example/shop:v1', steps, { http, window: '2s' }));
     await h.waitForStatus('shop', 'Ready', (r) => r.status?.stableRevision === 1);
-    healthy = false;
+    health.healthy = false;
     await h.apply(canary('shop', 'example/shop:v2', steps, { http, window: '2s' }));
     const failed = await h.waitForStatus('shop', 'Failed', (r) => r.status?.strategy?.state === 'Aborted', 90_000);
-    healthy = true;
+    health.healthy = true;
     expect(failed.status).toMatchObject({ currentRevision: 1, stableRevision: 1 });
     expect(failed.status?.strategy).toMatchObject({ revision: 2, step: '2/3' });
     expect(failed.status?.conditions?.find((c) => c.type === 'RolledBack')).toMatchObject({
@@ -160,16 +151,16 @@ describe('a canary', () => {
   });
 
   it('with automatic rollback off, a failed analysis holds it for a person: promote --full accepts it', async () => {
-    const http = [{ name: 'healthz', url: healthUrl, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
+    const http = [{ name: 'healthz', url: health.url, interval: '1s', timeout: '1s', failureThreshold: 2, weight: 5 }];
     const steps: Steps = [{ setWeight: 30 }, { analysis: { window: '3s' } }, { setWeight: 100 }];
     const more = { http, window: '2s', automatic: false };
-    healthy = true;
+    health.healthy = true;
     await h.apply(canary('hold', 'example/hold:v1', steps, more));
     const v1 = await h.waitForStatus('hold', 'Ready', (r) => r.status?.stableRevision === 1);
-    healthy = false;
+    health.healthy = false;
     await h.apply(canary('hold', 'example/hold:v2', steps, more));
     const held = await h.waitForStatus('hold', 'Progressing', (r) => r.status?.strategy?.state === 'Held', 90_000);
-    healthy = true;
+    health.healthy = true;
     expect(held.status?.strategy).toMatchObject({ revision: 2, step: '2/3' });
     expect(held.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ reason: 'RolloutHeld' });
     expect(await replicas('hold')).toEqual([7, 3]);
