@@ -56,6 +56,9 @@ function run(command: string, args: string[], log?: (line: string) => void): Pro
   });
 }
 
+/** podman with the project's storage, as a command line to spawn. */
+export const podmanCommand: readonly string[] = ['podman', ...podmanFlags];
+
 /** Runs podman with the project's storage; resolves whatever it exits with. */
 export const podman = (args: string[]): Promise<Ran> => run('podman', [...podmanFlags, ...args]);
 

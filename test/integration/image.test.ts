@@ -1,12 +1,15 @@
 import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltImage, buildImage } from '../../dev/image/image.ts';
-import { podman, ulimits } from '../../dev/image/containers.ts';
+import { podman, podmanCommand, ulimits } from '../../dev/image/containers.ts';
 import { rollguardVersion } from '../../src/telemetry/build-info.ts';
 import { installCrd } from '../support/crd.ts';
-import { kube, stackEnv } from '../support/stack.ts';
+import type { Release } from '../../src/domain/api/index.ts';
+import { appRelease } from '../support/release-specs.ts';
+import { createNamespace, kube, stackEnv, waitFor } from '../support/stack.ts';
+import { removeReleases, RollguardProcess } from './cli-process.ts';
 
 // Given the image `npm run image` builds from deploy/rollguard/Dockerfile (bases made from Debian
 // packages, layers cached), run as a cluster runs it: read-only root filesystem, a tmpfs at /tmp.
@@ -32,9 +35,24 @@ const runImage = (flags: string[], args: string[]) =>
 /** Node in the image, on a script: the image has no shell. */
 const nodeInImage = (script: string) => runImage(['--entrypoint', '/usr/local/bin/node'], ['-e', script]);
 
+/** The kubeconfig and the files it names (certificates, keys), at their own paths, as copies uid 1000 may read. */
+const kubeconfigMounts: string[] = [];
+let mountDir = '';
+const clients = kube();
+
 beforeAll(async () => {
   image = await buildImage(() => {});
+  const kubeconfig = await readFile(stackEnv.KUBECONFIG, 'utf8');
+  const files = [...kubeconfig.matchAll(/^\s*[\w-]+:\s*(\/\S+)\s*$/gm)].map((m) => m[1]!);
+  mountDir = await mkdtemp(join(tmpdir(), 'rollguard-image-'));
+  for (const [i, path] of [stackEnv.KUBECONFIG, ...files].entries()) {
+    const copy = join(mountDir, String(i));
+    await copyFile(path, copy);
+    await chmod(copy, 0o644);
+    kubeconfigMounts.push('-v', `${copy}:${path}:ro`);
+  }
 }, 600_000);
+afterAll(() => rm(mountDir, { recursive: true, force: true }));
 
 describe('the container image', () => {
   it('answers --version and --help', async () => {
@@ -81,22 +99,45 @@ describe('the container image', () => {
   });
 
   it("`rollguard version` in the image reads the stack's CRD from the API server", async () => {
-    await installCrd(kube().config);
-    // The kubeconfig and the files it names (certificates, keys) at their own paths, as copies uid 1000 may read.
-    const kubeconfig = await readFile(stackEnv.KUBECONFIG, 'utf8');
-    const files = [...kubeconfig.matchAll(/^\s*[\w-]+:\s*(\/\S+)\s*$/gm)].map((m) => m[1]!);
-    const dir = await mkdtemp(join(tmpdir(), 'rollguard-image-'));
-    const mounts: string[] = [];
-    for (const [i, path] of [stackEnv.KUBECONFIG, ...files].entries()) {
-      const copy = join(dir, String(i));
-      await copyFile(path, copy);
-      await chmod(copy, 0o644);
-      mounts.push('-v', `${copy}:${path}:ro`);
-    }
-    const result = await runImage([...mounts, '-e', `KUBECONFIG=${stackEnv.KUBECONFIG}`], ['version']);
+    await installCrd(clients.config);
+    const result = await runImage([...kubeconfigMounts, '-e', `KUBECONFIG=${stackEnv.KUBECONFIG}`], ['version']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Release CRD releases.rollguard.dev of rollguard ${rollguardVersion}`);
     expect(result.stdout).toMatch(/^match\s+yes$/m);
-    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('`rollguard run` in the image, as its Deployment runs it, rolls a Release out on the stack', async () => {
+    await installCrd(clients.config);
+    const namespace = await createNamespace(clients, 'image-run');
+    const run = new RollguardProcess([
+      ...podmanCommand,
+      'run',
+      '--rm',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '--network',
+      'host',
+      ...ulimits(),
+      ...kubeconfigMounts,
+      ...['KUBECONFIG', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].flatMap((name) => [
+        '-e',
+        `${name}=${stackEnv[name as keyof typeof stackEnv]}`,
+      ]),
+      image.name,
+    ]);
+    try {
+      await run.start(namespace);
+      await clients.releases.create(namespace, appRelease('web', { image: 'example/web:v1', replicas: 2 }));
+      await waitFor(
+        'web Ready, rolled out by the rollguard of the image',
+        async () => ((await clients.releases.get({ namespace, name: 'web' })) as Release).status?.phase === 'Ready',
+        { timeoutMs: 90_000, hint: () => run.output.slice(-2000) },
+      );
+      expect(await run.stop()).toBe(0);
+    } finally {
+      await run.stop();
+      await removeReleases(clients, namespace, ['web']);
+    }
   });
 });

@@ -293,6 +293,24 @@ describe('installed with kustomize (the base, in a namespace and with a name pre
     expect(result.stdout).toContain('rollguard can run here');
     expect(result.code).toBe(0);
   });
+
+  it('is removed by `kubectl delete -k` of the overlay, the CRD included (docs/uninstall.md; a server-side dry run: the CRD is shared)', async () => {
+    const overlay = await userOverlay('deploy/base', {
+      ...kz,
+      image: { name: 'registry.example/rollguard', tag: '0.1.0' },
+    });
+    try {
+      const deleted = await succeed(kubectl, ['delete', '-k', overlay.dir, '--dry-run=server']);
+      // Every object the overlay applied, each named as it would go.
+      for (const m of kzObjects)
+        expect(deleted).toMatch(new RegExp(`"${m.metadata.name}" deleted .*\\(server dry run\\)`));
+      expect(deleted).toContain('customresourcedefinition.apiextensions.k8s.io "releases.rollguard.dev" deleted');
+    } finally {
+      await overlay.remove();
+    }
+    // A dry run: the install is still there.
+    await clients.apps.readNamespacedDeployment({ name: `${kz.namePrefix}rollguard`, namespace: kz.namespace });
+  });
 });
 
 describe('installed with Helm (namespaced, with a check Secret)', () => {

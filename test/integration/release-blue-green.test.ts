@@ -87,7 +87,9 @@ describe('blue-green', () => {
       return release.status?.stableRevision === 2;
     });
     // Old pods serve until the new ones are all up; then the switch, with both at full size.
-    expect(seen).toEqual(expect.arrayContaining(['old 4/0', 'old 4/4', 'new 4/4']));
+    expect(seen).toEqual(expect.arrayContaining(['old 4/4', 'new 4/4']));
+    // Before the switch, no sample has the active Service on the new pods.
+    expect(seen.slice(0, seen.indexOf('new 4/4')).filter((sample) => sample.startsWith('new'))).toEqual([]);
     expect(seen.indexOf('old 4/4')).toBeLessThan(seen.indexOf('new 4/4'));
     expect([...previews]).toContainEqual(JSON.stringify({ app: 'web', 'rollguard.dev/track': 'canary' }));
     const ready = await h.waitForStatus('web', 'Ready', (r) => r.status?.stableRevision === 2);
