@@ -42,6 +42,13 @@ export const startTemporal = (): Promise<void> =>
         join(dir, 'temporal.db'),
         '--log-level',
         'warn',
+        // A write-ahead log, synced at checkpoints rather than at every commit: the default (a rollback
+        // journal synced at every commit) made Temporal the slowest part of a bulk rollout here
+        // (docs/benchmarks.md). A crash of the process loses nothing; one of the machine, the last commits.
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
         // Low, so a test reaches it with a few rollouts and continue-as-new is exercised (the default is 4096).
         '--dynamic-config-value',
         `limit.historyCount.suggestContinueAsNew=${suggestContinueAsNewAt}`,
