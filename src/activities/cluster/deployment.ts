@@ -65,7 +65,8 @@ export const replicasManager = 'rollguard-replicas';
 /** The count a Deployment had when rollguard took hold of it, and whether an HPA scales it. */
 interface HeldReplicas {
   current: number | undefined;
-  autoscaled: boolean;
+  /** Asked of the API server only when the answer matters (the count is to change, or is not ours). */
+  autoscaled(): Promise<boolean>;
 }
 
 /** Whether rollguard's replicas manager owns the Deployment's count. */
@@ -308,18 +309,25 @@ export function createDeploymentActivities(
    * a count someone else set meanwhile wins. Undefined when the Deployment does not exist yet.
    */
   async function holdReplicas(ref: ReleaseRef): Promise<HeldReplicas | undefined> {
+    // The watch's copy of a Deployment it holds as the Release's own is recent enough: the count is
+    // only held here, and set (or left to an HPA) after the template's apply.
+    const cached = deployments?.get(ref.namespace, deploymentName(ref.name));
     let live: V1Deployment;
-    try {
-      live = await read(ref);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+    if (cached && isOwnedBy(cached, ref)) live = cached;
+    else {
+      try {
+        live = await read(ref);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
+      }
     }
-    const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: await autoscaled(ref) };
+    let listed: Promise<boolean> | undefined;
+    const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: () => (listed ??= autoscaled(ref)) };
     if (held.current !== undefined && !ownsCount(live)) {
-      await applyReplicas(ref, held.current, !held.autoscaled).catch((err: unknown) => {
-        if (!(held.autoscaled && isConflict(err)))
-          throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+      const underHpa = await held.autoscaled();
+      await applyReplicas(ref, held.current, !underHpa).catch((err: unknown) => {
+        if (!(underHpa && isConflict(err))) throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
       });
     }
     return held;
@@ -327,7 +335,7 @@ export function createDeploymentActivities(
 
   /** Then sets the Release's count, after the template, so new pods start at it; under an HPA the count stays the HPA's. */
   async function scaleTo(ref: ReleaseRef, held: HeldReplicas, replicas: number): Promise<void> {
-    if (held.autoscaled || held.current === replicas) return;
+    if (held.current === replicas || (await held.autoscaled())) return;
     await applyReplicas(ref, replicas, true).catch((err: unknown) => {
       throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
     });
