@@ -7,6 +7,7 @@ import { releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
+  cpuBetween,
   duration,
   historyLengths,
   patiently,
@@ -15,6 +16,7 @@ import {
   removeNamespaces,
   say,
   seconds,
+  stackCpu,
   startRollguard,
   wholeNumber,
 } from './support.ts';
@@ -139,10 +141,15 @@ function rollguardSide(kube: KubeClients): Side {
   };
 }
 
+/** rollguard run's CPU seconds so far (0 before it starts). */
+let rollguardCpu = (): number => 0;
+
 interface Phase {
   totalMs: number;
   /** Each object's time from its change to done, sorted. */
   latenciesMs: number[];
+  /** CPU time each process used during the phase (the stack's, and rollguard run's on its side). */
+  cpu: string;
 }
 
 /** Changes every object (create or update) and waits until all are done, noting when each got there. */
@@ -164,6 +171,8 @@ async function measure(
   informer.on('add', seen);
   informer.on('update', seen);
   await patiently(() => informer.start());
+  const cpuBefore = await stackCpu();
+  const rollguardBefore = rollguardCpu();
   const started = performance.now();
   const limit = pLimit(32);
   const changing = Promise.all(
@@ -190,10 +199,11 @@ async function measure(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const cpu = cpuBetween(cpuBefore, await stackCpu(), [['rollguard', rollguardCpu() - rollguardBefore]]);
   await informer.stop();
   await changing;
   const latenciesMs = Array.from({ length: n }, (_, i) => doneAt.get(name(i))! - changedAt[i]!).sort((a, b) => a - b);
-  return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs };
+  return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs, cpu };
 }
 
 async function main(): Promise<number> {
@@ -206,6 +216,7 @@ async function main(): Promise<number> {
   say(`namespaces ${Object.values(namespaces).join(', ')}`);
   const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube });
   const idle = rollguard.usage();
+  rollguardCpu = () => rollguard.usage().cpuSeconds;
   const results: Record<string, { create: Phase; update: Phase }> = {};
   const cost: string[] = [];
   try {
@@ -261,6 +272,9 @@ async function main(): Promise<number> {
   console.log('| side | phase | all done (s) | p50 (s) | p95 (s) | max (s) |\n|---|---|---|---|---|---|');
   console.log(rows.join('\n'));
   console.log(`\nratio rollguard / plain: create ${ratio('create')}, bulk update ${ratio('update')}`);
+  console.log('\nCPU time per process during each phase:');
+  for (const [label, phases] of Object.entries(results))
+    for (const phase of ['create', 'update'] as const) console.log(`- ${label}, ${phase}: ${phases[phase].cpu}`);
   console.log(cost.join('\n'));
   return 0;
 }

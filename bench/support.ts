@@ -1,9 +1,10 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
+import { dataDir } from '../dev/stack/paths.ts';
 import { logFile } from '../dev/stack/process.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
@@ -127,6 +128,45 @@ export async function historyLengths(id: string): Promise<number[]> {
   return lengths.sort((a, b) => a - b);
 }
 
+/** A process's user + system CPU time, in seconds (clock ticks of 1/100 s); undefined once it is gone. */
+async function cpuSecondsOf(pid: number | string): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const fields = stat?.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+}
+
+/**
+ * The CPU time each process of this data directory's stack has used so far (Temporal, etcd, the
+ * Kubernetes components, kwok, Prometheus), by process name: taken before and after a phase, the
+ * difference says where the machine's cores went.
+ */
+export async function stackCpu(): Promise<Map<string, number>> {
+  const cpu = new Map<string, number>();
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (!argv.some((arg) => arg.includes(dataDir))) continue;
+    const name = (argv[0] ?? '').split('/').at(-1)!;
+    const seconds = await cpuSecondsOf(pid);
+    if (seconds !== undefined) cpu.set(name, (cpu.get(name) ?? 0) + seconds);
+  }
+  return cpu;
+}
+
+/** What each process used between two `stackCpu` readings, the busiest first, as `name 12.3 s`. */
+export function cpuBetween(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  extra: [string, number][] = [],
+): string {
+  const used = [...after].map(([name, seconds]): [string, number] => [name, seconds - (before.get(name) ?? 0)]);
+  return [...used, ...extra]
+    .filter(([, seconds]) => seconds >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+    .join(', ');
+}
+
 export interface MemorySample {
   rssMiB: number;
   /** The JS heap in use, and memory outside it that JS objects hold (buffers), at the same moment. */
@@ -207,15 +247,15 @@ export async function startRollguard({
       externalMiB: gauge('nodejs_external_memory_bytes'),
     };
   };
+  let last = { rssMiB: 0, cpuSeconds: 0 };
   const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
     const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    const cpuSeconds = (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    const cpuSeconds = (await cpuSecondsOf(child.pid!)) ?? last.cpuSeconds;
     if (rssMiB > peak.rssMiB) peak = { rssMiB, ...(await heapOf().catch(() => ({ heapMiB: 0, externalMiB: 0 }))) };
     return { rssMiB, cpuSeconds };
   };
-  let last = await sample();
+  last = await sample();
   const sampler = setInterval(
     () =>
       void sample().then(

@@ -33,6 +33,11 @@ describe('the benchmarks at smoke size', () => {
         expect(stdout).toMatch(new RegExp(`\\| ${side} \\| ${phase} \\| \\d+\\.\\d \\|`));
     }
     expect(stdout).toMatch(/ratio rollguard \/ plain: create \d+\.\d\d, bulk update \d+\.\d\d/);
+    // Where the cores went: the API server on both sides, Temporal and rollguard on rollguard's.
+    expect(stdout).toMatch(/- plain Deployments, update: .*kube-apiserver \d+\.\d s/);
+    const rollguardUpdate = /- rollguard Releases, update: (.*)/.exec(stdout)?.[1] ?? '';
+    for (const process of ['kube-apiserver', 'temporal', 'rollguard'])
+      expect(rollguardUpdate).toMatch(new RegExp(`(^|, )${process} \\d+\\.\\d s`));
     expect(stderr).toMatch(/rollguard run: RSS \d+ MiB before any Release, \d+ MiB at its peak/);
     expect(stdout).toMatch(/history events per Release after create and update: p50 \d+, max \d+ \(3 workflows\)/);
     // An idle Release's history does not grow.
