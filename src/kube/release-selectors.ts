@@ -21,6 +21,12 @@ export interface ReleaseSelectors {
    * undefined otherwise, and the caller asks the API server.
    */
   owners(namespace: string, uid: string): SelectorOwner[] | undefined;
+  /**
+   * The same, after waiting up to `timeoutMs` for a current watch to see the Release `uid`: a Release
+   * just created reaches its workflow before the watch under load, and listing every Release of the
+   * namespace instead costs the API server far more than the wait (docs/benchmarks.md).
+   */
+  ownersSoon(namespace: string, uid: string, timeoutMs: number): Promise<SelectorOwner[] | undefined>;
   stop(): Promise<void>;
 }
 
@@ -63,6 +69,7 @@ export async function watchReleaseSelectors(
   log.info('watching Release selectors', { namespaces: namespaces.length > 0 ? namespaces : 'all' });
   return {
     owners: (namespace, uid) => scopes.of(namespace)?.owners(namespace, uid),
+    ownersSoon: async (namespace, uid, timeoutMs) => scopes.of(namespace)?.ownersSoon(namespace, uid, timeoutMs),
     async stop() {
       await Promise.all(scopes.all.map((scope) => scope.stop()));
     },
@@ -78,10 +85,17 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     byNamespace.set(namespace, owners);
     return owners;
   };
+  // Who waits for a Release to be seen, by uid.
+  const arrivals = new Map<string, Set<() => void>>();
   const remember = (object: KubernetesObject): void => {
     const namespace = object.metadata?.namespace ?? '';
     const owner = selectorOwner(object);
-    if (owner) namespaceOf(namespace).set(owner.uid, owner);
+    if (owner) {
+      namespaceOf(namespace).set(owner.uid, owner);
+      const waiting = arrivals.get(owner.uid);
+      arrivals.delete(owner.uid);
+      for (const arrived of waiting ?? []) arrived();
+    }
     // A spec edited into something invalid keeps no selector (the admission check refuses it anyway).
     else if (object.metadata?.uid) byNamespace.get(namespace)?.delete(object.metadata.uid);
   };
@@ -175,12 +189,29 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
   }
 
   await begin();
+  function owners(namespace: string, uid: string): SelectorOwner[] | undefined {
+    if (!current) return undefined;
+    const known = byNamespace.get(namespace);
+    if (!known?.has(uid)) return undefined;
+    return [...known.values()];
+  }
   return {
-    owners(namespace, uid) {
-      if (!current) return undefined;
-      const owners = byNamespace.get(namespace);
-      if (!owners?.has(uid)) return undefined;
-      return [...owners.values()];
+    owners,
+    async ownersSoon(namespace, uid, timeoutMs) {
+      if (!current || byNamespace.get(namespace)?.has(uid)) return owners(namespace, uid);
+      await new Promise<void>((resolve) => {
+        const waiting = arrivals.get(uid) ?? new Set();
+        arrivals.set(uid, waiting);
+        const arrived = (): void => {
+          clearTimeout(timer);
+          waiting.delete(arrived);
+          if (waiting.size === 0 && arrivals.get(uid) === waiting) arrivals.delete(uid);
+          resolve();
+        };
+        const timer = setTimeout(arrived, timeoutMs);
+        waiting.add(arrived);
+      });
+      return owners(namespace, uid);
     },
     async stop() {
       stopped = true;
@@ -188,6 +219,7 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
       watches++;
       clearTimeout(restartTimer);
       abort?.abort();
+      for (const waiting of arrivals.values()) for (const arrived of waiting) arrived();
     },
   };
 }

@@ -63,6 +63,17 @@ describe('the worker’s watch of every Release’s selector', () => {
     }
   });
 
+  it('waits a moment for a Release just created rather than listing them all, and says nothing of one it never sees', async () => {
+    const fresh = await createRelease('fresh', { app: 'fresh' });
+    // Asked at once, before the watch could have delivered it: the answer comes when it does.
+    const owners = await selectors.ownersSoon(namespace, fresh.uid, 10_000);
+    expect(owners).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'fresh', uid: fresh.uid })]));
+
+    const started = Date.now();
+    expect(await selectors.ownersSoon(namespace, 'a-uid-no-release-has', 300)).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
   it('cannot say anything while its watch has never listed: the check lists instead', async () => {
     const unreachable = await watchReleaseSelectors(unreachableKube(), { log });
     try {

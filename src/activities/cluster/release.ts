@@ -40,6 +40,9 @@ export function createReleaseActivities(
    * select too (they would count, probe and scale each other's pods). The newer one is refused. An
    * older Release counts even while its own spec is refused: fixing it must not find its pods taken.
    */
+  /** How long the check waits for the watch to see a Release before it lists (a local activity's attempt has 10 s). */
+  const seenWithinMs = 3_000;
+
   async function selectorConflicts({
     ref,
     matchLabels,
@@ -47,7 +50,8 @@ export function createReleaseActivities(
     ref: ReleaseRef;
     matchLabels: Record<string, string>;
   }): Promise<string[]> {
-    const owners = selectors?.owners(ref.namespace, ref.uid) ?? (await listOwners(ref.namespace));
+    const owners =
+      (await selectors?.ownersSoon(ref.namespace, ref.uid, seenWithinMs)) ?? (await listOwners(ref.namespace));
     const stored = owners.find((o) => o.uid === ref.uid);
     if (!stored) return [];
     return olderOverlapping({ ...stored, matchLabels }, owners).map(
