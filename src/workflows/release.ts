@@ -17,6 +17,7 @@ import { EventAction, EventMessage, EventReason } from '../domain/release/events
 import { ReleaseState } from '../domain/release/state.ts';
 import {
   applyCarriedSpec,
+  fewerSteps,
   refuseRollback,
   refuseRollout,
   refuseSpec,
@@ -330,7 +331,10 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
       pendingSpec = undefined;
       // A signal that arrived with the start is handled before recovery: it may be a generation done already.
       if (message.generation <= state.data.generation) continue;
-      const checked = 'unchecked' in message ? await local.readSpec(message) : message;
+      // Patched in: the spec's check and the worker's defaults are read at once (one step, not two).
+      const [checked, defaults] = patched(fewerSteps)
+        ? await Promise.all(['unchecked' in message ? local.readSpec(message) : message, local.operatorDefaults()])
+        : ['unchecked' in message ? await local.readSpec(message) : message, undefined];
       if ('invalid' in checked) {
         // Not a spec rollguard can roll out: as one the controller found invalid, the generation is
         // refused and the revision running keeps running.
@@ -345,7 +349,7 @@ export async function releaseWorkflow(input: ReleaseWorkflowInput): Promise<void
         await takeWithoutRollout(state, checked);
         continue;
       }
-      specToRollOut = await applyCarriedSpec(state, checked);
+      specToRollOut = await applyCarriedSpec(state, checked, defaults);
       continue;
     }
     const rollback = rollbacks.shift();

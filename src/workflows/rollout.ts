@@ -20,6 +20,15 @@ import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, wait
 import { onRollbackHooks, postRolloutHooks, preRolloutHooks } from './hooks.ts';
 import type { RollbackOutcome, RollbackRequest, SpecMessage } from '../domain/release/records.ts';
 
+/**
+ * The patch under which a rollout takes fewer steps one after another: independent steps at once,
+ * and no pruning step with nothing to prune (docs/benchmarks.md).
+ */
+export const fewerSteps = 'fewer-sequential-steps';
+
+/** What the worker's flags set for every Release (rollguard run --default-prometheus, --notifications). */
+export type OperatorDefaults = Awaited<ReturnType<typeof local.operatorDefaults>>;
+
 /** What the rollout in flight has done so far, so a superseded one can be recorded as such. */
 export interface Rollout {
   revision: number | undefined;
@@ -38,11 +47,15 @@ const False = 'False';
  * Takes a new spec generation as the desired state. Returns whether it should be rolled out: not
  * when the spec is one rollguard cannot roll out (it says so in an InvalidSpec condition instead).
  */
-export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage): Promise<boolean> {
+export async function applyCarriedSpec(
+  state: ReleaseState,
+  message: SpecMessage,
+  knownDefaults?: OperatorDefaults,
+): Promise<boolean> {
   const now = new Date();
   state.data.generation = message.generation;
   state.data.spec = message.spec;
-  const defaults = await local.operatorDefaults();
+  const defaults = knownDefaults ?? (await local.operatorDefaults());
   state.data.operatorSinks = defaults.operatorSinks === true;
   const routing = strategyPlan(message.spec)?.routing;
   const routed = routing !== undefined && routing.kind !== 'replicas' && patched('routed-strategies');
@@ -50,17 +63,15 @@ export async function applyCarriedSpec(state: ReleaseState, message: SpecMessage
   // What only the cluster can judge: the Deployment this spec makes (a server-side dry run), whose
   // object is in the way, and whose pods the selector would also select.
   if (problems.length === 0 && patched('admission-checks')) {
-    problems.push(
-      ...(await kube.dryRunTemplate({
-        ref: state.data.ref,
-        template: message.spec.template,
-        adopt: message.spec.adopt,
-      })),
-      ...(await kube.selectorConflicts({
-        ref: state.data.ref,
-        matchLabels: message.spec.template.selector.matchLabels,
-      })),
-    );
+    const dryRun = () =>
+      kube.dryRunTemplate({ ref: state.data.ref, template: message.spec.template, adopt: message.spec.adopt });
+    const conflicts = () =>
+      kube.selectorConflicts({ ref: state.data.ref, matchLabels: message.spec.template.selector.matchLabels });
+    // Patched in: the two checks are independent, and run at once.
+    const found = patched(fewerSteps)
+      ? await Promise.all([dryRun(), conflicts()])
+      : [await dryRun(), await conflicts()];
+    problems.push(...found.flat());
   }
   // The Secrets the checks' headers read: a typo in a name or key, or a missing grant, is refused here
   // naming the field, rather than failing every check and rolling the revision back. Only the
@@ -176,12 +187,19 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     },
     new Date(),
   );
+  // Patched in: without preRollout hooks to wait for, the revision is recorded while the phase is.
+  const early =
+    !spec.hooks?.preRollout?.length && patched(fewerSteps)
+      ? kube.snapshotRevision({ ref, template: spec.template })
+      : undefined;
+  // Awaited in the try below; handled here too, so a refusal that lands first is not an unhandled rejection.
+  early?.catch(() => undefined);
   await enter(state, 'Progressing', Reason.RolloutStarted, `rolling out generation ${generation}`);
   if (!(await preRolloutHooks(state))) return;
 
   let revision: Revision;
   try {
-    revision = await kube.snapshotRevision({ ref, template: spec.template });
+    revision = await (early ?? kube.snapshotRevision({ ref, template: spec.template }));
     rollout.revision = revision.revision;
     state.data.desiredRevision = revision.revision;
     state.addRevision({
@@ -231,6 +249,9 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
     clearRolledBack(state);
     await enter(state, 'Ready', Reason.HealthChecksPassed, `revision ${revision.revision} is healthy: ${summary}`);
     await postRolloutHooks(state, revision.revision);
+    // Patched in: no step when the Release keeps no more revisions than the limit (the workflow
+    // records each revision it makes, and forgets each it prunes).
+    if (state.data.revisions.length <= spec.revisionHistoryLimit && patched(fewerSteps)) return;
     const pruned = await kube.pruneRevisions({
       ref,
       keep: spec.revisionHistoryLimit,

@@ -40,6 +40,37 @@ describe('a Release rolls out', () => {
     });
     expect(revisions.items.map((r) => r.revision)).toEqual([1]);
   });
+
+  it('keeps revisionHistoryLimit revisions, the oldest pruned in the cluster and in its record', async () => {
+    const spec = (image: string) => {
+      const release = appRelease('feed', { image, replicas: 1, window: '1s' });
+      return { ...release, spec: { ...release.spec, revisionHistoryLimit: 2 } };
+    };
+    const revisionsInCluster = async () =>
+      (
+        await h.clients.apps.listNamespacedControllerRevision({
+          namespace: h.namespace,
+          labelSelector: 'rollguard.dev/release=feed',
+        })
+      ).items
+        .map((r) => r.revision)
+        .sort((a, b) => a - b);
+    // Up to the limit nothing is pruned.
+    for (const [i, version] of ['v1', 'v2'].entries()) {
+      await h.apply(spec(`example/feed:${version}`));
+      await h.waitForStatus('feed', 'Ready', (r) => r.status?.stableRevision === i + 1);
+    }
+    expect(await revisionsInCluster()).toEqual([1, 2]);
+    // Beyond it, the oldest go, in the cluster and in the Release's own record.
+    for (const [i, version] of ['v3', 'v4'].entries()) {
+      await h.apply(spec(`example/feed:${version}`));
+      await h.waitForStatus('feed', 'Ready', (r) => r.status?.stableRevision === i + 3);
+    }
+    await expect.poll(revisionsInCluster, { timeout: 20_000 }).toEqual([3, 4]);
+    await expect
+      .poll(async () => (await h.snapshot('feed')).revisions.map((r) => r.revision), { timeout: 20_000 })
+      .toEqual([3, 4]);
+  });
 });
 
 describe('a broken image', () => {
