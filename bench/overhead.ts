@@ -28,7 +28,11 @@ import {
  * object's time from the change to done (a Release Ready and stable at the new revision; a Deployment
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
- *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s]
+ *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
+ *
+ * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
+ * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
+ * Releases are updated, and the others finish its work.
  *
  * Then what a Release costs: history events per Release after the two rollouts, and how much the
  * histories grow, and rollguard's CPU and memory, while the Releases sit Ready for --idle.
@@ -37,21 +41,26 @@ import {
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
-const { args, n, replicas, deadlineMs, idleMs } = readFlags('overhead.ts', () => {
+const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.ts', () => {
   const { values: args } = parseArgs({
     options: {
       releases: { type: 'string', default: '100' },
       replicas: { type: 'string', default: '1' },
       deadline: { type: 'string', default: '10m' },
       idle: { type: 'string', default: '60s' },
+      workers: { type: 'string', default: '1' },
+      'kill-worker': { type: 'boolean', default: false },
     },
   });
+  const workers = wholeNumber('--workers', args.workers);
+  if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
   return {
     args,
     idleMs: duration('--idle', args.idle),
     n: wholeNumber('--releases', args.releases),
     replicas: wholeNumber('--replicas', args.replicas),
     deadlineMs: duration('--deadline', args.deadline),
+    workers,
   };
 });
 
@@ -141,8 +150,10 @@ function rollguardSide(kube: KubeClients): Side {
   };
 }
 
-/** rollguard run's CPU seconds so far (0 before it starts). */
+/** rollguard run's CPU seconds so far, every process's (0 before they start). */
 let rollguardCpu = (): number => 0;
+/** Told how many objects are done while the update phase of rollguard's side runs. */
+let duringUpdate = (_done: number): void => undefined;
 
 interface Phase {
   totalMs: number;
@@ -193,6 +204,7 @@ async function measure(
         `${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`,
       );
     }
+    if (what.startsWith('rollguard Releases updated')) duringUpdate(doneAt.size);
     if (now - lastReport > 10_000) {
       say(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s`);
       lastReport = now;
@@ -215,8 +227,22 @@ async function main(): Promise<number> {
     await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   say(`namespaces ${Object.values(namespaces).join(', ')}`);
   const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube });
+  const others = await Promise.all(
+    Array.from({ length: workers - 1 }, (_, i) =>
+      startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2 }),
+    ),
+  );
+  if (others.length > 0) say(`${workers} rollguard run processes on task queue bench-${id}`);
   const idle = rollguard.usage();
-  rollguardCpu = () => rollguard.usage().cpuSeconds;
+  rollguardCpu = () => [rollguard, ...others].reduce((sum, p) => sum + p.usage().cpuSeconds, 0);
+  let killed = false;
+  if (args['kill-worker'])
+    duringUpdate = (done) => {
+      if (killed || done < n / 4) return;
+      killed = true;
+      say(`${done} of ${n} updated: SIGKILL to worker ${workers}`);
+      void others.at(-1)!.kill();
+    };
   const results: Record<string, { create: Phase; update: Phase }> = {};
   const cost: string[] = [];
   try {
@@ -257,7 +283,12 @@ async function main(): Promise<number> {
       `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak ` +
         `(JS heap ${busy.peak.heapMiB.toFixed(0)} MiB, external ${busy.peak.externalMiB.toFixed(0)} MiB); ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
     );
+    for (const [i, worker] of others.entries())
+      say(
+        `worker ${i + 2}: ${worker.usage().peakRssMiB.toFixed(0)} MiB at its peak, ${worker.usage().cpuSeconds.toFixed(1)} CPU s`,
+      );
     await removeNamespaces(kube, Object.values(namespaces));
+    await Promise.all(others.map((worker) => worker.stop()));
     await rollguard.stop();
   }
   const rows = Object.entries(results).flatMap(([label, phases]) =>

@@ -176,6 +176,8 @@ export interface MemorySample {
 
 export interface RollguardProcess {
   stop: () => Promise<void>;
+  /** SIGKILL, as a machine that dies: what it ran is left to the other workers. */
+  kill: () => Promise<void>;
   usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number; peak: MemorySample };
 }
 
@@ -187,19 +189,23 @@ export async function startRollguard({
   id,
   namespace,
   kube,
+  worker,
 }: {
   id: string;
   namespace: string;
   kube: KubeClients;
+  /** The number of another worker on the same task queue (`rollguard run --worker-only`), beside the first process. */
+  worker?: number;
 }): Promise<RollguardProcess> {
+  const workerOnly = worker !== undefined;
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
   // controller's Lease away before the controller had let the Releases go.
   const leaseNamespace = `bench-${id}-lease`;
-  await kube.core.createNamespace({ body: { metadata: { name: leaseNamespace } } });
+  if (!workerOnly) await kube.core.createNamespace({ body: { metadata: { name: leaseNamespace } } });
   if (!(await prebuiltWorkflowBundle(quiet)))
     say(`workflow code bundled ahead of time: ${(await buildWorkflowBundle()).path}`);
   const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
-  const log = createWriteStream(logFile(`bench-${id}`));
+  const log = createWriteStream(logFile(`bench-${id}${workerOnly ? `-worker-${worker}` : ''}`));
   const child = spawn(
     process.execPath,
     [
@@ -215,6 +221,7 @@ export async function startRollguard({
       '127.0.0.1',
       '--metrics-port',
       '0',
+      ...(workerOnly ? ['--worker-only'] : []),
     ],
     {
       env: {
@@ -268,11 +275,20 @@ export async function startRollguard({
     usage: () => ({ ...last, peakRssMiB: peak.rssMiB, peak }),
     async stop() {
       clearInterval(sampler);
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
       log.end();
+      if (workerOnly) return;
       await endWorkflows(`bench-${id}`);
       await kube.core.deleteNamespace({ name: leaseNamespace }).catch(() => undefined);
+    },
+    async kill() {
+      clearInterval(sampler);
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null)
+        await new Promise((resolve) => child.once('exit', resolve));
     },
   };
 }
