@@ -22,15 +22,19 @@ export interface ReleaseSelectors {
    */
   owners(namespace: string, uid: string): SelectorOwner[] | undefined;
   /**
-   * The same, after waiting up to `timeoutMs` for a current watch to see the Release `uid`: a Release
-   * just created reaches its workflow before the watch under load, and listing every Release of the
-   * namespace instead costs the API server far more than the wait (docs/benchmarks.md).
+   * The same, after waiting up to `timeoutMs` for the watch to see the Release `uid` (and to be
+   * current again, when it is restarting): a Release just created reaches its workflow before the
+   * watch under load, and listing every Release of the namespace instead costs the API server far
+   * more than the wait (docs/benchmarks.md). A watch that never listed is not waited for.
    */
   ownersSoon(namespace: string, uid: string, timeoutMs: number): Promise<SelectorOwner[] | undefined>;
   stop(): Promise<void>;
 }
 
 const pageSize = 500;
+
+/** The client's inactivity timeout, which ends a watch that saw nothing for a while. */
+const isTimeout = (err: unknown): boolean => (err as { name?: string } | null)?.name === 'TimeoutError';
 
 /**
  * A Release as the index keeps it; undefined for an object without a selector of string labels.
@@ -113,6 +117,7 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
   // Each watch started has its own number: what an ended one still reports is ignored.
   let watches = 0;
   let watchedSince = 0;
+  let everListed = false;
 
   async function list(): Promise<void> {
     byNamespace.clear();
@@ -131,7 +136,11 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     } while (next);
   }
 
-  function restart(watch: number, err: unknown, { relist }: { relist: boolean }): void {
+  function restart(
+    watch: number,
+    err: unknown,
+    { relist, failed = false }: { relist: boolean; failed?: boolean },
+  ): void {
     if (watch !== watches) return;
     watches++;
     current = false;
@@ -139,11 +148,14 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     abort = undefined;
     if (stopped) return;
     if (relist) resourceVersion = undefined;
-    // A watch the server ended after a good while is watched again at once; one that keeps ending
-    // at once, or failing, backs off.
-    failures = !err && Date.now() - watchedSince > 60_000 ? 0 : failures + 1;
-    const retryInMs = failures > 1 || err ? retryDelay(failures, restartPolicy) : 0;
-    if (err)
+    // Routine ends are watched again at once: the server ended the watch, the client's inactivity
+    // timeout ended a quiet one, or its version is too old (410: listed again). Under load these
+    // come often, and while the watch is down every admission check lists the namespace's Releases.
+    // A watch that keeps ending within a second of its start, or fails otherwise, backs off.
+    const routine = !failed && (!err || relist || isTimeout(err)) && Date.now() - watchedSince > 1_000;
+    failures = routine ? 0 : failures + 1;
+    const retryInMs = routine ? 0 : retryDelay(failures, restartPolicy);
+    if (!routine)
       log.warn('watch of Release selectors stopped; restarting it', {
         namespace: scope ?? '(all namespaces)',
         retryInMs,
@@ -161,6 +173,7 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     try {
       if (resourceVersion === undefined) await list();
       current = true;
+      everListed = true;
       watchedSince = Date.now();
       const started = await new Watch(kube.config).watch(
         releasesPath(scope),
@@ -184,8 +197,25 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
       if (watch === watches) abort = started;
       else started.abort();
     } catch (err) {
-      restart(watch, err, { relist: true });
+      // The list, or the watch's start, failed: never routine.
+      restart(watch, err, { relist: true, failed: true });
     }
+  }
+
+  /** Resolves when the watch sees the Release `uid`, or after `ms`. */
+  function arrival(uid: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiting = arrivals.get(uid) ?? new Set();
+      arrivals.set(uid, waiting);
+      const arrived = (): void => {
+        clearTimeout(timer);
+        waiting.delete(arrived);
+        if (waiting.size === 0 && arrivals.get(uid) === waiting) arrivals.delete(uid);
+        resolve();
+      };
+      const timer = setTimeout(arrived, ms);
+      waiting.add(arrived);
+    });
   }
 
   await begin();
@@ -198,20 +228,14 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
   return {
     owners,
     async ownersSoon(namespace, uid, timeoutMs) {
-      if (!current || byNamespace.get(namespace)?.has(uid)) return owners(namespace, uid);
-      await new Promise<void>((resolve) => {
-        const waiting = arrivals.get(uid) ?? new Set();
-        arrivals.set(uid, waiting);
-        const arrived = (): void => {
-          clearTimeout(timer);
-          waiting.delete(arrived);
-          if (waiting.size === 0 && arrivals.get(uid) === waiting) arrivals.delete(uid);
-          resolve();
-        };
-        const timer = setTimeout(arrived, timeoutMs);
-        waiting.add(arrived);
-      });
-      return owners(namespace, uid);
+      // A watch that never listed (not allowed, or not reachable) cannot say: no waiting for it.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = owners(namespace, uid);
+        const left = deadline - Date.now();
+        if (found || left <= 0 || stopped || !everListed) return found;
+        await arrival(uid, Math.min(250, left));
+      }
     },
     async stop() {
       stopped = true;
