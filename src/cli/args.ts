@@ -147,6 +147,15 @@ export function portFlag(values: FlagValues, name: string, fallback: number): nu
   return port;
 }
 
+/** A flag's whole number of at least `min`; undefined when the flag is not given. */
+export function countFlag(values: FlagValues, name: string, min: number): number | undefined {
+  const text = stringFlag(values, name);
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min)
+    throw new UsageError(`--${name} ${text} is not a whole number of at least ${min}`);
+  return Number(text);
+}
+
 /** Exactly the positionals a command takes, named as its usage line names them. */
 export function positionals(
   args: ParsedArgs,

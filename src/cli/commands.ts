@@ -1,5 +1,6 @@
 import {
   booleanFlag,
+  countFlag,
   durationFlag,
   listFlag,
   portFlag,
@@ -270,6 +271,12 @@ export const commands: Record<string, Command> = {
         value: 'DIR',
         description: 'write each inspection report here (default $ROLLGUARD_INSPECTION_DIR; docs/inspections.md)',
       },
+      'max-cached-workflows': {
+        type: 'string',
+        value: 'N',
+        description:
+          'Release workflows the worker keeps in memory between their tasks; others are replayed from their history when they next have work (default: from the heap size; docs/operations.md)',
+      },
       'inspection-configmap': {
         type: 'string',
         value: 'NAMESPACE/NAME',
@@ -285,6 +292,7 @@ export const commands: Record<string, Command> = {
       const leaseNamespace = stringFlag(args.values, 'lease-namespace');
       const taskQueue = stringFlag(args.values, 'task-queue');
       const notifications = stringFlag(args.values, 'notifications') ?? env.ROLLGUARD_NOTIFICATIONS;
+      const maxCachedWorkflows = countFlag(args.values, 'max-cached-workflows', 1);
       const levelFlag = stringFlag(args.values, 'log-level');
       const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
       if (!isLogLevel(logLevel)) {
@@ -302,6 +310,7 @@ export const commands: Record<string, Command> = {
         ...(leaseNamespace ? { leaseNamespace } : {}),
         ...(taskQueue ? { taskQueue } : {}),
         ...(notifications ? { notifications } : {}),
+        ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
         ...reportDestination(
           stringFlag(args.values, 'inspection-dir') ?? env.ROLLGUARD_INSPECTION_DIR,
           stringFlag(args.values, 'inspection-configmap') ?? env.ROLLGUARD_INSPECTION_CONFIGMAP,

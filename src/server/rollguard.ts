@@ -44,6 +44,8 @@ export interface RollguardOptions {
   notificationsFile?: string;
   /** Where the worker writes inspection reports (a directory, a ConfigMap). */
   inspectionReports?: ReportDestination;
+  /** Workflows the worker keeps in memory between tasks (the SDK's default when absent). */
+  maxCachedWorkflows?: number;
   /**
    * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
    * Temporal runtime serves the worker's metrics, which /metrics then serves too.
@@ -116,6 +118,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
         operatorSinks,
         ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
+        ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
         // Temporal is control plane too: a check must not reach it unless the operator names it.
         checkEgress: {
           controlPlane: [address],

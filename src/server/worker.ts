@@ -38,6 +38,8 @@ export interface WorkerConfig {
   maxConcurrentActivities?: number;
   /** Where this worker writes inspection reports (docs/inspections.md). */
   inspectionReports?: ReportDestination | undefined;
+  /** Workflows kept in memory between tasks; the SDK derives its default from the heap size. */
+  maxCachedWorkflows?: number;
 }
 
 /** The Temporal worker that runs Release workflows and their activities. */
@@ -59,6 +61,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.inspectionReports ? { inspectionReports: config.inspectionReports } : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities ?? 100,
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     interceptors: { activity: [activityLogContext] },
   });
 }

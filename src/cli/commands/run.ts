@@ -23,6 +23,8 @@ export interface RunOptions {
   notifications?: string;
   /** Where the worker writes inspection reports. */
   inspectionReports?: ReportDestination;
+  /** Workflows the worker keeps in memory between tasks (the SDK's default, from the heap size, when absent). */
+  maxCachedWorkflows?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     taskQueue,
     ...(options.notifications ? { notificationsFile: options.notifications } : {}),
     ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     metrics: {
       host: options.metricsHost,
       port: options.metricsPort,

@@ -83,6 +83,19 @@ describe('a command line becomes the options of its command', () => {
       },
     ],
     [
+      'run --worker-only --max-cached-workflows 200',
+      'run',
+      {
+        logLevel: 'info',
+        controller: false,
+        worker: true,
+        metricsHost: '0.0.0.0',
+        metricsPort: 9464,
+        watchNamespaces: [],
+        maxCachedWorkflows: 200,
+      },
+    ],
+    [
       'run --controller-only --prometheus-url http://127.0.0.1:9090',
       'run',
       {
@@ -161,6 +174,8 @@ describe('a command line that is wrong is refused before anything connects, nami
     ['pause', 'missing RELEASE'],
     ['run --controller-only --worker-only', '--controller-only and --worker-only exclude each other'],
     ['run --metrics-port 70000', '--metrics-port'],
+    ['run --max-cached-workflows 0', '--max-cached-workflows 0 is not a whole number of at least 1'],
+    ['run --max-cached-workflows many', '--max-cached-workflows many is not a whole number of at least 1'],
     ['run --log-level loud', '--log-level loud is not a level: give debug, info, warn or error'],
     ['run extra', 'unexpected argument "extra"'],
     ['status -o xml', 'xml'],
