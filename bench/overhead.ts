@@ -7,6 +7,7 @@ import { releaseResource } from '../src/domain/api/index.ts';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
+  apiRequests,
   cpuBetween,
   duration,
   historyLengths,
@@ -14,6 +15,7 @@ import {
   quantile,
   readFlags,
   removeNamespaces,
+  requestsBetween,
   say,
   seconds,
   stackCpu,
@@ -29,6 +31,7 @@ import {
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
  *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
+ *     [--max-cached-workflows N]
  *
  * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
@@ -50,9 +53,12 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
       idle: { type: 'string', default: '60s' },
       workers: { type: 'string', default: '1' },
       'kill-worker': { type: 'boolean', default: false },
+      'max-cached-workflows': { type: 'string' },
     },
   });
   const workers = wholeNumber('--workers', args.workers);
+  const cached = args['max-cached-workflows'];
+  if (cached !== undefined) wholeNumber('--max-cached-workflows', cached);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
   return {
     args,
@@ -161,6 +167,8 @@ interface Phase {
   latenciesMs: number[];
   /** CPU time each process used during the phase (the stack's, and rollguard run's on its side). */
   cpu: string;
+  /** The requests the API server answered most during the phase. */
+  requests: string;
 }
 
 /** Changes every object (create or update) and waits until all are done, noting when each got there. */
@@ -183,6 +191,7 @@ async function measure(
   informer.on('update', seen);
   await patiently(() => informer.start());
   const cpuBefore = await stackCpu();
+  const requestsBefore = await apiRequests(kubeConfig);
   const rollguardBefore = rollguardCpu();
   const started = performance.now();
   const limit = pLimit(32);
@@ -212,10 +221,11 @@ async function measure(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const cpu = cpuBetween(cpuBefore, await stackCpu(), [['rollguard', rollguardCpu() - rollguardBefore]]);
+  const requests = requestsBetween(requestsBefore, await apiRequests(kubeConfig));
   await informer.stop();
   await changing;
   const latenciesMs = Array.from({ length: n }, (_, i) => doneAt.get(name(i))! - changedAt[i]!).sort((a, b) => a - b);
-  return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs, cpu };
+  return { totalMs: Math.max(...doneAt.values()) - started, latenciesMs, cpu, requests };
 }
 
 async function main(): Promise<number> {
@@ -226,10 +236,11 @@ async function main(): Promise<number> {
   for (const namespace of Object.values(namespaces))
     await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   say(`namespaces ${Object.values(namespaces).join(', ')}`);
-  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube });
+  const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
+  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube, extraArgs });
   const others = await Promise.all(
     Array.from({ length: workers - 1 }, (_, i) =>
-      startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2 }),
+      startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2, extraArgs }),
     ),
   );
   if (others.length > 0) say(`${workers} rollguard run processes on task queue bench-${id}`);
@@ -306,6 +317,9 @@ async function main(): Promise<number> {
   console.log('\nCPU time per process during each phase:');
   for (const [label, phases] of Object.entries(results))
     for (const phase of ['create', 'update'] as const) console.log(`- ${label}, ${phase}: ${phases[phase].cpu}`);
+  console.log('\nThe requests the API server answered most during each phase (both sides, all clients):');
+  for (const [label, phases] of Object.entries(results))
+    for (const phase of ['create', 'update'] as const) console.log(`- ${label}, ${phase}: ${phases[phase].requests}`);
   console.log(cost.join('\n'));
   return 0;
 }

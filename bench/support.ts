@@ -1,6 +1,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import https from 'node:https';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
@@ -8,6 +9,7 @@ import { dataDir } from '../dev/stack/paths.ts';
 import { logFile } from '../dev/stack/process.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClients } from '../src/kube/client.ts';
 import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
@@ -167,6 +169,48 @@ export function cpuBetween(
     .join(', ');
 }
 
+/**
+ * The API server's request counts so far (`apiserver_request_total` from its /metrics), by verb and
+ * resource (`PATCH releases/status`): taken before and after a phase, the difference says what each
+ * side asked of it.
+ */
+export async function apiRequests(config: KubeConfig): Promise<Map<string, number>> {
+  const url = new URL('/metrics', config.getCurrentCluster()!.server);
+  const options: https.RequestOptions = { method: 'GET', headers: {}, timeout: 10_000 };
+  await config.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = https.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('the API server did not answer /metrics within 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const sub = label('subresource');
+    const key = `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return counts;
+}
+
+/** The `top` requests between two `apiRequests` readings, the most frequent first, as `LIST pods 1,234`. */
+export function requestsBetween(before: Map<string, number>, after: Map<string, number>, top = 10): string {
+  return [...after]
+    .map(([key, count]): [string, number] => [key, count - (before.get(key) ?? 0)])
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, count]) => `${key} ${count.toLocaleString('en-US')}`)
+    .join(', ');
+}
+
 export interface MemorySample {
   rssMiB: number;
   /** The JS heap in use, and memory outside it that JS objects hold (buffers), at the same moment. */
@@ -190,12 +234,15 @@ export async function startRollguard({
   namespace,
   kube,
   worker,
+  extraArgs = [],
 }: {
   id: string;
   namespace: string;
   kube: KubeClients;
   /** The number of another worker on the same task queue (`rollguard run --worker-only`), beside the first process. */
   worker?: number;
+  /** More flags of `rollguard run`. */
+  extraArgs?: string[];
 }): Promise<RollguardProcess> {
   const workerOnly = worker !== undefined;
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
@@ -222,6 +269,7 @@ export async function startRollguard({
       '--metrics-port',
       '0',
       ...(workerOnly ? ['--worker-only'] : []),
+      ...extraArgs,
     ],
     {
       env: {

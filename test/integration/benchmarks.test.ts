@@ -38,10 +38,33 @@ describe('the benchmarks at smoke size', () => {
     const rollguardUpdate = /- rollguard Releases, update: (.*)/.exec(stdout)?.[1] ?? '';
     for (const process of ['kube-apiserver', 'temporal', 'rollguard'])
       expect(rollguardUpdate).toMatch(new RegExp(`(^|, )${process} \\d+\\.\\d s`));
+    // And what was asked of the API server: rollguard's status writes among the requests of its update.
+    const requests = stdout.slice(stdout.indexOf('The requests the API server answered most'));
+    expect(requests).toMatch(/- rollguard Releases, update: .*PATCH releases\/status \d+/);
     expect(stderr).toMatch(/rollguard run: RSS \d+ MiB before any Release, \d+ MiB at its peak/);
     expect(stdout).toMatch(/history events per Release after create and update: p50 \d+, max \d+ \(3 workflows\)/);
     // An idle Release's history does not grow.
     expect(stdout).toMatch(/while idle for 5s: the histories grew by 0 events in all/);
+    await expectGone(stderr);
+  }, 240_000);
+
+  it('overhead: with two workers, one SIGKILLed during the bulk update, the other finishes its Releases', async () => {
+    const { code, stdout, stderr } = await runBench('overhead.ts', [
+      '--releases',
+      '4',
+      '--workers',
+      '2',
+      '--kill-worker',
+      '--deadline',
+      '3m',
+      '--idle',
+      '1s',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/2 rollguard run processes on task queue bench-/);
+    expect(stderr).toMatch(/\d of 4 updated: SIGKILL to worker 2/);
+    expect(stderr).toMatch(/worker 2: \d+ MiB at its peak, \d+\.\d CPU s/);
+    expect(stdout).toMatch(/\| rollguard Releases \| update \| \d+\.\d \|/);
     await expectGone(stderr);
   }, 240_000);
 
