@@ -2,6 +2,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
 import { startInformer } from './informer.ts';
 import { perNamespace } from './scopes.ts';
+import { Wakeups } from './wakeups.ts';
 import type { Logger } from '../telemetry/log.ts';
 
 /**
@@ -28,14 +29,9 @@ export async function watchDeployments(
   kube: KubeClients,
   { label, log, namespaces = [] }: { label: string; log: Logger; namespaces?: string[] },
 ): Promise<DeploymentCache> {
-  const waiters = new Map<string, Set<() => void>>();
+  const changes = new Wakeups();
   const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
-  const wake = (d: V1Deployment): void => {
-    const key = keyOf(d.metadata?.namespace ?? '', d.metadata?.name ?? '');
-    const woken = waiters.get(key);
-    waiters.delete(key);
-    for (const resolve of woken ?? []) resolve();
-  };
+  const wake = (d: V1Deployment): void => changes.wake(keyOf(d.metadata?.namespace ?? '', d.metadata?.name ?? ''));
   const informers = await perNamespace(namespaces, (namespace) =>
     startInformer<V1Deployment>(kube, {
       what: 'rollguard Deployments',
@@ -58,25 +54,10 @@ export async function watchDeployments(
       if (!informer?.current()) return undefined;
       return informer.cache.get(name, namespace) ?? null;
     },
-    changed(namespace, name, timeoutMs) {
-      return new Promise((resolve) => {
-        const key = keyOf(namespace, name);
-        const set = waiters.get(key) ?? new Set();
-        waiters.set(key, set);
-        const done = (): void => {
-          clearTimeout(timer);
-          set.delete(done);
-          if (set.size === 0 && waiters.get(key) === set) waiters.delete(key);
-          resolve();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        set.add(done);
-      });
-    },
+    changed: (namespace, name, timeoutMs) => changes.next(keyOf(namespace, name), timeoutMs),
     async stop() {
       await Promise.all(informers.all.map((informer) => informer.stop()));
-      for (const set of waiters.values()) for (const resolve of set) resolve();
-      waiters.clear();
+      changes.wakeAll();
     },
   };
 }

@@ -6,6 +6,7 @@ import { apiMessage, apiStatus } from './errors.ts';
 import { restartPolicy, retryDelay } from './informer.ts';
 import { releasesPath } from './releases.ts';
 import { perNamespace } from './scopes.ts';
+import { Wakeups } from './wakeups.ts';
 import type { Logger } from '../telemetry/log.ts';
 
 /**
@@ -90,15 +91,13 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     return owners;
   };
   // Who waits for a Release to be seen, by uid.
-  const arrivals = new Map<string, Set<() => void>>();
+  const arrivals = new Wakeups();
   const remember = (object: KubernetesObject): void => {
     const namespace = object.metadata?.namespace ?? '';
     const owner = selectorOwner(object);
     if (owner) {
       namespaceOf(namespace).set(owner.uid, owner);
-      const waiting = arrivals.get(owner.uid);
-      arrivals.delete(owner.uid);
-      for (const arrived of waiting ?? []) arrived();
+      arrivals.wake(owner.uid);
     }
     // A spec edited into something invalid keeps no selector (the admission check refuses it anyway).
     else if (object.metadata?.uid) byNamespace.get(namespace)?.delete(object.metadata.uid);
@@ -202,22 +201,6 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
     }
   }
 
-  /** Resolves when the watch sees the Release `uid`, or after `ms`. */
-  function arrival(uid: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiting = arrivals.get(uid) ?? new Set();
-      arrivals.set(uid, waiting);
-      const arrived = (): void => {
-        clearTimeout(timer);
-        waiting.delete(arrived);
-        if (waiting.size === 0 && arrivals.get(uid) === waiting) arrivals.delete(uid);
-        resolve();
-      };
-      const timer = setTimeout(arrived, ms);
-      waiting.add(arrived);
-    });
-  }
-
   await begin();
   function owners(namespace: string, uid: string): SelectorOwner[] | undefined {
     if (!current) return undefined;
@@ -234,7 +217,7 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
         const found = owners(namespace, uid);
         const left = deadline - Date.now();
         if (found || left <= 0 || stopped || !everListed) return found;
-        await arrival(uid, Math.min(250, left));
+        await arrivals.next(uid, Math.min(250, left));
       }
     },
     async stop() {
@@ -243,7 +226,7 @@ async function watchScope(kube: KubeClients, scope: string | undefined, log: Log
       watches++;
       clearTimeout(restartTimer);
       abort?.abort();
-      for (const waiting of arrivals.values()) for (const arrived of waiting) arrived();
+      arrivals.wakeAll();
     },
   };
 }
