@@ -143,14 +143,27 @@ async function cpuSecondsOf(pid: number | string): Promise<number | undefined> {
  * difference says where the machine's cores went.
  */
 export async function stackCpu(): Promise<Map<string, number>> {
-  const cpu = new Map<string, number>();
+  // Each process by its parent, so that a server's worker processes (PostgreSQL's backends) count
+  // under the server's name.
+  const processes = new Map<string, { parent: string; argv: string[]; seconds: number }>();
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (!argv.some((arg) => arg.includes(dataDir))) continue;
-    const name = (argv[0] ?? '').split('/').at(-1)!;
-    const seconds = await cpuSecondsOf(pid);
-    if (seconds !== undefined) cpu.set(name, (cpu.get(name) ?? 0) + seconds);
+    const fields = stat?.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    if (!fields) continue;
+    processes.set(pid, { parent: fields[1]!, argv, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+  }
+  const nameOf = (pid: string, depth = 0): string | undefined => {
+    const found = processes.get(pid);
+    if (!found || depth > 3) return undefined;
+    if (found.argv.some((arg) => arg.includes(dataDir))) return (found.argv[0] ?? '').split('/').at(-1)!;
+    return nameOf(found.parent, depth + 1);
+  };
+  const cpu = new Map<string, number>();
+  for (const [pid, { seconds }] of processes) {
+    const name = nameOf(pid);
+    if (name) cpu.set(name, (cpu.get(name) ?? 0) + seconds);
   }
   return cpu;
 }
