@@ -16,21 +16,11 @@ import { removeReleases, RollguardProcess } from './cli-process.ts';
 
 let image: BuiltImage;
 
+/** `podman run`'s arguments as the Deployment runs the image: read-only root, a tmpfs at /tmp, the host's network. */
+const asDeployed = (): string[] => ['run', '--rm', '--read-only', '--tmpfs', '/tmp', '--network', 'host', ...ulimits()];
+
 /** `podman run` of the image with the given flags and arguments, as the Deployment runs it. */
-const runImage = (flags: string[], args: string[]) =>
-  podman([
-    'run',
-    '--rm',
-    '--read-only',
-    '--tmpfs',
-    '/tmp',
-    '--network',
-    'host',
-    ...ulimits(),
-    ...flags,
-    image.name,
-    ...args,
-  ]);
+const runImage = (flags: string[], args: string[]) => podman([...asDeployed(), ...flags, image.name, ...args]);
 
 /** Node in the image, on a script: the image has no shell. */
 const nodeInImage = (script: string) => runImage(['--entrypoint', '/usr/local/bin/node'], ['-e', script]);
@@ -111,14 +101,7 @@ describe('the container image', () => {
     const namespace = await createNamespace(clients, 'image-run');
     const run = new RollguardProcess([
       ...podmanCommand,
-      'run',
-      '--rm',
-      '--read-only',
-      '--tmpfs',
-      '/tmp',
-      '--network',
-      'host',
-      ...ulimits(),
+      ...asDeployed(),
       ...kubeconfigMounts,
       ...['KUBECONFIG', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'].flatMap((name) => [
         '-e',
