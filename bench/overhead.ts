@@ -156,10 +156,13 @@ function rollguardSide(kube: KubeClients): Side {
   };
 }
 
-/** rollguard run's CPU seconds so far, every process's (0 before they start). */
-let rollguardCpu = (): number => 0;
-/** Told how many objects are done while the update phase of rollguard's side runs. */
-let duringUpdate = (_done: number): void => undefined;
+/** What a phase follows besides its objects. */
+interface Watching {
+  /** rollguard run's CPU seconds so far, every process's. */
+  rollguardCpu: () => number;
+  /** Told how many objects are done, while the phase waits. */
+  progress?: (done: number) => void;
+}
 
 interface Phase {
   totalMs: number;
@@ -178,6 +181,7 @@ async function measure(
   what: string,
   version: string,
   change: (i: number) => Promise<unknown>,
+  { rollguardCpu, progress }: Watching,
 ): Promise<Phase> {
   const changedAt = new Array<number>(n);
   const doneAt = new Map<string, number>();
@@ -213,7 +217,7 @@ async function measure(
         `${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s (deadline ${args.deadline})`,
       );
     }
-    if (what.startsWith('rollguard Releases updated')) duringUpdate(doneAt.size);
+    progress?.(doneAt.size);
     if (now - lastReport > 10_000) {
       say(`${what}: ${doneAt.size} of ${n} done after ${Math.round((now - started) / 1000)}s`);
       lastReport = now;
@@ -245,15 +249,14 @@ async function main(): Promise<number> {
   );
   if (others.length > 0) say(`${workers} rollguard run processes on task queue bench-${id}`);
   const idle = rollguard.usage();
-  rollguardCpu = () => [rollguard, ...others].reduce((sum, p) => sum + p.usage().cpuSeconds, 0);
+  const rollguardCpu = (): number => [rollguard, ...others].reduce((sum, p) => sum + p.usage().cpuSeconds, 0);
   let killed = false;
-  if (args['kill-worker'])
-    duringUpdate = (done) => {
-      if (killed || done < n / 4) return;
-      killed = true;
-      say(`${done} of ${n} updated: SIGKILL to worker ${workers}`);
-      void others.at(-1)!.kill();
-    };
+  const killOneWorker = (done: number): void => {
+    if (killed || done < n / 4) return;
+    killed = true;
+    say(`${done} of ${n} updated: SIGKILL to worker ${workers}`);
+    void others.at(-1)!.kill();
+  };
   const results: Record<string, { create: Phase; update: Phase }> = {};
   const cost: string[] = [];
   try {
@@ -262,9 +265,14 @@ async function main(): Promise<number> {
       ['rollguard Releases', rollguardSide(kube)],
     ] as const) {
       say(`${label}: creating ${n}`);
-      const create = await measure(kubeConfig, side, `${label} created`, 'v1', (i) => side.create(i));
+      const create = await measure(kubeConfig, side, `${label} created`, 'v1', (i) => side.create(i), {
+        rollguardCpu,
+      });
       say(`${label}: updating every image`);
-      const update = await measure(kubeConfig, side, `${label} updated`, 'v2', (i) => side.update(i, 'v2'));
+      const update = await measure(kubeConfig, side, `${label} updated`, 'v2', (i) => side.update(i, 'v2'), {
+        rollguardCpu,
+        ...(args['kill-worker'] && label === 'rollguard Releases' ? { progress: killOneWorker } : {}),
+      });
       results[label] = { create, update };
     }
     // What each Release costs: its history after two rollouts, and whether it grows while nothing happens.

@@ -130,11 +130,15 @@ export async function historyLengths(id: string): Promise<number[]> {
   return lengths.sort((a, b) => a - b);
 }
 
-/** A process's user + system CPU time, in seconds (clock ticks of 1/100 s); undefined once it is gone. */
-async function cpuSecondsOf(pid: number | string): Promise<number | undefined> {
+/**
+ * A process's parent and its user + system CPU time in seconds (clock ticks of 1/100 s), from
+ * /proc/PID/stat; undefined once it is gone.
+ */
+async function procStat(pid: number | string): Promise<{ parent: string; seconds: number } | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // The fields after the command name, which may itself hold spaces and parentheses.
   const fields = stat?.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : undefined;
+  return fields ? { parent: fields[1]!, seconds: (Number(fields[11]) + Number(fields[12])) / 100 } : undefined;
 }
 
 /**
@@ -148,11 +152,10 @@ export async function stackCpu(): Promise<Map<string, number>> {
   const processes = new Map<string, { parent: string; argv: string[]; seconds: number }>();
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    const stat = await procStat(pid);
+    if (!stat) continue;
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    const fields = stat?.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    if (!fields) continue;
-    processes.set(pid, { parent: fields[1]!, argv, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    processes.set(pid, { ...stat, argv });
   }
   const nameOf = (pid: string, depth = 0): string | undefined => {
     const found = processes.get(pid);
@@ -319,7 +322,7 @@ export async function startRollguard({
   const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
     const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-    const cpuSeconds = (await cpuSecondsOf(child.pid!)) ?? last.cpuSeconds;
+    const cpuSeconds = (await procStat(child.pid!))?.seconds ?? last.cpuSeconds;
     if (rssMiB > peak.rssMiB) peak = { rssMiB, ...(await heapOf().catch(() => ({ heapMiB: 0, externalMiB: 0 }))) };
     return { rssMiB, cpuSeconds };
   };
