@@ -35,14 +35,14 @@ export function createReleaseActivities(
     }
   }
 
+  /** How long the check waits for the watch to see a Release before it lists (a local activity's attempt has 10 s). */
+  const seenWithinMs = 3_000;
+
   /**
    * Problems with the Release's selector: an older Release in the namespace selects pods it would
    * select too (they would count, probe and scale each other's pods). The newer one is refused. An
    * older Release counts even while its own spec is refused: fixing it must not find its pods taken.
    */
-  /** How long the check waits for the watch to see a Release before it lists (a local activity's attempt has 10 s). */
-  const seenWithinMs = 3_000;
-
   async function selectorConflicts({
     ref,
     matchLabels,
