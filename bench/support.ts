@@ -235,11 +235,32 @@ export interface MemorySample {
 }
 
 export interface RollguardProcess {
-  stop: () => Promise<void>;
+  /**
+   * SIGTERM, then (for the first process) its workflows terminated and its Lease's namespace deleted;
+   * with `restarting`, both are left for the next `startRollguard` of the same id.
+   */
+  stop: (options?: { restarting?: boolean }) => Promise<void>;
   /** SIGKILL, as a machine that dies: what it ran is left to the other workers. */
   kill: () => Promise<void>;
   usage: () => { rssMiB: number; peakRssMiB: number; cpuSeconds: number; peak: MemorySample };
+  /** Its own metrics now (the Prometheus text of /metrics). */
+  metrics: () => Promise<string>;
 }
+
+/** A sample's value in Prometheus text: the sum of the series of `name` whose labels include `labels`. */
+export function metricValue(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labels && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** How many series of `name` the text holds (one per Release, for rollguard_release_phase). */
+export const seriesCount = (text: string, name: string): number =>
+  text.split('\n').filter((line) => line.startsWith(`${name}{`)).length;
 
 /**
  * `rollguard run` as a user runs it, serving one namespace on a task queue of its own, with the
@@ -264,11 +285,14 @@ export async function startRollguard({
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
   // controller's Lease away before the controller had let the Releases go.
   const leaseNamespace = `bench-${id}-lease`;
-  if (!workerOnly) await kube.core.createNamespace({ body: { metadata: { name: leaseNamespace } } });
+  if (!workerOnly)
+    await kube.core.createNamespace({ body: { metadata: { name: leaseNamespace } } }).catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 409) throw err; // a restart: the namespace is there
+    });
   if (!(await prebuiltWorkflowBundle(quiet)))
     say(`workflow code bundled ahead of time: ${(await buildWorkflowBundle()).path}`);
   const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
-  const log = createWriteStream(logFile(`bench-${id}${workerOnly ? `-worker-${worker}` : ''}`));
+  const log = createWriteStream(logFile(`bench-${id}${workerOnly ? `-worker-${worker}` : ''}`), { flags: 'a' });
   const child = spawn(
     process.execPath,
     [
@@ -309,13 +333,15 @@ export async function startRollguard({
   const metricsUrl = /"url":"(http[^"]+)"/.exec(output)?.[1];
   let peak: MemorySample = { rssMiB: 0, heapMiB: 0, externalMiB: 0 };
   /** The JS heap and external memory, from rollguard's own /metrics (prom-client's process metrics). */
+  const metrics = async (): Promise<string> => {
+    if (!metricsUrl) throw new Error('rollguard run did not log its metrics URL');
+    return await (await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  };
   const heapOf = async (): Promise<{ heapMiB: number; externalMiB: number }> => {
-    if (!metricsUrl) return { heapMiB: 0, externalMiB: 0 };
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
-    const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+    const text = await metrics();
     return {
-      heapMiB: gauge('nodejs_heap_size_used_bytes'),
-      externalMiB: gauge('nodejs_external_memory_bytes'),
+      heapMiB: metricValue(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+      externalMiB: metricValue(text, 'nodejs_external_memory_bytes') / 2 ** 20,
     };
   };
   let last = { rssMiB: 0, cpuSeconds: 0 };
@@ -337,14 +363,15 @@ export async function startRollguard({
   );
   return {
     usage: () => ({ ...last, peakRssMiB: peak.rssMiB, peak }),
-    async stop() {
+    metrics,
+    async stop({ restarting = false } = {}) {
       clearInterval(sampler);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
       }
       log.end();
-      if (workerOnly) return;
+      if (workerOnly || restarting) return;
       await endWorkflows(`bench-${id}`);
       await kube.core.deleteNamespace({ name: leaseNamespace }).catch(() => undefined);
     },

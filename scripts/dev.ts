@@ -83,6 +83,7 @@ async function bench(args: string[]): Promise<number> {
     rollback: 'bench/rollback.ts',
     'probe-fanout': 'bench/probe-fanout.ts',
     'workflow-memory': 'bench/workflow-memory.ts',
+    scale: 'bench/scale.ts',
   };
   // It weighs the heap, so it collects garbage itself first.
   const nodeFlags: Record<string, string[]> = { 'workflow-memory': ['--expose-gc'] };

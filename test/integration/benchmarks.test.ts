@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runToEnd, type Finished } from '../support/processes.ts';
@@ -96,6 +97,37 @@ describe('the benchmarks at smoke size', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\b100\b/);
   }, 120_000);
+
+  it('scale: Releases are held, rollguard run restarts without rolling any out again, and the soak is plotted', async () => {
+    const { code, stdout, stderr } = await runBench('scale.ts', [
+      '--releases',
+      '5',
+      '--idle',
+      '2s',
+      '--soak',
+      '20s',
+      '--sample',
+      '5s',
+      '--changes-per-minute',
+      '12',
+      '--deadline',
+      '5m',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/- create: 5 Releases Ready in \d+\.\d s/);
+    expect(stdout).toMatch(/- hold: Temporal visibility: count of running workflows 5 in \d+ ms/);
+    expect(stdout).toMatch(
+      /- restart: .* through all 5 Releases in \d+\.\d s; rolled out again: none; the histories grew by 0 events/,
+    );
+    // One image change every 5 s for 20 s: 4 rollouts, each one Ready.
+    expect(stdout).toMatch(/- soak: 4 rollouts in 20s, all Ready/);
+    // A memory row per sample, and the plot written as a PNG.
+    expect(stdout.match(/^\| \d+\.\d \| \d+ \| \d+ \| \d+ \|$/gm)?.length ?? 0).toBeGreaterThanOrEqual(5);
+    const png = /plotted in (\S+\.png)/.exec(stdout)?.[1];
+    expect(png, stdout).toBeDefined();
+    expect((await readFile(png!)).subarray(1, 4).toString()).toBe('PNG');
+    await expectGone(stderr);
+  }, 360_000);
 
   it('workflow memory: the module state each workflow holds is weighed, alone and with modules shared', async () => {
     const { code, stdout, stderr } = await runBench('workflow-memory.ts', ['--workflows', '20'], ['--expose-gc']);
