@@ -165,11 +165,9 @@ async function followReleases(kube: KubeClients, kubeConfig: ReturnType<typeof l
       let lastReport = performance.now();
       while (expected.size > 0 || !changed) {
         if (performance.now() > deadline)
-          throw new Error(
-            `${what}: ${total - expected.size} of ${total} Ready when the deadline (${args.deadline}) passed`,
-          );
+          throw new Error(`${what}: ${latencies.length} of ${total} Ready when the deadline (${args.deadline}) passed`);
         if (performance.now() - lastReport > 30_000) {
-          say(`${what}: ${total - expected.size} of ${total} Ready`);
+          say(`${what}: ${latencies.length} of ${total} Ready`);
           lastReport = performance.now();
         }
         await sleep(200);
@@ -252,7 +250,14 @@ async function main(): Promise<number> {
   say(`namespaces ${namespace}`);
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
   let rollguard = await startRollguard({ id, namespace, kube, extraArgs });
-  const report: string[] = [];
+  // Each finding is said as it is made too: a run cut short (a soak of hours) keeps what it found.
+  const report = {
+    lines: [] as string[],
+    push(...lines: string[]): void {
+      for (const line of lines) say(line);
+      this.lines.push(...lines);
+    },
+  };
   const releases = await followReleases(kube, kubeConfig);
   const deadline = performance.now() + deadlineMs;
   try {
@@ -326,6 +331,30 @@ async function main(): Promise<number> {
 
     say(`soak: one image change every ${(changeEveryMs / 1000).toFixed(1)} s for ${args.soak}`);
     const rows: MemoryRow[] = [];
+    const csv = join(dataDir, `bench-${id}-soak.csv`);
+    const png = args.png ?? join(dataDir, `bench-${id}-soak.png`);
+    /** The samples so far as a CSV and a PNG, after each sample: a soak cut short leaves its plot. */
+    const plot = async (changes: number): Promise<void> => {
+      await writeFile(
+        csv,
+        [
+          'minute,rss_mib,heap_mib,rollouts_done',
+          ...rows.map((r) => `${r.minute.toFixed(2)},${r.rssMiB.toFixed(1)},${r.heapMiB.toFixed(1)},${r.rollouts}`),
+        ].join('\n') + '\n',
+      );
+      await writeFile(
+        png,
+        linePlotPng({
+          title: `rollguard run holding ${n} Releases: ${changes} rollouts in ${rows.at(-1)!.minute.toFixed(0)} min`,
+          xLabel: 'minutes',
+          yLabel: 'MiB',
+          series: [
+            { name: 'RSS', points: rows.map((r) => [r.minute, r.rssMiB]), color: [200, 40, 40] },
+            { name: 'main thread JS heap', points: rows.map((r) => [r.minute, r.heapMiB]), color: [40, 90, 200] },
+          ],
+        }),
+      );
+    };
     const versions = new Array<number>(n).fill(1);
     let next = Math.floor(Math.random() * n);
     let changes = 0;
@@ -349,12 +378,14 @@ async function main(): Promise<number> {
         say(
           `soak: ${rows.at(-1)!.rssMiB.toFixed(0)} MiB after ${rows.at(-1)!.minute.toFixed(0)} min, ${changes} changes`,
         );
+        await plot(changes);
         nextSample += sampleMs;
       }
       await sleep(Math.max(0, Math.min(nextChange, nextSample) - performance.now()));
     }
     await releases.until('soak', changes, deadline, Promise.all(changing));
     rows.push(await memoryRow(rollguard, started, changes));
+    await plot(changes);
     const soaked = releases.takeLatencies();
     const rss = rows.map((row) => row.rssMiB);
     // The trend, by least squares over the second half (the first includes the cache filling up).
@@ -366,36 +397,15 @@ async function main(): Promise<number> {
         `last ${rss.at(-1)!.toFixed(0)} MiB, max ${Math.max(...rss).toFixed(0)} MiB; over the second half ` +
         `${(slope * 60).toFixed(1)} MiB per hour`,
     );
-    const csv = join(dataDir, `bench-${id}-soak.csv`);
-    await writeFile(
-      csv,
-      [
-        'minute,rss_mib,heap_mib,rollouts_done',
-        ...rows.map((r) => `${r.minute.toFixed(2)},${r.rssMiB.toFixed(1)},${r.heapMiB.toFixed(1)},${r.rollouts}`),
-      ].join('\n') + '\n',
-    );
-    const png = args.png ?? join(dataDir, `bench-${id}-soak.png`);
-    await writeFile(
-      png,
-      linePlotPng({
-        title: `rollguard run holding ${n} Releases: ${changes} rollouts in ${args.soak}`,
-        xLabel: 'minutes',
-        yLabel: 'MiB',
-        series: [
-          { name: 'RSS', points: rows.map((r) => [r.minute, r.rssMiB]), color: [200, 40, 40] },
-          { name: 'main thread JS heap', points: rows.map((r) => [r.minute, r.heapMiB]), color: [40, 90, 200] },
-        ],
-      }),
-    );
     report.push(`soak: memory every ${args.sample} in ${csv}, plotted in ${png}`);
     console.log(`N = ${n}, 1 replica each, one rollguard run\n`);
     console.log('| minute | RSS (MiB) | main JS heap (MiB) | rollouts done |\n|---:|---:|---:|---:|');
     for (const r of rows)
       console.log(`| ${r.minute.toFixed(1)} | ${r.rssMiB.toFixed(0)} | ${r.heapMiB.toFixed(0)} | ${r.rollouts} |`);
-    console.log(`\n${report.map((line) => `- ${line}`).join('\n')}`);
+    console.log(`\n${report.lines.map((line) => `- ${line}`).join('\n')}`);
     return 0;
   } catch (err) {
-    console.log(report.map((line) => `- ${line}`).join('\n'));
+    console.log(report.lines.map((line) => `- ${line}`).join('\n'));
     throw err;
   } finally {
     await releases.stop();
