@@ -5,6 +5,7 @@ import { DeliveryLedger } from './ledger.ts';
 import { PendingWork } from './pending-work.ts';
 import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
+import { controllerView } from './foreign-status.ts';
 import { releaseMetrics } from './release-metrics.ts';
 import { exportQueue, reconcileDuration, reconciles } from '../telemetry/metrics.ts';
 import { withLogContext } from '../telemetry/log-context.ts';
@@ -73,16 +74,24 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
     else log.warn('ignoring a release without a name, namespace or uid', { object: object.metadata });
   };
 
+  // What the controller last queued each Release (by uid) for: a change of the workflow's own status
+  // writes alone runs nothing (controllerView). The resync queues every Release regardless.
+  const queuedFor = new Map<string, string>();
   const informer: Promise<ReleaseInformer> = watchReleases(kube, {
     namespaces,
     log,
     handlers: {
       changed: (object) => {
         metrics.changed(object);
+        const uid = object.metadata?.uid;
+        const view = controllerView(object);
+        if (uid !== undefined && queuedFor.get(uid) === view) return;
+        if (uid !== undefined) queuedFor.set(uid, view);
         queue(object);
       },
       deleted: (object) => {
         metrics.deleted(object);
+        if (object.metadata?.uid) queuedFor.delete(object.metadata.uid);
         queue(object);
       },
     },
@@ -103,6 +112,7 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
     async stop() {
       clearInterval(timer);
       metrics.stop();
+      queuedFor.clear();
       unexportQueue();
       abort.abort();
       await cache.stop();
