@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { makeInformer, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
-import { installReleaseCrd } from '../dev/demo/crd-install.ts';
-import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { releaseResource } from '../src/domain/api/index.ts';
-import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
+import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
   apiRequests,
@@ -21,6 +19,7 @@ import {
   stackCpu,
   startRollguard,
   wholeNumber,
+  benchCluster,
 } from './support.ts';
 
 /**
@@ -233,13 +232,7 @@ async function measure(
 }
 
 async function main(): Promise<number> {
-  await stackUp(say);
-  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
-  const kube = kubeClients(kubeConfig);
-  await installReleaseCrd(kubeConfig);
-  for (const namespace of Object.values(namespaces))
-    await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  say(`namespaces ${Object.values(namespaces).join(', ')}`);
+  const { kubeConfig, kube } = await benchCluster(Object.values(namespaces));
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
   const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube, extraArgs });
   const others = await Promise.all(

@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { makeInformer, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
-import { installReleaseCrd } from '../dev/demo/crd-install.ts';
-import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { releaseResource } from '../src/domain/api/index.ts';
-import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
+import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
   duration,
@@ -16,6 +14,7 @@ import {
   seconds,
   startRollguard,
   wholeNumber,
+  benchCluster,
 } from './support.ts';
 
 /**
@@ -266,12 +265,7 @@ async function rollBack(
 }
 
 async function main(): Promise<number> {
-  await stackUp(say);
-  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
-  const kube = kubeClients(kubeConfig);
-  await installReleaseCrd(kubeConfig);
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  say(`namespaces ${namespace}`);
+  const { kubeConfig, kube } = await benchCluster([namespace]);
   const rollguard = await startRollguard({ id, namespace, kube });
   const deployments = await watchDeployments(kube);
   const releases = makeInformer<KubernetesObject>(kubeConfig, releasesPath(namespace), () =>

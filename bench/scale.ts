@@ -3,12 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { makeInformer, type KubernetesObject } from '@kubernetes/client-node';
-import { installReleaseCrd } from '../dev/demo/crd-install.ts';
+import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { dataDir } from '../dev/stack/paths.ts';
-import { stackEnv, stackUp } from '../dev/stack/stack.ts';
+import { stackEnv } from '../dev/stack/stack.ts';
 import { releaseResource } from '../src/domain/api/index.ts';
-import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
+import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import { linePlotPng } from './plot.ts';
 import {
@@ -25,6 +24,7 @@ import {
   startRollguard,
   wholeNumber,
   type RollguardProcess,
+  benchCluster,
 } from './support.ts';
 
 /**
@@ -124,7 +124,7 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
  * Every Release as the watch last showed it, and the version each is expected at: `until` waits for
  * those to be Ready at it, noting when each got there.
  */
-async function followReleases(kube: KubeClients, kubeConfig: ReturnType<typeof loadKubeConfig>) {
+async function followReleases(kube: KubeClients, kubeConfig: KubeConfig) {
   const expected = new Map<string, { version: number; changedAt: number }>();
   const latencies: number[] = [];
   const check = (object: KubernetesObject): void => {
@@ -242,12 +242,7 @@ async function memoryRow(rollguard: RollguardProcess, startedAt: number, rollout
 }
 
 async function main(): Promise<number> {
-  await stackUp(say);
-  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
-  const kube = kubeClients(kubeConfig);
-  await installReleaseCrd(kubeConfig);
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  say(`namespaces ${namespace}`);
+  const { kubeConfig, kube } = await benchCluster([namespace]);
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
   let rollguard = await startRollguard({ id, namespace, kube, extraArgs });
   // Each finding is said as it is made too: a run cut short (a soak of hours) keeps what it found.

@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { dataDir } from '../dev/stack/paths.ts';
 import { logFile } from '../dev/stack/process.ts';
-import { stackEnv } from '../dev/stack/stack.ts';
+import { installReleaseCrd } from '../dev/demo/crd-install.ts';
+import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeClients } from '../src/kube/client.ts';
+import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
 
@@ -65,6 +66,20 @@ export async function patiently<T>(call: () => Promise<T>): Promise<T> {
 export const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/**
+ * The local stack up (started if need be), the Release CRD installed, and the benchmark's namespaces
+ * created and named on stderr (the smoke tests check that each is gone at the end).
+ */
+export async function benchCluster(namespaces: string[]): Promise<{ kubeConfig: KubeConfig; kube: KubeClients }> {
+  await stackUp(say);
+  const kubeConfig = loadKubeConfig({ file: stackEnv.KUBECONFIG });
+  const kube = kubeClients(kubeConfig);
+  await installReleaseCrd(kubeConfig);
+  for (const name of namespaces) await kube.core.createNamespace({ body: { metadata: { name } } });
+  say(`namespaces ${namespaces.join(', ')}`);
+  return { kubeConfig, kube };
+}
 
 /**
  * Deletes a benchmark's namespaces while its rollguard still runs, so that the controller lets each
