@@ -20,6 +20,8 @@ import {
   startRollguard,
   wholeNumber,
   benchCluster,
+  releaseReadyAt,
+  type BenchRelease,
 } from './support.ts';
 
 /**
@@ -119,24 +121,12 @@ function plainSide(kube: KubeClients): Side {
   };
 }
 
-interface ReleaseLike {
-  metadata: { name: string; generation?: number };
-  spec: { template: { template: { spec: { containers: { image: string }[] } } } };
-  status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
-}
-
 function rollguardSide(kube: KubeClients): Side {
   const namespace = namespaces.rollguard;
-  const ready = (r: ReleaseLike, version: string): boolean =>
-    r.spec.template.template.spec.containers[0]?.image === image(version) &&
-    r.status?.phase === 'Ready' &&
-    (r.status.observedGeneration ?? 0) >= (r.metadata.generation ?? 1) &&
-    r.status.stableRevision !== undefined &&
-    r.status.stableRevision === r.status.currentRevision;
   return {
     path: releasesPath(namespace),
     list: () => kube.releases.list(namespace),
-    isDone: (r, version) => ready(r as unknown as ReleaseLike, version),
+    isDone: (r, version) => releaseReadyAt(r as BenchRelease, image(version)),
     create: (i) =>
       kube.releases.create(namespace, {
         apiVersion: releaseResource.apiVersion,

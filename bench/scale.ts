@@ -25,6 +25,8 @@ import {
   wholeNumber,
   type RollguardProcess,
   benchCluster,
+  releaseReadyAt,
+  type BenchRelease,
 } from './support.ts';
 
 /**
@@ -80,20 +82,6 @@ const namespace = `bench-${id}-scale`;
 const name = (i: number): string => `app-${String(i).padStart(5, '0')}`;
 const image = (version: number): string => `example/app:v${version}`;
 
-interface ReleaseLike extends KubernetesObject {
-  metadata: { name: string; generation?: number };
-  spec: { template: { template: { spec: { containers: { image: string }[] } } } };
-  status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
-}
-
-/** Ready and stable at `version`'s image, the generation that asked for it observed. */
-const readyAt = (r: ReleaseLike, version: number): boolean =>
-  r.spec.template.template.spec.containers[0]?.image === image(version) &&
-  r.status?.phase === 'Ready' &&
-  (r.status.observedGeneration ?? 0) >= (r.metadata.generation ?? 1) &&
-  r.status.stableRevision !== undefined &&
-  r.status.stableRevision === r.status.currentRevision;
-
 function createRelease(kube: KubeClients, i: number): Promise<unknown> {
   const labels = { app: name(i) };
   return kube.releases.create(namespace, {
@@ -128,9 +116,9 @@ async function followReleases(kube: KubeClients, kubeConfig: KubeConfig) {
   const expected = new Map<string, { version: number; changedAt: number }>();
   const latencies: number[] = [];
   const check = (object: KubernetesObject): void => {
-    const release = object as ReleaseLike;
+    const release = object as BenchRelease;
     const wanted = expected.get(release.metadata.name);
-    if (wanted && readyAt(release, wanted.version)) {
+    if (wanted && releaseReadyAt(release, image(wanted.version))) {
       latencies.push(performance.now() - wanted.changedAt);
       expected.delete(release.metadata.name);
     }
@@ -186,7 +174,7 @@ async function rolledOutState(kube: KubeClients): Promise<Map<string, string>> {
   const deployments = await patiently(() => kube.apps.listNamespacedDeployment({ namespace }));
   for (const d of deployments.items)
     state.set(`deployment ${d.metadata!.name}`, `generation ${d.metadata!.generation}`);
-  for (const r of (await patiently(() => kube.releases.list(namespace))).items as ReleaseLike[])
+  for (const r of (await patiently(() => kube.releases.list(namespace))).items as BenchRelease[])
     state.set(
       `release ${r.metadata.name}`,
       `revision ${r.status?.currentRevision}, stable ${r.status?.stableRevision}, ${r.status?.phase}`,

@@ -10,7 +10,7 @@ import { logFile } from '../dev/stack/process.ts';
 import { installReleaseCrd } from '../dev/demo/crd-install.ts';
 import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
 import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
@@ -66,6 +66,21 @@ export async function patiently<T>(call: () => Promise<T>): Promise<T> {
 export const quantile = (sorted: number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** A Release as the benchmarks read it: its first container's image, and what its status says of it. */
+export interface BenchRelease extends KubernetesObject {
+  metadata: { name: string; generation?: number };
+  spec: { template: { template: { spec: { containers: { image: string }[] } } } };
+  status?: { phase?: string; observedGeneration?: number; currentRevision?: number; stableRevision?: number };
+}
+
+/** Ready and stable at `image`, the generation that asked for it observed. */
+export const releaseReadyAt = (r: BenchRelease, image: string): boolean =>
+  r.spec.template.template.spec.containers[0]?.image === image &&
+  r.status?.phase === 'Ready' &&
+  (r.status.observedGeneration ?? 0) >= (r.metadata.generation ?? 1) &&
+  r.status.stableRevision !== undefined &&
+  r.status.stableRevision === r.status.currentRevision;
 
 /**
  * The local stack up (started if need be), the Release CRD installed, and the benchmark's namespaces
@@ -347,11 +362,11 @@ export async function startRollguard({
   }
   const metricsUrl = /"url":"(http[^"]+)"/.exec(output)?.[1];
   let peak: MemorySample = { rssMiB: 0, heapMiB: 0, externalMiB: 0 };
-  /** The JS heap and external memory, from rollguard's own /metrics (prom-client's process metrics). */
   const metrics = async (): Promise<string> => {
     if (!metricsUrl) throw new Error('rollguard run did not log its metrics URL');
     return await (await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   };
+  /** The JS heap and external memory, from rollguard's own /metrics (prom-client's process metrics). */
   const heapOf = async (): Promise<{ heapMiB: number; externalMiB: number }> => {
     const text = await metrics();
     return {
