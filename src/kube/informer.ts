@@ -7,6 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
 import { apiMessage } from './errors.ts';
+import { trimManagedFields } from './managed-fields.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { exportWatch, watchEvents, watchRestarts } from '../telemetry/metrics.ts';
 
@@ -39,6 +40,7 @@ export interface RunningInformer<T extends KubernetesObject> {
  * any error other than 410 Gone (an API server restart, a 403, a refused connection) and leaves the
  * restart to us. Its 30 s inactivity timeout and 410s it handles itself. Resolves once the first list
  * is in the cache; a first list that fails is retried the same way, and current() says so meanwhile.
+ * The cache keeps each object's managedFields only as deep as rollguard reads them (trimManagedFields).
  */
 export async function startInformer<T extends KubernetesObject>(
   kube: KubeClients,
@@ -73,6 +75,10 @@ export async function startInformer<T extends KubernetesObject>(
   let restartTimer: NodeJS.Timeout | undefined;
   let lastActivity = Date.now();
 
+  // Registered first, so every handler and every later read sees the object as the cache keeps it:
+  // the cache has stored the very object it hands to its handlers.
+  informer.on('add', trimManagedFields);
+  informer.on('update', trimManagedFields);
   if (handlers.changed) {
     informer.on('add', handlers.changed);
     informer.on('update', handlers.changed);
