@@ -6,6 +6,7 @@ import { EventAction, EventReason } from '../domain/release/events.ts';
 import { cleanupFinalizer, describeRef, type ReleaseRef } from '../domain/release/ref.ts';
 import { foreignStatusWrite } from './foreign-status.ts';
 import type { DeliveryLedger } from './ledger.ts';
+import type { ListedWorkflows } from './listed-workflows.ts';
 import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';
 import type { ReleasePatches } from './release-patches.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
@@ -16,6 +17,8 @@ export interface ReconcileDeps {
   patches: ReleasePatches;
   workload: ReleaseWorkload;
   ledger: DeliveryLedger;
+  /** The running workflows as last listed, asked before each workflow is (ListedWorkflows). */
+  listed?: ListedWorkflows;
   log: Logger;
   /** How long deletion waits for the workflow to close before trying again later. */
   deletionWaitMs: number;
@@ -64,11 +67,11 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
       error: parsed.error.message,
       issues: parsed.error.issues,
     });
-    const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, generation, deps));
+    const delivered = await deliveredTo(meta, generation, deps);
     const problems = parsed.error.issues.map((issue) => `${issue.field}: ${issue.message}`);
     return { state: 'invalid', meta, generation, problems, delivered };
   }
-  const delivered = ledger.delivered(meta.uid) ?? (await askWorkflow(meta, generation, deps));
+  const delivered = await deliveredTo(meta, generation, deps);
   const foreign = foreignStatusWrite(object);
   const foreignStatus = foreign && ledger.restoreSent(meta.uid) !== foreign.key ? foreign : undefined;
   return {
@@ -80,6 +83,16 @@ async function observe(object: KubernetesObject, meta: ReleaseMeta, deps: Reconc
     strategyRequests: ledger.strategyRequests(meta.uid),
     ...(foreignStatus ? { foreignStatus } : {}),
   };
+}
+
+/** The generation the Release's workflow has seen: from the ledger, else the list of running workflows, else the workflow. */
+async function deliveredTo(meta: ReleaseMeta, generation: number, deps: ReconcileDeps): Promise<number> {
+  const { ledger, listed } = deps;
+  const known = ledger.delivered(meta.uid);
+  if (known !== undefined) return known;
+  const seen = listed?.take(refOf(meta), generation);
+  if (seen !== undefined) return ledger.observeWorkflow(meta.uid, { running: true, memoGeneration: seen });
+  return await askWorkflow(meta, generation, deps);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { DeliveryLedger } from './ledger.ts';
+import { ListedWorkflows } from './listed-workflows.ts';
 import { PendingWork } from './pending-work.ts';
 import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
@@ -28,7 +29,10 @@ export interface ReleaseLoopOptions {
 }
 
 export interface ReleaseLoop {
-  /** Checks every Release's workflow again (self-healing); normally run every resync period. */
+  /**
+   * Checks every Release's workflow again (self-healing), after listing the running ones; normally run
+   * every resync period.
+   */
   resync(): void;
   stop(): Promise<void>;
 }
@@ -43,13 +47,25 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
   const ledger = new DeliveryLedger();
   const abort = new AbortController();
   const workload = releaseWorkload(kube);
-  const deps: ReconcileDeps = { workflows, patches, workload, ledger, log, deletionWaitMs, abort: abort.signal };
+  // Listed while the watch lists the Releases: the first run of each Release reads it.
+  const listed = new ListedWorkflows(workflows, log);
+  const firstList = listed.refresh();
+  const deps: ReconcileDeps = {
+    workflows,
+    patches,
+    workload,
+    ledger,
+    listed,
+    log,
+    deletionWaitMs,
+    abort: abort.signal,
+  };
 
   const metrics = releaseMetrics();
   const pending = new PendingWork(
     async (ref) => {
       // Work runs on the newest cached object, whatever event queued it.
-      const cache = await informer;
+      const [cache] = await Promise.all([informer, firstList]);
       const object = cache.get(ref.namespace, ref.name);
       const timer = reconcileDuration.startTimer();
       try {
@@ -101,9 +117,12 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
 
   const resync = (): void => {
     ledger.unverifyAll();
-    const releases = cache.list();
-    log.info('resync: checking every release against its workflow', { releases: releases.length });
-    releases.forEach(queue);
+    void listed.refresh().then(() => {
+      if (abort.signal.aborted) return;
+      const releases = cache.list();
+      log.info('resync: checking every release against its workflow', { releases: releases.length });
+      releases.forEach(queue);
+    });
   };
   const timer = setInterval(resync, resyncPeriodMs);
 

@@ -28,17 +28,30 @@ export const releaseWorkflowType = 'releaseWorkflow';
 export type WorkflowState =
   { state: 'Running'; runId: string; taskQueue: string; generation?: number } | { state: 'Closed' | 'Missing' };
 
+/** A running workflow as Temporal's visibility lists it: its task queue and the generation of its memo. */
+export interface ListedWorkflow {
+  taskQueue: string;
+  generation?: number;
+}
+
 /** Every call the controller makes to Temporal: one message per kind, each bounded by a deadline. */
 export interface ReleaseWorkflows {
   /** The task queue new workflows are started on, the one this rollguard's workers poll. */
   readonly taskQueue: string;
   describe(ref: ReleaseRef): Promise<WorkflowState>;
-  /** Signal-with-start: starts the workflow when it is missing or closed, so a spec is never lost. */
+  /**
+   * Every running Release workflow on this task queue, by workflow id, as Temporal's visibility lists
+   * them: a page per 1,000 workflows where describe costs a call each. Visibility follows the
+   * workflows a little behind (about a second here), so what it lists is a hint, not the truth
+   * describe gives.
+   */
+  listRunning(): Promise<Map<string, ListedWorkflow>>;
   /**
    * The newest spec generation signalled to this run, from its history: what a workflow has been sent
    * but has not yet recorded in its memo (its worker is down or behind).
    */
   specInHistory(ref: ReleaseRef, runId: string): Promise<number>;
+  /** Signal-with-start: starts the workflow when it is missing or closed, so a spec is never lost. */
   sendSpec(ref: ReleaseRef, message: SpecMessage, recovered: ReleaseWorkflowInput['recovered']): Promise<void>;
   /** Signal-with-start: a generation the controller cannot read, for the workflow to record as InvalidSpec. */
   sendInvalidSpec(ref: ReleaseRef, message: InvalidSpecMessage): Promise<void>;
@@ -54,7 +67,12 @@ export interface ReleaseWorkflows {
 
 export function releaseWorkflows(
   client: Client,
-  { taskQueue, rpcTimeoutMs = 10_000, pollMs = 1000 }: { taskQueue: string; rpcTimeoutMs?: number; pollMs?: number },
+  {
+    taskQueue,
+    rpcTimeoutMs = 10_000,
+    listTimeoutMs = 60_000,
+    pollMs = 1000,
+  }: { taskQueue: string; rpcTimeoutMs?: number; listTimeoutMs?: number; pollMs?: number },
 ): ReleaseWorkflows {
   // Without a deadline a call to an unreachable Temporal would hold the Release's pending work forever.
   const bounded = <T>(what: string, ref: ReleaseRef, call: () => Promise<T>): Promise<T> =>
@@ -85,6 +103,21 @@ export function releaseWorkflows(
   return {
     taskQueue,
     describe,
+    async listRunning() {
+      const listed = new Map<string, ListedWorkflow>();
+      // This rollguard's queue only: other clusters' workflows may share the Temporal namespace.
+      const query = `WorkflowType = '${releaseWorkflowType}' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`;
+      await client.withDeadline(Date.now() + listTimeoutMs, async () => {
+        for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
+          const generation = (info.memo as Partial<ReleaseMemo> | undefined)?.generation;
+          listed.set(info.workflowId, {
+            taskQueue: info.taskQueue,
+            ...(typeof generation === 'number' ? { generation } : {}),
+          });
+        }
+      });
+      return listed;
+    },
     async specInHistory(ref, runId) {
       const history = await bounded('read the history of', ref, () =>
         client.workflow.getHandle(releaseWorkflowId(ref), runId).fetchHistory(),

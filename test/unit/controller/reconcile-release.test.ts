@@ -4,10 +4,11 @@ import { DeliveryLedger } from '../../../src/controller/ledger.ts';
 import type { ReleaseMeta } from '../../../src/controller/plan.ts';
 import { reconcileRelease } from '../../../src/controller/reconcile-release.ts';
 import type { ReleasePatches } from '../../../src/controller/release-patches.ts';
-import type { ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
+import { ListedWorkflows, listTrustedMs } from '../../../src/controller/listed-workflows.ts';
+import type { ListedWorkflow, ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
 import type { ReleaseWorkload } from '../../../src/controller/release-workload.ts';
 import { createLogger } from '../../../src/telemetry/log.ts';
-import { cleanupFinalizer, rollbackAnnotation } from '../../../src/domain/release/ref.ts';
+import { cleanupFinalizer, releaseWorkflowId, rollbackAnnotation } from '../../../src/domain/release/ref.ts';
 import { EventReason } from '../../../src/domain/release/events.ts';
 import { sampleRelease } from '../../support/crd.ts';
 
@@ -16,14 +17,17 @@ function world({
   workflow = { state: 'Missing' } as WorkflowState,
   closes = true,
   ledger = new DeliveryLedger(),
+  listed = new Map<string, ListedWorkflow>(),
 } = {}) {
   const sent: string[] = [];
+  const asked: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const patched = (meta: ReleaseMeta) =>
     ({ metadata: { ...meta, resourceVersion: `${meta.resourceVersion}+` } }) as KubernetesObject;
   const workflows: ReleaseWorkflows = {
     taskQueue: 'rollguard-0badc0de',
-    describe: async () => workflow,
+    describe: async () => (asked.push('describe'), workflow),
+    listRunning: async () => listed,
     specInHistory: async () => 0,
     sendSpec: async (_ref, message) => void sent.push(`spec ${message.generation}`),
     sendRollback: async (_ref, request) =>
@@ -48,8 +52,27 @@ function world({
     { write: (_level, line) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
   const workload: ReleaseWorkload = { orphan: async () => (sent.push('orphan'), true) };
-  const deps = { workflows, patches, workload, ledger, log, deletionWaitMs: 1000, abort: new AbortController().signal };
-  return { sent, logs, ledger, reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps) };
+  const list = new ListedWorkflows(workflows, log, () => clock);
+  let clock = 0;
+  const deps = {
+    workflows,
+    patches,
+    workload,
+    ledger,
+    listed: list,
+    log,
+    deletionWaitMs: 1000,
+    abort: new AbortController().signal,
+  };
+  return {
+    sent,
+    asked,
+    logs,
+    ledger,
+    reconcile: (object: unknown) => reconcileRelease(object as KubernetesObject, deps),
+    list: () => list.refresh(),
+    later: (ms: number) => void (clock += ms),
+  };
 }
 
 const stored = (metadata: Record<string, unknown> = {}, spec?: unknown, status?: object) => ({
@@ -184,5 +207,73 @@ describe('reconciling one Release', () => {
         remedy: expect.stringContaining('--task-queue rollguard'),
       }),
     );
+  });
+
+  describe('with the running workflows listed (after a start or a resync)', () => {
+    const ready = { finalizers: [cleanupFinalizer], generation: 3 };
+    const id = releaseWorkflowId({ namespace: 'shop', name: 'web', uid: 'uid-1' });
+    const running: WorkflowState = { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de', generation: 3 };
+
+    it('a workflow listed with the generation is not asked, and nothing is sent', async () => {
+      const w = world({
+        workflow: running,
+        listed: new Map([[id, { taskQueue: 'rollguard-0badc0de', generation: 3 }]]),
+      });
+      await w.list();
+      await w.reconcile(stored(ready));
+      expect(w.asked).toEqual([]);
+      expect(w.sent).toEqual([]);
+    });
+
+    it('a workflow listed behind the generation is asked (the list lags), and gets the spec only if it lacks it', async () => {
+      const w = world({
+        workflow: running,
+        listed: new Map([[id, { taskQueue: 'rollguard-0badc0de', generation: 2 }]]),
+      });
+      await w.list();
+      await w.reconcile(stored(ready));
+      expect(w.asked).toEqual(['describe']);
+      expect(w.sent).toEqual([]);
+    });
+
+    it('a workflow not listed is asked, and started when it is missing', async () => {
+      const w = world();
+      await w.list();
+      await w.reconcile(stored(ready));
+      expect(w.asked).toEqual(['describe']);
+      expect(w.sent).toEqual(['spec 3']);
+    });
+
+    it('a list older than a minute, or of another task queue, is not trusted', async () => {
+      const old = world({
+        workflow: running,
+        listed: new Map([[id, { taskQueue: 'rollguard-0badc0de', generation: 3 }]]),
+      });
+      await old.list();
+      old.later(listTrustedMs + 1);
+      await old.reconcile(stored(ready));
+      expect(old.asked).toEqual(['describe']);
+
+      const elsewhere = world({
+        workflow: running,
+        listed: new Map([[id, { taskQueue: 'rollguard', generation: 3 }]]),
+      });
+      await elsewhere.list();
+      await elsewhere.reconcile(stored(ready));
+      expect(elsewhere.asked).toEqual(['describe']);
+    });
+
+    it('each listed workflow is used once: after that the ledger knows, or the workflow is asked', async () => {
+      const w = world({
+        workflow: running,
+        listed: new Map([[id, { taskQueue: 'rollguard-0badc0de', generation: 3 }]]),
+      });
+      await w.list();
+      await w.reconcile(stored(ready));
+      w.ledger.unverifyAll();
+      await w.reconcile(stored(ready));
+      expect(w.asked).toEqual(['describe']);
+      expect(w.sent).toEqual([]);
+    });
   });
 });
