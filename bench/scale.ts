@@ -34,7 +34,7 @@ import {
  * then an hour of small rollouts across them:
  *
  *   node bench/scale.ts [--releases 10000] [--deadline 2h] [--idle 60s] [--soak 1h] [--sample 1m]
- *     [--changes-per-minute 30] [--png FILE] [--max-cached-workflows N]
+ *     [--changes-per-minute 30] [--png FILE] [--max-cached-workflows N] [--heap-limit MIB]
  *
  * 1. create: N Releases (1 replica each, readiness gate only, a 1 s analysis window), 32 at a time;
  *    the time until all are Ready, and `rollguard run`'s memory at its peak;
@@ -46,6 +46,8 @@ import {
  * 4. soak: for --soak, every 60 / --changes-per-minute seconds the image of the next Release changes
  *    (in turn, from a random one), and memory is sampled every --sample: a table, a CSV and a PNG
  *    (--png, or one in the stack's data directory) of RSS and the main thread's JS heap.
+ *
+ * --heap-limit runs `rollguard run` with node's --max-old-space-size, as the shipped manifests do.
  *
  * Each wait has the deadline; one that passes prints how far it got, and the benchmark fails.
  */
@@ -60,8 +62,10 @@ const { args, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = readFla
       'changes-per-minute': { type: 'string', default: '30' },
       png: { type: 'string' },
       'max-cached-workflows': { type: 'string' },
+      'heap-limit': { type: 'string' },
     },
   });
+  if (args['heap-limit'] !== undefined) wholeNumber('--heap-limit', args['heap-limit']);
   const cached = args['max-cached-workflows'];
   if (cached !== undefined) wholeNumber('--max-cached-workflows', cached);
   const sampleMs = duration('--sample', args.sample);
@@ -232,7 +236,8 @@ async function memoryRow(rollguard: RollguardProcess, startedAt: number, rollout
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster([namespace]);
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
-  let rollguard = await startRollguard({ id, namespace, kube, extraArgs });
+  const nodeOptions = args['heap-limit'] ? `--max-old-space-size=${args['heap-limit']}` : undefined;
+  let rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions });
   // Each finding is said as it is made too: a run cut short (a soak of hours) keeps what it found.
   const report = {
     lines: [] as string[],
@@ -286,7 +291,7 @@ async function main(): Promise<number> {
     const historiesBefore = await historyLengths(id);
     await rollguard.stop({ restarting: true });
     started = performance.now();
-    rollguard = await startRollguard({ id, namespace, kube, extraArgs });
+    rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions });
     const up = performance.now() - started;
     // Through every Release once: each reconciled, the queue empty, each Release's phase exported.
     for (;;) {

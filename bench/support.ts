@@ -302,6 +302,7 @@ export async function startRollguard({
   kube,
   worker,
   extraArgs = [],
+  nodeOptions,
 }: {
   id: string;
   namespace: string;
@@ -310,6 +311,8 @@ export async function startRollguard({
   worker?: number;
   /** More flags of `rollguard run`. */
   extraArgs?: string[];
+  /** NODE_OPTIONS of `rollguard run` (a heap limit). */
+  nodeOptions?: string | undefined;
 }): Promise<RollguardProcess> {
   const workerOnly = worker !== undefined;
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
@@ -347,6 +350,7 @@ export async function startRollguard({
         KUBECONFIG: stackEnv.KUBECONFIG,
         TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,
         TEMPORAL_NAMESPACE: stackEnv.TEMPORAL_NAMESPACE,
+        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
