@@ -47,7 +47,8 @@ import {
  *    (in turn, from a random one), and memory is sampled every --sample: a table, a CSV and a PNG
  *    (--png, or one in the stack's data directory) of RSS and the main thread's JS heap.
  *
- * --heap-limit runs `rollguard run` with node's --max-old-space-size, as the shipped manifests do.
+ * --heap-limit runs `rollguard run` with node's --max-old-space-size: 512 is about the heap Node
+ * takes in a pod limited to 1 GiB, the limit the shipped manifests set.
  *
  * Each wait has the deadline; one that passes prints how far it got, and the benchmark fails.
  */
