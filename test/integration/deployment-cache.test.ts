@@ -50,9 +50,15 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
       async () => cache.get(namespace, 'web')?.spec?.template.spec?.containers[0]?.image === 'web:2',
     );
 
-    const gone = cache.changed(namespace, 'web', 30_000);
+    // The controller-manager may still be writing web's status: a wakeup can be one of those
+    // updates, so wait through wakeups (never by polling the cache) until one is the delete.
+    const deadline = Date.now() + 30_000;
+    let wakeups = cache.changed(namespace, 'web', 30_000);
     await clients.apps.deleteNamespacedDeployment({ name: 'web', namespace });
-    await gone;
+    while (cache.get(namespace, 'web') !== null && Date.now() < deadline) {
+      await wakeups;
+      wakeups = cache.changed(namespace, 'web', deadline - Date.now());
+    }
     expect(cache.get(namespace, 'web')).toBeNull();
   });
 
