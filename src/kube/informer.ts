@@ -7,7 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubeClients } from './client.ts';
 import { apiMessage } from './errors.ts';
-import { trimManagedFields } from './managed-fields.ts';
+import { trimForCache } from './cached-objects.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { exportWatch, watchEvents, watchRestarts } from '../telemetry/metrics.ts';
 
@@ -32,6 +32,8 @@ export interface RunningInformer<T extends KubernetesObject> {
   cache: ObjectCache<T>;
   /** Listed, and watching since: false from a failure until the restarted informer has listed again. */
   current(): boolean;
+  /** When the watch last delivered an event or (re)connected, epoch ms: a watch that does is alive. */
+  lastActivity(): number;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,8 @@ export interface RunningInformer<T extends KubernetesObject> {
  * any error other than 410 Gone (an API server restart, a 403, a refused connection) and leaves the
  * restart to us. Its 30 s inactivity timeout and 410s it handles itself. Resolves once the first list
  * is in the cache; a first list that fails is retried the same way, and current() says so meanwhile.
- * The cache keeps each object's managedFields only as deep as rollguard reads them (trimManagedFields).
+ * The cache keeps of each object what `keep` leaves of it: by default all but the copies of it that
+ * rollguard never reads (trimForCache).
  */
 export async function startInformer<T extends KubernetesObject>(
   kube: KubeClients,
@@ -53,6 +56,7 @@ export async function startInformer<T extends KubernetesObject>(
     labelSelector,
     log,
     handlers = {},
+    keep = trimForCache,
   }: {
     /** Named in the log: "releases". */
     what: string;
@@ -65,6 +69,8 @@ export async function startInformer<T extends KubernetesObject>(
     labelSelector?: string;
     log: Logger;
     handlers?: InformerHandlers<T>;
+    /** Cuts an object down, in place, to what the cache keeps of it, before any handler sees it. */
+    keep?: (object: T) => void;
   },
 ): Promise<RunningInformer<T>> {
   const informer: Informer<T> & ObjectCache<T> = makeInformer(kube.config, path, list, labelSelector);
@@ -77,8 +83,8 @@ export async function startInformer<T extends KubernetesObject>(
 
   // Registered first, so every handler and every later read sees the object as the cache keeps it:
   // the cache has stored the very object it hands to its handlers.
-  informer.on('add', trimManagedFields);
-  informer.on('update', trimManagedFields);
+  informer.on('add', keep);
+  informer.on('update', keep);
   if (handlers.changed) {
     informer.on('add', handlers.changed);
     informer.on('update', handlers.changed);
@@ -129,6 +135,7 @@ export async function startInformer<T extends KubernetesObject>(
   return {
     cache: informer,
     current: () => listed,
+    lastActivity: () => lastActivity,
     async stop() {
       unexport();
       stopped = true;

@@ -1,5 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastAppliedAnnotation } from '../../src/kube/cached-objects.ts';
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { createNamespace, deleteNamespace, kube, unreachableKube, waitFor } from '../support/stack.ts';
@@ -19,11 +20,11 @@ afterAll(async () => {
   await deleteNamespace(clients, namespace);
 });
 
-function deployment(name: string, labels: Record<string, string>, image = 'web:1'): V1Deployment {
+function deployment(name: string, labels: Record<string, string>, image = 'web:1', replicas = 1): V1Deployment {
   return {
-    metadata: { name, labels },
+    metadata: { name, labels, annotations: { [lastAppliedAnnotation]: '{"kind":"Deployment"}', team: 'shop' } },
     spec: {
-      replicas: 1,
+      replicas,
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
     },
@@ -36,19 +37,16 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
     const appeared = cache.changed(namespace, 'web', 30_000);
     await clients.apps.createNamespacedDeployment({ namespace, body: deployment('web', { [label]: 'web' }) });
     await appeared;
-    expect(cache.get(namespace, 'web')?.spec?.template.spec?.containers[0]?.image).toBe('web:1');
+    expect(cache.get(namespace, 'web')?.spec?.replicas).toBe(1);
 
     const changed = cache.changed(namespace, 'web', 30_000);
     await clients.apps.replaceNamespacedDeployment({
       name: 'web',
       namespace,
-      body: deployment('web', { [label]: 'web' }, 'web:2'),
+      body: deployment('web', { [label]: 'web' }, 'web:2', 2),
     });
     await changed;
-    await waitFor(
-      'the cache to hold web:2',
-      async () => cache.get(namespace, 'web')?.spec?.template.spec?.containers[0]?.image === 'web:2',
-    );
+    await waitFor('the cache to hold 2 replicas', async () => cache.get(namespace, 'web')?.spec?.replicas === 2);
 
     // The controller-manager may still be writing web's status: a wakeup can be one of those
     // updates, so wait through wakeups (never by polling the cache) until one is the delete.
@@ -60,6 +58,18 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
       wakeups = cache.changed(namespace, 'web', deadline - Date.now());
     }
     expect(cache.get(namespace, 'web')).toBeNull();
+  });
+
+  it('keeps what a rollout reads of a Deployment: its metadata, its count and its status, not its template', async () => {
+    await clients.apps.createNamespacedDeployment({ namespace, body: deployment('kept', { [label]: 'kept' }) });
+    await waitFor('the Deployment in the cache', async () => Boolean(cache.get(namespace, 'kept')?.status));
+    const kept = cache.get(namespace, 'kept')!;
+    expect(kept.spec).toEqual({ replicas: 1 });
+    expect(kept.metadata?.annotations).toEqual({ team: 'shop', 'deployment.kubernetes.io/revision': '1' });
+    expect(kept.metadata?.labels).toEqual({ [label]: 'kept' });
+    expect(kept.metadata?.managedFields?.map((entry) => entry.manager)).toContain('kube-controller-manager');
+    // The watch just delivered these changes: it is alive, and a rollout trusts it without a GET.
+    expect(cache.heardWithin(namespace, 30_000)).toBe(true);
   });
 
   it('holds only Deployments with the label: anyone else’s are not its business', async () => {
@@ -75,6 +85,7 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
       await clients.apps.createNamespacedDeployment({ namespace, body: deployment('served', { [label]: 'served' }) });
       await waitFor('the served Deployment in the cache', async () => Boolean(served.get(namespace, 'served')));
       expect(served.get('some-other-namespace', 'served')).toBeUndefined();
+      expect(served.heardWithin('some-other-namespace', 30_000)).toBe(false);
     } finally {
       await served.stop();
     }

@@ -2,7 +2,7 @@ import type { V1Deployment, V1DeploymentSpec } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { DeploymentTemplate } from '../../domain/api/index.ts';
 import { type KubeClients, labelSelector } from '../../kube/client.ts';
-import type { DeploymentCache } from '../../kube/deployment-cache.ts';
+import type { DeploymentCache, DeploymentState } from '../../kube/deployment-cache.ts';
 import { isConflict, isNotFound } from '../../kube/errors.ts';
 import { patchContentType } from '../../kube/patch.ts';
 import { canaryDeploymentName, deploymentName, releaseLabelValue } from '../../domain/release/names.ts';
@@ -70,7 +70,7 @@ interface HeldReplicas {
 }
 
 /** Whether rollguard's replicas manager owns the Deployment's count. */
-const ownsCount = (deployment: V1Deployment): boolean =>
+const ownsCount = (deployment: DeploymentState): boolean =>
   (deployment.metadata?.managedFields ?? []).some(
     (entry) =>
       entry.manager === replicasManager &&
@@ -121,7 +121,7 @@ const nameOf = (ref: ReleaseRef, role: Role = 'stable'): string =>
   role === 'canary' ? canaryDeploymentName(ref.name) : deploymentName(ref.name);
 
 /** How far a Deployment has rolled out the revision it was given. */
-export function rolloutState(deployment: V1Deployment, revision: number): RolloutResult {
+export function rolloutState(deployment: DeploymentState, revision: number): RolloutResult {
   const spec = deployment.spec;
   const s = deployment.status ?? {};
   const desired = spec?.replicas ?? 1;
@@ -158,7 +158,10 @@ export interface DeploymentActivityOptions {
   pollMs?: number;
   /** The worker's shared watch of rollguard's Deployments; without one, every look is a GET. */
   deployments?: DeploymentCache | undefined;
-  /** With the watch, a look is still a GET this often, so a watch that silently fell behind costs no more. */
+  /**
+   * With the watch, a look is still a GET this often while the watch is silent, so a watch that
+   * stalled costs no more; a watch that delivers events is alive, and its copy is trusted.
+   */
   confirmEveryMs?: number;
 }
 
@@ -172,15 +175,17 @@ export function createDeploymentActivities(
   /**
    * One rollout's view of its Deployment. `look` answers from the shared watch while it is current,
    * and from the API server when it is not, when the watch has not seen the Deployment (it may be
-   * just created), or when `confirmEveryMs` has passed since the last GET; null when the Deployment
-   * does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
+   * just created), or when the watch has been silent for `confirmEveryMs` and so has this view; null
+   * when the Deployment does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
+   * A thousand rollouts in flight at once GET nothing while the watch streams their changes.
    */
   function view(ref: ReleaseRef, role: Role = 'stable') {
     const name = nameOf(ref, role);
     let readAt = Date.now();
     return {
-      async look(): Promise<V1Deployment | null> {
-        const cached = Date.now() - readAt < confirmEveryMs ? deployments?.get(ref.namespace, name) : undefined;
+      async look(): Promise<DeploymentState | null> {
+        const trusted = Date.now() - readAt < confirmEveryMs || deployments?.heardWithin(ref.namespace, confirmEveryMs);
+        const cached = trusted ? deployments?.get(ref.namespace, name) : undefined;
         if (cached) return cached;
         readAt = Date.now();
         try {
@@ -312,7 +317,7 @@ export function createDeploymentActivities(
     // The watch's copy of a Deployment it holds as the Release's own is recent enough: the count is
     // only held here, and set (or left to an HPA) after the template's apply.
     const cached = deployments?.get(ref.namespace, deploymentName(ref.name));
-    let live: V1Deployment;
+    let live: DeploymentState;
     if (cached && isOwnedBy(cached, ref)) live = cached;
     else {
       try {

@@ -1,6 +1,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { trimManagedFields } from '../../../src/kube/managed-fields.ts';
+import { lastAppliedAnnotation, trimForCache, trimManagedFields } from '../../../src/kube/cached-objects.ts';
+import { keepState, type DeploymentState } from '../../../src/kube/deployment-cache.ts';
 
 const applied = {
   'f:metadata': { 'f:labels': { 'f:app': {} } },
@@ -74,5 +75,40 @@ describe('trimming managedFields for a watch cache', () => {
     const object = { metadata: { name: 'web' } };
     trimManagedFields(object);
     expect(object).toEqual({ metadata: { name: 'web' } });
+  });
+});
+
+describe('what a watch cache keeps of an object', () => {
+  it('drops kubectl’s last applied configuration and keeps every other annotation', () => {
+    const object = deployment();
+    object.metadata!.annotations = { [lastAppliedAnnotation]: JSON.stringify(object), team: 'shop' };
+    trimForCache(object);
+    expect(object.metadata!.annotations).toEqual({ team: 'shop' });
+    expect(object.metadata!.managedFields![0]!.fieldsV1).toEqual({
+      'f:metadata': { 'f:labels': {} },
+      'f:spec': { 'f:replicas': {}, 'f:template': {} },
+    });
+  });
+
+  it('keeps of a Deployment its metadata, its replica count and its status, not its pod template', () => {
+    const object: V1Deployment = {
+      ...deployment(),
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:2' }] } },
+      },
+      status: { replicas: 3, readyReplicas: 2, observedGeneration: 4 },
+    };
+    keepState(object);
+    expect(object.spec).toEqual({ replicas: 3 });
+    expect(object.status).toEqual({ replicas: 3, readyReplicas: 2, observedGeneration: 4 });
+    expect(object.metadata?.name).toBe('web');
+  });
+
+  it('keeps no replica count for a Deployment that has none', () => {
+    const object: DeploymentState = { metadata: { name: 'web' }, spec: {} };
+    keepState(object);
+    expect(object.spec).toEqual({});
   });
 });

@@ -1,6 +1,23 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 /**
+ * What `kubectl apply` (client-side) writes on every object it applies: the whole object again, as
+ * JSON in one annotation. Nothing in rollguard reads it; a Release applied that way is cached twice.
+ */
+export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What every watch cache of rollguard keeps of an object, in place: all of it but the copies of it
+ * that rollguard never reads (managedFields below `keptFieldDepth`, kubectl's last applied
+ * configuration). A watch cache holds every object it sees for as long as it runs.
+ */
+export function trimForCache(object: KubernetesObject): void {
+  trimManagedFields(object);
+  const annotations = object.metadata?.annotations;
+  if (annotations && lastAppliedAnnotation in annotations) delete annotations[lastAppliedAnnotation];
+}
+
+/**
  * How deep a watch cache keeps each managedFields entry's field set: `f:spec` and its children
  * (`f:spec.f:replicas`, `f:spec.f:template`), which is as deep as rollguard reads them (who owns a
  * Deployment's replica count, whether a foreign manager edited its spec).
