@@ -28,6 +28,7 @@ import { UsageError } from './errors.ts';
 import { parseImageAssignment } from './image-ref.ts';
 import type { Session } from './session.ts';
 import { isLogLevel, logLevels } from '../telemetry/log-levels.ts';
+import { defaultMaxConcurrentActivities, type WorkerTuning } from '../server/tuning.ts';
 
 /** One command of the CLI: its help, its flags, and how its arguments become the options of its module. */
 export interface Command<Options = unknown> {
@@ -277,6 +278,11 @@ export const commands: Record<string, Command> = {
         description:
           'Release workflows the worker keeps in memory between their tasks; others are replayed from their history when they next have work (default: from the heap size; docs/operations.md)',
       },
+      'max-concurrent-activities': {
+        type: 'string',
+        value: 'N',
+        description: `activities the worker runs at once; each Release rolling out or in its analysis window holds one while it waits (default ${defaultMaxConcurrentActivities}; docs/operations.md)`,
+      },
       'inspection-configmap': {
         type: 'string',
         value: 'NAMESPACE/NAME',
@@ -293,6 +299,11 @@ export const commands: Record<string, Command> = {
       const taskQueue = stringFlag(args.values, 'task-queue');
       const notifications = stringFlag(args.values, 'notifications') ?? env.ROLLGUARD_NOTIFICATIONS;
       const maxCachedWorkflows = countFlag(args.values, 'max-cached-workflows', 1);
+      const maxConcurrentActivities = countFlag(args.values, 'max-concurrent-activities', 1);
+      const tuning: WorkerTuning = {
+        ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+        ...(maxConcurrentActivities !== undefined ? { maxConcurrentActivities } : {}),
+      };
       const levelFlag = stringFlag(args.values, 'log-level');
       const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
       if (!isLogLevel(logLevel)) {
@@ -310,7 +321,7 @@ export const commands: Record<string, Command> = {
         ...(leaseNamespace ? { leaseNamespace } : {}),
         ...(taskQueue ? { taskQueue } : {}),
         ...(notifications ? { notifications } : {}),
-        ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+        ...(Object.keys(tuning).length > 0 ? { tuning } : {}),
         ...reportDestination(
           stringFlag(args.values, 'inspection-dir') ?? env.ROLLGUARD_INSPECTION_DIR,
           stringFlag(args.values, 'inspection-configmap') ?? env.ROLLGUARD_INSPECTION_CONFIGMAP,

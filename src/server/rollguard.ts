@@ -13,6 +13,7 @@ import { createReleaseWorker } from './worker.ts';
 import { readOperatorSinks } from './notification-settings.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { connectWorkerTemporal } from './temporal-runtime.ts';
+import type { WorkerTuning } from './tuning.ts';
 
 /** A setting rollguard cannot start with (the message names it); the CLI reports it as a usage error. */
 export class InvalidSettingError extends Error {
@@ -44,8 +45,8 @@ export interface RollguardOptions {
   notificationsFile?: string;
   /** Where the worker writes inspection reports (a directory, a ConfigMap). */
   inspectionReports?: ReportDestination;
-  /** Workflows the worker keeps in memory between tasks (the SDK's default when absent). */
-  maxCachedWorkflows?: number;
+  /** How much the worker takes on at once. */
+  tuning?: WorkerTuning;
   /**
    * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
    * Temporal runtime serves the worker's metrics, which /metrics then serves too.
@@ -118,7 +119,7 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
         operatorSinks,
         ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
-        ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+        tuning: options.tuning,
         // Temporal is control plane too: a check must not reach it unless the operator names it.
         checkEgress: {
           controlPlane: [address],

@@ -10,6 +10,7 @@ import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { activityLogContext } from './activity-log-context.ts';
+import { defaultMaxConcurrentActivities, type WorkerTuning } from './tuning.ts';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
 export interface WorkerConfig {
@@ -34,12 +35,9 @@ export interface WorkerConfig {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Sinks every Release's notifications go to (rollguard run --notifications). */
   operatorSinks?: SinkTarget[];
-  /** How many activities (probes, rollout waits) one worker runs at once. */
-  maxConcurrentActivities?: number;
   /** Where this worker writes inspection reports (docs/inspections.md). */
   inspectionReports?: ReportDestination | undefined;
-  /** Workflows kept in memory between tasks; the SDK derives its default from the heap size. */
-  maxCachedWorkflows?: number;
+  tuning?: WorkerTuning | undefined;
 }
 
 /** The Temporal worker that runs Release workflows and their activities. */
@@ -60,8 +58,10 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.operatorSinks ? { operatorSinks: config.operatorSinks } : {}),
       ...(config.inspectionReports ? { inspectionReports: config.inspectionReports } : {}),
     }),
-    maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities ?? 100,
-    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
+    maxConcurrentActivityTaskExecutions: config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities,
+    ...(config.tuning?.maxCachedWorkflows !== undefined
+      ? { maxCachedWorkflows: config.tuning.maxCachedWorkflows }
+      : {}),
     interceptors: { activity: [activityLogContext] },
   });
 }

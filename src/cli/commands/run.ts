@@ -6,6 +6,7 @@ import { InvalidSettingError, startRollguard } from '../../server/rollguard.ts';
 import { freeLoopbackAddress, installTemporalRuntime } from '../../server/temporal-runtime.ts';
 import type { Session } from '../session.ts';
 import type { ReportDestination } from '../../activities/inspection/publish.ts';
+import type { WorkerTuning } from '../../server/tuning.ts';
 
 export interface RunOptions {
   logLevel: LogLevel;
@@ -23,8 +24,8 @@ export interface RunOptions {
   notifications?: string;
   /** Where the worker writes inspection reports. */
   inspectionReports?: ReportDestination;
-  /** Workflows the worker keeps in memory between tasks (the SDK's default, from the heap size, when absent). */
-  maxCachedWorkflows?: number;
+  /** How much the worker takes on at once (the defaults when absent). */
+  tuning?: WorkerTuning;
 }
 
 /**
@@ -57,7 +58,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     taskQueue,
     ...(options.notifications ? { notificationsFile: options.notifications } : {}),
     ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.tuning ? { tuning: options.tuning } : {}),
     metrics: {
       host: options.metricsHost,
       port: options.metricsPort,

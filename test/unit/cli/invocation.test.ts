@@ -83,7 +83,7 @@ describe('a command line becomes the options of its command', () => {
       },
     ],
     [
-      'run --worker-only --max-cached-workflows 200',
+      'run --worker-only --max-cached-workflows 200 --max-concurrent-activities 2000',
       'run',
       {
         logLevel: 'info',
@@ -92,7 +92,7 @@ describe('a command line becomes the options of its command', () => {
         metricsHost: '0.0.0.0',
         metricsPort: 9464,
         watchNamespaces: [],
-        maxCachedWorkflows: 200,
+        tuning: { maxCachedWorkflows: 200, maxConcurrentActivities: 2000 },
       },
     ],
     [
@@ -176,6 +176,7 @@ describe('a command line that is wrong is refused before anything connects, nami
     ['run --metrics-port 70000', '--metrics-port'],
     ['run --max-cached-workflows 0', '--max-cached-workflows 0 is not a whole number of at least 1'],
     ['run --max-cached-workflows many', '--max-cached-workflows many is not a whole number of at least 1'],
+    ['run --max-concurrent-activities 0', '--max-concurrent-activities 0 is not a whole number of at least 1'],
     ['run --log-level loud', '--log-level loud is not a level: give debug, info, warn or error'],
     ['run extra', 'unexpected argument "extra"'],
     ['status -o xml', 'xml'],
