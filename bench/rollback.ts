@@ -13,6 +13,7 @@ import {
   say,
   seconds,
   startRollguard,
+  activityQueueTimes,
   wholeNumber,
   benchCluster,
 } from './support.ts';
@@ -35,6 +36,7 @@ import {
  * on stable (checked when the canary has no pods left).
  *
  *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--strategy rolling|canary|gateway|blue-green] [--timeout 10m]
+ *                          [--max-concurrent-activities N]
  *
  * A phase that does not finish by --timeout prints how far it got, and the benchmark fails.
  */
@@ -46,6 +48,7 @@ const flags = readFlags('rollback.ts', () => {
       'readiness-deadline': { type: 'string', default: '5s' },
       strategy: { type: 'string', default: 'rolling' },
       timeout: { type: 'string', default: '10m' },
+      'max-concurrent-activities': { type: 'string' },
     },
   });
   const strategies = ['rolling', 'canary', 'gateway', 'blue-green'] as const;
@@ -59,6 +62,13 @@ const flags = readFlags('rollback.ts', () => {
     deadlineText: values['readiness-deadline'],
     timeoutMs: duration('--timeout', values.timeout),
     timeoutText: values.timeout,
+    // rollguard run's own flag, passed on: its default when absent.
+    rollguardArgs: values['max-concurrent-activities']
+      ? [
+          '--max-concurrent-activities',
+          String(wholeNumber('--max-concurrent-activities', values['max-concurrent-activities'])),
+        ]
+      : [],
   };
 });
 
@@ -266,7 +276,7 @@ async function rollBack(
 
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster([namespace]);
-  const rollguard = await startRollguard({ id, namespace, kube });
+  const rollguard = await startRollguard({ id, namespace, kube, extraArgs: flags.rollguardArgs });
   const deployments = await watchDeployments(kube);
   const releases = makeInformer<KubernetesObject>(kubeConfig, releasesPath(namespace), () =>
     kube.releases.list(namespace),
@@ -298,10 +308,23 @@ async function main(): Promise<number> {
 
     if (others.length > 0) {
       say(`the same again, all at once, while ${others.length} other Releases roll out a new image`);
+      const loadedAt = Date.now();
       const loading = Promise.all(others.map((name) => limit(() => setImage(kube, name, 'v2'))));
       const loaded = await rollBack(kube, deployments, 'loaded', measured, { broken: 'v3-broken', concurrently: true });
       await loading;
       rows.push(row(`all at once, while ${others.length} others roll out`, loaded));
+      // Where a rollback's time went: its waits queued for an activity slot, behind the others' waits.
+      const queued = await activityQueueTimes(id, {
+        types: ['awaitRollout', 'watchReadiness'],
+        sinceMs: loadedAt,
+        workflowId: (workflowId) => measured.some((name) => workflowId.includes(`/${name}/`)),
+      });
+      for (const [type, times] of queued)
+        if (times.length > 0)
+          say(
+            `loaded: the measured Releases' ${type} waited for a worker slot p50 ${seconds(quantile(times, 0.5))} s, ` +
+              `p95 ${seconds(quantile(times, 0.95))} s, max ${seconds(times.at(-1)!)} s (${times.length} activities)`,
+          );
     }
   } finally {
     const usage = rollguard.usage();

@@ -147,6 +147,34 @@ async function eachRunningWorkflow<T>(taskQueue: string, each: (workflow: Workfl
   }
 }
 
+/**
+ * How long each activity of these types, scheduled at or after `sinceMs` (epoch ms) by a workflow
+ * running on a benchmark's task queue whose id matches `workflowId`, waited for a worker to start it
+ * (scheduled to started, ms), by type: the time a rollout's wait spent queued for an activity slot.
+ */
+export async function activityQueueTimes(
+  id: string,
+  { types, sinceMs, workflowId }: { types: string[]; sinceMs: number; workflowId: (id: string) => boolean },
+): Promise<Map<string, number[]>> {
+  const byType = new Map<string, number[]>(types.map((type) => [type, []]));
+  const epochMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
+    Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  await eachRunningWorkflow(`bench-${id}`, async (workflow) => {
+    if (!workflowId(workflow.workflowId)) return;
+    const scheduled = new Map<string, { type: string; at: number }>();
+    for (const event of (await workflow.fetchHistory()).events ?? []) {
+      const at = epochMs(event.eventTime);
+      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type && types.includes(type) && at >= sinceMs) scheduled.set(String(event.eventId), { type, at });
+      const started = event.activityTaskStartedEventAttributes;
+      const queued = started && scheduled.get(String(started.scheduledEventId));
+      if (queued) byType.get(queued.type)!.push(at - queued.at);
+    }
+  });
+  for (const times of byType.values()) times.sort((a, b) => a - b);
+  return byType;
+}
+
 /** Terminates the workflows left running on a benchmark's task queue: no run leaves any behind in Temporal. */
 const endWorkflows = (taskQueue: string): Promise<unknown> =>
   eachRunningWorkflow(taskQueue, (workflow) => workflow.terminate('benchmark finished').catch(() => undefined));
