@@ -62,12 +62,18 @@ describe('the worker’s shared watch of rollguard Deployments', () => {
 
   it('keeps what a rollout reads of a Deployment: its metadata, its count and its status, not its template', async () => {
     await clients.apps.createNamespacedDeployment({ namespace, body: deployment('kept', { [label]: 'kept' }) });
-    await waitFor('the Deployment in the cache', async () => Boolean(cache.get(namespace, 'kept')?.status));
+    const written = (): boolean => {
+      const seen = cache.get(namespace, 'kept');
+      const managers = seen?.metadata?.managedFields?.map((entry) => entry.manager) ?? [];
+      return managers.includes('kube-controller-manager') && seen?.status?.observedGeneration !== undefined;
+    };
+    await waitFor('the controller-manager’s writes in the cache', async () => written());
     const kept = cache.get(namespace, 'kept')!;
     expect(kept.spec).toEqual({ replicas: 1 });
-    expect(kept.metadata?.annotations).toEqual({ team: 'shop', 'deployment.kubernetes.io/revision': '1' });
+    expect(kept.status?.observedGeneration).toBe(1);
+    expect(kept.metadata?.annotations?.team).toBe('shop');
+    expect(kept.metadata?.annotations).not.toHaveProperty([lastAppliedAnnotation]);
     expect(kept.metadata?.labels).toEqual({ [label]: 'kept' });
-    expect(kept.metadata?.managedFields?.map((entry) => entry.manager)).toContain('kube-controller-manager');
     // The watch just delivered these changes: it is alive, and a rollout trusts it without a GET.
     expect(cache.heardWithin(namespace, 30_000)).toBe(true);
   });
