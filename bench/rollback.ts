@@ -36,7 +36,7 @@ import {
  * on stable (checked when the canary has no pods left).
  *
  *   node bench/rollback.ts [--rollbacks 10] [--load 0] [--readiness-deadline 5s] [--strategy rolling|canary|gateway|blue-green] [--timeout 10m]
- *                          [--max-concurrent-activities N]
+ *                          [--max-concurrent-activities N] [--max-concurrent-workflow-tasks N]
  *
  * A phase that does not finish by --timeout prints how far it got, and the benchmark fails.
  */
@@ -49,6 +49,7 @@ const flags = readFlags('rollback.ts', () => {
       strategy: { type: 'string', default: 'rolling' },
       timeout: { type: 'string', default: '10m' },
       'max-concurrent-activities': { type: 'string' },
+      'max-concurrent-workflow-tasks': { type: 'string' },
     },
   });
   const strategies = ['rolling', 'canary', 'gateway', 'blue-green'] as const;
@@ -62,13 +63,11 @@ const flags = readFlags('rollback.ts', () => {
     deadlineText: values['readiness-deadline'],
     timeoutMs: duration('--timeout', values.timeout),
     timeoutText: values.timeout,
-    // rollguard run's own flag, passed on: its default when absent.
-    rollguardArgs: values['max-concurrent-activities']
-      ? [
-          '--max-concurrent-activities',
-          String(wholeNumber('--max-concurrent-activities', values['max-concurrent-activities'])),
-        ]
-      : [],
+    // rollguard run's own flags, passed on: its defaults when absent.
+    rollguardArgs: (['max-concurrent-activities', 'max-concurrent-workflow-tasks'] as const).flatMap((flag) => {
+      const value = values[flag];
+      return value === undefined ? [] : [`--${flag}`, String(wholeNumber(`--${flag}`, value))];
+    }),
   };
 });
 

@@ -28,7 +28,11 @@ import { UsageError } from './errors.ts';
 import { parseImageAssignment } from './image-ref.ts';
 import type { Session } from './session.ts';
 import { isLogLevel, logLevels } from '../telemetry/log-levels.ts';
-import { defaultMaxConcurrentActivities, type WorkerTuning } from '../server/tuning.ts';
+import {
+  defaultMaxConcurrentActivities,
+  defaultMaxConcurrentWorkflowTasks,
+  type WorkerTuning,
+} from '../server/tuning.ts';
 
 /** One command of the CLI: its help, its flags, and how its arguments become the options of its module. */
 export interface Command<Options = unknown> {
@@ -278,6 +282,11 @@ export const commands: Record<string, Command> = {
         description:
           'Release workflows the worker keeps in memory between their tasks; others are replayed from their history when they next have work (default: from the heap size; docs/operations.md)',
       },
+      'max-concurrent-workflow-tasks': {
+        type: 'string',
+        value: 'N',
+        description: `workflow tasks the worker keeps open at once, each waiting for its short Kubernetes steps (default ${defaultMaxConcurrentWorkflowTasks}, at most --max-cached-workflows; docs/operations.md)`,
+      },
       'max-concurrent-activities': {
         type: 'string',
         value: 'N',
@@ -300,9 +309,11 @@ export const commands: Record<string, Command> = {
       const notifications = stringFlag(args.values, 'notifications') ?? env.ROLLGUARD_NOTIFICATIONS;
       const maxCachedWorkflows = countFlag(args.values, 'max-cached-workflows', 1);
       const maxConcurrentActivities = countFlag(args.values, 'max-concurrent-activities', 1);
+      const maxConcurrentWorkflowTasks = countFlag(args.values, 'max-concurrent-workflow-tasks', 2);
       const tuning: WorkerTuning = {
         ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
         ...(maxConcurrentActivities !== undefined ? { maxConcurrentActivities } : {}),
+        ...(maxConcurrentWorkflowTasks !== undefined ? { maxConcurrentWorkflowTasks } : {}),
       };
       const levelFlag = stringFlag(args.values, 'log-level');
       const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';

@@ -10,7 +10,7 @@ import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { activityLogContext } from './activity-log-context.ts';
-import { defaultMaxConcurrentActivities, type WorkerTuning } from './tuning.ts';
+import { defaultMaxConcurrentActivities, workflowTaskSlots, type WorkerTuning } from './tuning.ts';
 import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
 export interface WorkerConfig {
@@ -59,6 +59,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.inspectionReports ? { inspectionReports: config.inspectionReports } : {}),
     }),
     maxConcurrentActivityTaskExecutions: config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: workflowTaskSlots(config.tuning ?? {}),
     ...(config.tuning?.maxCachedWorkflows !== undefined
       ? { maxCachedWorkflows: config.tuning.maxCachedWorkflows }
       : {}),

@@ -83,7 +83,7 @@ describe('a command line becomes the options of its command', () => {
       },
     ],
     [
-      'run --worker-only --max-cached-workflows 200 --max-concurrent-activities 2000',
+      'run --worker-only --max-cached-workflows 200 --max-concurrent-activities 2000 --max-concurrent-workflow-tasks 150',
       'run',
       {
         logLevel: 'info',
@@ -92,7 +92,7 @@ describe('a command line becomes the options of its command', () => {
         metricsHost: '0.0.0.0',
         metricsPort: 9464,
         watchNamespaces: [],
-        tuning: { maxCachedWorkflows: 200, maxConcurrentActivities: 2000 },
+        tuning: { maxCachedWorkflows: 200, maxConcurrentActivities: 2000, maxConcurrentWorkflowTasks: 150 },
       },
     ],
     [
@@ -177,6 +177,7 @@ describe('a command line that is wrong is refused before anything connects, nami
     ['run --max-cached-workflows 0', '--max-cached-workflows 0 is not a whole number of at least 1'],
     ['run --max-cached-workflows many', '--max-cached-workflows many is not a whole number of at least 1'],
     ['run --max-concurrent-activities 0', '--max-concurrent-activities 0 is not a whole number of at least 1'],
+    ['run --max-concurrent-workflow-tasks 1', '--max-concurrent-workflow-tasks 1 is not a whole number of at least 2'],
     ['run --log-level loud', '--log-level loud is not a level: give debug, info, warn or error'],
     ['run extra', 'unexpected argument "extra"'],
     ['status -o xml', 'xml'],
