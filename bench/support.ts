@@ -1,4 +1,5 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import https from 'node:https';
@@ -157,13 +158,11 @@ export async function activityQueueTimes(
   { types, sinceMs, workflowId }: { types: string[]; sinceMs: number; workflowId: (id: string) => boolean },
 ): Promise<Map<string, number[]>> {
   const byType = new Map<string, number[]>(types.map((type) => [type, []]));
-  const epochMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
-    Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
   await eachRunningWorkflow(`bench-${id}`, async (workflow) => {
     if (!workflowId(workflow.workflowId)) return;
     const scheduled = new Map<string, { type: string; at: number }>();
     for (const event of (await workflow.fetchHistory()).events ?? []) {
-      const at = epochMs(event.eventTime);
+      const at = tsToMs(event.eventTime);
       const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
       if (type && types.includes(type) && at >= sinceMs) scheduled.set(String(event.eventId), { type, at });
       const started = event.activityTaskStartedEventAttributes;

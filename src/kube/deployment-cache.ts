@@ -82,7 +82,7 @@ export async function watchDeployments(
     },
     heardWithin(namespace, ms) {
       const informer = informers.of(namespace);
-      return Boolean(informer?.current()) && Date.now() - informer!.lastActivity() < ms;
+      return informer !== undefined && informer.current() && Date.now() - informer.lastActivity() < ms;
     },
     changed: (namespace, name, timeoutMs) => changes.next(keyOf(namespace, name), timeoutMs),
     async stop() {
