@@ -118,6 +118,15 @@ export function createRevisionActivities(kube: KubeClients) {
   }
 
   async function readRevision({ ref, revision }: { ref: ReleaseRef; revision: number }): Promise<Revision> {
+    // By its name first: one object, where the list reads every revision of the Release.
+    const name = revisionObjectName(ref.name, revision);
+    const named = await kube.apps
+      .readNamespacedControllerRevision({ namespace: ref.namespace, name })
+      .catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw classifyApiError(err, `read ControllerRevision ${ref.namespace}/${name}`);
+      });
+    if (named && isOwnedBy(named, ref) && named.revision === revision) return toRevision(named);
     const found = (await listRevisions(ref)).find((r) => r.revision === revision);
     if (!found)
       throw notThere(`revision ${revision} of ${ref.namespace}/${ref.name} does not exist (it was pruned or deleted)`);
