@@ -64,10 +64,11 @@ export function createActivities({
   // Checks read the Secrets their headers name themselves, so no Secret's value passes the workflow.
   const readSecret = kubeSecretReader(kube);
   const checkDeps = { egress, readSecret, ...(defaultPrometheus ? { defaultPrometheus } : {}), ...health };
+  const revisions = createRevisionActivities(kube);
   return {
-    ...createRevisionActivities(kube),
+    ...revisions,
     ...createTrafficActivities(kube),
-    ...createDeploymentActivities(kube, { deployments }),
+    ...createDeploymentActivities(kube, { deployments, readRevision: revisions.readRevision }),
     ...createStatusActivities(kube, log, deployments),
     ...createReleaseActivities(kube, { selectors }),
     ...createHealthActivities(checkDeps),

@@ -14,6 +14,7 @@ import { judgeRollout, verdictSummary } from '../domain/release/verdict-summary.
 import { releaseRevision } from './search-attributes.ts';
 import type { Revision } from '../domain/release/records.ts';
 import { type CanaryInFlight, rollOutCanary, type StrategyInbox, takeCanaryOff } from './canary.ts';
+import type { Fallback } from '../activities/cluster/deployment.ts';
 import type { StrategyProgress } from '../domain/release/strategy-machine.ts';
 import { strategyPlan } from '../domain/release/strategy-plan.ts';
 import { enter, kube, local, lookups, recordEvent, type Refusal, refusalOf, waits, writeStatus } from './proxies.ts';
@@ -221,7 +222,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
   upsertSearchAttributes([{ key: releaseRevision, value: revision.revision }]);
   await writeStatus(state);
 
-  const { checks, rolledOut } = await measure(state, revision);
+  const { checks, rolledOut, fellBack } = await measure(state, revision);
   const verdict = judgeRollout(decideVerdict(checks, spec.analysis.failureWeight), rolledOut);
   state.data.lastVerdict = statusVerdict(verdict, revision.revision, new Date());
   const summary = verdictSummary(verdict);
@@ -289,6 +290,7 @@ export async function rollOut(state: ReleaseState, rollout: Rollout): Promise<vo
       id: rollbackId(),
       reason: `revision ${revision.revision} is unhealthy: ${verdict.reason}`,
       trigger: 'Automatic',
+      applied: fellBack === true,
     });
     return;
   }
@@ -383,15 +385,52 @@ export async function refuseRollout(
   );
 }
 
-/** The readiness gate, then the analysis window with every other check (and readiness watched throughout). */
+/**
+ * The stable revision a readiness wait applies itself the moment readiness fails (an armed
+ * rollback), when nothing but readiness weighs in and its failure alone rolls the revision back
+ * automatically; undefined otherwise. Patched in: runs that began without it wait as they did.
+ */
+function armedRollback(state: ReleaseState, revision: Revision): Fallback | undefined {
+  const spec = state.data.spec!;
+  const stable = state.data.stableRevision;
+  const readinessAlone = spec.healthChecks.http.length === 0 && spec.healthChecks.prometheus.length === 0;
+  const failing: CheckResult = {
+    name: 'readiness',
+    kind: 'Readiness',
+    outcome: 'Fail',
+    weight: spec.healthChecks.readiness.weight,
+    reason: 'not Ready',
+  };
+  if (
+    !readinessAlone ||
+    !spec.rollback.automatic ||
+    stable === undefined ||
+    stable === revision.revision ||
+    decideVerdict([failing], spec.analysis.failureWeight).status !== 'Unhealthy' ||
+    !patched('armed-rollback')
+  )
+    return undefined;
+  return { revision: stable, adopt: spec.adopt, replicas: spec.template.replicas };
+}
+
+/**
+ * The readiness gate, then the analysis window with every other check (and readiness watched
+ * throughout). `fellBack`: the wait that failed already applied the stable revision (armedRollback).
+ */
 async function measure(
   state: ReleaseState,
   revision: Revision,
-): Promise<{ checks: CheckResult[]; rolledOut: boolean }> {
+): Promise<{ checks: CheckResult[]; rolledOut: boolean; fellBack?: boolean }> {
   const spec = state.data.spec!;
   const ref = state.data.ref;
   const deadlineMs = parseDuration(spec.healthChecks.readiness.deadline);
-  const result = await waits.awaitRollout({ ref, revision: revision.revision, deadlineMs });
+  const fallback = armedRollback(state, revision);
+  const result = await waits.awaitRollout({
+    ref,
+    revision: revision.revision,
+    deadlineMs,
+    ...(fallback ? { fallback } : {}),
+  });
   state.data.progress = result.progress;
   const weight = spec.healthChecks.readiness.weight;
   const hasChecks = spec.healthChecks.http.length > 0 || spec.healthChecks.prometheus.length > 0;
@@ -408,7 +447,8 @@ async function measure(
     };
     // A revision that is not fully rolled out is never promoted; the other checks still weigh in, so
     // that the weights decide whether it is rolled back, as they do for a complete rollout.
-    if (!hasChecks || !patched('incomplete-rollout-analysed')) return { checks: [readiness], rolledOut: false };
+    if (!hasChecks || !patched('incomplete-rollout-analysed'))
+      return { checks: [readiness], rolledOut: false, ...(result.fellBack ? { fellBack: true } : {}) };
     return { checks: await analyse(state, revision, readiness), rolledOut: false };
   }
   const readiness = readinessResult({
@@ -435,6 +475,7 @@ async function measure(
       until,
       toleranceMs: deadlineMs,
       weight,
+      ...(fallback ? { fallback } : {}),
     }),
   );
   // Handled at once: if a step below is cancelled first (a newer spec), the watch's own cancellation
@@ -443,7 +484,8 @@ async function measure(
   if (!hasChecks) {
     announceAnalysis(state, revision, spec.analysis.window);
     await writeStatus(state);
-    return { checks: [withCheckKind(await watch)], rolledOut: true };
+    const { fellBack, ...watched } = await watch;
+    return { checks: [withCheckKind(watched)], rolledOut: true, ...(fellBack ? { fellBack: true } : {}) };
   }
   const analysisScope = new CancellationScope();
   const analysis = analysisScope.run(() => analyse(state, revision, readiness));
@@ -540,11 +582,41 @@ export async function refuseRollback(state: ReleaseState, reason: string): Promi
   });
 }
 
+/** Applies a kept revision with the Release's replica count, not the one it once ran with; what was refused, if anything. */
+async function applyKept(state: ReleaseState, to: number): Promise<Refusal | undefined> {
+  const ref = state.data.ref;
+  try {
+    const revision = await kube.readRevision({ ref, revision: to });
+    await kube.applyRevision({
+      ref,
+      revision,
+      adopt: state.data.spec?.adopt,
+      replicas: state.data.spec?.template.replicas,
+    });
+    return undefined;
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (!refusal) throw err;
+    return refusal;
+  }
+}
+
 /** Re-applies a kept revision and awaits it: the compensation of a failed rollout, or a requested rollback. */
 async function rollBackTo(
   state: ReleaseState,
   to: number,
-  { id, reason, trigger }: { id: string; reason: string; trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation' },
+  {
+    id,
+    reason,
+    trigger,
+    applied = false,
+  }: {
+    id: string;
+    reason: string;
+    trigger: 'Automatic' | 'Update' | 'Signal' | 'Annotation';
+    /** The failed wait already applied the revision (an armed rollback): only awaited here. */
+    applied?: boolean;
+  },
 ): Promise<void> {
   const ref = state.data.ref;
   // Back to the revision that runs: the one taken off is the canary or blue-green's, just ended.
@@ -565,22 +637,13 @@ async function rollBackTo(
     state,
     'RollingBack',
     trigger === 'Automatic' ? Reason.AutomaticRollback : Reason.RollbackRequested,
-    `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}`,
+    `rollback ${id}: revision ${from} → ${to} (${trigger}): ${reason}` +
+      (applied ? `; the readiness wait applied revision ${to} the moment it failed` : ''),
     { warning: trigger === 'Automatic', action: EventAction.Rollback },
   );
 
-  try {
-    const revision = await kube.readRevision({ ref, revision: to });
-    // The Release's replica count, not the one the revision once ran with.
-    await kube.applyRevision({
-      ref,
-      revision,
-      adopt: state.data.spec?.adopt,
-      replicas: state.data.spec?.template.replicas,
-    });
-  } catch (err) {
-    const refusal = refusalOf(err);
-    if (!refusal) throw err;
+  const refusal = applied ? undefined : await applyKept(state, to);
+  if (refusal) {
     const message = `rollback ${id} to revision ${to} was refused: ${refusal.message}`;
     state.setCondition({ type: Type.RolledBack, status: False, reason: Reason.RollbackFailed, message }, new Date());
     await enter(state, 'Failed', Reason.RollbackFailed, message, { warning: true, action: EventAction.Rollback });

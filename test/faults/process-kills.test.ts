@@ -114,9 +114,10 @@ describe.concurrent('rollguard run killed mid-rollout', () => {
 
     expect(release.status?.lastRollback).toMatchObject({ id, fromRevision: 2, toRevision: 1 });
     const evidence = await gatherEvidence(s, release);
-    // Revision 1, revision 2, revision 1 again: three applies, three generations.
+    // Revision 1, revision 2, revision 1 again: three applies, three generations. The third is the
+    // readiness wait's own (an armed rollback), so two applyRevision steps.
     expect(evidence).toMatchObject({ revisions: [1, 2], generation: 3, duplicateEvents: [] });
-    expect(evidence.scheduled).toMatchObject({ snapshotRevision: 2, applyRevision: 3 });
+    expect(evidence.scheduled).toMatchObject({ snapshotRevision: 2, applyRevision: 2 });
     const rollback = rollbackEvents(evidence, id ?? '');
     expect(rollback).toMatchObject({ started: 1, finished: 1 });
     expect(rollback.automatic.every((note) => note.includes(`rollback ${id}`))).toBe(true);

@@ -98,7 +98,10 @@ describe('a broken image', () => {
     const deployment = await h.deployment('shop');
     expect(deployment.metadata?.annotations?.['rollguard.dev/revision']).toBe('1');
     await expect.poll(() => h.readyImages('shop'), { timeout: 20_000 }).toEqual(Array(3).fill('example/shop:v1'));
-    expect((await h.snapshot('shop')).history.filter((t) => t.to === 'RollingBack')).toHaveLength(1);
+    const rollingBack = (await h.snapshot('shop')).history.filter((t) => t.to === 'RollingBack');
+    expect(rollingBack).toHaveLength(1);
+    // Readiness alone decides, so the wait that failed applied revision 1 itself (an armed rollback).
+    expect(rollingBack[0]?.message).toContain('the readiness wait applied revision 1 the moment it failed');
   });
 
   it('on the first rollout says there is no stable revision to return to', async () => {

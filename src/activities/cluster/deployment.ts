@@ -27,6 +27,19 @@ export interface RolloutResult {
   progress: RolloutProgress;
   /** Why the rollout is not complete: the Deployment's own words when it has some. */
   reason?: string;
+  /** The wait failed and applied its fallback revision (an armed rollback). */
+  fellBack?: boolean;
+}
+
+/**
+ * What a wait applies on its own the moment the revision it watches fails, when readiness alone
+ * decides that it is rolled back: the stable revision, so the rollback does not wait for the
+ * workflow's next task (which, behind hundreds of others, took a minute; docs/benchmarks.md).
+ */
+export interface Fallback {
+  revision: number;
+  replicas?: number | undefined;
+  adopt?: boolean | undefined;
 }
 
 /**
@@ -163,11 +176,13 @@ export interface DeploymentActivityOptions {
    * stalled costs no more; a watch that delivers events is alive, and its copy is trusted.
    */
   confirmEveryMs?: number;
+  /** Reads a kept revision, for an armed rollback; without it, waits never fall back themselves. */
+  readRevision?: (input: { ref: ReleaseRef; revision: number }) => Promise<Revision>;
 }
 
 export function createDeploymentActivities(
   kube: KubeClients,
-  { pollMs = 500, deployments, confirmEveryMs = 10_000 }: DeploymentActivityOptions = {},
+  { pollMs = 500, deployments, confirmEveryMs = 10_000, readRevision }: DeploymentActivityOptions = {},
 ) {
   const read = (ref: ReleaseRef, role: Role = 'stable'): Promise<V1Deployment> =>
     kube.apps.readNamespacedDeployment({ name: nameOf(ref, role), namespace: ref.namespace });
@@ -350,20 +365,30 @@ export function createDeploymentActivities(
    * Applies the revision to the Release's Deployment (idempotent); what the API server refuses is
    * final. The replica count is the Release's (`replicas`), never the revision's; a revision recorded
    * before replicas were left out of revisions, applied by a workflow of that time, still has one.
+   * With `resourceVersion`, the apply lands only on the Deployment as it was at that version (a 409
+   * otherwise).
    */
   async function applyRevision({
     ref,
     revision,
     adopt,
     replicas,
-  }: { ref: ReleaseRef; revision: Revision; replicas?: number | undefined } & ApplyOptions): Promise<void> {
+    resourceVersion,
+  }: {
+    ref: ReleaseRef;
+    revision: Revision;
+    replicas?: number | undefined;
+    resourceVersion?: string | undefined;
+  } & ApplyOptions): Promise<void> {
     await checkOwnership(ref, { adopt });
     const count = replicas ?? (revision.template as { replicas?: number }).replicas;
     // Held even without a count to set (a call from before counts were passed): the count stays as it is.
     const held = await holdReplicas(ref);
+    const body = deploymentFor(ref, revision, held ? undefined : count);
+    if (resourceVersion !== undefined) body.metadata!.resourceVersion = resourceVersion;
     try {
       // A Deployment not there yet is created with the count.
-      await apply(ref, revision, false, deploymentFor(ref, revision, held ? undefined : count));
+      await apply(ref, revision, false, body);
     } catch (err) {
       throw classifyApiError(
         err,
@@ -372,6 +397,57 @@ export function createDeploymentActivities(
       );
     }
     if (held && count !== undefined) await scaleTo(ref, held, count);
+  }
+
+  /**
+   * An armed rollback: applies the fallback revision when the Deployment still runs the revision that
+   * just failed, and only on that very version of it, so a wait that learns late of its cancellation
+   * never undoes a newer spec or a rollback someone asked for. `seen` is the wait's last look at the
+   * Deployment (the watch's copy, usually current: a 409 reads it afresh). Whether it applied;
+   * anything in the way (a pruned revision, an API error) leaves it to the workflow's own rollback,
+   * which reports it.
+   */
+  async function fallBack(
+    ref: ReleaseRef,
+    failed: number,
+    fallback: Fallback,
+    seen: DeploymentState | null,
+  ): Promise<boolean> {
+    if (!readRevision) return false;
+    const name = deploymentName(ref.name);
+    try {
+      const revision = await readRevision({ ref, revision: fallback.revision });
+      let live = seen;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if (attempt > 0)
+          live = await read(ref).catch((err: unknown) => {
+            if (isNotFound(err)) return null;
+            throw err;
+          });
+        if (!live || !isOwnedBy(live, ref) || live.metadata?.annotations?.[revisionAnnotation] !== String(failed))
+          return false;
+        try {
+          await applyRevision({
+            ref,
+            revision,
+            adopt: fallback.adopt,
+            replicas: fallback.replicas,
+            resourceVersion: live.metadata?.resourceVersion,
+          });
+          return true;
+        } catch (err) {
+          // The Deployment changed since it was read (often only its status): read it again.
+          if (!isConflict(err)) throw err;
+        }
+      }
+      return false;
+    } catch (err) {
+      Context.current().log.warn('armed rollback not applied; the workflow rolls back itself', {
+        deployment: `${ref.namespace}/${name}`,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return false;
+    }
   }
 
   /** Scales the Release's Deployment to a new count without a rollout (or leaves it to its HPA). */
@@ -442,7 +518,8 @@ export function createDeploymentActivities(
    * intervals count between two looks) or an API outage (the attempt fails and the next carries on)
    * is rollguard's delay, never the revision's. The time watched travels in the heartbeat, so a retry
    * after a worker crash carries on where the last attempt stopped. `deadline` (epoch ms) is what
-   * workflows started before this change still send.
+   * workflows started before this change still send. With `fallback`, the revision it names is
+   * applied the moment the deadline passes (`fellBack` says it was).
    */
   async function awaitRollout({
     ref,
@@ -450,6 +527,7 @@ export function createDeploymentActivities(
     deadlineMs,
     deadline,
     role,
+    fallback,
   }: {
     ref: ReleaseRef;
     revision: number;
@@ -457,6 +535,7 @@ export function createDeploymentActivities(
     deadline?: number;
     /** Which Deployment of a canary; the Release's own when absent. */
     role?: Role;
+    fallback?: Fallback;
   }): Promise<RolloutResult> {
     const ctx = Context.current();
     const deployment = view(ref, role);
@@ -476,7 +555,9 @@ export function createDeploymentActivities(
       lastLook = now;
       ctx.heartbeat({ ...state.progress, watchedMs });
       const remainingMs = deadline !== undefined ? deadline - now : (deadlineMs ?? 0) - watchedMs;
-      if (state.complete || remainingMs <= 0) return state;
+      if (state.complete) return state;
+      if (remainingMs <= 0)
+        return fallback && (await fallBack(ref, revision, fallback, seen)) ? { ...state, fellBack: true } : state;
       await deployment.wait(Math.min(pollMs, remainingMs));
     }
   }
@@ -525,7 +606,8 @@ export function createDeploymentActivities(
    * Keeps watching a rolled-out revision for the analysis window: pods that crash a minute after
    * becoming Ready are the most common bad release. Fails as soon as the Deployment has been short of
    * Ready pods for longer than `toleranceMs`, or a container of the revision restarted (its pods are
-   * listed every five poll intervals); passes at `until` (epoch ms) otherwise.
+   * listed every five poll intervals); passes at `until` (epoch ms) otherwise. With `fallback`, the
+   * revision it names is applied the moment it fails (`fellBack` says it was).
    */
   async function watchReadiness({
     ref,
@@ -535,6 +617,7 @@ export function createDeploymentActivities(
     toleranceMs,
     weight,
     role,
+    fallback,
   }: {
     ref: ReleaseRef;
     revision: number;
@@ -544,7 +627,13 @@ export function createDeploymentActivities(
     weight: number;
     /** Which Deployment of a canary; the Release's own when absent. */
     role?: Role;
-  }): Promise<CheckResult> {
+    fallback?: Fallback;
+  }): Promise<CheckResult & { fellBack?: boolean }> {
+    const failed = async (
+      result: CheckResult,
+      seen: DeploymentState | null,
+    ): Promise<CheckResult & { fellBack?: boolean }> =>
+      fallback && (await fallBack(ref, revision, fallback, seen)) ? { ...result, fellBack: true } : result;
     const ctx = Context.current();
     const base = { name: 'readiness', kind: 'Readiness', weight } as const;
     const deployment = view(ref, role);
@@ -561,24 +650,30 @@ export function createDeploymentActivities(
       ctx.heartbeat(state.progress);
       shortSince = state.complete ? undefined : (shortSince ?? now);
       if (shortSince !== undefined && now - shortSince >= toleranceMs) {
-        return {
-          ...base,
-          outcome: 'Fail',
-          value: ready,
-          reason:
-            `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim(),
-        };
+        return failed(
+          {
+            ...base,
+            outcome: 'Fail',
+            value: ready,
+            reason:
+              `${ready}/${desired} pods Ready for ${Math.round((now - shortSince) / 1000)}s during the analysis window: ${state.reason ?? ''}`.trim(),
+          },
+          seen,
+        );
       }
       if (now - podsListedAt >= 5 * pollMs || now >= until) {
         podsListedAt = now;
         const restarts = (await restartsOf(ref, matchLabels)) - restartsAtStart;
         if (restarts > 0)
-          return {
-            ...base,
-            outcome: 'Fail',
-            value: ready,
-            reason: `containers of revision ${revision} restarted ${restarts} time(s) during the analysis window`,
-          };
+          return failed(
+            {
+              ...base,
+              outcome: 'Fail',
+              value: ready,
+              reason: `containers of revision ${revision} restarted ${restarts} time(s) during the analysis window`,
+            },
+            seen,
+          );
       }
       if (now >= until)
         return {
