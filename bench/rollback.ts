@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import { makeInformer, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { releaseResource } from '../src/domain/api/index.ts';
 import type { KubeClients } from '../src/kube/client.ts';
+import { patchContentType } from '../src/kube/patch.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
   duration,
@@ -75,6 +76,8 @@ const id = Date.now().toString(36).slice(-5);
 const namespace = `bench-${id}-rollback`;
 const image = (version: string): string => `example/app:${version}`;
 const measured = Array.from({ length: flags.rollbacks }, (_, i) => `bad-${String(i).padStart(4, '0')}`);
+// Kubernetes alone, beside the measured Releases under load (rolling only): see rollBackPlain.
+const plain = flags.strategy === 'rolling' && flags.load > 0 ? measured.map((name) => `plain-${name}`) : [];
 const others = Array.from({ length: flags.load }, (_, i) => `load-${String(i).padStart(5, '0')}`);
 
 function release(name: string, readinessDeadline: string) {
@@ -238,40 +241,120 @@ async function until(what: string, done: () => { count: number; of: number }): P
   }
 }
 
-/** Breaks each Release (all at once with `concurrently`), and returns each one's rollback overhead, sorted. */
+interface Overheads {
+  /** Served by v1 again - broken revision applied - deadline, sorted. */
+  served: number[];
+  /** Rolling only: the Deployment's template back on v1 (rollguard's apply) - applied - deadline, sorted. */
+  reverted: number[];
+}
+
+/** Breaks each Release (all at once with `concurrently`), and returns each one's rollback overhead. */
 async function rollBack(
   kube: KubeClients,
   deployments: Awaited<ReturnType<typeof watchDeployments>>,
   scenario: string,
   names: string[],
   { broken, concurrently }: { broken: string; concurrently: boolean },
-): Promise<number[]> {
-  const overheads: number[] = [];
+): Promise<Overheads> {
+  const overheads: Overheads = { served: [], reverted: [] };
   const one = async (name: string): Promise<void> => {
     const key = `${scenario}/${name}`;
     // With a canary, the broken revision goes to the canary Deployment, and goes away with its pods.
     const canary = flags.strategy !== 'rolling';
     const target = canary ? `${name}-canary` : name;
-    deployments.note(`${key}/applied`, target, (d) => d.spec?.template.spec?.containers[0]?.image === image(broken));
-    await setImage(kube, name, broken);
-    await until(`${scenario}: ${name}'s broken revision applied`, () => ({
-      count: deployments.at(`${key}/applied`) === undefined ? 0 : 1,
-      of: 1,
-    }));
+    const applied = await breakOne(deployments, key, target, () => setImage(kube, name, broken), broken);
+    if (!canary) deployments.note(`${key}/reverted`, target, (d) => imageOf(d) === image('v1'));
     deployments.note(`${key}/back`, target, (d) =>
-      canary ? d.spec?.template.spec?.containers[0]?.image === image(broken) && noPods(d) : fullyRolledOut(d, 'v1'),
+      canary ? imageOf(d) === image(broken) && noPods(d) : fullyRolledOut(d, 'v1'),
     );
-    await until(`${scenario}: ${name} served by v1 again`, () => ({
-      count: deployments.at(`${key}/back`) === undefined ? 0 : 1,
-      of: 1,
-    }));
+    const back = await servedAgain(deployments, scenario, key, name);
     if (!(await routerOnStable(kube, name))) throw new Error(`${scenario}: ${name}'s router is not on stable`);
-    overheads.push(deployments.at(`${key}/back`)! - deployments.at(`${key}/applied`)! - flags.deadlineMs);
+    overheads.served.push(back - applied - flags.deadlineMs);
+    const reverted = deployments.at(`${key}/reverted`);
+    if (reverted !== undefined) overheads.reverted.push(reverted - applied - flags.deadlineMs);
   };
   if (concurrently) await Promise.all(names.map(one));
   else for (const name of names) await one(name);
+  overheads.served.sort((a, b) => a - b);
+  overheads.reverted.sort((a, b) => a - b);
+  return overheads;
+}
+
+const imageOf = (d: V1Deployment): string | undefined => d.spec?.template.spec?.containers[0]?.image;
+
+/** Breaks one Deployment with `write`, and returns when the broken image reached it. */
+async function breakOne(
+  deployments: Awaited<ReturnType<typeof watchDeployments>>,
+  key: string,
+  target: string,
+  write: () => Promise<unknown>,
+  broken: string,
+): Promise<number> {
+  deployments.note(`${key}/applied`, target, (d) => imageOf(d) === image(broken));
+  await write();
+  await until(`${key}'s broken revision applied`, () => ({
+    count: deployments.at(`${key}/applied`) === undefined ? 0 : 1,
+    of: 1,
+  }));
+  return deployments.at(`${key}/applied`)!;
+}
+
+/** Waits until `${key}/back` was seen, and returns when. */
+async function servedAgain(
+  deployments: Awaited<ReturnType<typeof watchDeployments>>,
+  scenario: string,
+  key: string,
+  name: string,
+): Promise<number> {
+  await until(`${scenario}: ${name} served by v1 again`, () => ({
+    count: deployments.at(`${key}/back`) === undefined ? 0 : 1,
+    of: 1,
+  }));
+  return deployments.at(`${key}/back`)!;
+}
+
+/**
+ * The same rollbacks with Kubernetes alone, under the same load: plain Deployments of the same
+ * template get the broken image, and the benchmark sets v1 back the moment each one's deadline has
+ * passed, as a controller with no delay of its own would. What is left is the Deployment controller's
+ * and kwok's time to serve v1 again: the part of a rollback no controller above them can shorten.
+ */
+async function rollBackPlain(
+  kube: KubeClients,
+  deployments: Awaited<ReturnType<typeof watchDeployments>>,
+  names: string[],
+  broken: string,
+): Promise<number[]> {
+  const overheads = await Promise.all(
+    names.map(async (name) => {
+      const key = `plain/${name}`;
+      const applied = await breakOne(deployments, key, name, () => setPlainImage(kube, name, broken), broken);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, applied + flags.deadlineMs - performance.now())));
+      deployments.note(`${key}/back`, name, (d) => fullyRolledOut(d, 'v1'));
+      await setPlainImage(kube, name, 'v1');
+      return (await servedAgain(deployments, 'plain', key, name)) - applied - flags.deadlineMs;
+    }),
+  );
   return overheads.sort((a, b) => a - b);
 }
+
+const setPlainImage = (kube: KubeClients, name: string, version: string) =>
+  patiently(() =>
+    kube.apps.patchNamespacedDeployment(
+      {
+        namespace,
+        name,
+        body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image(version) }],
+      },
+      patchContentType.json,
+    ),
+  );
+
+/** A plain Deployment of the same template as a measured Release's. */
+const plainDeployment = (name: string): V1Deployment => ({
+  metadata: { name },
+  spec: { ...release(name, flags.deadlineText).spec.template },
+});
 
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster([namespace]);
@@ -295,6 +378,11 @@ async function main(): Promise<number> {
     const limit = pLimit(32);
     await Promise.all([...measured, ...others].map((name) => limit(() => routerObjects(kube, name))));
     await Promise.all(
+      plain.map((name) =>
+        patiently(() => kube.apps.createNamespacedDeployment({ namespace, body: plainDeployment(name) })),
+      ),
+    );
+    await Promise.all(
       [...measured.map((name) => release(name, flags.deadlineText)), ...others.map((name) => release(name, '10m'))].map(
         (body) => limit(() => patiently(() => kube.releases.create(namespace, body))),
       ),
@@ -303,15 +391,22 @@ async function main(): Promise<number> {
 
     say(`alone: breaking ${measured.length} Releases one after another`);
     const alone = await rollBack(kube, deployments, 'alone', measured, { broken: 'v2-broken', concurrently: false });
-    rows.push(row('alone, one at a time', alone));
+    rows.push(row('alone, one at a time', alone.served));
+    if (alone.reverted.length > 0) rows.push(row('— of which until rollguard applied v1', alone.reverted));
 
     if (others.length > 0) {
       say(`the same again, all at once, while ${others.length} other Releases roll out a new image`);
       const loadedAt = Date.now();
       const loading = Promise.all(others.map((name) => limit(() => setImage(kube, name, 'v2'))));
-      const loaded = await rollBack(kube, deployments, 'loaded', measured, { broken: 'v3-broken', concurrently: true });
+      const [loaded, bare] = await Promise.all([
+        rollBack(kube, deployments, 'loaded', measured, { broken: 'v3-broken', concurrently: true }),
+        rollBackPlain(kube, deployments, plain, 'v3-broken'),
+      ]);
       await loading;
-      rows.push(row(`all at once, while ${others.length} others roll out`, loaded));
+      rows.push(row(`all at once, while ${others.length} others roll out`, loaded.served));
+      if (loaded.reverted.length > 0) rows.push(row('— of which until rollguard applied v1', loaded.reverted));
+      if (bare.length > 0)
+        rows.push(row('plain Deployments beside them, set back to v1 at their deadline (Kubernetes alone)', bare));
       // Where a rollback's time went: its waits queued for an activity slot, behind the others' waits.
       const queued = await activityQueueTimes(id, {
         types: ['awaitRollout', 'watchReadiness'],

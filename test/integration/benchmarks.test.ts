@@ -89,6 +89,11 @@ describe('the benchmarks at smoke size', () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\| alone, one at a time \| 2 \| -?\d+\.\d \| -?\d+\.\d \| -?\d+\.\d \|/);
     expect(stdout).toMatch(/\| all at once, while 2 others roll out \| 2 \| -?\d+\.\d \|/);
+    // rollguard's own part, and Kubernetes alone under the same load, beside it.
+    expect(stdout).toMatch(/\| — of which until rollguard applied v1 \| 2 \| -?\d+\.\d \|/);
+    expect(stdout).toMatch(
+      /\| plain Deployments beside them, set back to v1 at their deadline \(Kubernetes alone\) \| 2 \|/,
+    );
     await expectGone(stderr);
   }, 240_000);
 
