@@ -410,7 +410,7 @@ function armedRollback(state: ReleaseState, revision: Revision): Fallback | unde
     !patched('armed-rollback')
   )
     return undefined;
-  return { revision: stable, adopt: spec.adopt, replicas: spec.template.replicas };
+  return { revision: stable, generation: state.data.generation, adopt: spec.adopt, replicas: spec.template.replicas };
 }
 
 /**

@@ -63,7 +63,12 @@ describe('an armed rollback', () => {
     await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
 
     const result = await run<RolloutResult>(() =>
-      awaitRollout({ ref, revision: broken.revision, deadlineMs: 1_000, fallback: { revision: stable.revision } }),
+      awaitRollout({
+        ref,
+        revision: broken.revision,
+        deadlineMs: 1_000,
+        fallback: { revision: stable.revision, generation: 1 },
+      }),
     );
     expect(result).toMatchObject({ complete: false, fellBack: true });
     const deployment = await live(ref);
@@ -81,11 +86,36 @@ describe('an armed rollback', () => {
     await run(() => applyRevision({ ref, revision: newer, replicas: 1 }));
 
     const result = await run<RolloutResult>(() =>
-      awaitRollout({ ref, revision: broken.revision, deadlineMs: 500, fallback: { revision: stable.revision } }),
+      awaitRollout({
+        ref,
+        revision: broken.revision,
+        deadlineMs: 500,
+        fallback: { revision: stable.revision, generation: 1 },
+      }),
     );
     expect(result.complete).toBe(false);
     expect(result.fellBack).toBeUndefined();
     expect(await imageOf(ref)).toBe('example/app:v3');
+  });
+
+  it('leaves a Release whose spec changed meanwhile (a newer generation) to its workflow', async () => {
+    const { ref, kept } = await release('newer-spec', ['example/app:v1', 'example/app:v2-broken']);
+    const [stable, broken] = kept as [Revision, Revision];
+    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
+    await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
+    // Generation 2: the user turned automatic rollback off while the wait had not yet heard.
+    await clients.releases.patch({ namespace, name: ref.name }, 'merge', { spec: { rollback: { automatic: false } } });
+
+    const result = await run<RolloutResult>(() =>
+      awaitRollout({
+        ref,
+        revision: broken.revision,
+        deadlineMs: 500,
+        fallback: { revision: stable.revision, generation: 1 },
+      }),
+    );
+    expect(result.fellBack).toBeUndefined();
+    expect(await imageOf(ref)).toBe('example/app:v2-broken');
   });
 
   it('applies only on the very version of the Deployment it read', async () => {
@@ -108,7 +138,12 @@ describe('an armed rollback', () => {
     await clients.apps.deleteNamespacedControllerRevision({ namespace, name: stable.name! });
 
     const result = await run<RolloutResult>(() =>
-      awaitRollout({ ref, revision: broken.revision, deadlineMs: 500, fallback: { revision: stable.revision } }),
+      awaitRollout({
+        ref,
+        revision: broken.revision,
+        deadlineMs: 500,
+        fallback: { revision: stable.revision, generation: 1 },
+      }),
     );
     expect(result.fellBack).toBeUndefined();
     expect(await imageOf(ref)).toBe('example/app:v2-broken');
@@ -128,7 +163,7 @@ describe('an armed rollback', () => {
         until: Date.now() + 60_000,
         toleranceMs: 0,
         weight: 1,
-        fallback: { revision: stable.revision, replicas: 1 },
+        fallback: { revision: stable.revision, generation: 1, replicas: 1 },
       }),
     );
     expect(result).toMatchObject({ outcome: 'Fail', fellBack: true });

@@ -38,6 +38,11 @@ export interface RolloutResult {
  */
 export interface Fallback {
   revision: number;
+  /**
+   * The Release's generation the failed revision is the rollout of: a newer one (a spec sent while
+   * the wait had not yet heard of its cancellation) is the user's word, and disarms it.
+   */
+  generation?: number | undefined;
   replicas?: number | undefined;
   adopt?: boolean | undefined;
 }
@@ -400,9 +405,10 @@ export function createDeploymentActivities(
   }
 
   /**
-   * An armed rollback: applies the fallback revision when the Deployment still runs the revision that
-   * just failed, and only on that very version of it, so a wait that learns late of its cancellation
-   * never undoes a newer spec or a rollback someone asked for. `seen` is the wait's last look at the
+   * An armed rollback: applies the fallback revision when the Release is still at the generation
+   * that failed (not deleted, no newer spec) and its Deployment still runs the revision that failed,
+   * and only on that very version of it, so a wait that learns late of its cancellation never undoes
+   * a newer spec or a rollback someone asked for. `seen` is the wait's last look at the
    * Deployment (the watch's copy, usually current: a 409 reads it afresh). Whether it applied;
    * anything in the way (a pruned revision, an API error) leaves it to the workflow's own rollback,
    * which reports it.
@@ -416,7 +422,20 @@ export function createDeploymentActivities(
     if (!readRevision) return false;
     const name = deploymentName(ref.name);
     try {
-      const revision = await readRevision({ ref, revision: fallback.revision });
+      const [revision, release] = await Promise.all([
+        readRevision({ ref, revision: fallback.revision }),
+        kube.releases.get(ref).catch((err: unknown) => {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }),
+      ]);
+      const meta = release?.metadata;
+      if (
+        meta?.uid !== ref.uid ||
+        meta.deletionTimestamp !== undefined ||
+        (fallback.generation !== undefined && meta.generation !== fallback.generation)
+      )
+        return false;
       let live = seen;
       for (let attempt = 0; attempt < 5; attempt++) {
         if (attempt > 0)
