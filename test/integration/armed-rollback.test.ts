@@ -55,21 +55,30 @@ const live = async (ref: ReleaseRef) =>
 const imageOf = async (ref: ReleaseRef) => (await live(ref)).spec?.template.spec?.containers[0]?.image;
 const run = <T>(fn: () => Promise<T>): Promise<T> => new MockActivityEnvironment().run(fn) as Promise<T>;
 
+/** A Release whose Deployment got each of `images` in turn (the last one runs); its revisions. */
+async function appliedInTurn(name: string, images: string[]): Promise<{ ref: ReleaseRef; kept: Revision[] }> {
+  const { ref, kept } = await release(name, images);
+  for (const revision of kept) await run(() => applyRevision({ ref, revision, replicas: 1 }));
+  return { ref, kept };
+}
+
+/** The readiness wait for `broken`, armed with `stable`, of the Release's first generation. */
+const armedWait = (ref: ReleaseRef, broken: Revision, stable: Revision, deadlineMs = 500) =>
+  run<RolloutResult>(() =>
+    awaitRollout({
+      ref,
+      revision: broken.revision,
+      deadlineMs,
+      fallback: { revision: stable.revision, generation: 1 },
+    }),
+  );
+
 describe('an armed rollback', () => {
   it('applies the stable revision the moment the readiness deadline passes', async () => {
-    const { ref, kept } = await release('deadline', ['example/app:v1', 'example/app:v2-broken']);
+    const { ref, kept } = await appliedInTurn('deadline', ['example/app:v1', 'example/app:v2-broken']);
     const [stable, broken] = kept as [Revision, Revision];
-    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
-    await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
 
-    const result = await run<RolloutResult>(() =>
-      awaitRollout({
-        ref,
-        revision: broken.revision,
-        deadlineMs: 1_000,
-        fallback: { revision: stable.revision, generation: 1 },
-      }),
-    );
+    const result = await armedWait(ref, broken, stable, 1_000);
     expect(result).toMatchObject({ complete: false, fellBack: true });
     const deployment = await live(ref);
     expect(deployment.metadata?.annotations?.[revisionAnnotation]).toBe(String(stable.revision));
@@ -78,42 +87,27 @@ describe('an armed rollback', () => {
   });
 
   it('leaves a Deployment that moved on to another revision meanwhile (a newer spec, a rollback asked for)', async () => {
-    const { ref, kept } = await release('moved-on', ['example/app:v1', 'example/app:v2-broken', 'example/app:v3']);
-    const [stable, broken, newer] = kept as [Revision, Revision, Revision];
-    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
-    await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
-    // The workflow took a newer spec while this wait had not yet heard of its cancellation.
-    await run(() => applyRevision({ ref, revision: newer, replicas: 1 }));
+    // v3: the workflow took a newer spec while this wait had not yet heard of its cancellation.
+    const { ref, kept } = await appliedInTurn('moved-on', [
+      'example/app:v1',
+      'example/app:v2-broken',
+      'example/app:v3',
+    ]);
+    const [stable, broken] = kept as [Revision, Revision, Revision];
 
-    const result = await run<RolloutResult>(() =>
-      awaitRollout({
-        ref,
-        revision: broken.revision,
-        deadlineMs: 500,
-        fallback: { revision: stable.revision, generation: 1 },
-      }),
-    );
+    const result = await armedWait(ref, broken, stable);
     expect(result.complete).toBe(false);
     expect(result.fellBack).toBeUndefined();
     expect(await imageOf(ref)).toBe('example/app:v3');
   });
 
   it('leaves a Release whose spec changed meanwhile (a newer generation) to its workflow', async () => {
-    const { ref, kept } = await release('newer-spec', ['example/app:v1', 'example/app:v2-broken']);
+    const { ref, kept } = await appliedInTurn('newer-spec', ['example/app:v1', 'example/app:v2-broken']);
     const [stable, broken] = kept as [Revision, Revision];
-    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
-    await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
     // Generation 2: the user turned automatic rollback off while the wait had not yet heard.
     await clients.releases.patch({ namespace, name: ref.name }, 'merge', { spec: { rollback: { automatic: false } } });
 
-    const result = await run<RolloutResult>(() =>
-      awaitRollout({
-        ref,
-        revision: broken.revision,
-        deadlineMs: 500,
-        fallback: { revision: stable.revision, generation: 1 },
-      }),
-    );
+    const result = await armedWait(ref, broken, stable);
     expect(result.fellBack).toBeUndefined();
     expect(await imageOf(ref)).toBe('example/app:v2-broken');
   });
@@ -131,30 +125,19 @@ describe('an armed rollback', () => {
   });
 
   it('leaves the rollback to the workflow when the stable revision is gone', async () => {
-    const { ref, kept } = await release('pruned', ['example/app:v1', 'example/app:v2-broken']);
+    const { ref, kept } = await appliedInTurn('pruned', ['example/app:v1', 'example/app:v2-broken']);
     const [stable, broken] = kept as [Revision, Revision];
-    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
-    await run(() => applyRevision({ ref, revision: broken, replicas: 1 }));
     await clients.apps.deleteNamespacedControllerRevision({ namespace, name: stable.name! });
 
-    const result = await run<RolloutResult>(() =>
-      awaitRollout({
-        ref,
-        revision: broken.revision,
-        deadlineMs: 500,
-        fallback: { revision: stable.revision, generation: 1 },
-      }),
-    );
+    const result = await armedWait(ref, broken, stable);
     expect(result.fellBack).toBeUndefined();
     expect(await imageOf(ref)).toBe('example/app:v2-broken');
   });
 
   it('applies the stable revision when readiness fails during the analysis window', async () => {
-    const { ref, kept } = await release('window', ['example/app:v1', 'example/app:v2-broken']);
+    // The watched revision's pods never become Ready: short of Ready pods from the start of the window.
+    const { ref, kept } = await appliedInTurn('window', ['example/app:v1', 'example/app:v2-broken']);
     const [stable, watched] = kept as [Revision, Revision];
-    await run(() => applyRevision({ ref, revision: stable, replicas: 1 }));
-    // Its pods never become Ready: short of Ready pods from the start of the window.
-    await run(() => applyRevision({ ref, revision: watched, replicas: 1 }));
     const result = await run<CheckResult & { fellBack?: boolean }>(() =>
       watchReadiness({
         ref,
