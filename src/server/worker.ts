@@ -40,10 +40,30 @@ export interface WorkerConfig {
   tuning?: WorkerTuning | undefined;
 }
 
+/**
+ * The SDK's Worker, entering workflow code without a per-call time limit. The SDK enters the workflow
+ * code's V8 context several times per activation, each time with a 5 s limit, and Node enforces a
+ * vm time limit with a watchdog thread it creates and joins on every call (nodejs/node#47739): on two
+ * busy cores each entry waited about 1.3 ms for that thread against 12 µs without a limit, and the
+ * workflow thread spent 51 of its 96 busy seconds there in a profile of 400 rollouts. The limit
+ * only catches a synchronous endless loop in workflow code, which here is rollguard's own (no user
+ * code runs in a workflow): such a bug would now hold the workflow thread, where the limit failed
+ * that workflow's task alone; either way the workflow would not move on.
+ */
+class ReleaseWorker extends Worker {
+  protected static override async createWorkflowCreator(
+    ...[bundle, compiledOptions, logger]: Parameters<(typeof Worker)['createWorkflowCreator']>
+  ): ReturnType<(typeof Worker)['createWorkflowCreator']> {
+    // `timeout: undefined` is Node's "no limit": no watchdog thread.
+    const unlimited = { ...compiledOptions, isolateExecutionTimeoutMs: undefined as unknown as number };
+    return await super.createWorkflowCreator(bundle, unlimited, logger);
+  }
+}
+
 /** The Temporal worker that runs Release workflows and their activities. */
 export async function createReleaseWorker(config: WorkerConfig): Promise<Worker> {
   const workflowBundle = config.workflowBundle ?? (await prebuiltWorkflowBundle(config.log));
-  return await Worker.create({
+  return await ReleaseWorker.create({
     connection: config.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue ?? (await resolveTaskQueue(config.kube.core)).taskQueue,
