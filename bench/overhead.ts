@@ -32,11 +32,13 @@ import {
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
  *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
- *     [--max-cached-workflows N]
+ *     [--split] [--max-cached-workflows N]
  *
  * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
- * Releases are updated, and the others finish its work.
+ * Releases are updated, and the others finish its work. --split runs the controller in a process of
+ * its own (`--controller-only`) beside --workers worker processes (`--worker-only`), and reports the
+ * memory of each.
  *
  * Then what a Release costs: history events per Release after the two rollouts, and how much the
  * histories grow, and rollguard's CPU and memory, while the Releases sit Ready for --idle.
@@ -54,6 +56,7 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
       idle: { type: 'string', default: '60s' },
       workers: { type: 'string', default: '1' },
       'kill-worker': { type: 'boolean', default: false },
+      split: { type: 'boolean', default: false },
       'max-cached-workflows': { type: 'string' },
     },
   });
@@ -224,20 +227,29 @@ async function measure(
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster(Object.values(namespaces));
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
-  const rollguard = await startRollguard({ id, namespace: namespaces.rollguard, kube, extraArgs });
+  // The first process runs the controller (and, unless --split, a worker); the others only a worker.
+  const split = args.split;
+  const rollguard = await startRollguard({
+    id,
+    namespace: namespaces.rollguard,
+    kube,
+    extraArgs: split ? ['--controller-only'] : extraArgs,
+  });
   const others = await Promise.all(
-    Array.from({ length: workers - 1 }, (_, i) =>
+    Array.from({ length: split ? workers : workers - 1 }, (_, i) =>
       startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2, extraArgs }),
     ),
   );
-  if (others.length > 0) say(`${workers} rollguard run processes on task queue bench-${id}`);
+  if (split) say(`the controller and ${workers} worker process(es) on task queue bench-${id}`);
+  else if (others.length > 0) say(`${workers} rollguard run processes on task queue bench-${id}`);
   const idle = rollguard.usage();
+  const othersIdle = others.map((worker) => worker.usage());
   const rollguardCpu = (): number => [rollguard, ...others].reduce((sum, p) => sum + p.usage().cpuSeconds, 0);
   let killed = false;
   const killOneWorker = (done: number): void => {
     if (killed || done < n / 4) return;
     killed = true;
-    say(`${done} of ${n} updated: SIGKILL to worker ${workers}`);
+    say(`${done} of ${n} updated: SIGKILL to worker ${others.length + 1}`);
     void others.at(-1)!.kill();
   };
   const results: Record<string, { create: Phase; update: Phase }> = {};
@@ -268,27 +280,30 @@ async function main(): Promise<number> {
       settled = now.join() === events.join();
       events = now;
     }
-    const atRest = rollguard.usage();
+    const atRest = rollguardCpu();
     say(`holding ${n} Ready Releases for ${args.idle}`);
     await new Promise((resolve) => setTimeout(resolve, idleMs));
     const later = await historyLengths(id);
-    const rested = rollguard.usage();
+    const held = [rollguard, ...others].map((p) => `${p.usage().rssMiB.toFixed(0)} MiB`).join(' + ');
     const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
     cost.push(
       `history events per Release after create and update: p50 ${quantile(events, 0.5)}, max ${events.at(-1) ?? 0} (${events.length} workflows)`,
-      `while idle for ${args.idle}: the histories grew by ${sum(later) - sum(events)} events in all; rollguard run used ` +
-        `${(rested.cpuSeconds - atRest.cpuSeconds).toFixed(1)} CPU s and held ${rested.rssMiB.toFixed(0)} MiB`,
+      `while idle for ${args.idle}: the histories grew by ${sum(later) - sum(events)} events in all; rollguard used ` +
+        `${(rollguardCpu() - atRest).toFixed(1)} CPU s and held ${held}${split || others.length > 0 ? ' (the first process, then the workers)' : ''}`,
     );
   } finally {
     const busy = rollguard.usage();
     say(
-      `rollguard run: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak ` +
+      `${split ? 'the controller (rollguard run --controller-only)' : 'rollguard run'}: RSS ${idle.rssMiB.toFixed(0)} MiB before any Release, ${busy.peakRssMiB.toFixed(0)} MiB at its peak ` +
         `(JS heap ${busy.peak.heapMiB.toFixed(0)} MiB, external ${busy.peak.externalMiB.toFixed(0)} MiB); ${busy.cpuSeconds.toFixed(1)} CPU seconds in all`,
     );
-    for (const [i, worker] of others.entries())
+    for (const [i, worker] of others.entries()) {
+      const used = worker.usage();
       say(
-        `worker ${i + 2}: ${worker.usage().peakRssMiB.toFixed(0)} MiB at its peak, ${worker.usage().cpuSeconds.toFixed(1)} CPU s`,
+        `worker ${i + 2}${split ? ' (rollguard run --worker-only)' : ''}: RSS ${othersIdle[i]!.rssMiB.toFixed(0)} MiB before any Release, ` +
+          `${used.peakRssMiB.toFixed(0)} MiB at its peak (JS heap ${used.peak.heapMiB.toFixed(0)} MiB); ${used.cpuSeconds.toFixed(1)} CPU s`,
       );
+    }
     await removeNamespaces(kube, Object.values(namespaces));
     await Promise.all(others.map((worker) => worker.stop()));
     await rollguard.stop();

@@ -292,6 +292,7 @@ export interface MemorySample {
 }
 
 export interface RollguardProcess {
+  pid: number;
   /**
    * SIGTERM, then (for the first process) its workflows terminated and its Lease's namespace deleted;
    * with `restarting`, both are left for the next `startRollguard` of the same id.
@@ -423,6 +424,7 @@ export async function startRollguard({
     1_000,
   );
   return {
+    pid: child.pid!,
     usage: () => ({ ...last, peakRssMiB: peak.rssMiB, peak }),
     metrics,
     async stop({ restarting = false } = {}) {

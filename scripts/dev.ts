@@ -83,6 +83,7 @@ async function bench(args: string[]): Promise<number> {
     rollback: 'bench/rollback.ts',
     'probe-fanout': 'bench/probe-fanout.ts',
     'workflow-memory': 'bench/workflow-memory.ts',
+    'worker-floor': 'bench/worker-floor.ts',
     scale: 'bench/scale.ts',
   };
   // It weighs the heap, so it collects garbage itself first.

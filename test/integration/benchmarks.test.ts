@@ -64,7 +64,33 @@ describe('the benchmarks at smoke size', () => {
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/2 rollguard run processes on task queue bench-/);
     expect(stderr).toMatch(/\d of 4 updated: SIGKILL to worker 2/);
-    expect(stderr).toMatch(/worker 2: \d+ MiB at its peak, \d+\.\d CPU s/);
+    expect(stderr).toMatch(
+      /worker 2: RSS \d+ MiB before any Release, \d+ MiB at its peak \(JS heap \d+ MiB\); \d+\.\d CPU s/,
+    );
+    expect(stdout).toMatch(/\| rollguard Releases \| update \| \d+\.\d \|/);
+    await expectGone(stderr);
+  }, 240_000);
+
+  it('overhead: with --split the controller and the worker run as processes of their own, each measured', async () => {
+    const { code, stdout, stderr } = await runBench('overhead.ts', [
+      '--releases',
+      '3',
+      '--split',
+      '--deadline',
+      '3m',
+      '--idle',
+      '1s',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/the controller and 1 worker process\(es\) on task queue bench-/);
+    expect(stderr).toMatch(
+      /the controller \(rollguard run --controller-only\): RSS \d+ MiB before any Release, \d+ MiB at its peak/,
+    );
+    expect(stderr).toMatch(
+      /worker 2 \(rollguard run --worker-only\): RSS \d+ MiB before any Release, \d+ MiB at its peak/,
+    );
+    // Both processes' memory while the Releases are held, the controller's first.
+    expect(stdout).toMatch(/while idle for 1s: .* held \d+ MiB \+ \d+ MiB \(the first process, then the workers\)/);
     expect(stdout).toMatch(/\| rollguard Releases \| update \| \d+\.\d \|/);
     await expectGone(stderr);
   }, 240_000);
@@ -133,6 +159,29 @@ describe('the benchmarks at smoke size', () => {
     expect((await readFile(png!)).subarray(1, 4).toString()).toBe('PNG');
     await expectGone(stderr);
   }, 360_000);
+
+  it('worker floor: each process is weighed alone, from Node to rollguard run', async () => {
+    const { code, stdout, stderr } = await runBench('worker-floor.ts', ['--settle', '2s']);
+    expect(code, stderr).toBe(0);
+    const rss = (process: string): number =>
+      Number(
+        new RegExp(`^\\| ${process.replace(/[()]/g, '\\$&')} \\| (\\d+) \\| \\d+ \\| \\d+ \\|$`, 'm').exec(stdout)?.[1],
+      );
+    const node = rss('Node alone (an idle script)');
+    const sdk = rss("a Temporal worker with nothing of rollguard's");
+    const worker = rss('rollguard run --worker-only');
+    // Each a real process's memory: a worker weighs more than Node alone, rollguard's more than the bare SDK's.
+    expect(node, stdout).toBeGreaterThan(10);
+    expect(sdk, stdout).toBeGreaterThan(node);
+    expect(worker, stdout).toBeGreaterThan(sdk);
+    for (const process of [
+      'the same with @kubernetes/client-node loaded',
+      'rollguard run --controller-only',
+      'rollguard run (both)',
+    ])
+      expect(rss(process), stdout).toBeGreaterThan(node);
+    await expectGone(stderr);
+  }, 240_000);
 
   it('workflow memory: the module state each workflow holds is weighed, alone and with modules shared', async () => {
     const { code, stdout, stderr } = await runBench('workflow-memory.ts', ['--workflows', '20'], ['--expose-gc']);

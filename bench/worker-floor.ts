@@ -1,0 +1,159 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { dataDir } from '../dev/stack/paths.ts';
+import { stackEnv } from '../dev/stack/stack.ts';
+import { benchCluster, duration, quantile, readFlags, removeNamespaces, say, startRollguard } from './support.ts';
+
+/**
+ * What a worker weighs before it holds any Release, taken apart: Node alone, a Temporal worker with
+ * nothing of rollguard's (the SDK, a one-line workflow, bench/floor/worker.ts), the same with the
+ * Kubernetes client loaded, then `rollguard run` as a worker only, as the controller only, and as both.
+ * Each process is started alone on the local stack, left to settle for --settle, and its resident
+ * memory read from /proc (the median of the second half of its one-second samples).
+ *
+ *   node bench/worker-floor.ts [--settle 20s]
+ */
+const { settleMs } = readFlags('worker-floor.ts', () => {
+  const { values } = parseArgs({ options: { settle: { type: 'string', default: '20s' } } });
+  const settleMs = duration('--settle', values.settle);
+  if (settleMs < 2_000) throw new Error(`--settle must be at least 2s, not "${values.settle}"`);
+  return { settleMs };
+});
+
+interface Memory {
+  rssMiB: number;
+  anonMiB: number;
+  fileMiB: number;
+}
+
+async function memoryOf(pid: number): Promise<Memory> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rssMiB: kib('VmRSS'), anonMiB: kib('RssAnon'), fileMiB: kib('RssFile') };
+}
+
+/** Samples a process every second for --settle; the median of each figure over the second half. */
+async function settled(pid: number): Promise<Memory> {
+  const samples: Memory[] = [];
+  for (const until = Date.now() + settleMs; Date.now() < until;) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    samples.push(await memoryOf(pid));
+  }
+  const late = samples.slice(Math.floor(samples.length / 2));
+  const median = (pick: (m: Memory) => number): number =>
+    quantile(
+      late.map(pick).sort((a, b) => a - b),
+      0.5,
+    );
+  return { rssMiB: median((m) => m.rssMiB), anonMiB: median((m) => m.anonMiB), fileMiB: median((m) => m.fileMiB) };
+}
+
+/** A child node process, resolved once it printed `ready` on stdout (or failed naming its output). */
+async function started(args: string[], ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start in 60s: ${output}`)), 60_000);
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+        if (!output.includes(ready)) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}: ${output}`));
+    });
+  });
+  return child;
+}
+
+async function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+async function main(): Promise<number> {
+  const id = Date.now().toString(36).slice(-5);
+  const namespace = `bench-${id}-floor`;
+  const { kube } = await benchCluster([namespace]);
+  // Bundled here, so that webpack's memory is the benchmark's and not the weighed worker's.
+  const bundle = join(dataDir, `bench-${id}-floor-workflows.js`);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('floor/workflows.ts', import.meta.url)),
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
+  await writeFile(bundle, code);
+  const bareWorker = (kubeClient: boolean): string[] => [
+    fileURLToPath(new URL('floor/worker.ts', import.meta.url)),
+    '--address',
+    stackEnv.TEMPORAL_ADDRESS,
+    '--namespace',
+    stackEnv.TEMPORAL_NAMESPACE,
+    '--task-queue',
+    `bench-${id}-floor`,
+    '--bundle',
+    bundle,
+    ...(kubeClient ? ['--kube-client'] : []),
+  ];
+  const plain: [string, string[], string][] = [
+    ['Node alone (an idle script)', ['-e', 'console.log("ready"); setInterval(() => {}, 60_000)'], 'ready'],
+    ["a Temporal worker with nothing of rollguard's", bareWorker(false), 'polling'],
+    ['the same with @kubernetes/client-node loaded', bareWorker(true), 'polling'],
+  ];
+  const rows: string[] = [];
+  const row = (what: string, m: Memory): void => {
+    rows.push(`| ${what} | ${m.rssMiB.toFixed(0)} | ${m.anonMiB.toFixed(0)} | ${m.fileMiB.toFixed(0)} |`);
+    say(`${what}: RSS ${m.rssMiB.toFixed(0)} MiB (anonymous ${m.anonMiB.toFixed(0)}, files ${m.fileMiB.toFixed(0)})`);
+  };
+  try {
+    for (const [what, args, ready] of plain) {
+      const child = await started(args, ready);
+      try {
+        row(what, await settled(child.pid!));
+      } finally {
+        await stopped(child);
+      }
+    }
+    const runs: [string, string[], number | undefined][] = [
+      ['rollguard run --worker-only', [], 2],
+      ['rollguard run --controller-only', ['--controller-only'], undefined],
+      ['rollguard run (both)', [], undefined],
+    ];
+    for (const [what, extraArgs, worker] of runs) {
+      const rollguard = await startRollguard({ id, namespace, kube, extraArgs, ...(worker ? { worker } : {}) });
+      try {
+        row(what, await settled(rollguard.pid));
+      } finally {
+        await rollguard.stop();
+      }
+    }
+  } finally {
+    await rm(bundle, { force: true });
+    await removeNamespaces(kube, [namespace]);
+  }
+  console.log(`Each process alone, idle, no Release (settled for ${settleMs / 1000} s):\n`);
+  console.log('| process | RSS (MiB) | anonymous | files (code) |\n|---|---:|---:|---:|');
+  console.log(rows.join('\n'));
+  return 0;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  say(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  return 1;
+});
