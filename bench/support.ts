@@ -331,6 +331,7 @@ export async function startRollguard({
   worker,
   extraArgs = [],
   nodeOptions,
+  entry = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url)),
 }: {
   id: string;
   namespace: string;
@@ -341,6 +342,8 @@ export async function startRollguard({
   extraArgs?: string[];
   /** NODE_OPTIONS of `rollguard run` (a heap limit). */
   nodeOptions?: string | undefined;
+  /** The script that runs the CLI: the TypeScript sources' (bin/rollguard.ts) unless told otherwise. */
+  entry?: string;
 }): Promise<RollguardProcess> {
   const workerOnly = worker !== undefined;
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
@@ -352,12 +355,11 @@ export async function startRollguard({
     });
   if (!(await prebuiltWorkflowBundle(quiet)))
     say(`workflow code bundled ahead of time: ${(await buildWorkflowBundle()).path}`);
-  const bin = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url));
   const log = createWriteStream(logFile(`bench-${id}${workerOnly ? `-worker-${worker}` : ''}`), { flags: 'a' });
   const child = spawn(
     process.execPath,
     [
-      bin,
+      entry,
       'run',
       '--watch-namespace',
       namespace,

@@ -1,17 +1,20 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dataDir } from '../dev/stack/paths.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
+import { compiledTree } from '../src/server/workflow-bundle.ts';
 import { benchCluster, duration, quantile, readFlags, removeNamespaces, say, startRollguard } from './support.ts';
 
 /**
  * What a worker weighs before it holds any Release, taken apart: Node alone, a Temporal worker with
  * nothing of rollguard's (the SDK, a one-line workflow, bench/floor/worker.ts), the same with the
- * Kubernetes client loaded, then `rollguard run` as a worker only, as the controller only, and as both.
+ * Kubernetes client loaded, then `rollguard run` as a worker only, as the controller only, and as both
+ * (from the TypeScript sources, as the other benchmarks run it), and as a worker compiled by `npm run build`.
  * Each process is started alone on the local stack, left to settle for --settle, and its resident
  * memory read from /proc (the median of the second half of its one-second samples).
  *
@@ -130,13 +133,25 @@ async function main(): Promise<number> {
         await stopped(child);
       }
     }
-    const runs: [string, string[], number | undefined][] = [
+    const runs: [string, string[], number | undefined, string?][] = [
       ['rollguard run --worker-only', [], 2],
       ['rollguard run --controller-only', ['--controller-only'], undefined],
       ['rollguard run (both)', [], undefined],
     ];
-    for (const [what, extraArgs, worker] of runs) {
-      const rollguard = await startRollguard({ id, namespace, kube, extraArgs, ...(worker ? { worker } : {}) });
+    // And the worker as the image runs it, compiled, when `npm run build` has compiled it.
+    const compiled = fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url));
+    if (existsSync(join(compiledTree, 'cli', 'main.js')))
+      runs.push(['rollguard run --worker-only, compiled (dist/src, as the image runs it)', [], 2, compiled]);
+    else say(`no ${compiledTree}: npm run build compiles it, and the compiled worker is weighed too`);
+    for (const [what, extraArgs, worker, entry] of runs) {
+      const rollguard = await startRollguard({
+        id,
+        namespace,
+        kube,
+        extraArgs,
+        ...(worker ? { worker } : {}),
+        ...(entry ? { entry } : {}),
+      });
       try {
         row(what, await settled(rollguard.pid));
       } finally {
