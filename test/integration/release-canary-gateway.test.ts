@@ -107,6 +107,9 @@ async function observeUntil(app: string, done: () => Promise<boolean>): Promise<
     },
     { timeoutMs: 120_000, intervalMs: 150 },
   );
+  // What `done` saw may have moved on from the last sample, read a moment before it: read it again.
+  const last = `${await weights(app)} ${await replicas(app)}`;
+  if (seen.at(-1) !== last) seen.push(last);
   return seen;
 }
 

