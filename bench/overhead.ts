@@ -32,7 +32,7 @@ import {
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
  *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
- *     [--split] [--max-cached-workflows N]
+ *     [--split] [--max-cached-workflows N] [--max-concurrent-workflow-tasks N] [--max-concurrent-activities N]
  *
  * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
@@ -47,6 +47,9 @@ import {
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
+/** `rollguard run`'s worker tuning flags, passed on as given. */
+const tuningFlags = ['max-cached-workflows', 'max-concurrent-workflow-tasks', 'max-concurrent-activities'] as const;
+
 const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.ts', () => {
   const { values: args } = parseArgs({
     options: {
@@ -58,11 +61,12 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
       'kill-worker': { type: 'boolean', default: false },
       split: { type: 'boolean', default: false },
       'max-cached-workflows': { type: 'string' },
+      'max-concurrent-workflow-tasks': { type: 'string' },
+      'max-concurrent-activities': { type: 'string' },
     },
   });
   const workers = wholeNumber('--workers', args.workers);
-  const cached = args['max-cached-workflows'];
-  if (cached !== undefined) wholeNumber('--max-cached-workflows', cached);
+  for (const flag of tuningFlags) if (args[flag] !== undefined) wholeNumber(`--${flag}`, args[flag]);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
   return {
     args,
@@ -226,7 +230,8 @@ async function measure(
 
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster(Object.values(namespaces));
-  const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
+  // The worker's tuning, passed on to every process that runs a worker.
+  const extraArgs = tuningFlags.flatMap((flag) => (args[flag] !== undefined ? [`--${flag}`, args[flag]] : []));
   // The first process runs the controller (and, unless --split, a worker); the others only a worker.
   const split = args.split;
   const rollguard = await startRollguard({
