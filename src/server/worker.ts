@@ -11,7 +11,7 @@ import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { activityLogContext } from './activity-log-context.ts';
 import { defaultMaxConcurrentActivities, workflowTaskSlots, type WorkerTuning } from './tuning.ts';
-import { prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
+import { preloadModules, prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
 export interface WorkerConfig {
   connection: NativeConnection;
@@ -67,7 +67,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
     connection: config.connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue ?? (await resolveTaskQueue(config.kube.core)).taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath, bundlerOptions: { preloadModules } }),
     activities: createActivities({
       kube: config.kube,
       log: config.log,

@@ -22,6 +22,8 @@ import type { Logger } from '../telemetry/log.ts';
 /** The tree this code runs from: src/, or dist/src/ once compiled. */
 const srcDir = fileURLToPath(new URL('..', import.meta.url));
 export const workflowsPath = join(srcDir, 'workflows', compiled ? 'index.js' : 'index.ts');
+/** What the bundle loads once for all workflows (src/workflows/stack-depth.ts). */
+export const preloadModules = [join(srcDir, 'workflows', compiled ? 'stack-depth.js' : 'stack-depth.ts')];
 export const prebuiltBundlePath = join(packageRoot, 'dist', 'workflows.js');
 /** The compiled tree `npm run build` writes, next to the bundle. */
 export const compiledTree = join(packageRoot, 'dist', 'src');
@@ -60,7 +62,7 @@ export async function buildWorkflowBundle({
   const digests = await Promise.all(
     trees.map(async (tree) => `${await workflowSourceDigest(tree)}  ${treeName(tree)}`),
   );
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const { code } = await bundleWorkflowCode({ workflowsPath, preloadModules });
   await mkdir(dirname(path), { recursive: true });
   // Written aside and renamed, so a worker starting meanwhile never reads half a bundle.
   await writeFile(`${path}.tmp`, code);

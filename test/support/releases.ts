@@ -15,7 +15,7 @@ import { type ReleaseRef, releaseLabel, releaseWorkflowId } from '../../src/doma
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
 import { watchReleaseSelectors, type ReleaseSelectors } from '../../src/kube/release-selectors.ts';
 import { createReleaseWorker } from '../../src/server/worker.ts';
-import { workflowsPath } from '../../src/server/workflow-bundle.ts';
+import { preloadModules, workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
 import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
 import type { ReleaseSnapshot } from '../../src/domain/release/records.ts';
@@ -31,7 +31,7 @@ export const historiesDir = join(repoRoot, 'test', 'fixtures', 'histories');
 let bundle: Promise<{ code: string }> | undefined;
 /** One workflow bundle per test process: webpack takes seconds. */
 export const workflowBundle = (): Promise<{ code: string }> =>
-  (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+  (bundle ??= bundleWorkflowCode({ workflowsPath, preloadModules, logger: quietLogger }));
 
 /**
  * The tests' checks probe servers they start on 127.0.0.1, which rollguard refuses by default; they
