@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { reuseConnections } from './connections.ts';
+import { readCredentialFilesOnce, reuseConnections } from './connections.ts';
 import { releaseApi, type ReleaseApi } from './releases.ts';
 
 /**
@@ -34,6 +34,7 @@ export const labelSelector = (matchLabels: Record<string, string>): string =>
     .join(',');
 
 export function kubeClients(config: k8s.KubeConfig): KubeClients {
+  readCredentialFilesOnce(config);
   reuseConnections(config);
   const custom = config.makeApiClient(k8s.CustomObjectsApi);
   return {

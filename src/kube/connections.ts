@@ -1,5 +1,6 @@
 import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 import { createHash, type Hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AgentOptions } from 'node:https';
 
 interface Dispatcher {
@@ -55,4 +56,58 @@ export function reuseConnections(config: KubeConfig): KubeConfig {
     return dispatchers.get(key);
   };
   return config;
+}
+
+/** The kubeconfig's certificate files, as client-node names them: a cluster's CA, a user's certificate and key. */
+const fileFields = [
+  { list: 'clusters', file: 'caFile', data: 'caData' },
+  { list: 'users', file: 'certFile', data: 'certData' },
+  { list: 'users', file: 'keyFile', data: 'keyData' },
+] as const;
+
+type Entry = Record<string, unknown> & { name: string };
+
+const reading = new WeakSet<KubeConfig>();
+
+/**
+ * Reads a kubeconfig's certificate files once, and again every `refreshMs`, instead of on every
+ * request. client-node 2.0.1 reads them (the cluster's CA, a client certificate and key; in a pod, the
+ * service account's ca.crt) with readFileSync for every API call: blocking file reads on the main
+ * thread, about 3% of `rollguard run`'s main thread under load (docs/benchmarks.md). Each file's contents take
+ * the place of its path in the config, as if the kubeconfig had them inline; a rotated file is picked up
+ * within `refreshMs` (client-node re-reads a token file every 60 s too), and a new CA or certificate
+ * means new connections (reuseConnections keys them by their TLS settings). A file that cannot be
+ * read is left as a path, so each request fails with the error client-node gives for it.
+ * Returns a function that stops the refreshing (the timer never holds a process open).
+ */
+export function readCredentialFilesOnce(config: KubeConfig, { refreshMs = 60_000 } = {}): () => void {
+  if (reading.has(config)) return () => undefined;
+  reading.add(config);
+  // Which file each entry's data came from: the entries are replaced, so they are found by name.
+  const sources = new Map<string, string>();
+  const key = (list: string, name: string, data: string): string => `${list}\0${name}\0${data}`;
+  const inline = (): void => {
+    for (const { list, file, data } of fileFields) {
+      const entries = config[list] as unknown as Entry[];
+      entries.forEach((entry, i) => {
+        const path = (entry[file] as string | undefined) ?? sources.get(key(list, entry.name, data));
+        if (!path) return;
+        let contents: string;
+        try {
+          contents = readFileSync(path).toString('base64');
+        } catch {
+          return;
+        }
+        sources.set(key(list, entry.name, data), path);
+        if (entry[data] === contents && entry[file] === undefined) return;
+        const { [file]: _path, ...rest } = entry;
+        entries[i] = { ...rest, [data]: contents };
+      });
+    }
+  };
+  inline();
+  if (sources.size === 0) return () => undefined;
+  const timer = setInterval(inline, refreshMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
