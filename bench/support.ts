@@ -187,6 +187,13 @@ export async function historyLengths(id: string): Promise<number[]> {
   return lengths.sort((a, b) => a - b);
 }
 
+/** A process's resident memory from /proc/PID/status: in all, anonymous (heaps, arenas) and file-backed (code), in MiB. */
+export async function residentMemory(pid: number): Promise<{ rssMiB: number; anonMiB: number; fileMiB: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return { rssMiB: kib('VmRSS'), anonMiB: kib('RssAnon'), fileMiB: kib('RssFile') };
+}
+
 /**
  * A process's parent and its user + system CPU time in seconds (clock ticks of 1/100 s), from
  * /proc/PID/stat; undefined once it is gone.
@@ -410,8 +417,7 @@ export async function startRollguard({
   };
   let last = { rssMiB: 0, cpuSeconds: 0 };
   const sample = async (): Promise<{ rssMiB: number; cpuSeconds: number }> => {
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const { rssMiB } = await residentMemory(child.pid!);
     const cpuSeconds = (await procStat(child.pid!))?.seconds ?? last.cpuSeconds;
     if (rssMiB > peak.rssMiB) peak = { rssMiB, ...(await heapOf().catch(() => ({ heapMiB: 0, externalMiB: 0 }))) };
     return { rssMiB, cpuSeconds };

@@ -1,14 +1,23 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dataDir } from '../dev/stack/paths.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { compiledTree } from '../src/server/workflow-bundle.ts';
-import { benchCluster, duration, quantile, readFlags, removeNamespaces, say, startRollguard } from './support.ts';
+import {
+  benchCluster,
+  duration,
+  quantile,
+  readFlags,
+  removeNamespaces,
+  residentMemory,
+  say,
+  startRollguard,
+} from './support.ts';
 
 /**
  * What a worker weighs before it holds any Release, taken apart: Node alone, a Temporal worker with
@@ -27,24 +36,14 @@ const { settleMs } = readFlags('worker-floor.ts', () => {
   return { settleMs };
 });
 
-interface Memory {
-  rssMiB: number;
-  anonMiB: number;
-  fileMiB: number;
-}
-
-async function memoryOf(pid: number): Promise<Memory> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-  return { rssMiB: kib('VmRSS'), anonMiB: kib('RssAnon'), fileMiB: kib('RssFile') };
-}
+type Memory = Awaited<ReturnType<typeof residentMemory>>;
 
 /** Samples a process every second for --settle; the median of each figure over the second half. */
 async function settled(pid: number): Promise<Memory> {
   const samples: Memory[] = [];
   for (const until = Date.now() + settleMs; Date.now() < until;) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    samples.push(await memoryOf(pid));
+    samples.push(await residentMemory(pid));
   }
   const late = samples.slice(Math.floor(samples.length / 2));
   const median = (pick: (m: Memory) => number): number =>
