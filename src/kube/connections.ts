@@ -105,8 +105,12 @@ export function readCredentialFilesOnce(config: KubeConfig, { refreshMs = 60_000
       });
     }
   };
+  const namesFile = fileFields.some(({ list, file }) =>
+    (config[list] as unknown as Entry[]).some((entry) => entry[file] !== undefined),
+  );
   inline();
-  if (sources.size === 0) return () => undefined;
+  // A file unreadable now is tried again at each refresh, like a rotated one.
+  if (!namesFile) return () => undefined;
   const timer = setInterval(inline, refreshMs);
   timer.unref();
   return () => clearInterval(timer);

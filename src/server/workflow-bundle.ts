@@ -21,9 +21,10 @@ import type { Logger } from '../telemetry/log.ts';
 
 /** The tree this code runs from: src/, or dist/src/ once compiled. */
 const srcDir = fileURLToPath(new URL('..', import.meta.url));
-export const workflowsPath = join(srcDir, 'workflows', compiled ? 'index.js' : 'index.ts');
+const workflowModule = (name: string): string => join(srcDir, 'workflows', `${name}.${compiled ? 'js' : 'ts'}`);
+export const workflowsPath = workflowModule('index');
 /** What the bundle loads once for all workflows (src/workflows/stack-depth.ts). */
-export const preloadModules = [join(srcDir, 'workflows', compiled ? 'stack-depth.js' : 'stack-depth.ts')];
+export const preloadModules = [workflowModule('stack-depth')];
 export const prebuiltBundlePath = join(packageRoot, 'dist', 'workflows.js');
 /** The compiled tree `npm run build` writes, next to the bundle. */
 export const compiledTree = join(packageRoot, 'dist', 'src');

@@ -8,6 +8,4 @@
  * (docs/benchmarks.md, "Sixth round"). The innermost frames say where a workflow waits; the outer
  * ones repeat the SDK's activation path.
  */
-export const workflowStackFrames = 5;
-
-Error.stackTraceLimit = workflowStackFrames;
+Error.stackTraceLimit = 5;

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../src/server/workflow-bundle.ts';
+import { preloadModules, workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { historiesDir } from '../support/releases.ts';
 
 // Histories recorded from the main scenarios (ROLLGUARD_RECORD_HISTORIES=1 npm test), and three
@@ -28,7 +28,7 @@ describe('recorded Release workflow histories', () => {
     }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowsPath, replayName: 'rollguard-replay' },
+      { workflowsPath, bundlerOptions: { preloadModules }, replayName: 'rollguard-replay' },
       histories,
     )) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -92,6 +92,11 @@ describe("the kubeconfig's certificate files", () => {
         await until(() => kc.getCurrentUser()?.certData === base64('renewed certificate'));
         expect(kc.getCurrentUser()).toMatchObject({ certData: base64('renewed certificate') });
         expect(kc.getCurrentCluster()).toMatchObject({ caData: base64('rotated CA') });
+        // The file that could not be read at first is read once it can be.
+        await writeFile(join(dir, 'missing.key'), 'client key');
+        await until(() => kc.getCurrentUser()?.keyData === base64('client key'));
+        expect(kc.getCurrentUser()).toMatchObject({ keyData: base64('client key') });
+        expect(kc.getCurrentUser()?.keyFile).toBeUndefined();
       } finally {
         stop();
       }
