@@ -290,7 +290,7 @@ export const commands: Record<string, Command> = {
       'max-concurrent-activities': {
         type: 'string',
         value: 'N',
-        description: `activities the worker runs at once; each Release rolling out or in its analysis window holds one while it waits (default ${defaultMaxConcurrentActivities}; docs/operations.md)`,
+        description: `activities the worker runs at once that do work (analyses, hooks, lookups); waits for a rollout or a readiness window run beside them (default ${defaultMaxConcurrentActivities}; docs/operations.md)`,
       },
       'inspection-configmap': {
         type: 'string',

@@ -12,13 +12,10 @@ export interface WorkerTuning {
 }
 
 /**
- * The default of maxConcurrentActivities. Every Release rolling out, or in its analysis window, holds
- * an activity slot while it waits for its Deployment or its checks, and a wait without a slot has not
- * started (its deadline counts only the time it watched). With 1,000 slots and 500 Releases rolling
- * out, no wait queued for a slot (p95 0.1 s, against 32 s with 100), but a rollback under that load
- * was no sooner, and the worker peaked 143 MiB higher: the rollback's time went to the workflow task
- * queue, which an armed rollback no longer waits for (docs/benchmarks.md, "Rollback overhead"); with
- * 100 slots and 500 Releases rolling out, its waits queued for a slot p95 6 s.
+ * The default of maxConcurrentActivities: activities that do work at once (an analysis probing its
+ * targets, a hook's request). The waits for a rollout or a readiness window run beside them without a
+ * limit (ActivitySlots): every Release rolling out holds one, and they cost a look at the shared
+ * Deployment watch every half second.
  */
 export const defaultMaxConcurrentActivities = 100;
 

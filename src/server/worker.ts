@@ -10,6 +10,7 @@ import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
 import { activityLogContext } from './activity-log-context.ts';
+import { ActivitySlots } from './activity-slots.ts';
 import { defaultMaxConcurrentActivities, workflowTaskSlots, type WorkerTuning } from './tuning.ts';
 import { preloadModules, prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
 
@@ -78,8 +79,15 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
       ...(config.operatorSinks ? { operatorSinks: config.operatorSinks } : {}),
       ...(config.inspectionReports ? { inspectionReports: config.inspectionReports } : {}),
     }),
-    maxConcurrentActivityTaskExecutions: config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: workflowTaskSlots(config.tuning ?? {}),
+    tuner: {
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: workflowTaskSlots(config.tuning ?? {}) },
+      activityTaskSlotSupplier: new ActivitySlots(
+        config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities,
+      ),
+      // The SDK's defaults, which a tuner must name.
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+    },
     ...(config.tuning?.maxCachedWorkflows !== undefined
       ? { maxCachedWorkflows: config.tuning.maxCachedWorkflows }
       : {}),

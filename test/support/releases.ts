@@ -15,6 +15,7 @@ import { type ReleaseRef, releaseLabel, releaseWorkflowId } from '../../src/doma
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
 import { watchReleaseSelectors, type ReleaseSelectors } from '../../src/kube/release-selectors.ts';
 import { createReleaseWorker } from '../../src/server/worker.ts';
+import type { WorkerTuning } from '../../src/server/tuning.ts';
 import { preloadModules, workflowsPath } from '../../src/server/workflow-bundle.ts';
 import { type ControllerOptions, type RunningController, startController } from '../../src/controller/index.ts';
 import { specSignal, statusQuery } from '../../src/workflows/messages.ts';
@@ -70,8 +71,11 @@ export class ReleaseHarness {
       controller = false,
       operatorSinks,
       inspectionReports,
+      tuning,
     }: {
       controller?: boolean;
+      /** The worker's slots and cache, as `rollguard run`'s flags set them. */
+      tuning?: WorkerTuning;
       operatorSinks?: SinkTarget[];
       inspectionReports?: (namespace: string) => ReportDestination;
     } = {},
@@ -101,6 +105,7 @@ export class ReleaseHarness {
       taskQueue: this.taskQueue,
       ...(operatorSinks ? { operatorSinks } : {}),
       ...(inspectionReports ? { inspectionReports: inspectionReports(this.namespace) } : {}),
+      ...(tuning ? { tuning } : {}),
     });
     this.running = this.worker.run();
     if (controller) {
