@@ -61,6 +61,15 @@ class ReleaseWorker extends Worker {
   }
 }
 
+/**
+ * How long a workflow task waits on this worker's own (sticky) queue before Temporal hands it to the
+ * shared queue: the SDK's 10 s timed out most of the tasks of a bulk update while the worker was only
+ * busy, and each then went through the shared queue, behind every other task there, with its whole
+ * history sent again (docs/benchmarks.md). A worker that stops polling loses its tasks to the shared
+ * queue all the same: Temporal sends there at once the tasks of a sticky queue nobody polled for 10 s.
+ */
+export const stickyQueueTimeout = '60 seconds';
+
 /** The Temporal worker that runs Release workflows and their activities. */
 export async function createReleaseWorker(config: WorkerConfig): Promise<Worker> {
   const workflowBundle = config.workflowBundle ?? (await prebuiltWorkflowBundle(config.log));
@@ -91,6 +100,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
     ...(config.tuning?.maxCachedWorkflows !== undefined
       ? { maxCachedWorkflows: config.tuning.maxCachedWorkflows }
       : {}),
+    stickyQueueScheduleToStartTimeout: stickyQueueTimeout,
     interceptors: { activity: [activityLogContext] },
   });
 }
