@@ -9,6 +9,7 @@ import type { DeploymentCache } from '../kube/deployment-cache.ts';
 import type { ReleaseSelectors } from '../kube/release-selectors.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { resolveTaskQueue } from '../temporal/task-queue.ts';
+import { exportActivitySlots } from '../telemetry/metrics.ts';
 import { activityLogContext } from './activity-log-context.ts';
 import { ActivitySlots } from './activity-slots.ts';
 import { defaultMaxConcurrentActivities, workflowTaskSlots, type WorkerTuning } from './tuning.ts';
@@ -73,6 +74,8 @@ export const stickyQueueTimeout = '60 seconds';
 /** The Temporal worker that runs Release workflows and their activities. */
 export async function createReleaseWorker(config: WorkerConfig): Promise<Worker> {
   const workflowBundle = config.workflowBundle ?? (await prebuiltWorkflowBundle(config.log));
+  const activitySlots = new ActivitySlots(config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities);
+  exportActivitySlots(activitySlots);
   return await ReleaseWorker.create({
     connection: config.connection,
     namespace: config.namespace,
@@ -90,9 +93,7 @@ export async function createReleaseWorker(config: WorkerConfig): Promise<Worker>
     }),
     tuner: {
       workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: workflowTaskSlots(config.tuning ?? {}) },
-      activityTaskSlotSupplier: new ActivitySlots(
-        config.tuning?.maxConcurrentActivities ?? defaultMaxConcurrentActivities,
-      ),
+      activityTaskSlotSupplier: activitySlots,
       // The SDK's defaults, which a tuner must name.
       localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
       nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },

@@ -165,6 +165,40 @@ export const watchEvents = new Counter({
   registers: [registry],
 });
 
+/** The activity slots of this process's worker (ActivitySlots): what counts against the limit, and the waits beside it. */
+export interface ActivitySlotUsage {
+  readonly limit: number;
+  readonly usage: { counted: number; waits: number };
+}
+let activitySlots: ActivitySlotUsage | undefined;
+
+/** Exports a worker's activity slots (one worker per process: the last one started). */
+export function exportActivitySlots(slots: ActivitySlotUsage): void {
+  activitySlots = slots;
+}
+
+new Gauge({
+  name: 'rollguard_worker_activity_slots',
+  help: 'Activity slots for work (--max-concurrent-activities): used (running, or reserved by a poll) and limit. Waits run beside them.',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    if (!activitySlots) return;
+    this.set({ state: 'used' }, activitySlots.usage.counted);
+    this.set({ state: 'limit' }, activitySlots.limit);
+  },
+});
+
+new Gauge({
+  name: 'rollguard_worker_waits',
+  help: "Activities running that wait on Kubernetes (a rollout, a readiness window, a canary's pods, a hook's Job), beside the activity slots.",
+  registers: [registry],
+  collect() {
+    this.set(activitySlots?.usage.waits ?? 0);
+  },
+});
+
 /** A work queue whose depth is exported. */
 export interface QueueDepth {
   size: number;

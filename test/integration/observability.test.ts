@@ -150,6 +150,8 @@ describe('metrics and logs of rollguard run', () => {
     expect(await query(`temporal_worker_task_slots_available{{{sel}},worker_type="WorkflowWorker"}`)).toBeGreaterThan(
       0,
     );
+    expect(await query(`rollguard_worker_activity_slots{{{sel}},state="limit"}`)).toBe(100);
+    expect(await query(`rollguard_worker_waits{{{sel}}}`)).toBeGreaterThanOrEqual(0);
     expect(await query(`process_cpu_seconds_total{{{sel}}}`)).toBeGreaterThan(0);
 
     // Every Temporal series the dashboard reads is one this worker serves.

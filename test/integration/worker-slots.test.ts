@@ -1,5 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../src/telemetry/metrics.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 import { waitFor } from '../support/stack.ts';
@@ -31,5 +32,9 @@ describe("a worker's activity slots", () => {
     expect(web.status?.stableRevision).toBe(1);
     expect((await h.read('stuck')).status?.phase).toBe('Progressing');
     expect(await waiting()).toBe(true);
+    // What the worker's /metrics says of it: the wait beside the slot, and the slot's limit.
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/^rollguard_worker_waits [1-9]/m);
+    expect(metrics).toContain('rollguard_worker_activity_slots{state="limit"} 1');
   });
 });
