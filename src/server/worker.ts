@@ -66,8 +66,9 @@ class ReleaseWorker extends Worker {
  * How long a workflow task waits on this worker's own (sticky) queue before Temporal hands it to the
  * shared queue: the SDK's 10 s timed out most of the tasks of a bulk update while the worker was only
  * busy, and each then went through the shared queue, behind every other task there, with its whole
- * history sent again (docs/benchmarks.md). A worker that stops polling loses its tasks to the shared
- * queue all the same: Temporal sends there at once the tasks of a sticky queue nobody polled for 10 s.
+ * history sent again (docs/benchmarks.md). A worker that dies still loses its workflows to the
+ * others: Temporal sends a new task to the shared queue once nobody has polled the sticky queue for
+ * 10 s; only a task already waiting there when it died waits out this timeout.
  */
 export const stickyQueueTimeout = '60 seconds';
 
