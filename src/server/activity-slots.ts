@@ -11,7 +11,8 @@ import type { Activities } from '../activities/index.ts';
 /**
  * The activities that wait on Kubernetes and hold next to nothing while they do: a rollout, a
  * readiness window, a canary's pods going away, a hook's Job. They read the shared Deployment watch
- * (or a Job) every half second and heartbeat; what they wait for is the cluster's work, not the worker's.
+ * every half second (a hook reads its Job every second) and heartbeat; what they wait for is the
+ * cluster's work, not the worker's.
  */
 export const waitActivities: ReadonlySet<string> = new Set([
   'awaitRollout',

@@ -5,7 +5,7 @@
 export interface WorkerTuning {
   /** Workflows kept in memory between tasks; the SDK derives its default from the heap size. */
   maxCachedWorkflows?: number;
-  /** Activities run at once (defaultMaxConcurrentActivities when absent). */
+  /** Activities that do work run at once, waits aside (defaultMaxConcurrentActivities when absent; ActivitySlots). */
   maxConcurrentActivities?: number;
   /** Workflow tasks open at once (defaultMaxConcurrentWorkflowTasks when absent, never above maxCachedWorkflows). */
   maxConcurrentWorkflowTasks?: number;
