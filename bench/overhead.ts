@@ -221,7 +221,7 @@ async function measure(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const cpu = cpuBetween(cpuBefore, await stackCpu(), [['rollguard', rollguardCpu() - rollguardBefore]]);
-  const requests = requestsBetween(requestsBefore, await apiRequests(kubeConfig));
+  const requests = requestsBetween(requestsBefore, await apiRequests(kubeConfig), 20);
   await informer.stop();
   await changing;
   const latenciesMs = Array.from({ length: n }, (_, i) => doneAt.get(name(i))! - changedAt[i]!).sort((a, b) => a - b);

@@ -80,6 +80,7 @@ async function demo(args: string[]): Promise<number> {
 async function bench(args: string[]): Promise<number> {
   const benchmarks: Record<string, string> = {
     overhead: 'bench/overhead.ts',
+    waits: 'bench/waits.ts',
     rollback: 'bench/rollback.ts',
     'probe-fanout': 'bench/probe-fanout.ts',
     'workflow-memory': 'bench/workflow-memory.ts',

@@ -101,6 +101,25 @@ describe('the benchmarks at smoke size', () => {
     expect(stderr).toMatch(/FAILED: plain Deployments created: \d of 3 done after 0s \(deadline 0s\)/);
   }, 240_000);
 
+  it('waits: rollouts that never finish are held waiting, and what they cost rollguard run is reported', async () => {
+    const { code, stdout, stderr } = await runBench('waits.ts', [
+      '--releases',
+      '3',
+      '--hold',
+      '10s',
+      '--sample',
+      '2s',
+      '--deadline',
+      '3m',
+    ]);
+    expect(code, stderr).toBe(0);
+    // A row per sample, each with all 3 waits running.
+    expect(stdout.match(/^\| \d+ \| 3 \| \d+\.\d \| \d+ \| \d+ \|$/gm)?.length ?? 0, stdout).toBeGreaterThanOrEqual(5);
+    expect(stdout).toMatch(/rollguard run: \d+\.\d CPU s in \d+ s \(\d+\.\d % of a core; \d+ µs per waiting rollout/);
+    expect(stdout).toMatch(/JS heap floor \d+ MiB in the first half, \d+ MiB in the second/);
+    await expectGone(stderr);
+  }, 240_000);
+
   it('rollback: broken Releases are rolled back alone and under load, and the overhead is reported', async () => {
     const { code, stdout, stderr } = await runBench('rollback.ts', [
       '--rollbacks',
