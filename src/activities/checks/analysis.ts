@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   checkKey,
   isAnalysisProgress,
@@ -17,6 +16,7 @@ import { currentActivityHooks, type ActivityHooks } from './activity-context.ts'
 import { createHttpGate, type HttpGateOptions } from './http.ts';
 import { createPrometheusGate, type PrometheusGateOptions } from './prometheus.ts';
 import { createHeaderResolver, type HeaderResolver, type ReadSecret } from './secret-headers.ts';
+import { sleepUnlessCancelled } from '../waiting.ts';
 
 /** Wall-clock time (epoch ms): the window's start must mean the same thing to the next attempt. */
 export interface Clock {
@@ -54,13 +54,7 @@ interface UpcomingRound {
 export const systemClock: Clock = {
   now: () => Date.now(),
   // Rejects with the activity's cancellation itself (a CancelledFailure under Temporal), not a wrapper.
-  async sleep(ms, signal) {
-    try {
-      await delay(ms, undefined, { signal });
-    } catch (err) {
-      throw signal?.aborted ? signal.reason : err;
-    }
-  },
+  sleep: (ms, signal) => sleepUnlessCancelled(ms, signal),
 };
 
 export function createHealthActivities(deps: HealthDeps = {}) {

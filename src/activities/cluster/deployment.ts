@@ -18,6 +18,7 @@ import type { CheckResult } from '../../domain/health/types.ts';
 import { watchedTime } from '../../domain/health/readiness.ts';
 import type { RolloutProgress } from '../../domain/release/records.ts';
 import { describeOwner, isEarlierRelease, isOwnedBy, ownerReference } from './owner.ts';
+import { sleepUnlessCancelled, throttledHeartbeat } from '../waiting.ts';
 import { classifyApiError, foreignObject, refusedOr } from './refusals.ts';
 import type { Revision } from '../../domain/release/records.ts';
 import { revisionTemplate } from '../../domain/release/replicas.ts';
@@ -216,7 +217,7 @@ export function createDeploymentActivities(
         }
       },
       async wait(ms: number): Promise<void> {
-        const sleep = Context.current().sleep(ms);
+        const sleep = sleepUnlessCancelled(ms, Context.current().cancellationSignal);
         await (deployments ? Promise.race([sleep, deployments.changed(ref.namespace, name, ms)]) : sleep);
       },
     };
@@ -557,6 +558,7 @@ export function createDeploymentActivities(
     fallback?: Fallback;
   }): Promise<RolloutResult> {
     const ctx = Context.current();
+    const beat = throttledHeartbeat((details) => ctx.heartbeat(details));
     const deployment = view(ref, role);
     let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
     let lastLook: number | undefined;
@@ -572,8 +574,8 @@ export function createDeploymentActivities(
       const now = Date.now();
       watchedMs = watchedTime({ watchedMs, lastLook, now, pollMs });
       lastLook = now;
-      ctx.heartbeat({ ...state.progress, watchedMs });
       const remainingMs = deadline !== undefined ? deadline - now : (deadlineMs ?? 0) - watchedMs;
+      beat({ ...state.progress, watchedMs }, { key: state.progress, last: state.complete || remainingMs <= 0 });
       if (state.complete) return state;
       if (remainingMs <= 0)
         return fallback && (await fallBack(ref, revision, fallback, seen)) ? { ...state, fellBack: true } : state;
@@ -595,12 +597,13 @@ export function createDeploymentActivities(
     deadlineMs: number;
   }): Promise<boolean> {
     const ctx = Context.current();
+    const beat = throttledHeartbeat((details) => ctx.heartbeat(details));
     const deployment = view(ref, role);
     const until = Date.now() + deadlineMs;
     for (;;) {
       const seen = await deployment.look();
       const none = seen === null || ((seen.status?.replicas ?? 0) === 0 && (seen.spec?.replicas ?? 1) === 0);
-      ctx.heartbeat();
+      beat();
       if (none) return true;
       if (Date.now() >= until) return false;
       await deployment.wait(Math.min(pollMs, until - Date.now()));
@@ -654,6 +657,7 @@ export function createDeploymentActivities(
     ): Promise<CheckResult & { fellBack?: boolean }> =>
       fallback && (await fallBack(ref, revision, fallback, seen)) ? { ...result, fellBack: true } : result;
     const ctx = Context.current();
+    const beat = throttledHeartbeat((details) => ctx.heartbeat(details));
     const base = { name: 'readiness', kind: 'Readiness', weight } as const;
     const deployment = view(ref, role);
     const restartsAtStart = await restartsOf(ref, matchLabels);
@@ -666,7 +670,7 @@ export function createDeploymentActivities(
         return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
       const state = rolloutState(seen, revision);
       const { ready, desired } = state.progress;
-      ctx.heartbeat(state.progress);
+      beat(state.progress);
       shortSince = state.complete ? undefined : (shortSince ?? now);
       if (shortSince !== undefined && now - shortSince >= toleranceMs) {
         return failed(

@@ -17,6 +17,7 @@ import { isConflict } from '../../kube/errors.ts';
 import { createHeaderResolver, type ReadSecret } from '../checks/secret-headers.ts';
 import type { EgressGuard } from '../checks/egress.ts';
 import { classifyApiError, foreignObject } from '../cluster/refusals.ts';
+import { sleepUnlessCancelled, throttledHeartbeat } from '../waiting.ts';
 import { OutboundFailure, sendOutbound } from '../outbound/request.ts';
 
 export interface HookRunInput {
@@ -139,6 +140,7 @@ export function createHookActivities({ kube, readSecret, egress, jobPollMs = 100
       : Date.now();
     const deadline = start + parseDuration(hook.job.timeout);
     const ctx = Context.current();
+    const beat = throttledHeartbeat((details) => ctx.heartbeat(details));
     for (;;) {
       const job = await kube.batch.readNamespacedJob({ namespace: ref.namespace, name }).catch((err: unknown) => {
         throw classifyApiError(err, `reading Job ${name}`, { notFoundIsFinal: true });
@@ -157,8 +159,8 @@ export function createHookActivities({ kube, readSecret, egress, jobPollMs = 100
           HookFailure.HookTimedOut,
           `hook ${hook.name}: Job ${name} did not complete within ${hook.job.timeout}`,
         );
-      ctx.heartbeat({ job: name });
-      await ctx.sleep(jobPollMs);
+      beat({ job: name });
+      await sleepUnlessCancelled(jobPollMs, ctx.cancellationSignal);
     }
   }
 
