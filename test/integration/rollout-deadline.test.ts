@@ -4,6 +4,7 @@ import { createDeploymentActivities, type RolloutResult } from '../../src/activi
 import { deploymentName } from '../../src/domain/release/names.ts';
 import { revisionAnnotation, type ReleaseRef } from '../../src/domain/release/ref.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
+import type { DeploymentCache } from '../../src/kube/deployment-cache.ts';
 
 const clients = kube();
 let namespace: string;
@@ -51,5 +52,47 @@ describe("the readiness deadline counts rollguard's watching, not rollguard's de
       awaitRollout({ ref, revision: 1, deadline: Date.now() - 1 }),
     )) as RolloutResult;
     expect(result.complete).toBe(false);
+  });
+});
+
+describe('a wait about to fail on the watch’s copy asks the API server first', () => {
+  it('a rollout the watch still shows short of Ready, but Ready on the API server, is complete at its deadline', async () => {
+    const ref = await deploymentOf('watch-behind', 'example/app:v1');
+    // Ready on the API server (kwok runs the pods).
+    const readyNow = async () => {
+      const d = await clients.apps.readNamespacedDeployment({ namespace, name: deploymentName(ref.name) });
+      return (d.status?.readyReplicas ?? 0) === 1 && (d.status?.updatedReplicas ?? 0) === 1;
+    };
+    for (const until = Date.now() + 30_000; !(await readyNow());) {
+      if (Date.now() > until) throw new Error('the Deployment did not become Ready in 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // A watch that stalled before the pods came up: current and heard from, its copy without a Ready pod.
+    const live = await clients.apps.readNamespacedDeployment({ namespace, name: deploymentName(ref.name) });
+    const behind = { ...live, status: { ...live.status, readyReplicas: 0, availableReplicas: 0, updatedReplicas: 0 } };
+    const stalled: DeploymentCache = {
+      get: () => behind,
+      heardWithin: () => true,
+      changed: (_namespace, _name, ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      stop: async () => undefined,
+    };
+    const { awaitRollout, watchReadiness } = createDeploymentActivities(clients, { pollMs: 100, deployments: stalled });
+    const result = (await new MockActivityEnvironment().run(() =>
+      awaitRollout({ ref, revision: 1, deadlineMs: 1_000 }),
+    )) as RolloutResult;
+    expect(result.complete, result.reason).toBe(true);
+    expect(result.progress.ready).toBe(1);
+    // The same in the analysis window: a shortfall only the watch's copy shows is no failure.
+    const watched = (await new MockActivityEnvironment().run(() =>
+      watchReadiness({
+        ref,
+        revision: 1,
+        matchLabels: { app: ref.name },
+        until: Date.now() + 1_500,
+        toleranceMs: 300,
+        weight: 1,
+      }),
+    )) as { outcome: string; reason: string };
+    expect(watched.outcome, watched.reason).toBe('Pass');
   });
 });

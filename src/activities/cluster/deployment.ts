@@ -178,8 +178,10 @@ export interface DeploymentActivityOptions {
   /** The worker's shared watch of rollguard's Deployments; without one, every look is a GET. */
   deployments?: DeploymentCache | undefined;
   /**
-   * With the watch, a look is still a GET this often while the watch is silent, so a watch that
-   * stalled costs no more; a watch that delivers events is alive, and its copy is trusted.
+   * With the watch, a look is still a GET this often while the watch is silent. A watch that delivers
+   * events is alive, and so is a quiet one: the client ends a watch that delivered nothing for 30 s
+   * and watches again from where it was, which counts as hearing from it. So by default only a watch
+   * that has not come back is confirmed; a wait about to fail confirms its copy anyway (`look(true)`).
    */
   confirmEveryMs?: number;
   /** Reads a kept revision, for an armed rollback; without it, waits never fall back themselves. */
@@ -188,7 +190,7 @@ export interface DeploymentActivityOptions {
 
 export function createDeploymentActivities(
   kube: KubeClients,
-  { pollMs = 500, deployments, confirmEveryMs = 10_000, readRevision }: DeploymentActivityOptions = {},
+  { pollMs = 500, deployments, confirmEveryMs = 45_000, readRevision }: DeploymentActivityOptions = {},
 ) {
   const read = (ref: ReleaseRef, role: Role = 'stable'): Promise<V1Deployment> =>
     kube.apps.readNamespacedDeployment({ name: nameOf(ref, role), namespace: ref.namespace });
@@ -196,17 +198,24 @@ export function createDeploymentActivities(
   /**
    * One rollout's view of its Deployment. `look` answers from the shared watch while it is current,
    * and from the API server when it is not, when the watch has not seen the Deployment (it may be
-   * just created), or when the watch has been silent for `confirmEveryMs` and so has this view; null
-   * when the Deployment does not exist. `wait` sleeps until the Deployment changes or `ms` passes.
+   * just created), when the watch has been silent for `confirmEveryMs` and so has this view, or when
+   * asked for a `fresh` copy; null when the Deployment does not exist. `fromWatch` says where the last
+   * look's answer came from. `wait` sleeps until the Deployment changes or `ms` passes.
    * A thousand rollouts in flight at once GET nothing while the watch streams their changes.
    */
   function view(ref: ReleaseRef, role: Role = 'stable') {
     const name = nameOf(ref, role);
     let readAt = Date.now();
+    let fromWatch = false;
     return {
-      async look(): Promise<DeploymentState | null> {
-        const trusted = Date.now() - readAt < confirmEveryMs || deployments?.heardWithin(ref.namespace, confirmEveryMs);
+      get fromWatch(): boolean {
+        return fromWatch;
+      },
+      async look(fresh = false): Promise<DeploymentState | null> {
+        const trusted =
+          !fresh && (Date.now() - readAt < confirmEveryMs || deployments?.heardWithin(ref.namespace, confirmEveryMs));
         const cached = trusted ? deployments?.get(ref.namespace, name) : undefined;
+        fromWatch = cached !== undefined && cached !== null;
         if (cached) return cached;
         readAt = Date.now();
         try {
@@ -562,19 +571,26 @@ export function createDeploymentActivities(
     const deployment = view(ref, role);
     let watchedMs = (ctx.info.heartbeatDetails as { watchedMs?: number } | undefined)?.watchedMs ?? 0;
     let lastLook: number | undefined;
-    for (;;) {
-      const seen = await deployment.look();
-      const state: RolloutResult = seen
+    const stateOf = (seen: DeploymentState | null): RolloutResult =>
+      seen
         ? rolloutState(seen, revision)
         : {
             complete: false,
             progress: { desired: 0, updated: 0, ready: 0, available: 0 },
             reason: 'the Deployment does not exist',
           };
+    for (;;) {
+      let seen = await deployment.look();
+      let state = stateOf(seen);
       const now = Date.now();
       watchedMs = watchedTime({ watchedMs, lastLook, now, pollMs });
       lastLook = now;
       const remainingMs = deadline !== undefined ? deadline - now : (deadlineMs ?? 0) - watchedMs;
+      if (!state.complete && remainingMs <= 0 && deployment.fromWatch) {
+        // About to fail on the watch's copy: the API server's has the last word.
+        seen = await deployment.look(true);
+        state = stateOf(seen);
+      }
       beat({ ...state.progress, watchedMs }, { key: state.progress, last: state.complete || remainingMs <= 0 });
       if (state.complete) return state;
       if (remainingMs <= 0)
@@ -663,15 +679,27 @@ export function createDeploymentActivities(
     const restartsAtStart = await restartsOf(ref, matchLabels);
     let podsListedAt = Date.now();
     let shortSince: number | undefined;
+    const deleted = {
+      ...base,
+      outcome: 'Fail',
+      value: 0,
+      reason: 'the Deployment was deleted during the analysis window',
+    } as const;
     for (;;) {
       const now = Date.now();
-      const seen = await deployment.look();
-      if (!seen)
-        return { ...base, outcome: 'Fail', value: 0, reason: 'the Deployment was deleted during the analysis window' };
-      const state = rolloutState(seen, revision);
+      let seen = await deployment.look();
+      if (!seen) return deleted;
+      let state = rolloutState(seen, revision);
+      shortSince = state.complete ? undefined : (shortSince ?? now);
+      if (shortSince !== undefined && now - shortSince >= toleranceMs && deployment.fromWatch) {
+        // About to fail on the watch's copy: the API server's has the last word.
+        seen = await deployment.look(true);
+        if (!seen) return deleted;
+        state = rolloutState(seen, revision);
+        if (state.complete) shortSince = undefined;
+      }
       const { ready, desired } = state.progress;
       beat(state.progress);
-      shortSince = state.complete ? undefined : (shortSince ?? now);
       if (shortSince !== undefined && now - shortSince >= toleranceMs) {
         return failed(
           {
