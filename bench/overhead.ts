@@ -1,9 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { makeInformer, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { releaseResource } from '../src/domain/api/index.ts';
 import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
+import { compiledTree } from '../src/server/workflow-bundle.ts';
 import {
   apiRequests,
   cpuBetween,
@@ -32,13 +36,14 @@ import {
  * fully rolled out and available). The plain side runs first, then rollguard's, so neither slows the other.
  *
  *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
- *     [--split] [--max-cached-workflows N] [--max-concurrent-workflow-tasks N] [--max-concurrent-activities N]
+ *     [--split] [--compiled] [--max-cached-workflows N] [--max-concurrent-workflow-tasks N] [--max-concurrent-activities N]
  *
  * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
  * Releases are updated, and the others finish its work. --split runs the controller in a process of
  * its own (`--controller-only`) beside --workers worker processes (`--worker-only`), and reports the
- * memory of each.
+ * memory of each. --compiled runs every process from the JavaScript `npm run build` compiled, as the
+ * image runs it, instead of the TypeScript sources (whose type stripping costs about 20 MiB a process).
  *
  * Then what a Release costs: history events per Release after the two rollouts, and how much the
  * histories grow, and rollguard's CPU and memory, while the Releases sit Ready for --idle.
@@ -60,6 +65,7 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
       workers: { type: 'string', default: '1' },
       'kill-worker': { type: 'boolean', default: false },
       split: { type: 'boolean', default: false },
+      compiled: { type: 'boolean', default: false },
       'max-cached-workflows': { type: 'string' },
       'max-concurrent-workflow-tasks': { type: 'string' },
       'max-concurrent-activities': { type: 'string' },
@@ -68,6 +74,8 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
   const workers = wholeNumber('--workers', args.workers);
   for (const flag of tuningFlags) if (args[flag] !== undefined) wholeNumber(`--${flag}`, args[flag]);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
+  if (args.compiled && !existsSync(join(compiledTree, 'cli', 'main.js')))
+    throw new Error(`--compiled runs ${compiledTree}, which is not there: run npm run build first`);
   return {
     args,
     idleMs: duration('--idle', args.idle),
@@ -234,15 +242,17 @@ async function main(): Promise<number> {
   const extraArgs = tuningFlags.flatMap((flag) => (args[flag] !== undefined ? [`--${flag}`, args[flag]] : []));
   // The first process runs the controller (and, unless --split, a worker); the others only a worker.
   const split = args.split;
+  const entry = args.compiled ? { entry: fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url)) } : {};
   const rollguard = await startRollguard({
     id,
     namespace: namespaces.rollguard,
     kube,
     extraArgs: split ? ['--controller-only'] : extraArgs,
+    ...entry,
   });
   const others = await Promise.all(
     Array.from({ length: split ? workers : workers - 1 }, (_, i) =>
-      startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2, extraArgs }),
+      startRollguard({ id, namespace: namespaces.rollguard, kube, worker: i + 2, extraArgs, ...entry }),
     ),
   );
   if (split) say(`the controller and ${workers} worker process(es) on task queue bench-${id}`);

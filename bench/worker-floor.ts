@@ -25,12 +25,14 @@ import {
  * Kubernetes client loaded, then `rollguard run` as a worker only, as the controller only, and as both
  * (from the TypeScript sources, as the other benchmarks run it), and as a worker compiled by `npm run build`.
  * Each process is started alone on the local stack, left to settle for --settle, and its resident
- * memory read from /proc (the median of the second half of its one-second samples).
+ * memory read from /proc (the median of the second half of its one-second samples). V8 gives back an
+ * idle heap's pages only some 20 s after a process went idle (its memory reducer): a settle much
+ * shorter than a minute weighs the garbage of the start (about 60 MiB more for `rollguard run`).
  *
- *   node bench/worker-floor.ts [--settle 20s]
+ *   node bench/worker-floor.ts [--settle 60s]
  */
 const { settleMs } = readFlags('worker-floor.ts', () => {
-  const { values } = parseArgs({ options: { settle: { type: 'string', default: '20s' } } });
+  const { values } = parseArgs({ options: { settle: { type: 'string', default: '60s' } } });
   const settleMs = duration('--settle', values.settle);
   if (settleMs < 2_000) throw new Error(`--settle must be at least 2s, not "${values.settle}"`);
   return { settleMs };
