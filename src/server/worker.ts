@@ -14,6 +14,7 @@ import { activityLogContext } from './activity-log-context.ts';
 import { ActivitySlots } from './activity-slots.ts';
 import { defaultMaxConcurrentActivities, workflowTaskSlots, type WorkerTuning } from './tuning.ts';
 import { preloadModules, prebuiltWorkflowBundle, workflowsPath } from './workflow-bundle.ts';
+import { withWorkflowThreadHeap } from './workflow-thread-heap.ts';
 
 export interface WorkerConfig {
   connection: NativeConnection;
@@ -58,7 +59,7 @@ class ReleaseWorker extends Worker {
   ): ReturnType<(typeof Worker)['createWorkflowCreator']> {
     // `timeout: undefined` is Node's "no limit": no watchdog thread.
     const unlimited = { ...compiledOptions, isolateExecutionTimeoutMs: undefined as unknown as number };
-    return await super.createWorkflowCreator(bundle, unlimited, logger);
+    return await withWorkflowThreadHeap(() => super.createWorkflowCreator(bundle, unlimited, logger));
   }
 }
 
