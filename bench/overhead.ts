@@ -1,15 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { makeInformer, type KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { releaseResource } from '../src/domain/api/index.ts';
 import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
-import { compiledTree } from '../src/server/workflow-bundle.ts';
 import {
   apiRequests,
+  compiledRollguard,
   cpuBetween,
   duration,
   historyLengths,
@@ -55,7 +52,7 @@ import {
 /** `rollguard run`'s worker tuning flags, passed on as given. */
 const tuningFlags = ['max-cached-workflows', 'max-concurrent-workflow-tasks', 'max-concurrent-activities'] as const;
 
-const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.ts', () => {
+const { args, n, replicas, deadlineMs, idleMs, workers, entry } = readFlags('overhead.ts', () => {
   const { values: args } = parseArgs({
     options: {
       releases: { type: 'string', default: '100' },
@@ -74,9 +71,10 @@ const { args, n, replicas, deadlineMs, idleMs, workers } = readFlags('overhead.t
   const workers = wholeNumber('--workers', args.workers);
   for (const flag of tuningFlags) if (args[flag] !== undefined) wholeNumber(`--${flag}`, args[flag]);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
-  if (args.compiled && !existsSync(join(compiledTree, 'cli', 'main.js')))
-    throw new Error(`--compiled runs ${compiledTree}, which is not there: run npm run build first`);
+  const compiled = args.compiled ? compiledRollguard() : undefined;
+  if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
   return {
+    entry: compiled === undefined ? {} : { entry: compiled },
     args,
     idleMs: duration('--idle', args.idle),
     n: wholeNumber('--releases', args.releases),
@@ -242,7 +240,6 @@ async function main(): Promise<number> {
   const extraArgs = tuningFlags.flatMap((flag) => (args[flag] !== undefined ? [`--${flag}`, args[flag]] : []));
   // The first process runs the controller (and, unless --split, a worker); the others only a worker.
   const split = args.split;
-  const entry = args.compiled ? { entry: fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url)) } : {};
   const rollguard = await startRollguard({
     id,
     namespace: namespaces.rollguard,

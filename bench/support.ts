@@ -1,9 +1,10 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import https from 'node:https';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { dataDir } from '../dev/stack/paths.ts';
@@ -13,7 +14,7 @@ import { stackEnv, stackUp } from '../dev/stack/stack.ts';
 import { parseDuration } from '../src/domain/api/index.ts';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { kubeClients, loadKubeConfig, type KubeClients } from '../src/kube/client.ts';
-import { buildWorkflowBundle, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
+import { buildWorkflowBundle, compiledTree, prebuiltWorkflowBundle } from '../src/server/workflow-bundle.ts';
 import { createLogger } from '../src/telemetry/log.ts';
 
 export const quiet = createLogger({}, { level: 'error' });
@@ -326,6 +327,15 @@ export function metricValue(text: string, name: string, labels = ''): number {
 /** How many series of `name` the text holds (one per Release, for rollguard_release_phase). */
 export const seriesCount = (text: string, name: string): number =>
   text.split('\n').filter((line) => line.startsWith(`${name}{`)).length;
+
+/**
+ * The script that runs the CLI from the JavaScript `npm run build` compiled into dist/src, as the image
+ * runs it (startRollguard's `entry`); undefined when it has not been built.
+ */
+export function compiledRollguard(): string | undefined {
+  if (!existsSync(join(compiledTree, 'cli', 'main.js'))) return undefined;
+  return fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url));
+}
 
 /**
  * `rollguard run` as a user runs it, serving one namespace on a task queue of its own, with the

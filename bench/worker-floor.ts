@@ -1,6 +1,5 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { stackEnv } from '../dev/stack/stack.ts';
 import { compiledTree } from '../src/server/workflow-bundle.ts';
 import {
   benchCluster,
+  compiledRollguard,
   duration,
   quantile,
   readFlags,
@@ -140,8 +140,8 @@ async function main(): Promise<number> {
       ['rollguard run (both)', [], undefined],
     ];
     // And the worker as the image runs it, compiled, when `npm run build` has compiled it.
-    const compiled = fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url));
-    if (existsSync(join(compiledTree, 'cli', 'main.js')))
+    const compiled = compiledRollguard();
+    if (compiled)
       runs.push(['rollguard run --worker-only, compiled (dist/src, as the image runs it)', [], 2, compiled]);
     else say(`no ${compiledTree}: npm run build compiles it, and the compiled worker is weighed too`);
     for (const [what, extraArgs, worker, entry] of runs) {

@@ -9,6 +9,9 @@ import v8 from 'node:v8';
  */
 export const workflowThreadSemiSpaceMiB = 16;
 
+/** Workers starting their workflow threads at once (tests start several in one process). */
+let creating = 0;
+
 /**
  * Runs `create` (which starts the SDK's workflow thread and waits for it to load the bundle) with V8's
  * --max-semi-space-size set for the isolates created meanwhile, then puts the flag back. The SDK starts
@@ -27,6 +30,3 @@ export async function withWorkflowThreadHeap<T>(create: () => Promise<T>): Promi
     if (--creating === 0) v8.setFlagsFromString('--max-semi-space-size=0');
   }
 }
-
-/** Workers starting their workflow threads at once (tests start several in one process). */
-let creating = 0;
