@@ -236,32 +236,33 @@ export function createDeploymentActivities(
    * Refuses when a Deployment of the Release's name exists and is not this Release's: one controlled
    * by anything else always, one with no controller unless the Release asks to adopt it. One still
    * owned by an earlier Release of the same name is on its way out (garbage collection): retried.
+   * Returns the Deployment it judged (the watch's copy or the API server's), null when there is none.
    */
   async function checkOwnership(
     ref: ReleaseRef,
     { adopt = false }: ApplyOptions,
     role: Role = 'stable',
-  ): Promise<void> {
+  ): Promise<DeploymentState | null> {
     const name = nameOf(ref, role);
     // The watch sees only Deployments that carry rollguard's label: one it holds as this Release's is
     // answer enough; anything else (not there, someone else's, the watch down) is asked of the API server.
     const cached = deployments?.get(ref.namespace, name);
-    if (cached && isOwnedBy(cached, ref)) return;
+    if (cached && isOwnedBy(cached, ref)) return cached;
     let existing: V1Deployment;
     try {
       existing = await read(ref, role);
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return null;
       throw classifyApiError(err, `read Deployment ${ref.namespace}/${name}`);
     }
-    if (isOwnedBy(existing, ref)) return;
+    if (isOwnedBy(existing, ref)) return existing;
     if (isEarlierRelease(existing, ref)) {
       throw new Error(
         `Deployment ${ref.namespace}/${name} still belongs to an earlier Release of this name; waiting for the garbage collector to delete it`,
       );
     }
     const controlled = existing.metadata?.ownerReferences?.some((owner) => owner.controller);
-    if (adopt && !controlled && role === 'stable') return;
+    if (adopt && !controlled && role === 'stable') return existing;
     throw foreignObject(
       `Deployment ${ref.namespace}/${name} already exists and is not this Release's (${describeOwner(existing)}); ` +
         (controlled
@@ -342,21 +343,13 @@ export function createDeploymentActivities(
    * it to the default of 1 when rollguard's own manager was its only owner (a Deployment created, or
    * applied by an earlier rollguard, with the count). Under an HPA it only holds on, without force, so
    * a count someone else set meanwhile wins. Undefined when the Deployment does not exist yet.
+   * `live` is the Deployment the ownership check just judged, null when there is none: the watch's
+   * copy of one it holds as the Release's own is recent enough, as the count is only held here and
+   * set (or left to an HPA) after the template's apply; so a Release's create reads its missing
+   * Deployment once, not twice.
    */
-  async function holdReplicas(ref: ReleaseRef): Promise<HeldReplicas | undefined> {
-    // The watch's copy of a Deployment it holds as the Release's own is recent enough: the count is
-    // only held here, and set (or left to an HPA) after the template's apply.
-    const cached = deployments?.get(ref.namespace, deploymentName(ref.name));
-    let live: DeploymentState;
-    if (cached && isOwnedBy(cached, ref)) live = cached;
-    else {
-      try {
-        live = await read(ref);
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw classifyApiError(err, `read Deployment ${ref.namespace}/${deploymentName(ref.name)}`);
-      }
-    }
+  async function holdReplicas(ref: ReleaseRef, live: DeploymentState | null): Promise<HeldReplicas | undefined> {
+    if (live === null) return undefined;
     let listed: Promise<boolean> | undefined;
     const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: () => (listed ??= autoscaled(ref)) };
     if (held.current !== undefined && !ownsCount(live)) {
@@ -395,10 +388,10 @@ export function createDeploymentActivities(
     replicas?: number | undefined;
     resourceVersion?: string | undefined;
   } & ApplyOptions): Promise<void> {
-    await checkOwnership(ref, { adopt });
+    const judged = await checkOwnership(ref, { adopt });
     const count = replicas ?? (revision.template as { replicas?: number }).replicas;
     // Held even without a count to set (a call from before counts were passed): the count stays as it is.
-    const held = await holdReplicas(ref);
+    const held = await holdReplicas(ref, judged);
     const body = deploymentFor(ref, revision, held ? undefined : count);
     if (resourceVersion !== undefined) body.metadata!.resourceVersion = resourceVersion;
     try {
@@ -485,8 +478,7 @@ export function createDeploymentActivities(
     replicas,
     adopt,
   }: { ref: ReleaseRef; replicas: number } & ApplyOptions): Promise<void> {
-    await checkOwnership(ref, { adopt });
-    const held = await holdReplicas(ref);
+    const held = await holdReplicas(ref, await checkOwnership(ref, { adopt }));
     if (held) await scaleTo(ref, held, replicas);
   }
 

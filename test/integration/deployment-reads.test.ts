@@ -1,0 +1,108 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeploymentActivities } from '../../src/activities/cluster/deployment.ts';
+import { createRevisionActivities } from '../../src/activities/cluster/revisions.ts';
+import { type DeploymentTemplate, releaseResource } from '../../src/domain/api/index.ts';
+import { deploymentName } from '../../src/domain/release/names.ts';
+import { releaseLabel, type ReleaseRef } from '../../src/domain/release/ref.ts';
+import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
+import { createLogger } from '../../src/telemetry/log.ts';
+import { installCrd, sampleRelease } from '../support/crd.ts';
+import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
+
+/**
+ * What a rollout asks of the API server about its Deployment: a thousand Releases created at once
+ * are a thousand times each GET, so every read the watch or an earlier look could answer is one too many.
+ */
+const clients = kube();
+const log = createLogger({ test: 'deployment-reads' }, { level: 'error' });
+let reads = 0;
+// The activities' client, the real API server behind it, with its Deployment GETs counted.
+const counted = {
+  ...clients,
+  apps: new Proxy(clients.apps, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key !== 'readNamespacedDeployment' || typeof value !== 'function') return value;
+      return (...args: unknown[]) => ((reads += 1), (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }),
+};
+const revisions = createRevisionActivities(clients);
+let namespace: string;
+let deployments: DeploymentCache;
+let activities: ReturnType<typeof createDeploymentActivities>;
+
+beforeAll(async () => {
+  await installCrd(clients.config);
+  namespace = await createNamespace(clients, 'deployment-reads');
+  deployments = await watchDeployments(clients, { label: releaseLabel, log, namespaces: [namespace] });
+  activities = createDeploymentActivities(counted, { pollMs: 100, deployments });
+});
+afterAll(async () => {
+  await deployments.stop();
+  await deleteNamespace(clients, namespace);
+});
+
+const run = <T>(fn: () => Promise<T>): Promise<T> => new MockActivityEnvironment().run(fn) as Promise<T>;
+
+function template(name: string, image: string): DeploymentTemplate {
+  return {
+    replicas: 2,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+  };
+}
+
+async function release(name: string): Promise<ReleaseRef> {
+  const created = (await clients.custom.createNamespacedCustomObject({
+    group: releaseResource.group,
+    version: releaseResource.version,
+    plural: releaseResource.plural,
+    namespace,
+    body: sampleRelease(name),
+  })) as { metadata: { uid: string } };
+  return { namespace, name, uid: created.metadata.uid };
+}
+
+/** The GETs of Deployments that `step` made. */
+async function readsOf(step: () => Promise<unknown>): Promise<number> {
+  const before = reads;
+  await step();
+  return reads - before;
+}
+
+describe('the Deployment reads of a rollout', () => {
+  it('a new Release’s admission check and first apply read its missing Deployment once each', async () => {
+    const ref = await release('fresh');
+    const first = template('fresh', 'example/fresh:v1');
+    const revision = await revisions.snapshotRevision({ ref, template: first });
+
+    expect(await readsOf(() => run(() => activities.dryRunTemplate({ ref, template: first })))).toBe(1);
+    // The ownership check's answer (nothing there) is the count the apply holds: one read, not two.
+    expect(await readsOf(() => run(() => activities.applyRevision({ ref, revision, replicas: 2 })))).toBe(1);
+    const live = await clients.apps.readNamespacedDeployment({ namespace, name: deploymentName(ref.name) });
+    expect(live.spec?.replicas).toBe(2);
+    expect(live.spec?.template.spec?.containers[0]?.image).toBe('example/fresh:v1');
+  });
+
+  it('once the watch holds the Deployment, checking, applying and awaiting a new revision read nothing', async () => {
+    const ref = await release('held');
+    const v1 = await revisions.snapshotRevision({ ref, template: template('held', 'example/held:v1') });
+    await run(() => activities.applyRevision({ ref, revision: v1, replicas: 2 }));
+    await waitFor(
+      'the watch to hold the Deployment',
+      async () => deployments.get(namespace, deploymentName(ref.name)) != null,
+    );
+
+    const next = template('held', 'example/held:v2');
+    const v2 = await revisions.snapshotRevision({ ref, template: next });
+    const updated = await readsOf(async () => {
+      expect(await run(() => activities.dryRunTemplate({ ref, template: next }))).toEqual([]);
+      await run(() => activities.applyRevision({ ref, revision: v2, replicas: 3 }));
+      const result = await run(() => activities.awaitRollout({ ref, revision: v2.revision, deadlineMs: 60_000 }));
+      expect(result).toMatchObject({ complete: true, progress: { desired: 3, updated: 3 } });
+    });
+    expect(updated).toBe(0);
+  });
+});
