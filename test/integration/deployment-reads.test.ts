@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeploymentActivities } from '../../src/activities/cluster/deployment.ts';
+import { createDeploymentActivities, replicasManager } from '../../src/activities/cluster/deployment.ts';
 import { createRevisionActivities } from '../../src/activities/cluster/revisions.ts';
 import { type DeploymentTemplate, releaseResource } from '../../src/domain/api/index.ts';
 import { deploymentName } from '../../src/domain/release/names.ts';
@@ -17,15 +17,23 @@ import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stac
 const clients = kube();
 const log = createLogger({ test: 'deployment-reads' }, { level: 'error' });
 let reads = 0;
-// The activities' client, the real API server behind it, with its Deployment GETs counted.
-const counted = {
-  ...clients,
-  apps: new Proxy(clients.apps, {
+let hpaLists = 0;
+/** `api`, each call of its `method` told to `count` first. */
+function counting<T extends object>(api: T, method: string, count: (args: unknown[]) => void): T {
+  return new Proxy(api, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
-      if (key !== 'readNamespacedDeployment' || typeof value !== 'function') return value;
-      return (...args: unknown[]) => ((reads += 1), (value as (...a: unknown[]) => unknown).apply(target, args));
+      if (key !== method || typeof value !== 'function') return value;
+      return (...args: unknown[]) => (count(args), (value as (...a: unknown[]) => unknown).apply(target, args));
     },
+  });
+}
+// The activities' client, the real API server behind it, with its Deployment GETs and HPA lists counted.
+const counted = {
+  ...clients,
+  apps: counting(clients.apps, 'readNamespacedDeployment', () => (reads += 1)),
+  custom: counting(clients.custom, 'listNamespacedCustomObject', ([request]) => {
+    if ((request as { plural?: string }).plural === 'horizontalpodautoscalers') hpaLists += 1;
   }),
 };
 const revisions = createRevisionActivities(clients);
@@ -72,6 +80,13 @@ async function readsOf(step: () => Promise<unknown>): Promise<number> {
   return reads - before;
 }
 
+/** The lists of HorizontalPodAutoscalers that `step` made. */
+async function hpaListsOf(step: () => Promise<unknown>): Promise<number> {
+  const before = hpaLists;
+  await step();
+  return hpaLists - before;
+}
+
 describe('the Deployment reads of a rollout', () => {
   it('a new Release’s admission check and first apply read its missing Deployment once each', async () => {
     const ref = await release('fresh');
@@ -104,5 +119,30 @@ describe('the Deployment reads of a rollout', () => {
       expect(result).toMatchObject({ complete: true, progress: { desired: 3, updated: 3 } });
     });
     expect(updated).toBe(0);
+  });
+
+  it('hands the count to the replicas manager without asking about HPAs, and asks only when the count changes', async () => {
+    const ref = await release('counted');
+    const image = (tag: string) => template('counted', `example/counted:${tag}`);
+    const v1 = await revisions.snapshotRevision({ ref, template: image('v1') });
+    // Created with its count, under rollguard's own manager.
+    await run(() => activities.applyRevision({ ref, revision: v1, replicas: 2 }));
+    const name = deploymentName(ref.name);
+    await waitFor('the watch to hold the Deployment', async () => deployments.get(namespace, name) != null);
+
+    // The first new image: the count, as it is, moves to the replicas manager; no HPA could object.
+    const v2 = await revisions.snapshotRevision({ ref, template: image('v2') });
+    expect(await hpaListsOf(() => run(() => activities.applyRevision({ ref, revision: v2, replicas: 2 })))).toBe(0);
+    const live = await clients.apps.readNamespacedDeployment({ namespace, name });
+    expect(live.spec?.replicas).toBe(2);
+    const owners = (live.metadata?.managedFields ?? []).filter(
+      (entry) => (entry.fieldsV1 as { 'f:spec'?: Record<string, unknown> })?.['f:spec']?.['f:replicas'] !== undefined,
+    );
+    expect(owners.map((entry) => entry.manager)).toEqual([replicasManager]);
+
+    // A new count is the HPA's to keep, if one scales the Deployment: asked once.
+    const v3 = await revisions.snapshotRevision({ ref, template: image('v3') });
+    expect(await hpaListsOf(() => run(() => activities.applyRevision({ ref, revision: v3, replicas: 4 })))).toBe(1);
+    expect((await clients.apps.readNamespacedDeployment({ namespace, name })).spec?.replicas).toBe(4);
   });
 });

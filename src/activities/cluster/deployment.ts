@@ -353,9 +353,14 @@ export function createDeploymentActivities(
     let listed: Promise<boolean> | undefined;
     const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: () => (listed ??= autoscaled(ref)) };
     if (held.current !== undefined && !ownsCount(live)) {
-      const underHpa = await held.autoscaled();
-      await applyReplicas(ref, held.current, !underHpa).catch((err: unknown) => {
-        if (!(underHpa && isConflict(err))) throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+      // The count as it is shares its ownership with whoever set it, without force and without a
+      // conflict; only when it moved meanwhile does an HPA decide: its count wins, anyone else's does not.
+      await applyReplicas(ref, held.current, false).catch(async (err: unknown) => {
+        if (!isConflict(err)) throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+        if (await held.autoscaled()) return;
+        await applyReplicas(ref, held.current!, true).catch((forced: unknown) => {
+          throw classifyApiError(forced, replicasWhat(ref), { notFoundIsFinal: true });
+        });
       });
     }
     return held;
