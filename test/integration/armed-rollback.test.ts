@@ -2,12 +2,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeploymentActivities, type RolloutResult } from '../../src/activities/cluster/deployment.ts';
 import { createRevisionActivities } from '../../src/activities/cluster/revisions.ts';
-import { type DeploymentTemplate, releaseResource } from '../../src/domain/api/index.ts';
+import type { DeploymentTemplate } from '../../src/domain/api/index.ts';
 import type { CheckResult } from '../../src/domain/health/types.ts';
 import { deploymentName } from '../../src/domain/release/names.ts';
 import type { Revision } from '../../src/domain/release/records.ts';
 import { revisionAnnotation, type ReleaseRef } from '../../src/domain/release/ref.ts';
-import { installCrd, sampleRelease } from '../support/crd.ts';
+import { createSampleRelease, installCrd } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube } from '../support/stack.ts';
 
 /**
@@ -30,14 +30,7 @@ afterAll(async () => deleteNamespace(clients, namespace));
 
 /** A Release (no controller runs here: only its uid is used, to own what the activities create), and its revisions. */
 async function release(name: string, images: string[]): Promise<{ ref: ReleaseRef; kept: Revision[] }> {
-  const created = (await clients.custom.createNamespacedCustomObject({
-    group: releaseResource.group,
-    version: releaseResource.version,
-    plural: releaseResource.plural,
-    namespace,
-    body: sampleRelease(name),
-  })) as { metadata: { uid: string } };
-  const ref = { namespace, name, uid: created.metadata.uid };
+  const ref = await createSampleRelease(clients, namespace, name);
   const kept: Revision[] = [];
   for (const image of images) {
     const template: DeploymentTemplate = {

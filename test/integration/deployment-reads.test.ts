@@ -2,12 +2,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeploymentActivities, replicasManager } from '../../src/activities/cluster/deployment.ts';
 import { createRevisionActivities } from '../../src/activities/cluster/revisions.ts';
-import { type DeploymentTemplate, releaseResource } from '../../src/domain/api/index.ts';
+import type { DeploymentTemplate } from '../../src/domain/api/index.ts';
 import { deploymentName } from '../../src/domain/release/names.ts';
 import { releaseLabel, type ReleaseRef } from '../../src/domain/release/ref.ts';
 import { watchDeployments, type DeploymentCache } from '../../src/kube/deployment-cache.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
-import { installCrd, sampleRelease } from '../support/crd.ts';
+import { createSampleRelease, installCrd } from '../support/crd.ts';
 import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stack.ts';
 
 /**
@@ -62,16 +62,7 @@ function template(name: string, image: string): DeploymentTemplate {
   };
 }
 
-async function release(name: string): Promise<ReleaseRef> {
-  const created = (await clients.custom.createNamespacedCustomObject({
-    group: releaseResource.group,
-    version: releaseResource.version,
-    plural: releaseResource.plural,
-    namespace,
-    body: sampleRelease(name),
-  })) as { metadata: { uid: string } };
-  return { namespace, name, uid: created.metadata.uid };
-}
+const release = (name: string): Promise<ReleaseRef> => createSampleRelease(clients, namespace, name);
 
 /** The GETs of Deployments that `step` made. */
 async function readsOf(step: () => Promise<unknown>): Promise<number> {

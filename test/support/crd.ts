@@ -1,5 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ReleaseInput } from '../../src/domain/api/index.ts';
+import { type ReleaseInput, releaseResource } from '../../src/domain/api/index.ts';
+import type { ReleaseRef } from '../../src/domain/release/ref.ts';
+import type { KubeClients } from '../../src/kube/client.ts';
 import { installReleaseCrd } from '../../dev/demo/crd-install.ts';
 
 /** The committed deploy/crd/release.yaml (what a user installs, not a fresh rendering), applied as the demo does. */
@@ -31,4 +33,19 @@ export function sampleRelease(name = 'web'): ReleaseInput & { metadata: { name: 
       },
     },
   };
+}
+
+/**
+ * Creates a sample Release with no controller serving it: its uid is what owns the objects that
+ * activities, called directly, create for it.
+ */
+export async function createSampleRelease(kube: KubeClients, namespace: string, name: string): Promise<ReleaseRef> {
+  const created = (await kube.custom.createNamespacedCustomObject({
+    group: releaseResource.group,
+    version: releaseResource.version,
+    plural: releaseResource.plural,
+    namespace,
+    body: sampleRelease(name),
+  })) as { metadata: { uid: string } };
+  return { namespace, name, uid: created.metadata.uid };
 }
