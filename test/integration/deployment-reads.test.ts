@@ -16,8 +16,8 @@ import { createNamespace, deleteNamespace, kube, waitFor } from '../support/stac
  */
 const clients = kube();
 const log = createLogger({ test: 'deployment-reads' }, { level: 'error' });
-let reads = 0;
-let hpaLists = 0;
+/** The Deployment GETs and HPA lists the activities sent so far. */
+const sent = { reads: 0, hpaLists: 0 };
 /** `api`, each call of its `method` told to `count` first. */
 function counting<T extends object>(api: T, method: string, count: (args: unknown[]) => void): T {
   return new Proxy(api, {
@@ -31,9 +31,9 @@ function counting<T extends object>(api: T, method: string, count: (args: unknow
 // The activities' client, the real API server behind it, with its Deployment GETs and HPA lists counted.
 const counted = {
   ...clients,
-  apps: counting(clients.apps, 'readNamespacedDeployment', () => (reads += 1)),
+  apps: counting(clients.apps, 'readNamespacedDeployment', () => (sent.reads += 1)),
   custom: counting(clients.custom, 'listNamespacedCustomObject', ([request]) => {
-    if ((request as { plural?: string }).plural === 'horizontalpodautoscalers') hpaLists += 1;
+    if ((request as { plural?: string }).plural === 'horizontalpodautoscalers') sent.hpaLists += 1;
   }),
 };
 const revisions = createRevisionActivities(clients);
@@ -64,18 +64,11 @@ function template(name: string, image: string): DeploymentTemplate {
 
 const release = (name: string): Promise<ReleaseRef> => createSampleRelease(clients, namespace, name);
 
-/** The GETs of Deployments that `step` made. */
-async function readsOf(step: () => Promise<unknown>): Promise<number> {
-  const before = reads;
+/** The requests of one kind that `step` sent. */
+async function sentDuring(kind: keyof typeof sent, step: () => Promise<unknown>): Promise<number> {
+  const before = sent[kind];
   await step();
-  return reads - before;
-}
-
-/** The lists of HorizontalPodAutoscalers that `step` made. */
-async function hpaListsOf(step: () => Promise<unknown>): Promise<number> {
-  const before = hpaLists;
-  await step();
-  return hpaLists - before;
+  return sent[kind] - before;
 }
 
 describe('the Deployment reads of a rollout', () => {
@@ -84,9 +77,11 @@ describe('the Deployment reads of a rollout', () => {
     const first = template('fresh', 'example/fresh:v1');
     const revision = await revisions.snapshotRevision({ ref, template: first });
 
-    expect(await readsOf(() => run(() => activities.dryRunTemplate({ ref, template: first })))).toBe(1);
+    expect(await sentDuring('reads', () => run(() => activities.dryRunTemplate({ ref, template: first })))).toBe(1);
     // The ownership check's answer (nothing there) is the count the apply holds: one read, not two.
-    expect(await readsOf(() => run(() => activities.applyRevision({ ref, revision, replicas: 2 })))).toBe(1);
+    expect(await sentDuring('reads', () => run(() => activities.applyRevision({ ref, revision, replicas: 2 })))).toBe(
+      1,
+    );
     const live = await clients.apps.readNamespacedDeployment({ namespace, name: deploymentName(ref.name) });
     expect(live.spec?.replicas).toBe(2);
     expect(live.spec?.template.spec?.containers[0]?.image).toBe('example/fresh:v1');
@@ -103,7 +98,7 @@ describe('the Deployment reads of a rollout', () => {
 
     const next = template('held', 'example/held:v2');
     const v2 = await revisions.snapshotRevision({ ref, template: next });
-    const updated = await readsOf(async () => {
+    const updated = await sentDuring('reads', async () => {
       expect(await run(() => activities.dryRunTemplate({ ref, template: next }))).toEqual([]);
       await run(() => activities.applyRevision({ ref, revision: v2, replicas: 3 }));
       const result = await run(() => activities.awaitRollout({ ref, revision: v2.revision, deadlineMs: 60_000 }));
@@ -123,7 +118,9 @@ describe('the Deployment reads of a rollout', () => {
 
     // The first new image: the count, as it is, moves to the replicas manager; no HPA could object.
     const v2 = await revisions.snapshotRevision({ ref, template: image('v2') });
-    expect(await hpaListsOf(() => run(() => activities.applyRevision({ ref, revision: v2, replicas: 2 })))).toBe(0);
+    expect(
+      await sentDuring('hpaLists', () => run(() => activities.applyRevision({ ref, revision: v2, replicas: 2 }))),
+    ).toBe(0);
     const live = await clients.apps.readNamespacedDeployment({ namespace, name });
     expect(live.spec?.replicas).toBe(2);
     const owners = (live.metadata?.managedFields ?? []).filter(
@@ -133,7 +130,9 @@ describe('the Deployment reads of a rollout', () => {
 
     // A new count is the HPA's to keep, if one scales the Deployment: asked once.
     const v3 = await revisions.snapshotRevision({ ref, template: image('v3') });
-    expect(await hpaListsOf(() => run(() => activities.applyRevision({ ref, revision: v3, replicas: 4 })))).toBe(1);
+    expect(
+      await sentDuring('hpaLists', () => run(() => activities.applyRevision({ ref, revision: v3, replicas: 4 }))),
+    ).toBe(1);
     expect((await clients.apps.readNamespacedDeployment({ namespace, name })).spec?.replicas).toBe(4);
   });
 });

@@ -341,8 +341,9 @@ export function createDeploymentActivities(
    * Before rollguard applies a template, which never carries the replica count: takes the count the
    * Deployment has now under rollguard's replicas manager, so that the template's apply cannot reset
    * it to the default of 1 when rollguard's own manager was its only owner (a Deployment created, or
-   * applied by an earlier rollguard, with the count). Under an HPA it only holds on, without force, so
-   * a count someone else set meanwhile wins. Undefined when the Deployment does not exist yet.
+   * applied by an earlier rollguard, with the count). The count is applied as it is, without force; if it
+   * moved meanwhile, an HPA's count wins and anyone else's is overwritten. Undefined when the Deployment
+   * does not exist yet.
    * `live` is the Deployment the ownership check just judged, null when there is none: the watch's
    * copy of one it holds as the Release's own is recent enough, as the count is only held here and
    * set (or left to an HPA) after the template's apply; so a Release's create reads its missing
@@ -352,26 +353,31 @@ export function createDeploymentActivities(
     if (live === null) return undefined;
     let listed: Promise<boolean> | undefined;
     const held: HeldReplicas = { current: live.spec?.replicas, autoscaled: () => (listed ??= autoscaled(ref)) };
-    if (held.current !== undefined && !ownsCount(live)) {
+    const current = held.current;
+    if (current !== undefined && !ownsCount(live)) {
       // The count as it is shares its ownership with whoever set it, without force and without a
       // conflict; only when it moved meanwhile does an HPA decide: its count wins, anyone else's does not.
-      await applyReplicas(ref, held.current, false).catch(async (err: unknown) => {
+      try {
+        await applyReplicas(ref, current, false);
+      } catch (err) {
         if (!isConflict(err)) throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
-        if (await held.autoscaled()) return;
-        await applyReplicas(ref, held.current!, true).catch((forced: unknown) => {
-          throw classifyApiError(forced, replicasWhat(ref), { notFoundIsFinal: true });
-        });
-      });
+        if (!(await held.autoscaled())) await forceReplicas(ref, current);
+      }
     }
     return held;
+  }
+
+  /** The count applied with force under the replicas manager; what the API server refuses is final. */
+  async function forceReplicas(ref: ReleaseRef, replicas: number): Promise<void> {
+    await applyReplicas(ref, replicas, true).catch((err: unknown) => {
+      throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
+    });
   }
 
   /** Then sets the Release's count, after the template, so new pods start at it; under an HPA the count stays the HPA's. */
   async function scaleTo(ref: ReleaseRef, held: HeldReplicas, replicas: number): Promise<void> {
     if (held.current === replicas || (await held.autoscaled())) return;
-    await applyReplicas(ref, replicas, true).catch((err: unknown) => {
-      throw classifyApiError(err, replicasWhat(ref), { notFoundIsFinal: true });
-    });
+    await forceReplicas(ref, replicas);
   }
 
   /**
