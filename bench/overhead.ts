@@ -39,8 +39,9 @@ import {
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
  * Releases are updated, and the others finish its work. --split runs the controller in a process of
  * its own (`--controller-only`) beside --workers worker processes (`--worker-only`), and reports the
- * memory of each. --compiled runs every process from the JavaScript `npm run build` compiled, as the
- * image runs it, instead of the TypeScript sources (whose type stripping costs about 20 MiB a process).
+ * memory of each. --compiled runs every process from the JavaScript `npm run build` compiled, in the
+ * environment the image sets (its Dockerfile's ENV), as the image runs it, instead of the TypeScript
+ * sources (whose type stripping costs about 20 MiB a process).
  *
  * Then what a Release costs: history events per Release after the two rollouts, and how much the
  * histories grow, and rollguard's CPU and memory, while the Releases sit Ready for --idle.
@@ -74,7 +75,7 @@ const { args, n, replicas, deadlineMs, idleMs, workers, entry } = readFlags('ove
   const compiled = args.compiled ? compiledRollguard() : undefined;
   if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
   return {
-    entry: compiled === undefined ? {} : { entry: compiled },
+    entry: compiled ?? {},
     args,
     idleMs: duration('--idle', args.idle),
     n: wholeNumber('--releases', args.releases),

@@ -1,7 +1,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -328,13 +328,32 @@ export function metricValue(text: string, name: string, labels = ''): number {
 export const seriesCount = (text: string, name: string): number =>
   text.split('\n').filter((line) => line.startsWith(`${name}{`)).length;
 
-/**
- * The script that runs the CLI from the JavaScript `npm run build` compiled into dist/src, as the image
- * runs it (startRollguard's `entry`); undefined when it has not been built.
- */
-export function compiledRollguard(): string | undefined {
+/** The image's Dockerfile: its runtime stage's `ENV` is the environment the image runs the CLI in. */
+const dockerfile = fileURLToPath(new URL('../deploy/rollguard/Dockerfile', import.meta.url));
+
+/** The `ENV NAME=value` lines of a Dockerfile's last stage (the runtime's), by name. */
+export function imageEnv(text: string): Record<string, string> {
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  return Object.fromEntries(
+    [...runtime.matchAll(/^ENV\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+}
+
+/** The CLI as the image runs it: the JavaScript `npm run build` compiled, in the image's environment. */
+export interface CompiledRollguard {
+  /** The script that runs the CLI from dist/src (startRollguard's `entry`). */
+  entry: string;
+  /** The environment the image sets (its Dockerfile's ENV: the allocator's settings among them). */
+  env: Record<string, string>;
+}
+
+/** The CLI compiled into dist/src, as the image runs it; undefined when `npm run build` has not built it. */
+export function compiledRollguard(): CompiledRollguard | undefined {
   if (!existsSync(join(compiledTree, 'cli', 'main.js'))) return undefined;
-  return fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url));
+  return {
+    entry: fileURLToPath(new URL('floor/rollguard-compiled.mjs', import.meta.url)),
+    env: imageEnv(readFileSync(dockerfile, 'utf8')),
+  };
 }
 
 /**
@@ -349,6 +368,7 @@ export async function startRollguard({
   extraArgs = [],
   nodeOptions,
   entry = fileURLToPath(new URL('../bin/rollguard.ts', import.meta.url)),
+  env = {},
 }: {
   id: string;
   namespace: string;
@@ -361,6 +381,8 @@ export async function startRollguard({
   nodeOptions?: string | undefined;
   /** The script that runs the CLI: the TypeScript sources' (bin/rollguard.ts) unless told otherwise. */
   entry?: string;
+  /** More of its environment (the image's, with `entry` the compiled CLI). */
+  env?: Record<string, string>;
 }): Promise<RollguardProcess> {
   const workerOnly = worker !== undefined;
   // The Lease in a namespace of its own: in the served one, deleting it at the end would take the
@@ -393,6 +415,8 @@ export async function startRollguard({
     ],
     {
       env: {
+        // The image's environment, unless the benchmark's own sets a variable (as `docker run -e` would).
+        ...env,
         ...process.env,
         KUBECONFIG: stackEnv.KUBECONFIG,
         TEMPORAL_ADDRESS: stackEnv.TEMPORAL_ADDRESS,

@@ -10,6 +10,7 @@ import { compiledTree } from '../src/server/workflow-bundle.ts';
 import {
   benchCluster,
   compiledRollguard,
+  type CompiledRollguard,
   duration,
   quantile,
   readFlags,
@@ -134,7 +135,7 @@ async function main(): Promise<number> {
         await stopped(child);
       }
     }
-    const runs: [string, string[], number | undefined, string?][] = [
+    const runs: [string, string[], number | undefined, CompiledRollguard?][] = [
       ['rollguard run --worker-only', [], 2],
       ['rollguard run --controller-only', ['--controller-only'], undefined],
       ['rollguard run (both)', [], undefined],
@@ -144,14 +145,14 @@ async function main(): Promise<number> {
     if (compiled)
       runs.push(['rollguard run --worker-only, compiled (dist/src, as the image runs it)', [], 2, compiled]);
     else say(`no ${compiledTree}: npm run build compiles it, and the compiled worker is weighed too`);
-    for (const [what, extraArgs, worker, entry] of runs) {
+    for (const [what, extraArgs, worker, compiledCli] of runs) {
       const rollguard = await startRollguard({
         id,
         namespace,
         kube,
         extraArgs,
         ...(worker ? { worker } : {}),
-        ...(entry ? { entry } : {}),
+        ...compiledCli,
       });
       try {
         row(what, await settled(rollguard.pid));
