@@ -26,20 +26,25 @@ export const quietHeartbeatMs = 5_000;
 
 /**
  * A heartbeat that goes out when what it says changes (`key`, by default the details themselves),
- * when told it is the last, and otherwise at most every `everyMs`. Details the key leaves out (a
- * running count of watched time) go out with the next heartbeat that does: a retry after a crash
- * may carry on from up to `everyMs` earlier, which only gives the user's deadline more time.
+ * when told it is the last, and otherwise at most every `everyMs`; but, unless it is the last, none
+ * in the first `everyMs` of the wait. A wait shorter than that (a rollout or a readiness window on a
+ * quiet cluster) that ends well sends Temporal none: each costs Temporal a write of the workflow's
+ * state, and the SDK sends the first one at once. The heartbeat timeout (20 s) is well past it.
+ * Details the key leaves out (a running count of watched time) go out with the next heartbeat that
+ * does: a retry after a crash may carry on from up to `everyMs` earlier, which only gives the user's
+ * deadline more time.
  */
 export function throttledHeartbeat(
   heartbeat: (details?: unknown) => void,
   { everyMs = quietHeartbeatMs, now = Date.now }: { everyMs?: number; now?: () => number } = {},
 ): (details?: unknown, options?: { key?: unknown; last?: boolean }) => void {
+  const startedAt = now();
   let lastKey: string | undefined;
   let lastAt = Number.NEGATIVE_INFINITY;
   return (details, { key = details, last = false } = {}) => {
     const at = now();
     const said = JSON.stringify(key) ?? '';
-    if (!last && said === lastKey && at - lastAt < everyMs) return;
+    if (!last && (at - startedAt < everyMs || (said === lastKey && at - lastAt < everyMs))) return;
     lastKey = said;
     lastAt = at;
     heartbeat(details);

@@ -594,7 +594,8 @@ export function createDeploymentActivities(
         seen = await deployment.look(true);
         state = stateOf(seen);
       }
-      beat({ ...state.progress, watchedMs }, { key: state.progress, last: state.complete || remainingMs <= 0 });
+      // The last heartbeat records a deadline reached, for a retry; a complete rollout's result says it all.
+      beat({ ...state.progress, watchedMs }, { key: state.progress, last: !state.complete && remainingMs <= 0 });
       if (state.complete) return state;
       if (remainingMs <= 0)
         return fallback && (await fallBack(ref, revision, fallback, seen)) ? { ...state, fellBack: true } : state;

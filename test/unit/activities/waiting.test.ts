@@ -10,8 +10,22 @@ function clocked() {
 }
 
 describe('throttledHeartbeat', () => {
-  it('sends the first heartbeat, then only a change, until the quiet interval has passed', () => {
+  it('sends nothing in the first quiet interval of the wait, whatever changes', () => {
     const { beat, sent, advance } = clocked();
+    beat({ ready: 0 });
+    advance(1_000);
+    beat({ ready: 1 });
+    advance(3_999);
+    beat({ ready: 1 });
+    expect(sent).toEqual([]);
+    advance(1);
+    beat({ ready: 1 });
+    expect(sent).toEqual([{ ready: 1 }]);
+  });
+
+  it('then sends a change at once, and the same details again only after the quiet interval', () => {
+    const { beat, sent, advance } = clocked();
+    advance(5_000);
     beat({ ready: 0 });
     advance(500);
     beat({ ready: 0 });
@@ -27,6 +41,7 @@ describe('throttledHeartbeat', () => {
 
   it('compares the key, and sends the details as they are when it goes out', () => {
     const { beat, sent, advance } = clocked();
+    advance(5_000);
     beat({ ready: 0, watchedMs: 0 }, { key: { ready: 0 } });
     advance(500);
     beat({ ready: 0, watchedMs: 500 }, { key: { ready: 0 } });
@@ -38,19 +53,18 @@ describe('throttledHeartbeat', () => {
     ]);
   });
 
-  it('always sends the last one', () => {
+  it('always sends the last one, in the quiet start too', () => {
     const { beat, sent, advance } = clocked();
     beat({ ready: 0, watchedMs: 0 }, { key: { ready: 0 } });
     advance(100);
     beat({ ready: 0, watchedMs: 100 }, { key: { ready: 0 }, last: true });
-    expect(sent).toEqual([
-      { ready: 0, watchedMs: 0 },
-      { ready: 0, watchedMs: 100 },
-    ]);
+    expect(sent).toEqual([{ ready: 0, watchedMs: 100 }]);
   });
 
   it('sends a heartbeat without details on the same schedule', () => {
     const { beat, sent, advance } = clocked();
+    beat();
+    advance(5_000);
     beat();
     advance(1_000);
     beat();
