@@ -343,7 +343,7 @@ export function imageEnv(text: string): Record<string, string> {
 export interface CompiledRollguard {
   /** The script that runs the CLI from dist/src (startRollguard's `entry`). */
   entry: string;
-  /** The environment the image sets (its Dockerfile's ENV: the allocator's settings among them). */
+  /** The environment the image sets (its Dockerfile's ENV, such as NODE_ENV=production). */
   env: Record<string, string>;
 }
 
