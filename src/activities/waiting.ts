@@ -43,8 +43,9 @@ export function throttledHeartbeat(
   let lastAt = Number.NEGATIVE_INFINITY;
   return (details, { key = details, last = false } = {}) => {
     const at = now();
+    if (!last && at - startedAt < everyMs) return;
     const said = JSON.stringify(key) ?? '';
-    if (!last && (at - startedAt < everyMs || (said === lastKey && at - lastAt < everyMs))) return;
+    if (!last && said === lastKey && at - lastAt < everyMs) return;
     lastKey = said;
     lastAt = at;
     heartbeat(details);
