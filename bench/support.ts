@@ -333,7 +333,7 @@ const dockerfile = fileURLToPath(new URL('../deploy/rollguard/Dockerfile', impor
 
 /** The `ENV NAME=value` lines of a Dockerfile's last stage (the runtime's), by name. */
 export function imageEnv(text: string): Record<string, string> {
-  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const runtime = text.split(/^FROM\s/m).at(-1) ?? '';
   return Object.fromEntries(
     [...runtime.matchAll(/^ENV\s+([A-Za-z_][A-Za-z0-9_]*)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]),
   );

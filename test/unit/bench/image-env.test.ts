@@ -21,6 +21,10 @@ describe('imageEnv: the environment the image runs rollguard in', () => {
     });
   });
 
+  it('reads a Dockerfile of one stage, its FROM on the first line', () => {
+    expect(imageEnv('FROM node\nENV NODE_ENV=production\n')).toEqual({ NODE_ENV: 'production' });
+  });
+
   it("reads the shipped Dockerfile's", () => {
     const shipped = readFileSync(new URL('../../../deploy/rollguard/Dockerfile', import.meta.url), 'utf8');
     expect(imageEnv(shipped)).toMatchObject({ NODE_ENV: 'production' });
