@@ -34,6 +34,7 @@ import {
  *
  *   node bench/overhead.ts [--releases 100] [--replicas 1] [--deadline 10m] [--idle 60s] [--workers 1] [--kill-worker]
  *     [--split] [--compiled] [--max-cached-workflows N] [--max-concurrent-workflow-tasks N] [--max-concurrent-activities N]
+ *     [--allocator-trim DURATION]
  *
  * --workers runs that many `rollguard run` processes on the task queue (the first with the controller,
  * the others with --worker-only); --kill-worker SIGKILLs the last of them once a quarter of the
@@ -50,7 +51,7 @@ import {
  * own) and samples its RSS and CPU time. Any side that does not finish by the deadline prints how far it
  * got, and the benchmark fails.
  */
-/** `rollguard run`'s worker tuning flags, passed on as given. */
+/** `rollguard run`'s worker tuning flags (whole numbers), passed on as given. */
 const tuningFlags = ['max-cached-workflows', 'max-concurrent-workflow-tasks', 'max-concurrent-activities'] as const;
 
 const { args, n, replicas, deadlineMs, idleMs, workers, entry } = readFlags('overhead.ts', () => {
@@ -67,10 +68,12 @@ const { args, n, replicas, deadlineMs, idleMs, workers, entry } = readFlags('ove
       'max-cached-workflows': { type: 'string' },
       'max-concurrent-workflow-tasks': { type: 'string' },
       'max-concurrent-activities': { type: 'string' },
+      'allocator-trim': { type: 'string' },
     },
   });
   const workers = wholeNumber('--workers', args.workers);
   for (const flag of tuningFlags) if (args[flag] !== undefined) wholeNumber(`--${flag}`, args[flag]);
+  if (args['allocator-trim'] !== undefined) duration('--allocator-trim', args['allocator-trim']);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
   const compiled = args.compiled ? compiledRollguard() : undefined;
   if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
@@ -238,7 +241,9 @@ async function measure(
 async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster(Object.values(namespaces));
   // The worker's tuning, passed on to every process that runs a worker.
-  const extraArgs = tuningFlags.flatMap((flag) => (args[flag] !== undefined ? [`--${flag}`, args[flag]] : []));
+  const extraArgs = [...tuningFlags, 'allocator-trim' as const].flatMap((flag) =>
+    args[flag] !== undefined ? [`--${flag}`, args[flag]] : [],
+  );
   // The first process runs the controller (and, unless --split, a worker); the others only a worker.
   const split = args.split;
   const rollguard = await startRollguard({

@@ -297,6 +297,12 @@ export const commands: Record<string, Command> = {
         value: 'NAMESPACE/NAME',
         description: 'keep the latest inspection report in this ConfigMap (default $ROLLGUARD_INSPECTION_CONFIGMAP)',
       },
+      'allocator-trim': {
+        type: 'string',
+        value: 'DURATION',
+        description:
+          "how often the process gives the C allocator's free memory back to the system (glibc only; default 30s, 0s never; docs/operations.md)",
+      },
     },
     options(args, env) {
       positionals(args, [], 'run');
@@ -327,6 +333,7 @@ export const commands: Record<string, Command> = {
         worker: !booleanFlag(args.values, 'controller-only'),
         metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
         metricsPort: portFlag(args.values, 'metrics-port', 9464),
+        allocatorTrimMs: durationFlag(args.values, 'allocator-trim', '30s'),
         ...(prometheusUrl ? { prometheusUrl } : {}),
         watchNamespaces: listFlag(args.values, 'watch-namespace'),
         ...(leaseNamespace ? { leaseNamespace } : {}),

@@ -13,6 +13,7 @@ import { createReleaseWorker } from './worker.ts';
 import { readOperatorSinks } from './notification-settings.ts';
 import { startMetricsServer, type MetricsServer } from './metrics-server.ts';
 import { connectWorkerTemporal } from './temporal-runtime.ts';
+import { startAllocatorTrim, type AllocatorTrim } from './allocator-trim.ts';
 import type { WorkerTuning } from './tuning.ts';
 
 /** A setting rollguard cannot start with (the message names it); the CLI reports it as a usage error. */
@@ -47,6 +48,8 @@ export interface RollguardOptions {
   inspectionReports?: ReportDestination;
   /** How much the worker takes on at once. */
   tuning?: WorkerTuning;
+  /** How often the C allocator's free memory is given back to the system (default 30 s; 0 never). */
+  allocatorTrimMs?: number;
   /**
    * Where /metrics and /healthz listen; no server when absent. `temporalMetricsUrl`: where the
    * Temporal runtime serves the worker's metrics, which /metrics then serves too.
@@ -86,8 +89,10 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
   let workerClosed: (() => Promise<void>) | undefined;
   let deployments: DeploymentCache | undefined;
   let selectors: ReleaseSelectors | undefined;
+  let trim: AllocatorTrim | undefined;
 
   const stop = async (): Promise<void> => {
+    trim?.stop();
     await controller?.stop();
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun.catch(() => undefined);
@@ -100,6 +105,12 @@ export async function startRollguard(options: RollguardOptions): Promise<Running
   };
 
   try {
+    if (options.allocatorTrimMs !== 0) {
+      trim = await startAllocatorTrim({
+        log,
+        ...(options.allocatorTrimMs ? { everyMs: options.allocatorTrimMs } : {}),
+      });
+    }
     if (options.worker) {
       const { connection, namespace, address } = await connectWorkerTemporal(options.temporal);
       workerClosed = () => connection.close();

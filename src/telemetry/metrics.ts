@@ -260,3 +260,11 @@ export const inspectionReleases = new Gauge({
   labelNames: ['status'] as const,
   registers: [registry],
 });
+
+// --- the process ---
+
+export const allocatorTrimmedBytes = new Counter({
+  name: 'rollguard_allocator_trimmed_bytes_total',
+  help: "Resident memory the periodic trim of the C allocator (glibc's malloc_trim) gave back to the system.",
+  registers: [registry],
+});

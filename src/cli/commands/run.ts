@@ -26,6 +26,8 @@ export interface RunOptions {
   inspectionReports?: ReportDestination;
   /** How much the worker takes on at once (the defaults when absent). */
   tuning?: WorkerTuning;
+  /** How often the C allocator's free memory is given back to the system; 0 never. */
+  allocatorTrimMs: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function run(options: RunOptions, session: Session): Promise<number
     ...(options.notifications ? { notificationsFile: options.notifications } : {}),
     ...(options.inspectionReports ? { inspectionReports: options.inspectionReports } : {}),
     ...(options.tuning ? { tuning: options.tuning } : {}),
+    allocatorTrimMs: options.allocatorTrimMs,
     metrics: {
       host: options.metricsHost,
       port: options.metricsPort,
