@@ -88,6 +88,16 @@ describe('the container image', () => {
     });
   });
 
+  it("can give glibc's free memory back: malloc_trim loads from the image's C library", async () => {
+    const result = await nodeInImage(`
+      import('/app/dist/src/server/allocator-trim.js')
+        .then((m) => m.loadMallocTrim())
+        .then(async (trim) => console.log(typeof trim === 'function' ? 'trimmed ' + (await trim()) : trim.unavailable));
+    `);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^trimmed (true|false)\n$/);
+  });
+
   it("`rollguard version` in the image reads the stack's CRD from the API server", async () => {
     await installCrd(clients.config);
     const result = await runImage([...kubeconfigMounts, '-e', `KUBECONFIG=${stackEnv.KUBECONFIG}`], ['version']);
