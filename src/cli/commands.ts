@@ -321,6 +321,12 @@ export const commands: Record<string, Command> = {
         ...(maxConcurrentActivities !== undefined ? { maxConcurrentActivities } : {}),
         ...(maxConcurrentWorkflowTasks !== undefined ? { maxConcurrentWorkflowTasks } : {}),
       };
+      const allocatorTrimMs = durationFlag(args.values, 'allocator-trim', '30s');
+      if (allocatorTrimMs > 0 && allocatorTrimMs < 1_000) {
+        throw new UsageError(
+          `--allocator-trim ${stringFlag(args.values, 'allocator-trim')} is too often: give 1s or more, or 0s for never`,
+        );
+      }
       const levelFlag = stringFlag(args.values, 'log-level');
       const logLevel = levelFlag ?? env.ROLLGUARD_LOG_LEVEL ?? 'info';
       if (!isLogLevel(logLevel)) {
@@ -333,7 +339,7 @@ export const commands: Record<string, Command> = {
         worker: !booleanFlag(args.values, 'controller-only'),
         metricsHost: stringFlag(args.values, 'metrics-address') ?? '0.0.0.0',
         metricsPort: portFlag(args.values, 'metrics-port', 9464),
-        allocatorTrimMs: durationFlag(args.values, 'allocator-trim', '30s'),
+        allocatorTrimMs,
         ...(prometheusUrl ? { prometheusUrl } : {}),
         watchNamespaces: listFlag(args.values, 'watch-namespace'),
         ...(leaseNamespace ? { leaseNamespace } : {}),

@@ -183,6 +183,7 @@ describe('a command line that is wrong is refused before anything connects, nami
     ['run --max-concurrent-activities 0', '--max-concurrent-activities 0 is not a whole number of at least 1'],
     ['run --max-concurrent-workflow-tasks 1', '--max-concurrent-workflow-tasks 1 is not a whole number of at least 2'],
     ['run --allocator-trim often', '--allocator-trim often is not a duration'],
+    ['run --allocator-trim 10ms', '--allocator-trim 10ms is too often: give 1s or more, or 0s for never'],
     ['run --log-level loud', '--log-level loud is not a level: give debug, info, warn or error'],
     ['run extra', 'unexpected argument "extra"'],
     ['status -o xml', 'xml'],
