@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startAllocatorTrim, type MallocTrim } from '../../../src/server/allocator-trim.ts';
-import type { Logger } from '../../../src/telemetry/log.ts';
+import { createLogger } from '../../../src/telemetry/log.ts';
 
 const module = fileURLToPath(new URL('../../../src/server/allocator-trim.ts', import.meta.url));
 
@@ -31,19 +31,17 @@ const freed = rss();
 const released = await trim();
 console.log(JSON.stringify({ freed, trimmed: rss(), released, kept: kept.length }));`;
 
-function recorder(): Logger & { lines: { level: string; msg: string }[] } {
+/** A logger at debug level whose lines are kept, level and message. */
+function recorder() {
   const lines: { level: string; msg: string }[] = [];
-  const at = (level: string) => (msg: string) => void lines.push({ level, msg });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as never;
+  const log = createLogger(
+    {},
+    { level: 'debug', write: (level, line) => lines.push({ level, msg: (JSON.parse(line) as { msg: string }).msg }) },
+  );
+  return { log, lines };
 }
 
-async function until(what: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const poll = { timeout: 5_000, interval: 5 };
 
 describe('the allocator trim', () => {
   it("gives a fragmented malloc heap's free memory back to the system (glibc)", async () => {
@@ -69,16 +67,16 @@ describe('the allocator trim', () => {
       inFlight--;
       return true;
     };
-    const log = recorder();
+    const { log, lines } = recorder();
     const running = await startAllocatorTrim({ log, everyMs: 5, trim });
-    await until(() => calls >= 4);
+    await expect.poll(() => calls, poll).toBeGreaterThanOrEqual(4);
     running.stop();
-    await until(() => inFlight === 0);
+    await expect.poll(() => inFlight, poll).toBe(0);
     const stoppedAt = calls;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(calls).toBe(stoppedAt);
     expect(most).toBe(1);
-    expect(log.lines.filter((line) => line.msg === 'allocator trimmed').length).toBe(calls);
+    expect(lines.filter((line) => line.msg === 'allocator trimmed').length).toBe(calls);
   });
 
   it('stops trimming after a trim fails, with one warning', async () => {
@@ -87,13 +85,13 @@ describe('the allocator trim', () => {
       calls++;
       return Promise.reject(new Error('no such symbol'));
     };
-    const log = recorder();
+    const { log, lines } = recorder();
     const running = await startAllocatorTrim({ log, everyMs: 5, trim });
-    await until(() => log.lines.some((line) => line.level === 'warn'));
+    await expect.poll(() => lines.some((line) => line.level === 'warn'), poll).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     running.stop();
     expect(calls).toBe(1);
-    expect(log.lines.filter((line) => line.level === 'warn')).toEqual([
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([
       { level: 'warn', msg: 'the allocator could not be trimmed: no more trims' },
     ]);
   });
