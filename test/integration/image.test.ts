@@ -98,6 +98,24 @@ describe('the container image', () => {
     expect(result.stdout).toMatch(/^trimmed (true|false)\n$/);
   });
 
+  it("keeps glibc's malloc to two arenas however many threads allocate (more without the image's setting)", async () => {
+    // Eight threads allocate at once, then glibc counts its arenas (malloc_stats writes them to stderr).
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const work = "const a = []; for (let i = 0; i < 20000; i++) a.push(Buffer.from('x'.repeat(100 + (i % 900)))); require('node:worker_threads').parentPort.postMessage(a.length);";
+      Promise.all(Array.from({ length: 8 }, () => new Promise((done) => new Worker(work, { eval: true }).once('message', done))))
+        .then(() => require('koffi').load('libc.so.6').func('void malloc_stats()')());
+    `;
+    const arenas = (stderr: string): number => stderr.match(/^Arena \d+:$/gm)?.length ?? 0;
+    const shipped = await nodeInImage(script);
+    expect(shipped.code, shipped.stderr).toBe(0);
+    expect(arenas(shipped.stderr)).toBeGreaterThanOrEqual(1);
+    expect(arenas(shipped.stderr)).toBeLessThanOrEqual(2);
+    const unset = await runImage(['-e', 'GLIBC_TUNABLES=', '--entrypoint', '/usr/local/bin/node'], ['-e', script]);
+    expect(unset.code, unset.stderr).toBe(0);
+    expect(arenas(unset.stderr)).toBeGreaterThan(2);
+  });
+
   it("`rollguard version` in the image reads the stack's CRD from the API server", async () => {
     await installCrd(clients.config);
     const result = await runImage([...kubeconfigMounts, '-e', `KUBECONFIG=${stackEnv.KUBECONFIG}`], ['version']);
