@@ -85,6 +85,7 @@ async function bench(args: string[]): Promise<number> {
     'probe-fanout': 'bench/probe-fanout.ts',
     'workflow-memory': 'bench/workflow-memory.ts',
     'worker-floor': 'bench/worker-floor.ts',
+    replay: 'bench/replay.ts',
     scale: 'bench/scale.ts',
   };
   // It weighs the heap, so it collects garbage itself first.

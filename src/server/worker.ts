@@ -53,7 +53,7 @@ export interface WorkerConfig {
  * code runs in a workflow): such a bug would now hold the workflow thread, where the limit failed
  * that workflow's task alone; either way the workflow would not move on.
  */
-class ReleaseWorker extends Worker {
+export class ReleaseWorker extends Worker {
   protected static override async createWorkflowCreator(
     ...[bundle, compiledOptions, logger]: Parameters<(typeof Worker)['createWorkflowCreator']>
   ): ReturnType<(typeof Worker)['createWorkflowCreator']> {

@@ -213,6 +213,21 @@ describe('the benchmarks at smoke size', () => {
     expect(mib('everything but src/workflows shared'), stdout).toBeLessThan(mib('nothing shared'));
   }, 120_000);
 
+  it("replay: a recorded history replays against today's workflow code, and what each replay costs is reported", async () => {
+    const { code, stdout, stderr } = await runBench('replay.ts', ['--replays', '5']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/checked-specs-rollout-web\.json: \d+ events, replayed 5 times/);
+    const cpu = Number(/^\| CPU \(the process, all threads\) \| ([0-9.]+) \|$/m.exec(stdout)?.[1]);
+    // A replay is real work: the workflow code runs the history's steps again, through the SDK's core.
+    expect(cpu, stdout).toBeGreaterThan(1);
+  }, 120_000);
+
+  it('replay: a history that is not one is refused, naming the file', async () => {
+    const { code, stderr } = await runBench('replay.ts', ['--history', fileURLToPath(import.meta.url)]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--history .*benchmarks\.test\.ts: .*JSON/);
+  });
+
   it('workflow memory: without --expose-gc it says how to run it', async () => {
     const { code, stderr } = await runBench('workflow-memory.ts', []);
     expect(code).toBe(2);
