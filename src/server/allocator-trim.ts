@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Logger } from '../telemetry/log.ts';
 import { allocatorTrimmedBytes } from '../telemetry/metrics.ts';
 
@@ -36,6 +38,48 @@ export async function loadMallocTrim(): Promise<MallocTrim | { unavailable: stri
   }
 }
 
+/**
+ * When a quiet process collects its JS heap in full before a trim: its event loop was busy less than
+ * this share of the last interval, and V8 holds at least `heapSlackBytes` of heap it does not use.
+ * After a bulk update V8 kept the main thread's old space committed far above its use (157 MiB for
+ * 48 at N = 1,000); a full collection then gave about 30 MiB more back (docs/benchmarks.md).
+ */
+export const quietUtilization = 0.05;
+export const heapSlackBytes = 32 * 2 ** 20;
+
+/** Whether to collect the JS heap in full now (see quietUtilization). */
+export function wantsCollection({
+  utilization,
+  committedBytes,
+  usedBytes,
+}: {
+  /** The event loop's utilization over the last interval, 0 to 1. */
+  utilization: number;
+  committedBytes: number;
+  usedBytes: number;
+}): boolean {
+  return utilization < quietUtilization && committedBytes - usedBytes >= heapSlackBytes;
+}
+
+/**
+ * V8's full collection of this thread's heap: `gc` as `--expose-gc` exposes it, or else taken once
+ * from a context made while the flag is set, then unset, so that no later context (the workflow
+ * thread's) has it. Undefined if V8 refuses.
+ */
+export function fullCollection(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') return exposed as () => void;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
+
 export interface AllocatorTrim {
   stop(): void;
 }
@@ -43,28 +87,57 @@ export interface AllocatorTrim {
 /**
  * Calls malloc_trim every `everyMs` for as long as the process runs. A trim while the process is busy
  * costs a few milliseconds on a thread of the pool; the memory it releases comes back, as page
- * faults, only if the allocator needs it again.
+ * faults, only if the allocator needs it again. When the process was quiet and V8 holds much heap it
+ * does not use (wantsCollection), the main thread's heap is collected in full first (tens of
+ * milliseconds of the event loop, once per quiet spell: after it V8 holds little it does not use).
  */
 export async function startAllocatorTrim({
   log,
   everyMs = allocatorTrimIntervalMs,
   trim,
+  collect = fullCollection(),
 }: {
   log: Logger;
   everyMs?: number;
   /** The trim to call (default: glibc's, when this process has it). */
   trim?: MallocTrim;
+  /** The JS heap's full collection (default: V8's, see fullCollection); null: never. */
+  collect?: (() => void) | null | undefined;
 }): Promise<AllocatorTrim> {
   const loaded = trim ?? (await loadMallocTrim());
   if (typeof loaded !== 'function') {
     log.debug('the allocator is not trimmed', { reason: loaded.unavailable });
     return { stop: () => undefined };
   }
-  log.debug('the allocator is trimmed', { everyMs });
+  log.debug('the allocator is trimmed', { everyMs, collectsWhenQuiet: Boolean(collect) });
   let running = false;
+  let loop = performance.eventLoopUtilization();
+  // One full collection per quiet spell: V8 may keep some of its heap committed after it.
+  let collectedWhileQuiet = false;
   const timer = setInterval(() => {
     if (running) return; // a trim slower than the interval: never two at once
     running = true;
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, loop);
+    loop = now;
+    if (utilization >= quietUtilization) collectedWhileQuiet = false;
+    const heap = v8.getHeapStatistics();
+    if (
+      collect &&
+      !collectedWhileQuiet &&
+      wantsCollection({ utilization, committedBytes: heap.total_heap_size, usedBytes: heap.used_heap_size })
+    ) {
+      collectedWhileQuiet = true;
+      const rss = process.memoryUsage.rss();
+      const started = performance.now();
+      collect();
+      log.debug('heap collected in full', {
+        freedMiB: Math.round((rss - process.memoryUsage.rss()) / 2 ** 20),
+        committedMiB: Math.round(v8.getHeapStatistics().total_heap_size / 2 ** 20),
+        tookMs: Math.round(performance.now() - started),
+      });
+      loop = performance.eventLoopUtilization(); // the collection's own time is not the process being busy
+    }
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
     loaded()

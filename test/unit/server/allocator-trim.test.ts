@@ -2,10 +2,16 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startAllocatorTrim, type MallocTrim } from '../../../src/server/allocator-trim.ts';
+import {
+  heapSlackBytes,
+  startAllocatorTrim,
+  wantsCollection,
+  type MallocTrim,
+} from '../../../src/server/allocator-trim.ts';
 import { createLogger } from '../../../src/telemetry/log.ts';
 
 const module = fileURLToPath(new URL('../../../src/server/allocator-trim.ts', import.meta.url));
+const logModule = fileURLToPath(new URL('../../../src/telemetry/log.ts', import.meta.url));
 
 /**
  * A process that leaves its malloc heap as a bulk update does: many small blocks freed among a few
@@ -30,6 +36,28 @@ gc();
 const freed = rss();
 const released = await trim();
 console.log(JSON.stringify({ freed, trimmed: rss(), released, kept: kept.length }));`;
+
+/**
+ * A process whose JS heap grew to hundreds of MiB and then dropped it all, as a worker's main thread
+ * does in a bulk update, then sits quiet with the trims running (without --expose-gc). It prints the
+ * heap V8 held committed before the first trim and after it, and what the trims logged.
+ */
+const quietAfterGarbage = `
+import v8 from 'node:v8';
+import { startAllocatorTrim } from ${JSON.stringify(module)};
+import { createLogger } from ${JSON.stringify(logModule)};
+const committed = () => Math.round(v8.getHeapStatistics().total_heap_size / 2 ** 20);
+let garbage = Array.from({ length: 3_000_000 }, (_, i) => ({ i, name: 'object ' + i }));
+garbage = undefined;
+const before = committed();
+const lines = [];
+const log = createLogger({}, { level: 'debug', write: (_, line) => lines.push(JSON.parse(line).msg) });
+const running = await startAllocatorTrim({ log, everyMs: 1_000 });
+const trims = () => lines.filter((msg) => msg === 'allocator trimmed').length;
+for (const until = Date.now() + 20_000; trims() < 3 && Date.now() < until; )
+  await new Promise((resolve) => setTimeout(resolve, 50));
+running.stop();
+console.log(JSON.stringify({ before, after: committed(), lines, exposed: typeof globalThis.gc }));`;
 
 /** A logger at debug level whose lines are kept, level and message. */
 function recorder() {
@@ -56,6 +84,36 @@ describe('the allocator trim', () => {
     expect(freed - trimmed).toBeGreaterThan(200);
   }, 60_000);
 
+  it("collects a quiet process's JS heap in full first, giving back what V8 held and did not use", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', quietAfterGarbage], {
+      timeout: 60_000,
+    });
+    const { before, after, lines, exposed } = JSON.parse(stdout) as {
+      before: number;
+      after: number;
+      lines: string[];
+      exposed: string;
+    };
+    expect(lines).toContain('heap collected in full');
+    expect(lines.indexOf('heap collected in full')).toBeLessThan(lines.indexOf('allocator trimmed'));
+    // Once in a quiet spell, not at every trim.
+    expect(lines.filter((msg) => msg === 'allocator trimmed').length).toBe(3);
+    expect(lines.filter((msg) => msg === 'heap collected in full').length).toBe(1);
+    // Three million objects dropped: V8 held hundreds of MiB it no longer used, and gives most back.
+    expect(before - after, stdout).toBeGreaterThan(100);
+    // The collection was taken without exposing gc to the process's code.
+    expect(exposed).toBe('undefined');
+  }, 60_000);
+
+  it('collects only when the process was quiet and V8 holds much heap it does not use', () => {
+    const used = 50 * 2 ** 20;
+    expect(wantsCollection({ utilization: 0.01, committedBytes: used + heapSlackBytes, usedBytes: used })).toBe(true);
+    expect(wantsCollection({ utilization: 0.5, committedBytes: used + heapSlackBytes, usedBytes: used })).toBe(false);
+    expect(wantsCollection({ utilization: 0.01, committedBytes: used + heapSlackBytes - 1, usedBytes: used })).toBe(
+      false,
+    );
+  });
+
   it('trims at every interval, never two at once, and not after stop', async () => {
     let calls = 0;
     let inFlight = 0;
@@ -68,7 +126,7 @@ describe('the allocator trim', () => {
       return true;
     };
     const { log, lines } = recorder();
-    const running = await startAllocatorTrim({ log, everyMs: 5, trim });
+    const running = await startAllocatorTrim({ log, everyMs: 5, trim, collect: null });
     await expect.poll(() => calls, poll).toBeGreaterThanOrEqual(4);
     running.stop();
     await expect.poll(() => inFlight, poll).toBe(0);
@@ -86,7 +144,7 @@ describe('the allocator trim', () => {
       return Promise.reject(new Error('no such symbol'));
     };
     const { log, lines } = recorder();
-    const running = await startAllocatorTrim({ log, everyMs: 5, trim });
+    const running = await startAllocatorTrim({ log, everyMs: 5, trim, collect: null });
     await expect.poll(() => lines.some((line) => line.level === 'warn'), poll).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     running.stop();
