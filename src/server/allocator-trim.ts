@@ -88,8 +88,9 @@ export interface AllocatorTrim {
  * Calls malloc_trim every `everyMs` for as long as the process runs. A trim while the process is busy
  * costs a few milliseconds on a thread of the pool; the memory it releases comes back, as page
  * faults, only if the allocator needs it again. When the process was quiet and V8 holds much heap it
- * does not use (wantsCollection), the main thread's heap is collected in full first (tens of
- * milliseconds of the event loop, once per quiet spell: after it V8 holds little it does not use).
+ * does not use (wantsCollection), the main thread's heap is collected in full first: tens of
+ * milliseconds of the event loop, once per quiet spell (V8 may keep pages committed after it, which a
+ * second collection would not give back).
  */
 export async function startAllocatorTrim({
   log,
