@@ -96,7 +96,7 @@ export async function startAllocatorTrim({
   log,
   everyMs = allocatorTrimIntervalMs,
   trim,
-  collect = fullCollection(),
+  collect,
 }: {
   log: Logger;
   everyMs?: number;
@@ -110,7 +110,9 @@ export async function startAllocatorTrim({
     log.debug('the allocator is not trimmed', { reason: loaded.unavailable });
     return { stop: () => undefined };
   }
-  log.debug('the allocator is trimmed', { everyMs, collectsWhenQuiet: Boolean(collect) });
+  // Taken only once the trim is there to follow it: elsewhere V8's flags are left alone.
+  const collector = collect === undefined ? fullCollection() : collect;
+  log.debug('the allocator is trimmed', { everyMs, collectsWhenQuiet: Boolean(collector) });
   let running = false;
   let loop = performance.eventLoopUtilization();
   // One full collection per quiet spell: V8 may keep some of its heap committed after it.
@@ -124,14 +126,14 @@ export async function startAllocatorTrim({
     if (utilization >= quietUtilization) collectedWhileQuiet = false;
     const heap = v8.getHeapStatistics();
     if (
-      collect &&
+      collector &&
       !collectedWhileQuiet &&
       wantsCollection({ utilization, committedBytes: heap.total_heap_size, usedBytes: heap.used_heap_size })
     ) {
       collectedWhileQuiet = true;
       const rss = process.memoryUsage.rss();
       const started = performance.now();
-      collect();
+      collector();
       log.debug('heap collected in full', {
         freedMiB: Math.round((rss - process.memoryUsage.rss()) / 2 ** 20),
         committedMiB: Math.round(v8.getHeapStatistics().total_heap_size / 2 ** 20),
