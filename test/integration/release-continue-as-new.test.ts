@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suggestContinueAsNewAt } from '../../dev/stack/temporal.ts';
 import { rollbackUpdate } from '../../src/workflows/messages.ts';
+import { historyBound } from '../../src/workflows/release.ts';
 import { ReleaseHarness } from '../support/releases.ts';
 import { appRelease } from '../support/release-specs.ts';
 
@@ -9,8 +10,10 @@ beforeAll(() => h.start('can'), 120_000);
 afterAll(() => h.stop());
 
 describe('a long-lived Release workflow', () => {
-  it('continues as new when the server suggests it, carrying its state', { timeout: 300_000 }, async () => {
-    // The stack's Temporal suggests continue-as-new at a low history length (dev/stack/temporal.ts).
+  it('continues as new once its history is long, carrying its state', { timeout: 300_000 }, async () => {
+    // The workflow's own bound comes first: the stack's Temporal suggests continue-as-new only at a
+    // longer history (dev/stack/temporal.ts), and Temporal's default is longer still.
+    expect(historyBound).toBeLessThan(suggestContinueAsNewAt);
     let version = 0;
     const release = await h.apply(appRelease('long', { image: 'example/long:v0', window: '1s' }));
     const handle = h.handle(h.ref(release));
@@ -25,6 +28,11 @@ describe('a long-lived Release workflow', () => {
       await h.apply(appRelease('long', { image: `example/long:v${version}`, window: '1s' }));
     }
     await h.waitForStatus('long', 'Ready', (r) => r.status?.observedGeneration === version + 1);
+    // The first run ended at the bound, idle, before the server would have suggested it.
+    const firstRun = await h.client.workflow.getHandle(handle.workflowId, first).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    expect(firstRun.historyLength).toBeGreaterThanOrEqual(historyBound);
+    expect(firstRun.historyLength).toBeLessThan(suggestContinueAsNewAt);
 
     const snapshot = await h.snapshot('long');
     expect(snapshot.generation).toBe(version + 1);
