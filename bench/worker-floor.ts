@@ -2,11 +2,13 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dataDir } from '../dev/stack/paths.ts';
 import { stackEnv } from '../dev/stack/stack.ts';
 import { compiledTree } from '../src/server/workflow-bundle.ts';
+import { vendoredKubeClient } from '../src/telemetry/build-info.ts';
 import {
   benchCluster,
   compiledRollguard,
@@ -104,7 +106,7 @@ async function main(): Promise<number> {
     },
   });
   await writeFile(bundle, code);
-  const bareWorker = (kubeClient: boolean): string[] => [
+  const bareWorker = (kubeClient?: string): string[] => [
     fileURLToPath(new URL('floor/worker.ts', import.meta.url)),
     '--address',
     stackEnv.TEMPORAL_ADDRESS,
@@ -114,13 +116,19 @@ async function main(): Promise<number> {
     `bench-${id}-floor`,
     '--bundle',
     bundle,
-    ...(kubeClient ? ['--kube-client'] : []),
+    ...(kubeClient ? ['--kube-client', kubeClient] : []),
   ];
   const plain: [string, string[], string][] = [
     ['Node alone (an idle script)', ['-e', 'console.log("ready"); setInterval(() => {}, 60_000)'], 'ready'],
-    ["a Temporal worker with nothing of rollguard's", bareWorker(false), 'polling'],
-    ['the same with @kubernetes/client-node loaded', bareWorker(true), 'polling'],
+    ["a Temporal worker with nothing of rollguard's", bareWorker(), 'polling'],
+    ['the same with @kubernetes/client-node loaded', bareWorker('@kubernetes/client-node'), 'polling'],
   ];
+  if (existsSync(vendoredKubeClient))
+    plain.push([
+      'the same with the client as `npm run build` bundles it (dist/vendor)',
+      bareWorker(pathToFileURL(vendoredKubeClient).href),
+      'polling',
+    ]);
   const rows: string[] = [];
   const row = (what: string, m: Memory): void => {
     rows.push(`| ${what} | ${m.rssMiB.toFixed(0)} | ${m.anonMiB.toFixed(0)} | ${m.fileMiB.toFixed(0)} |`);
@@ -143,7 +151,10 @@ async function main(): Promise<number> {
     // And the worker as the image runs it, compiled, when `npm run build` has compiled it.
     const compiled = compiledRollguard();
     if (compiled)
-      runs.push(['rollguard run --worker-only, compiled (dist/src, as the image runs it)', [], 2, compiled]);
+      runs.push(
+        ['rollguard run --worker-only, compiled (dist/src, as the image runs it)', [], 2, compiled],
+        ['rollguard run --controller-only, compiled', ['--controller-only'], undefined, compiled],
+      );
     else say(`no ${compiledTree}: npm run build compiles it, and the compiled worker is weighed too`);
     for (const [what, extraArgs, worker, compiledCli] of runs) {
       const rollguard = await startRollguard({

@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 
 /**
  * A Temporal worker with nothing of rollguard's: the SDK, a one-line workflow bundled ahead of time,
- * one activity. With --kube-client it also loads @kubernetes/client-node, as rollguard's worker does.
+ * one activity. With --kube-client FILE it also loads the Kubernetes client, as rollguard's worker does:
+ * the package's entry (`@kubernetes/client-node`) or the module `npm run build` bundles it into.
  * Started by bench/worker-floor.ts, which weighs it; it says "polling" once its worker runs.
  *
- *   node bench/floor/worker.ts --address HOST:PORT --namespace NS --task-queue Q --bundle FILE [--kube-client]
+ *   node bench/floor/worker.ts --address HOST:PORT --namespace NS --task-queue Q --bundle FILE [--kube-client SPECIFIER]
  */
 const { values } = parseArgs({
   options: {
@@ -14,14 +15,14 @@ const { values } = parseArgs({
     namespace: { type: 'string', default: 'default' },
     'task-queue': { type: 'string' },
     bundle: { type: 'string' },
-    'kube-client': { type: 'boolean', default: false },
+    'kube-client': { type: 'string' },
   },
 });
 if (!values.address || !values['task-queue'] || !values.bundle) {
   console.error('worker.ts needs --address, --task-queue and --bundle');
   process.exit(2);
 }
-if (values['kube-client']) await import('@kubernetes/client-node');
+if (values['kube-client']) await import(values['kube-client']);
 const connection = await NativeConnection.connect({ address: values.address });
 const worker = await Worker.create({
   connection,

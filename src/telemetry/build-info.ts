@@ -15,3 +15,9 @@ export const packageRoot = join(import.meta.dirname, ...(compiled ? ['..', '..',
 export const rollguardVersion = (
   JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/**
+ * The Kubernetes client as `npm run build` bundles it (scripts/build.ts): one minified module, which
+ * the compiled tree imports in place of @kubernetes/client-node.
+ */
+export const vendoredKubeClient = join(packageRoot, 'dist', 'vendor', 'kubernetes-client-node.js');

@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('the npm package', () => {
-  it('ships the compiled CLI, the workflow bundle and the CRD, and nothing of the clone besides', () => {
+  it('ships the compiled CLI, the Kubernetes client it imports, the workflow bundle and the CRD, and nothing of the clone besides', () => {
     const paths = packed.files.map((f) => f.path).sort();
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -91,6 +91,7 @@ describe('the npm package', () => {
         'bin/kubectl-rollguard.js',
         'dist/src/cli/main.js',
         'dist/src/workflows/index.js',
+        'dist/vendor/kubernetes-client-node.js',
         'dist/workflows.js',
         'dist/workflows.js.sha256',
         'deploy/crd/release.yaml',
@@ -99,7 +100,7 @@ describe('the npm package', () => {
       ]),
     );
     const shipped =
-      /^(bin\/(kubectl-)?rollguard\.js|dist\/src\/.+\.js|dist\/workflows\.js(\.sha256)?|deploy\/crd\/release\.yaml|package\.json|README\.md)$/;
+      /^(bin\/(kubectl-)?rollguard\.js|dist\/src\/.+\.js|dist\/vendor\/kubernetes-client-node\.js|dist\/workflows\.js(\.sha256)?|deploy\/crd\/release\.yaml|package\.json|README\.md)$/;
     expect(paths.filter((path) => !shipped.test(path))).toEqual([]);
   });
 
