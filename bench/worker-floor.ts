@@ -25,8 +25,9 @@ import {
 /**
  * What a worker weighs before it holds any Release, taken apart: Node alone, a Temporal worker with
  * nothing of rollguard's (the SDK, a one-line workflow, bench/floor/worker.ts), the same with the
- * Kubernetes client loaded, then `rollguard run` as a worker only, as the controller only, and as both
- * (from the TypeScript sources, as the other benchmarks run it), and as a worker compiled by `npm run build`.
+ * Kubernetes client loaded (the package, and the module `npm run build` bundles it into), then `rollguard
+ * run` as a worker only, as the controller only, and as both (from the TypeScript sources, as the other
+ * benchmarks run it), and as a worker and as the controller compiled by `npm run build`.
  * Each process is started alone on the local stack, left to settle for --settle, and its resident
  * memory read from /proc (the median of the second half of its one-second samples). V8 gives back an
  * idle heap's pages only some 20 s after a process went idle (its memory reducer): a settle much

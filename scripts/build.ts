@@ -1,6 +1,7 @@
 // `npm run build` (and `npm pack`, through prepack; and the image's build stage): compiles src/ to
 // JavaScript in dist/src, which the installed package and the image run (Node refuses to strip types
-// under node_modules), then bundles the workflow code ahead of time (dist/workflows.js), which
+// under node_modules), bundles the Kubernetes client those modules import (dist/vendor), then
+// bundles the workflow code ahead of time (dist/workflows.js), which
 // `rollguard run` loads instead of bundling at start, with the digests of both trees beside it.
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
