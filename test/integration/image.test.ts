@@ -64,7 +64,7 @@ describe('the container image', () => {
     expect(JSON.parse(result.stdout)).toEqual({ uid: 1000, gid: 1000, app: 'EROFS', tmp: 'written' });
   });
 
-  it('holds the package and its production dependencies, and nothing of the clone besides: no sources, dev tools or shell', async () => {
+  it('holds the package (with its bundled Kubernetes client) and its production dependencies, and nothing of the clone besides: no sources, dev tools or shell', async () => {
     const result = await nodeInImage(`
       const fs = require('node:fs');
       const exists = (path) => fs.existsSync(path);
@@ -80,7 +80,7 @@ describe('the container image', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       app: ['README.md', 'bin', 'deploy', 'dist', 'node_modules', 'package.json'],
-      dist: ['src', 'workflows.js', 'workflows.js.sha256'],
+      dist: ['src', 'vendor', 'workflows.js', 'workflows.js.sha256'],
       typescript: [],
       devDependencies: [],
       shell: [],
