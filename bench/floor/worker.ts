@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 /**
  * A Temporal worker with nothing of rollguard's: the SDK, a one-line workflow bundled ahead of time,
- * one activity. With --kube-client FILE it also loads the Kubernetes client, as rollguard's worker does:
+ * one activity. With --kube-client SPECIFIER it also loads the Kubernetes client, as rollguard's worker does:
  * the package's entry (`@kubernetes/client-node`) or the module `npm run build` bundles it into.
  * Started by bench/worker-floor.ts, which weighs it; it says "polling" once its worker runs.
  *
