@@ -25,6 +25,7 @@ import {
   wholeNumber,
   type RollguardProcess,
   benchCluster,
+  compiledRollguard,
   releaseReadyAt,
   type BenchRelease,
 } from './support.ts';
@@ -35,6 +36,7 @@ import {
  *
  *   node bench/scale.ts [--releases 10000] [--deadline 2h] [--idle 60s] [--soak 1h] [--sample 1m]
  *     [--changes-per-minute 30] [--png FILE] [--max-cached-workflows N] [--heap-limit MIB]
+ *     [--compiled]
  *
  * 1. create: N Releases (1 replica each, readiness gate only, a 1 s analysis window), 32 at a time;
  *    the time until all are Ready, and `rollguard run`'s memory at its peak;
@@ -50,9 +52,12 @@ import {
  * --heap-limit runs `rollguard run` with node's --max-old-space-size: 512 is about the heap Node
  * takes in a pod limited to 1 GiB, the limit the shipped manifests set.
  *
+ * --compiled runs `rollguard run` from the JavaScript `npm run build` compiled, in the image's
+ * environment, as the image runs it (the Kubernetes client bundled); without it, from the sources.
+ *
  * Each wait has the deadline; one that passes prints how far it got, and the benchmark fails.
  */
-const { args, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = readFlags('scale.ts', () => {
+const { args, entry, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = readFlags('scale.ts', () => {
   const { values: args } = parseArgs({
     options: {
       releases: { type: 'string', default: '10000' },
@@ -64,8 +69,11 @@ const { args, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = readFla
       png: { type: 'string' },
       'max-cached-workflows': { type: 'string' },
       'heap-limit': { type: 'string' },
+      compiled: { type: 'boolean', default: false },
     },
   });
+  const compiled = args.compiled ? compiledRollguard() : undefined;
+  if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
   if (args['heap-limit'] !== undefined) wholeNumber('--heap-limit', args['heap-limit']);
   const cached = args['max-cached-workflows'];
   if (cached !== undefined) wholeNumber('--max-cached-workflows', cached);
@@ -73,6 +81,7 @@ const { args, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = readFla
   if (sampleMs < 1_000) throw new Error(`--sample must be at least 1s, not "${args.sample}"`);
   return {
     args,
+    entry: compiled ?? {},
     n: wholeNumber('--releases', args.releases),
     deadlineMs: duration('--deadline', args.deadline),
     idleMs: duration('--idle', args.idle),
@@ -238,7 +247,7 @@ async function main(): Promise<number> {
   const { kubeConfig, kube } = await benchCluster([namespace]);
   const extraArgs = args['max-cached-workflows'] ? ['--max-cached-workflows', args['max-cached-workflows']] : [];
   const nodeOptions = args['heap-limit'] ? `--max-old-space-size=${args['heap-limit']}` : undefined;
-  let rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions });
+  let rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions, ...entry });
   // Each finding is said as it is made too: a run cut short (a soak of hours) keeps what it found.
   const report = {
     lines: [] as string[],
@@ -292,7 +301,7 @@ async function main(): Promise<number> {
     const historiesBefore = await historyLengths(id);
     await rollguard.stop({ restarting: true });
     started = performance.now();
-    rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions });
+    rollguard = await startRollguard({ id, namespace, kube, extraArgs, nodeOptions, ...entry });
     const up = performance.now() - started;
     // Through every Release once: each reconciled, the queue empty, each Release's phase exported.
     for (;;) {
