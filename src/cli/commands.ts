@@ -301,7 +301,7 @@ export const commands: Record<string, Command> = {
         type: 'string',
         value: 'DURATION',
         description:
-          "how often the process gives the C allocator's free memory back to the system, its JS heap collected first when quiet (glibc only; default 30s, 0s never; docs/operations.md)",
+          "how often the process gives the C allocator's free memory back to the system, its threads' JS heaps collected first when quiet (glibc only; default 30s, 0s never; docs/operations.md)",
       },
     },
     options(args, env) {

@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { Logger } from '../telemetry/log.ts';
 import { allocatorTrimmedBytes } from '../telemetry/metrics.ts';
+import { collectThreadHeaps, type ThreadCollection } from './thread-collection.ts';
 
 /**
  * How often `rollguard run` hands the C allocator's free memory back to the system. A bulk update
@@ -87,23 +88,27 @@ export interface AllocatorTrim {
 /**
  * Calls malloc_trim every `everyMs` for as long as the process runs. A trim while the process is busy
  * costs a few milliseconds on a thread of the pool; the memory it releases comes back, as page
- * faults, only if the allocator needs it again. When the process was quiet and V8 holds much heap it
- * does not use (wantsCollection), the main thread's heap is collected in full first: tens of
- * milliseconds of the event loop, once per quiet spell (V8 may keep pages committed after it, which a
- * second collection would not give back).
+ * faults, only if the allocator needs it again. Once per quiet spell the heaps are collected in full
+ * first: the main thread's when V8 holds much of it unused (wantsCollection), tens of milliseconds of
+ * the event loop (V8 may keep pages committed after it, which a second collection would not give
+ * back); and each other thread's, the workflow thread's, that holds much unused (thread-collection.ts),
+ * a few hundred milliseconds of that thread.
  */
 export async function startAllocatorTrim({
   log,
   everyMs = allocatorTrimIntervalMs,
   trim,
   collect,
+  collectThreads = collectThreadHeaps,
 }: {
   log: Logger;
   everyMs?: number;
   /** The trim to call (default: glibc's, when this process has it). */
   trim?: MallocTrim;
-  /** The JS heap's full collection (default: V8's, see fullCollection); null: never. */
+  /** The main thread's full collection (default: V8's, see fullCollection); null: never. */
   collect?: (() => void) | null | undefined;
+  /** The other threads' collections (default: collectThreadHeaps); null: never. */
+  collectThreads?: (() => Promise<ThreadCollection>) | null;
 }): Promise<AllocatorTrim> {
   const loaded = trim ?? (await loadMallocTrim());
   if (typeof loaded !== 'function') {
@@ -112,53 +117,86 @@ export async function startAllocatorTrim({
   }
   // Taken only once the trim is there to follow it: elsewhere V8's flags are left alone.
   const collector = collect === undefined ? fullCollection() : collect;
-  log.debug('the allocator is trimmed', { everyMs, collectsWhenQuiet: Boolean(collector) });
-  let running = false;
+  let threadCollector = collectThreads;
+  log.debug('the allocator is trimmed', {
+    everyMs,
+    collectsWhenQuiet: Boolean(collector),
+    collectsThreadsWhenQuiet: Boolean(threadCollector),
+  });
   let loop = performance.eventLoopUtilization();
   // One full collection per quiet spell: V8 may keep some of its heap committed after it.
   let collectedWhileQuiet = false;
-  const timer = setInterval(() => {
-    if (running) return; // a trim slower than the interval: never two at once
-    running = true;
+
+  const collectMainThread = (utilization: number): void => {
+    const heap = v8.getHeapStatistics();
+    if (
+      !collector ||
+      !wantsCollection({ utilization, committedBytes: heap.total_heap_size, usedBytes: heap.used_heap_size })
+    )
+      return;
+    const rss = process.memoryUsage.rss();
+    const started = performance.now();
+    collector();
+    log.debug('heap collected in full', {
+      freedMiB: Math.round((rss - process.memoryUsage.rss()) / 2 ** 20),
+      committedMiB: Math.round(v8.getHeapStatistics().total_heap_size / 2 ** 20),
+      tookMs: Math.round(performance.now() - started),
+    });
+  };
+
+  const collectOtherThreads = async (): Promise<void> => {
+    if (!threadCollector) return;
+    const started = performance.now();
+    try {
+      const { threads, collected, freedBytes, unanswered } = await threadCollector();
+      if (collected > 0 || unanswered > 0)
+        log.debug('thread heaps collected in full', {
+          threads,
+          collected,
+          unanswered,
+          freedMiB: Math.round(freedBytes / 2 ** 20),
+          tookMs: Math.round(performance.now() - started),
+        });
+    } catch (err) {
+      log.warn("the threads' heaps cannot be collected: no more thread collections", {
+        error: (err as Error).message,
+      });
+      threadCollector = null;
+    }
+  };
+
+  const trimOnce = async (): Promise<void> => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, loop);
     loop = now;
     if (utilization >= quietUtilization) collectedWhileQuiet = false;
-    const heap = v8.getHeapStatistics();
-    if (
-      collector &&
-      !collectedWhileQuiet &&
-      wantsCollection({ utilization, committedBytes: heap.total_heap_size, usedBytes: heap.used_heap_size })
-    ) {
+    else if (!collectedWhileQuiet) {
       collectedWhileQuiet = true;
-      const rss = process.memoryUsage.rss();
-      const started = performance.now();
-      collector();
-      log.debug('heap collected in full', {
-        freedMiB: Math.round((rss - process.memoryUsage.rss()) / 2 ** 20),
-        committedMiB: Math.round(v8.getHeapStatistics().total_heap_size / 2 ** 20),
-        tookMs: Math.round(performance.now() - started),
-      });
-      loop = performance.eventLoopUtilization(); // the collection's own time is not the process being busy
+      collectMainThread(utilization);
+      await collectOtherThreads();
+      loop = performance.eventLoopUtilization(); // the collections' own time is not the process being busy
     }
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
-    loaded()
-      .then(
-        (released) => {
-          const freed = rssBefore - process.memoryUsage.rss();
-          if (freed > 0) allocatorTrimmedBytes.inc(freed);
-          log.debug('allocator trimmed', {
-            released,
-            freedMiB: Math.round(freed / 2 ** 20),
-            tookMs: Math.round(performance.now() - started),
-          });
-        },
-        (err: unknown) => {
-          log.warn('the allocator could not be trimmed: no more trims', { error: (err as Error).message });
-          clearInterval(timer);
-        },
-      )
+    const released = await loaded();
+    const freed = rssBefore - process.memoryUsage.rss();
+    if (freed > 0) allocatorTrimmedBytes.inc(freed);
+    log.debug('allocator trimmed', {
+      released,
+      freedMiB: Math.round(freed / 2 ** 20),
+      tookMs: Math.round(performance.now() - started),
+    });
+  };
+
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return; // a trim slower than the interval: never two at once
+    running = true;
+    trimOnce()
+      .catch((err: unknown) => {
+        log.warn('the allocator could not be trimmed: no more trims', { error: (err as Error).message });
+        clearInterval(timer);
+      })
       .finally(() => {
         running = false;
       });

@@ -54,7 +54,8 @@ const lines = [];
 const log = createLogger({}, { level: 'debug', write: (_, line) => lines.push(JSON.parse(line).msg) });
 const running = await startAllocatorTrim({ log, everyMs: 1_000 });
 const trims = () => lines.filter((msg) => msg === 'allocator trimmed').length;
-for (const until = Date.now() + 20_000; trims() < 3 && Date.now() < until; )
+const collected = () => lines.includes('heap collected in full');
+for (const until = Date.now() + 20_000; (trims() < 3 || !collected()) && Date.now() < until; )
   await new Promise((resolve) => setTimeout(resolve, 50));
 running.stop();
 console.log(JSON.stringify({ before, after: committed(), lines, exposed: typeof globalThis.gc }));`;
@@ -95,9 +96,10 @@ describe('the allocator trim', () => {
       exposed: string;
     };
     expect(lines).toContain('heap collected in full');
-    expect(lines.indexOf('heap collected in full')).toBeLessThan(lines.indexOf('allocator trimmed'));
+    // Before the trim of the same interval (the first quiet one: the process may be busy starting).
+    expect(lines[lines.indexOf('heap collected in full') + 1]).toBe('allocator trimmed');
     // Once in a quiet spell, not at every trim.
-    expect(lines.filter((msg) => msg === 'allocator trimmed').length).toBe(3);
+    expect(lines.filter((msg) => msg === 'allocator trimmed').length).toBeGreaterThanOrEqual(3);
     expect(lines.filter((msg) => msg === 'heap collected in full').length).toBe(1);
     // Three million objects dropped: V8 held hundreds of MiB it no longer used, and gives most back.
     expect(before - after, stdout).toBeGreaterThan(100);
