@@ -6,7 +6,7 @@ import type { KubeClients } from '../src/kube/client.ts';
 import { releasesPath } from '../src/kube/releases.ts';
 import {
   apiRequests,
-  compiledRollguard,
+  compiledEntry,
   cpuBetween,
   duration,
   historyLengths,
@@ -75,10 +75,8 @@ const { args, n, replicas, deadlineMs, idleMs, workers, entry } = readFlags('ove
   for (const flag of tuningFlags) if (args[flag] !== undefined) wholeNumber(`--${flag}`, args[flag]);
   if (args['allocator-trim'] !== undefined) duration('--allocator-trim', args['allocator-trim']);
   if (args['kill-worker'] && workers < 2) throw new Error('--kill-worker needs --workers 2 or more');
-  const compiled = args.compiled ? compiledRollguard() : undefined;
-  if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
   return {
-    entry: compiled ?? {},
+    entry: compiledEntry(args.compiled),
     args,
     idleMs: duration('--idle', args.idle),
     n: wholeNumber('--releases', args.releases),

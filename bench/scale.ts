@@ -25,7 +25,7 @@ import {
   wholeNumber,
   type RollguardProcess,
   benchCluster,
-  compiledRollguard,
+  compiledEntry,
   releaseReadyAt,
   type BenchRelease,
 } from './support.ts';
@@ -72,8 +72,6 @@ const { args, entry, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = 
       compiled: { type: 'boolean', default: false },
     },
   });
-  const compiled = args.compiled ? compiledRollguard() : undefined;
-  if (args.compiled && compiled === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
   if (args['heap-limit'] !== undefined) wholeNumber('--heap-limit', args['heap-limit']);
   const cached = args['max-cached-workflows'];
   if (cached !== undefined) wholeNumber('--max-cached-workflows', cached);
@@ -81,7 +79,7 @@ const { args, entry, n, deadlineMs, idleMs, soakMs, sampleMs, changeEveryMs } = 
   if (sampleMs < 1_000) throw new Error(`--sample must be at least 1s, not "${args.sample}"`);
   return {
     args,
-    entry: compiled ?? {},
+    entry: compiledEntry(args.compiled),
     n: wholeNumber('--releases', args.releases),
     deadlineMs: duration('--deadline', args.deadline),
     idleMs: duration('--idle', args.idle),

@@ -357,6 +357,17 @@ export function compiledRollguard(): CompiledRollguard | undefined {
 }
 
 /**
+ * startRollguard's entry for a benchmark's --compiled: the compiled CLI when asked for (an error if
+ * `npm run build` has not built it), else nothing (the sources).
+ */
+export function compiledEntry(compiled: boolean | undefined): CompiledRollguard | Record<string, never> {
+  if (!compiled) return {};
+  const entry = compiledRollguard();
+  if (entry === undefined) throw new Error('--compiled runs dist/src: run npm run build first');
+  return entry;
+}
+
+/**
  * `rollguard run` as a user runs it, serving one namespace on a task queue of its own, with the
  * workflow code bundled ahead of time as shipped (npm run build); RSS and CPU sampled every second.
  */

@@ -52,9 +52,7 @@ class AttachedThread {
   /** A reply from the thread, as the inspector delivers it. */
   received(message: string): void {
     const reply = JSON.parse(message) as { id?: number; result?: unknown; error?: { message: string } };
-    if (reply.id === undefined) return; // an event
-    this.waiting.get(reply.id)?.(reply);
-    this.waiting.delete(reply.id);
+    if (reply.id !== undefined) this.waiting.get(reply.id)?.(reply); // else an event; call() forgets the id
   }
 
   /** Sends a method of the DevTools protocol to the thread and waits for its result. */
