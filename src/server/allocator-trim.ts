@@ -169,7 +169,8 @@ export async function startAllocatorTrim({
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, loop);
     loop = now;
-    if (utilization >= quietUtilization) collectedWhileQuiet = false;
+    const quiet = utilization < quietUtilization;
+    if (!quiet) collectedWhileQuiet = false;
     else if (!collectedWhileQuiet) {
       collectedWhileQuiet = true;
       collectMainThread(utilization);
@@ -182,6 +183,7 @@ export async function startAllocatorTrim({
     const freed = rssBefore - process.memoryUsage.rss();
     if (freed > 0) allocatorTrimmedBytes.inc(freed);
     log.debug('allocator trimmed', {
+      quiet,
       released,
       freedMiB: Math.round(freed / 2 ** 20),
       tookMs: Math.round(performance.now() - started),
