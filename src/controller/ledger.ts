@@ -9,7 +9,7 @@ export class DeliveryLedger {
   // `verified`: the workflow was seen running since the last resync, so the generation can be trusted.
   readonly #generations = new Map<string, { generation: number; verified: boolean }>();
   readonly #rollbacks = new Map<string, RollbackLedger>();
-  readonly #deleteSignalled = new Map<string, string>();
+  readonly #deleteSignalled = new Map<string, { runId: string; at: number }>();
   readonly #restores = new Map<string, string>();
   readonly #strategyRequests = new Map<string, Record<string, string>>();
 
@@ -84,13 +84,17 @@ export class DeliveryLedger {
     this.#rollbacks.set(uid, { ...this.#rollbacks.get(uid), refused: key });
   }
 
-  /** The run that was sent `delete`, so waiting again after a timeout does not send it twice. */
-  deleteSignalled(uid: string, runId: string): boolean {
-    return this.#deleteSignalled.get(uid) === runId;
+  /**
+   * When (Date.now()) the run was sent `delete`, so that looking again while it cleans up does not send
+   * it twice; undefined if it was not.
+   */
+  deleteSignalledAt(uid: string, runId: string): number | undefined {
+    const signalled = this.#deleteSignalled.get(uid);
+    return signalled?.runId === runId ? signalled.at : undefined;
   }
 
-  recordDeleteSignalled(uid: string, runId: string): void {
-    this.#deleteSignalled.set(uid, runId);
+  recordDeleteSignalled(uid: string, runId: string, at: number): void {
+    this.#deleteSignalled.set(uid, { runId, at });
   }
 
   forget(uid: string): void {

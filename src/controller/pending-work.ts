@@ -5,6 +5,20 @@ import { retryDelay, type RetryPolicy } from '../kube/informer.ts';
 
 export const defaultRetry: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 60_000 };
 
+/**
+ * Thrown by a run whose work is not done but will be by waiting, not by retrying: the Release is run
+ * again after `delayMs`, with no warning and no backoff, and without holding one of the runs' slots
+ * meanwhile (a deletion waiting for its workflow to close).
+ */
+export class RunAgainLater extends Error {
+  readonly delayMs: number;
+  constructor(delayMs: number, why: string) {
+    super(why);
+    this.name = 'RunAgainLater';
+    this.delayMs = delayMs;
+  }
+}
+
 interface Entry {
   ref: ReleaseRef;
   running: boolean;
@@ -77,20 +91,26 @@ export class PendingWork {
     entry.running = true;
     entry.again = false;
     let failed = false;
+    let laterMs: number | undefined;
     try {
       await this.#limit(() => this.#run(entry.ref));
       entry.attempts = 0;
     } catch (err) {
-      failed = true;
-      entry.attempts += 1;
-      if (!this.#stopped) {
-        const retryInMs = retryDelay(entry.attempts, this.#retry);
-        this.#log.warn('release work failed; it stays pending and is retried', {
-          release: describeRef(entry.ref),
-          attempt: entry.attempts,
-          retryInMs,
-          error: err,
-        });
+      if (err instanceof RunAgainLater) {
+        laterMs = err.delayMs;
+        entry.attempts = 0;
+      } else {
+        failed = true;
+        entry.attempts += 1;
+        if (!this.#stopped) {
+          const retryInMs = retryDelay(entry.attempts, this.#retry);
+          this.#log.warn('release work failed; it stays pending and is retried', {
+            release: describeRef(entry.ref),
+            attempt: entry.attempts,
+            retryInMs,
+            error: err,
+          });
+        }
       }
     } finally {
       entry.running = false;
@@ -98,6 +118,7 @@ export class PendingWork {
     if (this.#stopped) return;
     if (failed) this.#schedule(entry, retryDelay(entry.attempts, this.#retry));
     else if (entry.again) this.#schedule(entry, 0);
+    else if (laterMs !== undefined) this.#schedule(entry, laterMs);
     else this.#entries.delete(entry.ref.uid);
   }
 }

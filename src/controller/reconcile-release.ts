@@ -7,10 +7,20 @@ import { cleanupFinalizer, describeRef, type ReleaseRef } from '../domain/releas
 import { foreignStatusWrite } from './foreign-status.ts';
 import type { DeliveryLedger } from './ledger.ts';
 import type { ListedWorkflows } from './listed-workflows.ts';
+import { RunAgainLater } from './pending-work.ts';
 import { planRelease, type Observation, type ReleaseMeta, type Work } from './plan.ts';
 import type { ReleasePatches } from './release-patches.ts';
 import type { ReleaseWorkflows } from './release-workflows.ts';
 import type { ReleaseWorkload } from './release-workload.ts';
+
+/**
+ * How soon a deletion looks again at a workflow that is cleaning up, `waitedMs` after the delete
+ * signal: soon at first (a cleanup takes a second or two), then less often, at most every 5 s, so that
+ * a thousand Releases deleted at once cost the Temporal frontend a few hundred describes a second.
+ */
+export function deletionRecheckMs(waitedMs: number): number {
+  return Math.min(5_000, Math.max(250, Math.round(waitedMs / 2)));
+}
 
 export interface ReconcileDeps {
   workflows: ReleaseWorkflows;
@@ -20,9 +30,8 @@ export interface ReconcileDeps {
   /** The running workflows as last listed, asked before each workflow is (ListedWorkflows). */
   listed?: ListedWorkflows;
   log: Logger;
-  /** How long deletion waits for the workflow to close before trying again later. */
+  /** How long after the delete signal a workflow still running makes each look at it a warning. */
   deletionWaitMs: number;
-  abort: AbortSignal;
 }
 
 /** The metadata of a Release object from the watch; undefined when it lacks a name, namespace or uid. */
@@ -133,6 +142,7 @@ async function perform(observation: Observation, meta: ReleaseMeta, deps: Reconc
     try {
       current = await (performers[work.kind] as Performer<Work>)(work, current, deps);
     } catch (err) {
+      if (err instanceof RunAgainLater) throw err; // nothing failed: the work waits for the workflow
       // Whatever failed, the workflow may have closed meanwhile: ask it again on the retry.
       deps.ledger.unverify(meta.uid);
       throw new Error(`${describeRef(meta)}: ${work.kind} failed: ${(err as Error).message}`, { cause: err });
@@ -196,8 +206,11 @@ const performers: Performers = {
   },
 
   /**
-   * Deletion never blocks the controller: each attempt waits at most deletionWaitMs for the workflow to
-   * close, then fails and stays pending, retried with backoff. A workflow already closed or missing
+   * Deletion never holds the controller up: while the workflow cleans up, the Release is looked at
+   * again later (deletionRecheckMs), and no run waits for it meanwhile, so deleting many Releases at
+   * once, or Releases whose workflows cannot close (no worker polls), leaves every other Release's work
+   * its turn. From deletionWaitMs after the delete signal on, each look that finds the workflow still
+   * running fails, with a warning, and is retried with backoff. A workflow already closed or missing
    * lets the Release go at once. While Temporal is unreachable the finalizer stays: removing it would
    * leave a running workflow that nothing can tell to stop. Removing the finalizer by hand overrides.
    */
@@ -206,19 +219,24 @@ const performers: Performers = {
     const ref = refOf(meta);
     const workflow = await workflows.describe(ref);
     if (workflow.state === 'Running') {
-      if (!ledger.deleteSignalled(meta.uid, workflow.runId)) {
+      let signalledAt = ledger.deleteSignalledAt(meta.uid, workflow.runId);
+      if (signalledAt === undefined) {
         await workflows.sendDelete(ref).catch((err: unknown) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err; // closed meanwhile: nothing to tell
         });
-        ledger.recordDeleteSignalled(meta.uid, workflow.runId);
+        signalledAt = Date.now();
+        ledger.recordDeleteSignalled(meta.uid, workflow.runId, signalledAt);
         log.info('delete sent', { release: describeRef(meta) });
       }
       // A Release already gone has no finalizer to hold; its workflow cleans up on its own time.
-      if (removeFinalizer && !(await workflows.awaitClosed(ref, deps.deletionWaitMs, deps.abort))) {
-        throw new Error(
-          `its workflow is still running ${deps.deletionWaitMs / 1000}s after the delete signal; the finalizer stays until ` +
-            `it closes (to delete the Release without its cleanup, remove the ${cleanupFinalizer} finalizer by hand)`,
-        );
+      if (removeFinalizer) {
+        const waited = Date.now() - signalledAt;
+        if (waited >= deps.deletionWaitMs)
+          throw new Error(
+            `its workflow is still running ${Math.round(waited / 1000)}s after the delete signal; the finalizer stays until ` +
+              `it closes (to delete the Release without its cleanup, remove the ${cleanupFinalizer} finalizer by hand)`,
+          );
+        throw new RunAgainLater(deletionRecheckMs(waited), 'the workflow is cleaning up after the delete signal');
       }
     }
     if (removeFinalizer) {

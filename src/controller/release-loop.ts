@@ -3,7 +3,7 @@ import type { KubeClients } from '../kube/client.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { ListedWorkflows } from './listed-workflows.ts';
-import { PendingWork } from './pending-work.ts';
+import { PendingWork, RunAgainLater } from './pending-work.ts';
 import type { RetryPolicy } from '../kube/informer.ts';
 import { reconcileGone, reconcileRelease, releaseMeta, type ReconcileDeps } from './reconcile-release.ts';
 import { controllerView } from './foreign-status.ts';
@@ -58,7 +58,6 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
     listed,
     log,
     deletionWaitMs,
-    abort: abort.signal,
   };
 
   const metrics = releaseMetrics();
@@ -75,7 +74,7 @@ export async function startReleaseLoop(options: ReleaseLoopOptions): Promise<Rel
         );
         reconciles.inc({ result: 'success' });
       } catch (err) {
-        reconciles.inc({ result: 'error' });
+        reconciles.inc({ result: err instanceof RunAgainLater ? 'later' : 'error' });
         throw err;
       } finally {
         timer();

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/common';
 import { releaseWorkflowId, type ReleaseRef } from '../domain/release/ref.ts';
@@ -61,8 +60,6 @@ export interface ReleaseWorkflows {
   /** Someone else wrote the Release's status: the workflow writes its own again. */
   sendRestoreStatus(ref: ReleaseRef, reason: string): Promise<void>;
   sendDelete(ref: ReleaseRef): Promise<void>;
-  /** Polls until the workflow closes; false when it is still running after `timeoutMs`. */
-  awaitClosed(ref: ReleaseRef, timeoutMs: number, abort: AbortSignal): Promise<boolean>;
 }
 
 export function releaseWorkflows(
@@ -71,8 +68,7 @@ export function releaseWorkflows(
     taskQueue,
     rpcTimeoutMs = 10_000,
     listTimeoutMs = 60_000,
-    pollMs = 1000,
-  }: { taskQueue: string; rpcTimeoutMs?: number; listTimeoutMs?: number; pollMs?: number },
+  }: { taskQueue: string; rpcTimeoutMs?: number; listTimeoutMs?: number },
 ): ReleaseWorkflows {
   // Without a deadline a call to an unreachable Temporal would hold the Release's pending work forever.
   const bounded = <T>(what: string, ref: ReleaseRef, call: () => Promise<T>): Promise<T> =>
@@ -169,14 +165,6 @@ export function releaseWorkflows(
     },
     async sendDelete(ref) {
       await bounded('signal delete to', ref, () => handle(ref).signal(deleteSignal));
-    },
-    async awaitClosed(ref, timeoutMs, abort) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if ((await describe(ref)).state !== 'Running') return true;
-        if (Date.now() + pollMs > deadline) return false;
-        await sleep(pollMs, undefined, { signal: abort });
-      }
     },
   };
 }

@@ -221,7 +221,7 @@ new Gauge({
 
 export const reconciles = new Counter({
   name: 'rollguard_controller_reconciles_total',
-  help: 'Runs of the controller for a Release, by result (success, error; an error is retried with backoff).',
+  help: 'Runs of the controller for a Release, by result (success; later: waits for its workflow, looked at again; error: retried with backoff).',
   labelNames: ['result'] as const,
   registers: [registry],
 });

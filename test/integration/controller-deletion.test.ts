@@ -58,6 +58,32 @@ describe('deleting a Release', () => {
     expect((await signalsOf(h.client, workflowId)).filter((s) => s.name === 'delete')).toHaveLength(1);
   });
 
+  it("of more Releases than the controller runs at once, whose workflows cannot close, holds up no other Release's work", async () => {
+    // The controller runs 8 Releases' work at a time, and no worker polls this queue: these workflows
+    // take the delete signal and stay running, as they do while the workers are down.
+    const doomed = await Promise.all(Array.from({ length: 12 }, (_, i) => adopted(`crowd-${i}`)));
+    const { workflowId } = await adopted('bystander');
+    await Promise.all(doomed.map(({ release }) => h.remove(release.metadata.name)));
+    await waitFor('the delete signals', async () => {
+      const signals = await Promise.all(doomed.map((d) => signalsOf(h.client, d.workflowId)));
+      return signals.every((names) => names.some((s) => s.name === 'delete'));
+    });
+    // Well within the minute (deletionWaitMs) a deletion used to hold each of the 8 slots for.
+    await h.patch('bystander', { spec: { deletionPolicy: 'Delete' } });
+    await waitFor(
+      'the bystander to get its new spec',
+      async () => (await specGenerations(h.client, workflowId)).includes(2),
+      { timeoutMs: 15_000 },
+    );
+    // The finalizers hold the crowd until their workflows close; then each Release goes.
+    const held = await Promise.all(doomed.map(({ release }) => h.get(release.metadata.name)));
+    expect(held.filter((r) => r?.metadata.finalizers?.includes(cleanupFinalizer))).toHaveLength(doomed.length);
+    await Promise.all(doomed.map((d) => terminateQuietly(h.client, d.workflowId)));
+    await Promise.all(doomed.map(({ release }) => gone(release.metadata.name)));
+    for (const { workflowId: id } of doomed)
+      expect((await signalsOf(h.client, id)).filter((s) => s.name === 'delete')).toHaveLength(1);
+  });
+
   it('is not held up by a workflow that has already closed', async () => {
     const { workflowId } = await adopted('closed');
     await terminateQuietly(h.client, workflowId);

@@ -55,12 +55,12 @@ describe('the delivery ledger (generation bookkeeping)', () => {
     expect(ledger.rollbacks('a').sent).toBeUndefined();
   });
 
-  it('sends delete once per workflow run', () => {
+  it('sends delete once per workflow run, and knows when', () => {
     const ledger = new DeliveryLedger();
-    ledger.recordDeleteSignalled('a', 'run-1');
-    expect(ledger.deleteSignalled('a', 'run-1')).toBe(true);
-    expect(ledger.deleteSignalled('a', 'run-2')).toBe(false);
+    ledger.recordDeleteSignalled('a', 'run-1', 1_000);
+    expect(ledger.deleteSignalledAt('a', 'run-1')).toBe(1_000);
+    expect(ledger.deleteSignalledAt('a', 'run-2')).toBeUndefined();
     ledger.forget('a');
-    expect(ledger.deleteSignalled('a', 'run-1')).toBe(false);
+    expect(ledger.deleteSignalledAt('a', 'run-1')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/telemetry/log.ts';
-import { PendingWork } from '../../../src/controller/pending-work.ts';
+import { PendingWork, RunAgainLater } from '../../../src/controller/pending-work.ts';
 import { retryDelay } from '../../../src/kube/informer.ts';
 import type { ReleaseRef } from '../../../src/domain/release/ref.ts';
 import { waitFor } from '../../../dev/stack/process.ts';
@@ -30,6 +30,31 @@ describe('pending work per Release', () => {
       timeoutMs: 5000,
       intervalMs: 5,
     });
+    await work.stop();
+  });
+
+  it('runs a Release again later when its run asks to, without a warning and without holding a slot meanwhile', async () => {
+    const warnings: string[] = [];
+    const log = createLogger({}, { write: (level, line) => void (level === 'warn' && warnings.push(line)) });
+    const other: ReleaseRef = { namespace: 'shop', name: 'cart', uid: 'uid-2' };
+    const runs: string[] = [];
+    let waits = 0;
+    const work = new PendingWork(
+      async ({ name }) => {
+        runs.push(name);
+        if (name === 'web' && ++waits < 3) throw new RunAgainLater(100, 'its workflow is cleaning up');
+      },
+      { log, concurrency: 1, retry },
+    );
+    work.add(ref);
+    await waitFor('the first look at web', async () => runs.length === 1, { timeoutMs: 5000, intervalMs: 5 });
+    // One slot: the other Release runs while web waits to be looked at again.
+    work.add(other);
+    await waitFor('cart to run', async () => runs.includes('cart'), { timeoutMs: 5000, intervalMs: 5 });
+    expect(runs).toEqual(['web', 'cart']);
+    await waitFor('web to be done', async () => work.size === 0, { timeoutMs: 5000, intervalMs: 5 });
+    expect(runs).toEqual(['web', 'cart', 'web', 'web']);
+    expect(warnings).toEqual([]);
     await work.stop();
   });
 

@@ -2,7 +2,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { DeliveryLedger } from '../../../src/controller/ledger.ts';
 import type { ReleaseMeta } from '../../../src/controller/plan.ts';
-import { reconcileRelease } from '../../../src/controller/reconcile-release.ts';
+import { deletionRecheckMs, reconcileRelease } from '../../../src/controller/reconcile-release.ts';
+import { RunAgainLater } from '../../../src/controller/pending-work.ts';
 import type { ReleasePatches } from '../../../src/controller/release-patches.ts';
 import { ListedWorkflows, listTrustedMs } from '../../../src/controller/listed-workflows.ts';
 import type { ListedWorkflow, ReleaseWorkflows, WorkflowState } from '../../../src/controller/release-workflows.ts';
@@ -15,7 +16,7 @@ import { sampleRelease } from '../../support/crd.ts';
 /** Fakes of Temporal and the API server that record what the controller sent. */
 function world({
   workflow = { state: 'Missing' } as WorkflowState,
-  closes = true,
+  deletionWaitMs = 60_000,
   ledger = new DeliveryLedger(),
   listed = new Map<string, ListedWorkflow>(),
 } = {}) {
@@ -37,7 +38,6 @@ function world({
     sendRestoreStatus: async (_ref, reason) => void sent.push(`restore ${reason}`),
     sendStrategyRequest: async (_ref, signal, request) => void sent.push(`${signal} ${request.requestId}`),
     sendDelete: async () => void sent.push('delete'),
-    awaitClosed: async () => closes,
   };
   const patches: ReleasePatches = {
     addFinalizer: async (meta) => (
@@ -61,8 +61,7 @@ function world({
     ledger,
     listed: list,
     log,
-    deletionWaitMs: 1000,
-    abort: new AbortController().signal,
+    deletionWaitMs,
   };
   return {
     sent,
@@ -181,12 +180,37 @@ describe('reconciling one Release', () => {
     expect(w.sent).toEqual(['removeFinalizer']);
   });
 
-  it('deletion keeps the finalizer while the workflow has not closed, and sends delete only once', async () => {
-    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de' }, closes: false });
+  it('deletion keeps the finalizer while the workflow cleans up, sends delete only once, and looks again later without waiting', async () => {
+    const w = world({ workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de' } });
     const deleting = stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' });
-    await expect(w.reconcile(deleting)).rejects.toThrow(/still running .* the finalizer stays/);
-    await expect(w.reconcile(deleting)).rejects.toThrow(/still running/);
+    for (let look = 0; look < 2; look++) {
+      const started = Date.now();
+      const later = await w.reconcile(deleting).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(later).toBeInstanceOf(RunAgainLater);
+      expect((later as RunAgainLater).delayMs).toBe(deletionRecheckMs(0));
+      expect(Date.now() - started).toBeLessThan(deletionRecheckMs(0));
+    }
     expect(w.sent).toEqual(['delete']);
+  });
+
+  it('deletion whose workflow is still running deletionWaitMs after the signal fails, naming the finalizer to remove by hand', async () => {
+    const w = world({
+      workflow: { state: 'Running', runId: 'r1', taskQueue: 'rollguard-0badc0de' },
+      deletionWaitMs: 0,
+    });
+    const deleting = stored({ finalizers: [cleanupFinalizer], deletionTimestamp: '2026-01-01T00:00:00Z' });
+    await expect(w.reconcile(deleting)).rejects.toThrow(
+      /still running \d+s after the delete signal; the finalizer stays/,
+    );
+    await expect(w.reconcile(deleting)).rejects.toThrow(new RegExp(`remove the ${cleanupFinalizer} finalizer by hand`));
+    expect(w.sent).toEqual(['delete']);
+  });
+
+  it('a deletion looks again soon at first, then at most every 5 s', () => {
+    expect([0, 1_000, 4_000, 10_000, 60_000].map(deletionRecheckMs)).toEqual([250, 500, 2_000, 5_000, 5_000]);
   });
 
   it('deletion of a Release without the finalizer sends nothing', async () => {
