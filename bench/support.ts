@@ -117,10 +117,14 @@ export async function removeNamespaces(kube: KubeClients, names: string[], timeo
         ),
       )
     ).flat();
+  const started = Date.now();
   let left = await remaining();
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    left = await remaining();
+    const now = await remaining();
+    for (const name of left.filter((name) => !now.includes(name)))
+      say(`namespace ${name} gone after ${((Date.now() - started) / 1000).toFixed(0)}s`);
+    left = now;
   }
   for (const namespace of left) {
     say(`namespace ${namespace} still there after ${timeoutMs / 1000}s; removing its Releases' finalizers`);
