@@ -64,11 +64,16 @@ describe('deleting a Release', () => {
     const doomed = await Promise.all(Array.from({ length: 12 }, (_, i) => adopted(`crowd-${i}`)));
     const { workflowId } = await adopted('bystander');
     await Promise.all(doomed.map(({ release }) => h.remove(release.metadata.name)));
-    await waitFor('the delete signals', async () => {
-      const signals = await Promise.all(doomed.map((d) => signalsOf(h.client, d.workflowId)));
-      return signals.every((names) => names.some((s) => s.name === 'delete'));
-    });
-    // Well within the minute (deletionWaitMs) a deletion used to hold each of the 8 slots for.
+    // Every workflow is told, and the bystander is served, well within the minute (deletionWaitMs) that
+    // a deletion waiting for its workflow used to hold each of the 8 slots for.
+    await waitFor(
+      'every delete signal',
+      async () => {
+        const signals = await Promise.all(doomed.map((d) => signalsOf(h.client, d.workflowId)));
+        return signals.every((names) => names.some((s) => s.name === 'delete'));
+      },
+      { timeoutMs: 15_000 },
+    );
     await h.patch('bystander', { spec: { deletionPolicy: 'Delete' } });
     await waitFor(
       'the bystander to get its new spec',
